@@ -1,0 +1,127 @@
+"""HTX Trace: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app import config as settings
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides what the environment says (tests pass theirs)."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("HTX_INSTANCE_PATH", str(ROOT / "instance")),
+        static_folder=str(ROOT / "static"),
+        static_url_path="/static",
+    )
+    app.config.update(settings.DEFAULTS)
+    app.config.update(settings.from_environment(app.instance_path))
+    app.config.update(config or {})
+    settings.check(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    _import_models()
+    with app.app_context():
+        _configure_sqlite(db.engine)
+
+    from app import errors, health
+
+    errors.register(app)
+    app.register_blueprint(health.bp)
+
+    from app import api, web
+
+    api.register(app)
+    # The API authenticates with bearer tokens only, never cookies: CSRF does not apply.
+    csrf.exempt("app.api")
+    for blp in app.blueprints.values():
+        if blp.name.startswith("api_"):
+            csrf.exempt(blp)
+    web.register(app)
+
+    from app import commands
+
+    commands.register(app)
+
+    @app.after_request
+    def security_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; frame-ancestors 'none'",
+        )
+        response.headers["Content-Language"] = str(select_locale())
+        response.vary.add("Accept-Language")
+        return response
+
+    return app
+
+
+def _import_models() -> None:
+    """Import every model module so the metadata is complete (migrations, create_all)."""
+    import app.auth.current
+    import app.auth.models  # noqa: F401
+    import linkages.models  # noqa: F401
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang") if request else None
+    if chosen in languages:
+        return chosen
+    if request and session.get("lang") in languages:
+        return session["lang"]
+    if request and current_user and getattr(current_user, "locale", None) in languages:
+        return current_user.locale
+    if request:
+        best = request.accept_languages.best_match(languages)
+        if best and request.accept_languages:
+            return best
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so
+        # SAVEPOINTs (used by tests and nested service calls) behave as documented.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN")

@@ -1,0 +1,1 @@
+"""Accounts: users, memberships of users in organisations, API tokens, the current actor."""

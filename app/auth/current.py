@@ -1,0 +1,84 @@
+"""The actor of the current request.
+
+The HTML UI authenticates with the session (Flask-Login) and acts for the organisation
+picked in the switcher (``session["org_id"]``); the API authenticates only with a bearer
+token, so it needs no CSRF protection and a stolen cookie cannot drive it.
+"""
+
+from __future__ import annotations
+
+from flask import g, request, session
+from flask_login import current_user
+
+from app.auth.models import User
+from app.auth.services import actor_for, user_for_token
+from app.extensions import login_manager
+from core.actor import ANONYMOUS, Actor
+from core.db import db
+
+ORG_SESSION_KEY = "org_id"
+ORG_HEADER = "HTX-Organisation"  # registration code, for tokens of multi-org users
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def _is_api_request() -> bool:
+    return request.path.startswith(("/api/", "/epcis/"))
+
+
+def default_organisation_id(user: User, wanted: int | None) -> int | None:
+    ids = [m.organisation_id for m in user.memberships]
+    if wanted in ids:
+        return wanted
+    return ids[0] if ids else None
+
+
+def _token_actor() -> Actor:
+    plaintext = _bearer()
+    if not plaintext:
+        return ANONYMOUS
+    found = user_for_token(plaintext)
+    if found is None:
+        g.bad_token = True
+        return ANONYMOUS
+    user, token = found
+    wanted = token.organisation_id
+    if wanted is None and request.headers.get(ORG_HEADER):
+        from linkages.models.organisations import Organisation
+
+        code = request.headers[ORG_HEADER].strip()
+        wanted = db.session.query(Organisation.id).filter_by(registration_code=code).scalar()
+    ids = [m.organisation_id for m in user.memberships]
+    if wanted is None and len(ids) == 1:
+        wanted = ids[0]
+    g.api_user = user
+    return actor_for(user, wanted)
+
+
+def _session_actor() -> Actor:
+    if not current_user.is_authenticated:
+        return ANONYMOUS
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    org_id = default_organisation_id(user, session.get(ORG_SESSION_KEY))
+    if org_id is not None:
+        session[ORG_SESSION_KEY] = org_id
+    return actor_for(user, org_id)
+
+
+def current_actor() -> Actor:
+    if "actor" not in g:
+        g.actor = _token_actor() if _is_api_request() else _session_actor()
+    return g.actor

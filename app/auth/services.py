@@ -1,0 +1,191 @@
+"""Account services: users, passwords, memberships, API tokens.
+
+Passwords are argon2id hashes (argon2-cffi defaults, rehashed when parameters change);
+API tokens are ``htx_<prefix>_<secret>``: the prefix finds the row, the secret's SHA-256 is
+compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+
+from app.auth.models import ApiToken, Membership, User
+from core.actor import Actor, OrgRole, PlatformRole
+from core.db import db, utcnow
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.i18n import _l
+
+_hasher = PasswordHasher()
+# A real hash to verify against when the e-mail is unknown, so that a missing account
+# takes as long to refuse as a wrong password (no user enumeration by timing).
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+TOKEN_PREFIX = "htx"
+MIN_PASSWORD_LENGTH = 10
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            field_errors={
+                "password": [
+                    _l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+                ]
+            }
+        )
+    return _hasher.hash(password)
+
+
+def create_user(
+    email: str,
+    password: str | None,
+    *,
+    full_name: str = "",
+    platform_role: PlatformRole | None = None,
+    province_code: str | None = None,
+) -> User:
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise ValidationFailed(field_errors={"email": [_l("Not a valid e-mail address.")]})
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(_l("A user with this e-mail already exists."),
+                       field_errors={"email": [_l("Already registered.")]})
+    if province_code and platform_role != PlatformRole.AUTHORITY:
+        raise ValidationFailed(
+            field_errors={"province": [_l("Only an authority account has a province scope.")]}
+        )
+    user = User(
+        email=email,
+        full_name=full_name,
+        password_hash=hash_password(password) if password else None,
+        platform_role=platform_role,
+        province_code=province_code,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (in constant-ish time)."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.password_hash or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def add_membership(user: User, organisation_id: int, role: OrgRole) -> Membership:
+    existing = db.session.scalar(
+        select(Membership).where(
+            Membership.user_id == user.id, Membership.organisation_id == organisation_id
+        )
+    )
+    if existing:
+        existing.role = role
+        return existing
+    membership = Membership(user=user, organisation_id=organisation_id, role=role)
+    db.session.add(membership)
+    db.session.flush()
+    return membership
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    plaintext: str  # shown once, never stored
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(user: User, name: str, organisation_id: int | None = None) -> IssuedToken:
+    if not name.strip():
+        raise ValidationFailed(field_errors={"name": [_l("A token needs a name.")]})
+    if organisation_id is not None and organisation_id not in {
+        m.organisation_id for m in user.memberships
+    }:
+        raise ValidationFailed(
+            field_errors={"organisation": [_l("The user is not a member of this organisation.")]}
+        )
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        organisation_id=organisation_id,
+        name=name.strip(),
+        prefix=prefix,
+        secret_hash=_digest(secret),
+    )
+    db.session.add(token)
+    db.session.flush()
+    return IssuedToken(token, f"{TOKEN_PREFIX}_{prefix}_{secret}")
+
+
+def user_for_token(plaintext: str) -> tuple[User, ApiToken] | None:
+    """The active user behind a presented token, or None; compares in constant time."""
+    parts = plaintext.strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.prefix == parts[1]))
+    if token is None:
+        _ = hmac.compare_digest(_digest(parts[2]), _digest(""))  # equalise timing
+        return None
+    if not hmac.compare_digest(token.secret_hash, _digest(parts[2])):
+        return None
+    now = utcnow()
+    if token.revoked_at is not None or (token.expires_at and _aware(token.expires_at) <= now):
+        return None
+    if not token.user.active:
+        return None
+    token.last_used_at = now
+    return token.user, token
+
+
+def _aware(value):  # SQLite returns naive datetimes for timezone-aware columns
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def revoke_token(actor: Actor, token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or (token.user_id != actor.user_id and not actor.is_admin):
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return token
+
+
+def actor_for(user: User, organisation_id: int | None) -> Actor:
+    """The actor for ``user`` acting for ``organisation_id`` (ignored unless a member)."""
+    role = None
+    org_id = None
+    for m in user.memberships:
+        if m.organisation_id == organisation_id:
+            org_id, role = m.organisation_id, m.role
+    return Actor(
+        user_id=user.id,
+        organisation_id=org_id,
+        org_role=role,
+        platform_role=user.platform_role,
+        province_code=user.province_code if user.platform_role == PlatformRole.AUTHORITY else None,
+    )

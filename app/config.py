@@ -1,0 +1,89 @@
+"""Settings from the environment (and an optional ``.env``), with safe defaults for a laptop.
+
+Every setting is read here and nowhere else, so the README's configuration table and this
+module describe the same thing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used (e.g. production with the default secret)."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def default_sqlite_url(instance_path: str) -> str:
+    return f"sqlite:///{Path(instance_path) / 'htx_trace.sqlite3'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Let operators write ``postgres://`` or ``postgresql://``; we always drive psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def from_environment(instance_path: str) -> dict[str, Any]:
+    load_dotenv(ROOT / ".env", override=False)
+    env = os.environ
+    database_url = env.get("DATABASE_URL") or default_sqlite_url(instance_path)
+    return {
+        "ENV_NAME": env.get("HTX_ENV", "development"),
+        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "vi"),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
+        "PERSON_ID_HASH_KEY": env.get("PERSON_ID_HASH_KEY"),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+    }
+
+
+DEFAULTS: dict[str, Any] = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "LANGUAGES": ("vi", "en"),
+    "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "app" / "translations"),
+    "WTF_CSRF_TIME_LIMIT": None,  # the session bounds the token's life
+    # flask-smorest / OpenAPI
+    "API_TITLE": "HTX Trace API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.1.0",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "API_PAGE_SIZE_MAX": 100,
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_PUBLIC": "120 per minute",
+    "RATELIMIT_LOGIN": "10 per minute",
+}
+
+
+def check(config: dict[str, Any]) -> None:
+    if config.get("ENV_NAME") == "production" and config.get("SECRET_KEY") in (
+        None,
+        "",
+        DEV_SECRET_KEY,
+    ):
+        raise ConfigError("SECRET_KEY must be set to a random value in production")
+    if config.get("ENV_NAME") == "production" and not config.get("PERSON_ID_HASH_KEY"):
+        raise ConfigError("PERSON_ID_HASH_KEY must be set in production")

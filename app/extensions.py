@@ -1,0 +1,43 @@
+"""Flask extensions, created once and bound to the app in ``create_app``."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_wtf import CSRFProtect
+
+from core.db import db
+
+__all__ = ["api", "babel", "csrf", "db", "limiter", "login_manager", "migrate"]
+
+migrate = Migrate()
+login_manager = LoginManager()
+babel = Babel()
+csrf = CSRFProtect()
+# Limits apply only where a route asks for one (public pages, login); storage is memory://
+# for a single process and Redis (RATELIMIT_STORAGE_URI) once several workers share limits.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+class HtxApi(Api):
+    """flask-smorest Api whose errors are RFC 9457 problems (see ``app.errors``)."""
+
+    def _register_error_handlers(self) -> None:
+        # app.errors registers one handler set for the whole app; nothing to add here.
+        return None
+
+
+api = HtxApi()
+
+
+def wants_problem_json() -> bool:
+    """API and EPCIS paths always answer problem+json; the HTML UI answers pages."""
+    path = request.path
+    return path.startswith(("/api/", "/epcis/")) or request.accept_mimetypes.best == (
+        "application/problem+json"
+    )
