@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import db
@@ -22,9 +22,14 @@ class Province(db.Model):
     __tablename__ = "provinces"
 
     code: Mapped[str] = mapped_column(String(2), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(100))  # official: "Tỉnh Cao Bằng"
+    short_name: Mapped[str] = mapped_column(String(60), default="")  # "Cao Bằng"
     name_en: Mapped[str] = mapped_column(String(100), default="")
     kind: Mapped[str] = mapped_column(String(40))  # "thành phố trung ương" | "tỉnh"
+
+    legacy_provinces: Mapped[list[LegacyProvince]] = relationship(
+        viewonly=True, lazy="raise", order_by="LegacyProvince.code"
+    )
 
 
 class Commune(db.Model):
@@ -34,9 +39,12 @@ class Commune(db.Model):
     __table_args__ = (Index("ix_communes_province_code_name", "province_code", "name"),)
 
     code: Mapped[str] = mapped_column(String(5), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(100))  # official, with its kind: "Phường Ba Đình"
     kind: Mapped[str] = mapped_column(String(20))  # "xã" | "phường" | "đặc khu"
     province_code: Mapped[str] = mapped_column(ForeignKey("provinces.code"))
+    # The name lower-cased without diacritics ("phuong ba dinh"), so a search typed without
+    # Vietnamese accents still finds it on any database; filled by the loader.
+    search_name: Mapped[str] = mapped_column(String(100), default="")
 
     province: Mapped[Province] = relationship(lazy="raise")
 
@@ -59,10 +67,22 @@ class RegionScheme(db.Model):
 
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
     # Which province codes the scheme's memberships use: "legacy" (63) or "2025" (34).
     province_set: Mapped[str] = mapped_column(String(10))
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(400), default="")
+
+    regions: Mapped[list[Region]] = relationship(
+        viewonly=True, lazy="raise", order_by="Region.position"
+    )
+    # No direct foreign key (memberships point at a region); join on the scheme code.
+    memberships: Mapped[list[RegionMembership]] = relationship(
+        primaryjoin="RegionScheme.code == foreign(RegionMembership.scheme_code)",
+        viewonly=True,
+        lazy="raise",
+        order_by=lambda: [RegionMembership.province_code, RegionMembership.valid_from],
+    )
 
 
 class Region(db.Model):
@@ -74,6 +94,8 @@ class Region(db.Model):
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
+    # Display order within the scheme (north to south), not alphabetical by code.
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RegionMembership(db.Model):
@@ -87,6 +109,7 @@ class RegionMembership(db.Model):
             ondelete="CASCADE",
         ),
         Index("ix_region_memberships_province", "province_code", "scheme_code"),
+        Index("ix_region_memberships_region", "scheme_code", "region_code"),
     )
 
     scheme_code: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -1,0 +1,1 @@
+"""Data shipped with the linkages package (loaded by its services, never edited by hand)."""

@@ -1,0 +1,1 @@
+"""Frozen snapshot of places; regenerate with scripts/build_places_snapshot.py."""

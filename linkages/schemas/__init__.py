@@ -1,0 +1,1 @@
+"""Marshmallow schemas of the linkages domain: the API contract."""

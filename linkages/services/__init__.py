@@ -1,0 +1,1 @@
+"""Domain services of the linkages package: plain functions taking the actor first."""
