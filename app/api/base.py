@@ -6,13 +6,15 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-import marshmallow as ma
 from flask import request
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest import Page
 from sqlalchemy import func, select
 
 from core.db import db
+from core.schemas import StrictSchema
+
+__all__ = ["ApiBlueprint", "SelectPage", "StrictSchema"]
 
 
 class ApiBlueprint(SmorestBlueprint):
@@ -60,10 +62,3 @@ class SelectPage(Page):
         )
         return list(db.session.scalars(stmt).unique())
 
-
-class StrictSchema(ma.Schema):
-    """Input schemas refuse unknown fields: a typo must not be silently dropped."""
-
-    class Meta:
-        unknown = ma.RAISE
-        ordered = True

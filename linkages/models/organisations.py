@@ -27,6 +27,10 @@ class OrgType(StrEnum):
     OTHER = "other"
 
 
+# Types that a cooperative profile, yearly figures and the Law 2023 minimums apply to.
+COOPERATIVE_TYPES = frozenset({OrgType.HTX, OrgType.LHHTX, OrgType.THT})
+
+
 class OrgStatus(StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
@@ -41,6 +45,8 @@ class Organisation(Timestamped, db.Model):
     __table_args__ = (
         Index("ix_organisations_province_type", "province_code", "org_type"),
         Index("ix_organisations_name", "name"),
+        # Registry lists filter by status (active/dissolved…) within a type.
+        Index("ix_organisations_type_status", "org_type", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,0 +1,151 @@
+"""The organisations registry API: public registry records, and each organisation's
+private cooperative profile, yearly figures and union memberships.
+
+Organisations are never deleted (they are dissolved, by status): DELETE answers 405.
+Members and certifications have their own blueprints under the same prefix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask.views import MethodView
+
+from app.api.base import ApiBlueprint, SelectPage
+from app.auth.current import current_actor
+from core.db import db
+from linkages.schemas.organisations import (
+    FiguresInSchema,
+    FiguresSchema,
+    OrganisationCreateSchema,
+    OrganisationPatchSchema,
+    OrganisationQuerySchema,
+    OrganisationSchema,
+    ProfileInSchema,
+    ProfileSchema,
+    UnionMembershipEndSchema,
+    UnionMembershipInSchema,
+    UnionMembershipSchema,
+)
+from linkages.services import cooperatives as coops
+from linkages.services import organisations as orgs
+
+blp = ApiBlueprint(
+    "api_organisations",
+    __name__,
+    url_prefix="/api/organisations",
+    description="The organisations registry (HTX, LHHTX, THT, enterprises…).",
+)
+
+
+@blp.route("")
+class Organisations(MethodView):
+    @blp.arguments(OrganisationQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, OrganisationSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, **filters: Any):  # type: ignore[no-untyped-def]
+        """Registry records (public), filtered by type, province, status or a name search."""
+        return orgs.list_organisations(current_actor(), **filters)
+
+    @blp.arguments(OrganisationCreateSchema)
+    @blp.response(201, OrganisationSchema)
+    def post(self, data: dict[str, Any]):  # type: ignore[no-untyped-def]
+        """Register an organisation (platform administrators only)."""
+        org = orgs.create_organisation(current_actor(), data)
+        db.session.commit()
+        location = url_for("api_organisations.Organisation", organisation_id=org.id)
+        return org, 201, {"Location": location}
+
+
+@blp.route("/<int:organisation_id>")
+class Organisation(MethodView):
+    @blp.response(200, OrganisationSchema)
+    def get(self, organisation_id: int):  # type: ignore[no-untyped-def]
+        """The public registry record; no authentication needed."""
+        return orgs.get_organisation(current_actor(), organisation_id)
+
+    @blp.arguments(OrganisationPatchSchema)
+    @blp.response(200, OrganisationSchema)
+    def patch(self, changes: dict[str, Any], organisation_id: int):  # type: ignore[no-untyped-def]
+        """Change registry fields (the organisation's admins; the code and type: platform
+        administrators only)."""
+        org = orgs.update_organisation(current_actor(), organisation_id, changes)
+        db.session.commit()
+        return org
+
+
+@blp.route("/<int:organisation_id>/profile")
+class Profile(MethodView):
+    @blp.response(200, ProfileSchema)
+    def get(self, organisation_id: int):  # type: ignore[no-untyped-def]
+        """The cooperative profile with its Cooperative Law 2023 warnings (private)."""
+        return coops.profile_report(current_actor(), organisation_id)
+
+    @blp.arguments(ProfileInSchema)
+    @blp.response(200, ProfileSchema)
+    def put(self, data: dict[str, Any], organisation_id: int):  # type: ignore[no-untyped-def]
+        """Replace the cooperative profile (the organisation's admins; only platform
+        administrators set `verified`)."""
+        actor = current_actor()
+        coops.put_profile(actor, organisation_id, data)
+        db.session.commit()
+        return coops.profile_report(actor, organisation_id)
+
+
+@blp.route("/<int:organisation_id>/figures")
+class FiguresList(MethodView):
+    @blp.response(200, FiguresSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, organisation_id: int):  # type: ignore[no-untyped-def]
+        """Yearly figures, newest statistical year first (private)."""
+        return coops.list_figures(current_actor(), organisation_id)
+
+
+@blp.route("/<int:organisation_id>/figures/<int:year>")
+class Figures(MethodView):
+    @blp.response(200, FiguresSchema)
+    def get(self, organisation_id: int, year: int):  # type: ignore[no-untyped-def]
+        """The figures of one statistical year (private)."""
+        return coops.get_figures(current_actor(), organisation_id, year)
+
+    @blp.arguments(FiguresInSchema)
+    @blp.response(200, FiguresSchema)
+    def put(self, data: dict[str, Any], organisation_id: int, year: int):  # type: ignore[no-untyped-def]
+        """Replace the figures of statistical year `year` (the organisation's admins)."""
+        figures, _created = coops.put_figures(current_actor(), organisation_id, year, data)
+        db.session.commit()
+        return figures
+
+
+@blp.route("/<int:organisation_id>/unions")
+class Unions(MethodView):
+    @blp.response(200, UnionMembershipSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, organisation_id: int):  # type: ignore[no-untyped-def]
+        """Union (LHHTX) memberships of this HTX, or member HTX of this union (private)."""
+        return coops.list_union_memberships(current_actor(), organisation_id)
+
+    @blp.arguments(UnionMembershipInSchema)
+    @blp.response(201, UnionMembershipSchema)
+    def post(self, data: dict[str, Any], organisation_id: int):  # type: ignore[no-untyped-def]
+        """Record that an HTX joined a union (the union's admins)."""
+        actor = current_actor()
+        membership = coops.add_union_membership(actor, organisation_id, data)
+        db.session.commit()
+        # Reload after the commit expired it (the organisations are eager-loaded).
+        return coops.get_union_membership(actor, organisation_id, membership.id)
+
+
+@blp.route("/<int:organisation_id>/unions/<int:membership_id>/end")
+class UnionEnd(MethodView):
+    @blp.arguments(UnionMembershipEndSchema)
+    @blp.response(200, UnionMembershipSchema)
+    def post(  # type: ignore[no-untyped-def]
+        self, data: dict[str, Any], organisation_id: int, membership_id: int
+    ):
+        """Record that a union membership ended (either side's admins); kept as history."""
+        actor = current_actor()
+        coops.end_union_membership(actor, organisation_id, membership_id, data["left_on"])
+        db.session.commit()
+        return coops.get_union_membership(actor, organisation_id, membership_id)

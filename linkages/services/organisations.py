@@ -1,0 +1,349 @@
+"""The organisations registry: create, edit, read and list organisations.
+
+The registry record (name, type, registration code, address, contacts, status) is public,
+as in the national business and cooperative registers: anyone, even anonymous, may read
+it. Only a platform admin registers an organisation or changes its registration code or
+type; an organisation's own admins edit the rest. Services never commit: the caller does,
+once per request.
+
+Cooperative profiles, yearly figures and union memberships live in
+``linkages.services.cooperatives``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta, timezone
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, or_, select
+
+from core.actor import Actor, require_platform_admin, require_write
+from core.db import db
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.i18n import _l
+from linkages.models.organisations import Organisation, OrgStatus, OrgType
+from linkages.models.places import LegacyProvince
+from linkages.services.places import check_address
+from linkages.taxcode import InvalidRegistrationCode, validate_registration_code
+
+# Viet Nam keeps UTC+7 all year (no daylight saving): "today" for registry dates.
+VN_TZ = timezone(timedelta(hours=7))
+
+# Fields an organisation's own admins may edit; a platform admin may edit every field.
+EDITABLE_FIELDS = frozenset(
+    {
+        "name",
+        "short_name",
+        "status",
+        "status_since",
+        "registered_on",
+        "address_line",
+        "commune_code",
+        "province_code",
+        "legacy_province_code",
+        "phone",
+        "email",
+        "website",
+    }
+)
+ADMIN_ONLY_FIELDS = frozenset({"registration_code", "org_type"})
+CREATE_FIELDS = EDITABLE_FIELDS | ADMIN_ONLY_FIELDS
+REQUIRED_ON_CREATE = ("registration_code", "name", "org_type")
+
+# Decisions of a court or of the registration office: a platform admin records them, and
+# only a platform admin takes an organisation out of them again.
+REGISTRAR_STATUSES = frozenset({OrgStatus.BANKRUPT, OrgStatus.REVOKED})
+TERMINAL_STATUSES = frozenset({OrgStatus.DISSOLVED, OrgStatus.BANKRUPT, OrgStatus.REVOKED})
+
+_TEXT_LIMITS = {
+    "name": 255,
+    "short_name": 100,
+    "address_line": 255,
+    "phone": 40,
+    "email": 254,
+    "website": 255,
+}
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def today_vn() -> date:
+    return datetime.now(UTC).astimezone(VN_TZ).date()
+
+
+class _Errors(dict[str, list[Any]]):
+    """Field errors collected while validating, raised together."""
+
+    def add(self, field: str, message: Any) -> None:
+        self.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self:
+            raise ValidationFailed(_l("The data is not valid."), field_errors=self)
+
+
+def parse_enum(enum_cls: type[E], value: Any, field: str, errors: _Errors) -> E | None:
+    """``value`` as a member of ``enum_cls`` (None stays None), or a field error."""
+    if value is None or isinstance(value, enum_cls):
+        return value
+    try:
+        return enum_cls(value)
+    except ValueError:
+        errors.add(
+            field,
+            _l("Must be one of: %(choices)s.", choices=", ".join(m.value for m in enum_cls)),
+        )
+        return None
+
+
+def _clean_text(field: str, value: Any, errors: _Errors) -> str | None:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        errors.add(field, _l("Must be text."))
+        return None
+    value = value.strip()
+    limit = _TEXT_LIMITS.get(field)
+    if limit and len(value) > limit:
+        errors.add(field, _l("At most %(n)d characters.", n=limit))
+        return None
+    if field == "email" and value and ("@" not in value or any(c.isspace() for c in value)):
+        errors.add(field, _l("Not a valid e-mail address."))
+        return None
+    if field == "website" and value and not value.lower().startswith(("http://", "https://")):
+        errors.add(field, _l("A web address starts with http:// or https://."))
+        return None
+    return value
+
+
+def _check_unknown(data: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ValidationFailed(
+            _l("Unknown fields."), field_errors={k: [_l("Unknown field.")] for k in unknown}
+        )
+
+
+def _check_address(
+    commune_code: str | None, province_code: str | None, errors: _Errors
+) -> tuple[str | None, str | None]:
+    """Validate a commune/province pair (``places.check_address``); return the normalised
+    (commune, province) to store: a commune alone gives its province, one of another
+    province is refused.
+    """
+    try:
+        return check_address(commune_code, province_code)
+    except ValidationFailed as exc:
+        for field, messages in exc.field_errors.items():
+            for message in messages:
+                errors.add(field, message)
+        return None, None
+
+
+def _check_registration_code(
+    code: Any, org_type: OrgType | None, errors: _Errors, *, exclude_id: int | None = None
+) -> str | None:
+    try:
+        normalised = validate_registration_code(code, org_type)
+    except InvalidRegistrationCode as exc:
+        errors.add("registration_code", exc.reason)
+        return None
+    clash = select(Organisation.id).where(Organisation.registration_code == normalised)
+    if exclude_id is not None:
+        clash = clash.where(Organisation.id != exclude_id)
+    if db.session.scalar(clash) is not None:
+        raise Conflict(
+            _l("An organisation with this registration code is already registered."),
+            field_errors={"registration_code": [_l("Already registered.")]},
+        )
+    return normalised
+
+
+def _check_status(actor: Actor, current: OrgStatus | None, wanted: OrgStatus) -> None:
+    if actor.is_admin or wanted == current:
+        return
+    if wanted in REGISTRAR_STATUSES or (current in TERMINAL_STATUSES):
+        raise Forbidden(
+            _l("Only a platform administrator records this status change."),
+            field_errors={"status": [_l("Recorded by the registration office or a court.")]},
+        )
+
+
+def create_organisation(actor: Actor, data: Mapping[str, Any]) -> Organisation:
+    """Register an organisation (platform admins only).
+
+    Guarantees: the registration code is valid for the type and unique (409 otherwise),
+    the commune exists and lies in the province; nothing is written when anything fails.
+    """
+    require_platform_admin(actor)
+    _check_unknown(data, CREATE_FIELDS)
+    errors = _Errors()
+    for field in REQUIRED_ON_CREATE:
+        if data.get(field) in (None, ""):
+            errors.add(field, _l("Required."))
+    errors.raise_if_any()
+
+    org_type = parse_enum(OrgType, data["org_type"], "org_type", errors)
+    status = parse_enum(OrgStatus, data.get("status") or OrgStatus.ACTIVE, "status", errors)
+    values: dict[str, Any] = {}
+    for field in _TEXT_LIMITS:
+        values[field] = _clean_text(field, data.get(field), errors)
+    if not values.get("name") and "name" not in errors:
+        errors.add("name", _l("Required."))
+    commune, province = _check_address(
+        data.get("commune_code"), data.get("province_code"), errors
+    )
+    legacy = data.get("legacy_province_code")
+    if legacy and db.session.get(LegacyProvince, legacy) is None:
+        errors.add("legacy_province_code", _l("Unknown legacy province code."))
+    errors.raise_if_any()
+    code = _check_registration_code(data["registration_code"], org_type, errors)
+    errors.raise_if_any()
+
+    org = Organisation(
+        registration_code=code,
+        org_type=org_type,
+        status=status,
+        status_since=data.get("status_since") or today_vn(),
+        registered_on=data.get("registered_on"),
+        commune_code=commune,
+        province_code=province,
+        legacy_province_code=legacy or None,
+        **values,
+    )
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def update_organisation(
+    actor: Actor, organisation_id: int, changes: Mapping[str, Any]
+) -> Organisation:
+    """Change some fields of an organisation (its org admins, or a platform admin).
+
+    The registration code and type change only by a platform admin (sending the current
+    value is accepted as no change). A status change records ``status_since`` (today in
+    Viet Nam unless given). Nothing is written when anything fails.
+    """
+    org = get_organisation(actor, organisation_id)
+    require_write(actor, org.id, org.province_code, admin_only=True)
+    _check_unknown(changes, CREATE_FIELDS)
+    errors = _Errors()
+
+    org_type = org.org_type
+    if "org_type" in changes:
+        org_type = parse_enum(OrgType, changes["org_type"], "org_type", errors) or org.org_type
+    wanted = {"registration_code": changes.get("registration_code"), "org_type": org_type}
+    locked = sorted(
+        f
+        for f in ADMIN_ONLY_FIELDS
+        if f in changes and str(wanted[f]).strip() != str(getattr(org, f))
+    )
+    if locked and not actor.is_admin:
+        raise Forbidden(
+            _l("Only a platform administrator changes the registration code or type."),
+            field_errors={f: [_l("Not editable.")] for f in locked},
+        )
+
+    values: dict[str, Any] = {}
+    for field in _TEXT_LIMITS:
+        if field in changes:
+            values[field] = _clean_text(field, changes[field], errors)
+    if "name" in values and not values["name"] and "name" not in errors:
+        errors.add("name", _l("Required."))
+
+    status = org.status
+    if "status" in changes:
+        status = parse_enum(OrgStatus, changes["status"], "status", errors) or org.status
+        _check_status(actor, org.status, status)
+
+    if {"commune_code", "province_code"} & set(changes):
+        commune = changes.get("commune_code", org.commune_code) or None
+        province_given = changes.get("province_code", org.province_code) or None
+        # A new province with the old commune must still agree: clear or resend it.
+        values["commune_code"], values["province_code"] = _check_address(
+            commune, province_given, errors
+        )
+    if "legacy_province_code" in changes:
+        legacy = changes["legacy_province_code"] or None
+        if legacy and db.session.get(LegacyProvince, legacy) is None:
+            errors.add("legacy_province_code", _l("Unknown legacy province code."))
+        values["legacy_province_code"] = legacy
+    if "registered_on" in changes:
+        values["registered_on"] = changes["registered_on"]
+    errors.raise_if_any()
+
+    code = org.registration_code
+    new_code = str(changes.get("registration_code", code)).strip()
+    if new_code != code or org_type != org.org_type:
+        # A type change re-checks the code: a personal ID is only for individuals.
+        code = _check_registration_code(
+            changes.get("registration_code", org.registration_code),
+            org_type,
+            errors,
+            exclude_id=org.id,
+        )
+        errors.raise_if_any()
+
+    if status != org.status:
+        values["status_since"] = changes.get("status_since") or today_vn()
+    elif "status_since" in changes:
+        values["status_since"] = changes["status_since"]
+    for field, value in values.items():
+        setattr(org, field, value)
+    org.registration_code = code
+    org.org_type = org_type
+    org.status = status
+    db.session.flush()
+    return org
+
+
+def get_organisation(actor: Actor, organisation_id: int) -> Organisation:
+    """The public registry record; readable by anyone (the registers are public)."""
+    org = db.session.get(Organisation, organisation_id)
+    if org is None:
+        raise NotFound()
+    return org
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_organisations(
+    actor: Actor,
+    *,
+    org_type: OrgType | str | None = None,
+    province_code: str | None = None,
+    status: OrgStatus | str | None = None,
+    q: str | None = None,
+) -> Select[tuple[Organisation]]:
+    """A ``select()`` of registry records (public fields), ordered by name, to paginate.
+
+    ``q`` matches a part of the name or short name (case-insensitive for ASCII letters;
+    accented Vietnamese capitals match only as typed on SQLite) or a registration code
+    prefix.
+    """
+    errors = _Errors()
+    org_type = parse_enum(OrgType, org_type, "org_type", errors)
+    status = parse_enum(OrgStatus, status, "status", errors)
+    errors.raise_if_any()
+    stmt = select(Organisation)
+    if org_type is not None:
+        stmt = stmt.where(Organisation.org_type == org_type)
+    if status is not None:
+        stmt = stmt.where(Organisation.status == status)
+    if province_code:
+        stmt = stmt.where(Organisation.province_code == province_code)
+    if q and q.strip():
+        term = _escape_like(q.strip())
+        stmt = stmt.where(
+            or_(
+                Organisation.name.ilike(f"%{term}%", escape="\\"),
+                Organisation.short_name.ilike(f"%{term}%", escape="\\"),
+                Organisation.registration_code.like(f"{term}%", escape="\\"),
+            )
+        )
+    return stmt.order_by(Organisation.name, Organisation.id)
