@@ -6,7 +6,12 @@ import importlib
 
 from flask import Flask
 
-WEB_MODULES: list[str] = []
+WEB_MODULES: list[str] = [
+    "app.api.docs",
+    "app.web.auth",
+    "app.web.shell",
+    "app.web.organisations",
+]
 
 
 def register(app: Flask) -> None:
