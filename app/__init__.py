@@ -7,15 +7,18 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+_LOCALISED_TYPES = frozenset({"text/html", "application/problem+json"})
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -30,6 +33,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings.from_environment(app.instance_path))
     app.config.update(config or {})
     settings.check(app.config)
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        # Behind a reverse proxy the client address (rate limits, logs) is in X-Forwarded-*;
+        # trust exactly as many hops as the operator says, never more.
+        n = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=app.config["LOG_LEVEL"])
 
@@ -73,8 +81,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
             "script-src 'self'; frame-ancestors 'none'",
         )
-        response.headers["Content-Language"] = str(select_locale())
-        response.vary.add("Accept-Language")
+        # Only what people read is negotiated; probes and JSON data stay free of the cost
+        # of working out a locale (session, user lookup) on every call.
+        if response.mimetype in _LOCALISED_TYPES:
+            response.headers["Content-Language"] = str(get_locale())
+            response.vary.add("Accept-Language")
         return response
 
     return app
@@ -82,27 +93,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _import_models() -> None:
     """Import every model module so the metadata is complete (migrations, create_all)."""
-    import app.auth.current
+    import app.auth.current  # registers the Flask-Login user loader
     import app.auth.models  # noqa: F401
     import linkages.models  # noqa: F401
 
 
 def select_locale() -> str:
-    from flask import current_app
-
-    languages = current_app.config["LANGUAGES"]
-    chosen = request.args.get("lang") if request else None
+    """``?lang=``, then the session's choice, the user's saved choice, Accept-Language, and
+    the default. API calls are stateless (bearer tokens): they skip the session and user."""
+    config = current_app.config
+    languages = config["LANGUAGES"]
+    if not has_request_context():  # CLI commands render in the default language
+        return config["BABEL_DEFAULT_LOCALE"]
+    chosen = request.args.get("lang")
     if chosen in languages:
         return chosen
-    if request and session.get("lang") in languages:
-        return session["lang"]
-    if request and current_user and getattr(current_user, "locale", None) in languages:
-        return current_user.locale
-    if request:
-        best = request.accept_languages.best_match(languages)
-        if best and request.accept_languages:
-            return best
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not request.path.startswith(("/api/", "/epcis/")):
+        if session.get("lang") in languages:
+            return session["lang"]
+        saved = getattr(current_user, "locale", None) if current_user else None
+        if saved in languages:
+            return saved
+    return request.accept_languages.best_match(languages) or config["BABEL_DEFAULT_LOCALE"]
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -55,6 +55,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
         "PERSON_ID_HASH_KEY": env.get("PERSON_ID_HASH_KEY"),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        "TRUSTED_PROXY_COUNT": int(env.get("TRUSTED_PROXY_COUNT", "0")),
     }
 
 

@@ -50,6 +50,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "SERVER_NAME": None,
         }
     )
+    app.test_client_class = FreshContextClient
     with app.app_context():
         _db.drop_all()
         with _db.engine.begin() as conn:
@@ -107,6 +108,20 @@ def db(app: Flask) -> Iterator[object]:
             _db.session = old_session
             outer.rollback()
             connection.close()
+
+
+class FreshContextClient(FlaskClient):
+    """Each request in its own app context, as in production.
+
+    The ``db`` fixture keeps an app context pushed for the whole test, and Flask reuses an
+    active context for a request: ``g`` and the scoped session would then leak from one
+    request into the next. A fresh context per request gets a fresh ``g`` and a fresh
+    session, still on the test's connection (so still inside the rolled-back transaction).
+    """
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture()

@@ -6,7 +6,13 @@ from flask import Flask
 
 from app.extensions import api
 
-API_MODULES: list[str] = []
+API_MODULES: list[str] = [
+    "app.api.account",
+    "app.api.organisations",
+    "app.api.places",
+    "app.api.members",
+    "app.api.certifications",
+]
 
 
 def register(app: Flask) -> None:

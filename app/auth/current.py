@@ -7,7 +7,7 @@ token, so it needs no CSRF protection and a stolen cookie cannot drive it.
 
 from __future__ import annotations
 
-from flask import g, request, session
+from flask import request, session
 from flask_login import current_user
 
 from app.auth.models import User
@@ -17,7 +17,8 @@ from core.actor import ANONYMOUS, Actor
 from core.db import db
 
 ORG_SESSION_KEY = "org_id"
-ORG_HEADER = "HTX-Organisation"  # registration code, for tokens of multi-org users
+ORG_HEADER = "HTX-Organisation"
+_ENVIRON_KEY = "htx.actor"  # registration code, for tokens of multi-org users
 
 
 @login_manager.user_loader
@@ -52,7 +53,6 @@ def _token_actor() -> Actor:
         return ANONYMOUS
     found = user_for_token(plaintext)
     if found is None:
-        g.bad_token = True
         return ANONYMOUS
     user, token = found
     wanted = token.organisation_id
@@ -64,7 +64,6 @@ def _token_actor() -> Actor:
     ids = [m.organisation_id for m in user.memberships]
     if wanted is None and len(ids) == 1:
         wanted = ids[0]
-    g.api_user = user
     return actor_for(user, wanted)
 
 
@@ -73,12 +72,16 @@ def _session_actor() -> Actor:
         return ANONYMOUS
     user: User = current_user._get_current_object()  # type: ignore[attr-defined]
     org_id = default_organisation_id(user, session.get(ORG_SESSION_KEY))
-    if org_id is not None:
-        session[ORG_SESSION_KEY] = org_id
+    if org_id is not None and session.get(ORG_SESSION_KEY) != org_id:
+        session[ORG_SESSION_KEY] = org_id  # only on change: no Set-Cookie on every page
     return actor_for(user, org_id)
 
 
 def current_actor() -> Actor:
-    if "actor" not in g:
-        g.actor = _token_actor() if _is_api_request() else _session_actor()
-    return g.actor
+    """The actor of this request, worked out once (kept in the WSGI environ, which lives
+    exactly as long as the request, unlike ``g`` when an app context is already pushed)."""
+    actor = request.environ.get(_ENVIRON_KEY)
+    if actor is None:
+        actor = _token_actor() if _is_api_request() else _session_actor()
+        request.environ[_ENVIRON_KEY] = actor
+    return actor

@@ -11,16 +11,18 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from app.auth.models import ApiToken, Membership, User
-from core.actor import Actor, OrgRole, PlatformRole
+from core.actor import Actor, OrgRole, PlatformRole, require_authenticated
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import _l
+from linkages.models.places import Province
 
 _hasher = PasswordHasher()
 # A real hash to verify against when the e-mail is unknown, so that a missing account
@@ -64,6 +66,8 @@ def create_user(
         raise ValidationFailed(
             field_errors={"province": [_l("Only an authority account has a province scope.")]}
         )
+    if province_code and db.session.get(Province, province_code) is None:
+        raise ValidationFailed(field_errors={"province": [_l("Unknown province code.")]})
     user = User(
         email=email,
         full_name=full_name,
@@ -160,13 +164,30 @@ def user_for_token(plaintext: str) -> tuple[User, ApiToken] | None:
     return token.user, token
 
 
-def _aware(value):  # SQLite returns naive datetimes for timezone-aware columns
-    from datetime import UTC
-
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes for timezone-aware columns; they are UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def get_user(actor: Actor) -> User:
+    require_authenticated(actor)
+    user = db.session.get(User, actor.user_id)
+    if user is None:  # deleted between authentication and now
+        raise NotFound()
+    return user
+
+
+def tokens_of(actor: Actor) -> Select[tuple[ApiToken]]:
+    require_authenticated(actor)
+    return (
+        select(ApiToken)
+        .where(ApiToken.user_id == actor.user_id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+
+
 def revoke_token(actor: Actor, token_id: int) -> ApiToken:
+    require_authenticated(actor)
     token = db.session.get(ApiToken, token_id)
     if token is None or (token.user_id != actor.user_id and not actor.is_admin):
         raise NotFound()

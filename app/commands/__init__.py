@@ -8,6 +8,8 @@ from flask import Flask
 
 COMMAND_MODULES = [
     "app.commands.accounts",
+    "app.commands.places",
+    "app.commands.demo",
 ]
 
 
