@@ -1,0 +1,123 @@
+"""The migrations build exactly the schema the models declare, on SQLite and PostgreSQL.
+
+These tests need a database of their own: the suite's shared database is built with
+``create_all`` and every test runs inside a rolled-back transaction on it (tests/conftest.py),
+while Alembic must see an empty database and commit its DDL. So each test makes a fresh one
+(a temporary SQLite file, or a throwaway PostgreSQL database when ``TEST_DATABASE_URL`` names
+a server) and works through engines and connections, never through ``db.session``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.config import normalise_database_url
+from core.db import db
+
+
+@contextmanager
+def fresh_database_url(tmp_path: Path) -> Iterator[str]:
+    """Yield the URL of a brand-new empty database, dropped afterwards."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server or not server.startswith(("postgres://", "postgresql")):
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
+    url = make_url(normalise_database_url(server))
+    name = f"htx_fresh_{uuid.uuid4().hex[:12]}"
+    # CREATE/DROP DATABASE cannot run in a transaction: talk to the maintenance database.
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@contextmanager
+def app_on(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """An app bound to ``database_url``, inside its app context; its engine is disposed after."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "ENV_NAME": "testing",
+            "SECRET_KEY": "test-secret-key",
+            "PERSON_ID_HASH_KEY": "test-person-key",
+            "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.engine.dispose()
+
+
+def _schema_differences() -> list:
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def _head_revisions(app: Flask) -> set[str]:
+    migrate = app.extensions["migrate"]
+    config = migrate.migrate.get_config(migrate.directory)
+    return set(ScriptDirectory.from_config(config).get_heads())
+
+
+@pytest.fixture()
+def fresh_app(tmp_path: Path) -> Iterator[Flask]:
+    with fresh_database_url(tmp_path) as url, app_on(url, tmp_path) as app:
+        yield app
+
+
+def test_there_is_exactly_one_migration_head(fresh_app):
+    assert len(_head_revisions(fresh_app)) == 1
+
+
+def test_upgrade_on_an_empty_database_gives_exactly_the_models_schema(fresh_app):
+    flask_migrate.upgrade()
+
+    assert _schema_differences() == []
+    with db.engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    assert current == _head_revisions(fresh_app)
+
+
+def test_downgrade_to_base_removes_every_table(fresh_app):
+    flask_migrate.upgrade()
+
+    flask_migrate.downgrade(revision="base")
+
+    with db.engine.connect() as conn:
+        remaining = set(inspect(conn).get_table_names()) - {"alembic_version"}
+    assert remaining == set()
+
+
+def test_upgrade_after_a_downgrade_gives_the_same_schema_again(fresh_app):
+    flask_migrate.upgrade()
+    flask_migrate.downgrade(revision="base")
+
+    flask_migrate.upgrade()
+
+    assert _schema_differences() == []
