@@ -1,0 +1,1 @@
+"""GS1 EPCIS 2.0: validation, CBV vocabularies and (later) capture and query of events."""
