@@ -5,11 +5,15 @@ Reads DATABASE_URL from the environment like the app does; prints nothing on suc
 
 from __future__ import annotations
 
+from flask_migrate import upgrade
+
 from app import create_app
 from app.auth.services import add_membership, create_user
 from core.actor import OrgRole
 from core.db import db
+from linkages.models.cooperatives import Rating, YearlyFigures
 from linkages.models.organisations import Organisation, OrgType
+from linkages.services.places import load_places
 
 EMAIL = "lan@htx-thanhcong.vn"
 PASSWORD = "mat-khau-dong-ruong"  # only ever in the throwaway browser-test database
@@ -22,13 +26,8 @@ ORGS = (
 def main() -> None:
     app = create_app()
     with app.app_context():
-        db.create_all()
-        try:
-            from linkages.services.places import load_places
-        except ImportError:  # before the places loader exists
-            pass
-        else:
-            load_places()
+        upgrade()  # the schema as production builds it: through the migrations
+        load_places()
         user = create_user(EMAIL, PASSWORD, full_name="Nguyễn Thị Lan")
         for code, name, short, org_type in ORGS:
             org = Organisation(
@@ -37,6 +36,21 @@ def main() -> None:
             db.session.add(org)
             db.session.flush()
             add_membership(user, org.id, OrgRole.STAFF)
+            # A wide table on the profile page: it must scroll inside its card on a phone.
+            for year in (2023, 2024, 2025):
+                db.session.add(
+                    YearlyFigures(
+                        organisation_id=org.id,
+                        year=year,
+                        official_members=180,
+                        associate_capital_members=12,
+                        associate_no_capital_members=9,
+                        households=150,
+                        revenue_vnd=3_900_000_000,
+                        rating=Rating.GOOD,
+                        rating_score=84,
+                    )
+                )
         db.session.commit()
 
 

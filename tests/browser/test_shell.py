@@ -88,3 +88,10 @@ def test_controls_are_big_enough_to_tap_and_the_page_fits_a_phone(phone, expect)
         box = control.bounding_box()
         assert box is not None and box["height"] >= 44, control.inner_text()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+
+
+def test_an_organisation_profile_with_a_wide_table_fits_a_phone(phone, expect):
+    sign_in(phone)
+    phone.locator("main a[href^='/orgs/']").first.click()
+    expect(phone.get_by_test_id("yearly-figures")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
