@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -14,6 +15,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from linkages.models.organisations import Organisation
 
 from core.actor import OrgRole, PlatformRole
 from core.db import Timestamped, db, str_enum
@@ -85,3 +89,4 @@ class ApiToken(Timestamped, db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship(lazy="joined")
+    organisation: Mapped[Organisation | None] = relationship(lazy="raise")

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import ApiToken, Membership, User
 from core.actor import Actor, OrgRole, PlatformRole, require_authenticated
@@ -181,6 +182,7 @@ def tokens_of(actor: Actor) -> Select[tuple[ApiToken]]:
     require_authenticated(actor)
     return (
         select(ApiToken)
+        .options(selectinload(ApiToken.organisation))
         .where(ApiToken.user_id == actor.user_id)
         .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+import flask_babel
 from flask import Flask
 
 WEB_MODULES: list[str] = [
@@ -11,9 +12,17 @@ WEB_MODULES: list[str] = [
     "app.web.auth",
     "app.web.shell",
     "app.web.organisations",
+    "app.web.account",
 ]
 
 
 def register(app: Flask) -> None:
+    # Locale-aware formatting everywhere in templates: dates and numbers read the Vietnamese
+    # way (23/11/2026, 4.266.000.000) or the English way, from the same template.
+    app.jinja_env.globals.update(
+        format_date=flask_babel.format_date,
+        format_datetime=flask_babel.format_datetime,
+        format_number=flask_babel.format_decimal,
+    )
     for name in WEB_MODULES:
         app.register_blueprint(importlib.import_module(name).bp)

@@ -5,7 +5,6 @@ union memberships and Cooperative Law 2023 warnings."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_babel import format_date, format_decimal
 from sqlalchemy import select
 
 from app.auth.current import current_actor
@@ -127,7 +126,5 @@ def profile(organisation_id: int) -> str:
     return render_template(
         "organisations/profile.html",
         label=label,
-        format_date=format_date,
-        format_number=format_decimal,
         **context,
     )

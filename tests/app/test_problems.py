@@ -7,7 +7,9 @@ from sqlalchemy import func, select
 from app import create_app
 from app.auth import services as accounts
 from app.auth.models import ApiToken
+from core.actor import OrgRole, PlatformRole
 from core.db import db
+from tests.factories import make_org, make_user_with_token
 
 PROBLEM = "application/problem+json"
 
@@ -122,3 +124,28 @@ def test_unexpected_exception_is_500_problem_without_internals(database_url):
     assert response.status_code == 500
     assert response.mimetype == PROBLEM
     assert "hunter2" not in response.get_data(as_text=True)
+
+
+def test_forbidden_write_by_a_reader_is_403_problem(client):
+    org = make_org("Hợp tác xã Chỉ Đọc")
+    _staff, headers = make_user_with_token(org, OrgRole.STAFF)
+    response = client.patch(f"/api/organisations/{org.id}", json={"phone": "0912345678"},
+                            headers=headers)
+    _assert_problem(response, 403)
+
+
+def test_duplicate_registration_code_is_409_problem_naming_the_field(client):
+    existing = make_org("Hợp tác xã Có Trước")
+    _admin, headers = make_user_with_token(platform_role=PlatformRole.ADMIN)
+    response = client.post(
+        "/api/organisations",
+        json={
+            "registration_code": existing.registration_code,
+            "name": "Hợp tác xã Trùng Mã",
+            "org_type": "htx",
+            "province_code": "01",
+        },
+        headers=headers,
+    )
+    body = _assert_problem(response, 409)
+    assert [e["field"] for e in body["errors"]] == ["registration_code"]
