@@ -26,7 +26,7 @@ def _fail(error: DomainError) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--name", "full_name", default="", help="Full name shown in the UI.")
 @click.option("--org", "org_code", help="Registration code of the organisation to join.")
-@click.option("--role", type=click.Choice([r.value for r in OrgRole]), default=OrgRole.STAFF)
+@click.option("--role", type=click.Choice([r.value for r in OrgRole]), default=OrgRole.STAFF.value)
 @click.option("--platform-role", type=click.Choice([r.value for r in PlatformRole]))
 @click.option("--province", "province_code", help="Province scope (2025 code) of an authority.")
 def create_user(
@@ -40,6 +40,14 @@ def create_user(
 ) -> None:
     """Create a user (or add an existing one to an organisation)."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    # Everything is checked before anything is written: a refused command leaves no trace.
+    org = None
+    if org_code:
+        org = db.session.scalar(
+            select(Organisation).where(Organisation.registration_code == org_code)
+        )
+        if org is None:
+            raise click.ClickException(f"no organisation with registration code {org_code}")
     try:
         user = db.session.scalar(
             select(User).where(User.email == accounts.normalise_email(email))
@@ -54,12 +62,7 @@ def create_user(
             )
         elif password:
             user.password_hash = accounts.hash_password(password)
-        if org_code:
-            org = db.session.scalar(
-                select(Organisation).where(Organisation.registration_code == org_code)
-            )
-            if org is None:
-                raise click.ClickException(f"no organisation with registration code {org_code}")
+        if org is not None:
             accounts.add_membership(user, org.id, OrgRole(role))
         db.session.commit()
     except DomainError as error:
