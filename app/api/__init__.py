@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import importlib
 
-from app.extensions import api
+from flask import Flask, current_app, request
+
+from app.extensions import api, limiter
 
 API_MODULES: list[str] = [
     "app.api.account",
@@ -15,10 +17,19 @@ API_MODULES: list[str] = [
 ]
 
 
-def register(app: Flask) -> None:
-    import importlib
+def _has_bearer_token() -> bool:
+    return request.headers.get("Authorization", "").lower().startswith("bearer ")
 
+
+def _public_limit() -> str:
+    return str(current_app.config["RATELIMIT_PUBLIC"])
+
+
+def register(app: Flask) -> None:
     api.init_app(app)
     for name in API_MODULES:
-        module = importlib.import_module(name)
-        api.register_blueprint(module.blp)
+        blp = importlib.import_module(name).blp
+        # Anonymous reads (places, the public registry) are limited per client address;
+        # token-authenticated calls are accountable to a user and not limited here.
+        limiter.limit(_public_limit, exempt_when=_has_bearer_token)(blp)
+        api.register_blueprint(blp)

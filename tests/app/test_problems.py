@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from app import create_app
@@ -149,3 +154,43 @@ def test_duplicate_registration_code_is_409_problem_naming_the_field(client):
     )
     body = _assert_problem(response, 409)
     assert [e["field"] for e in body["errors"]] == ["registration_code"]
+
+
+_PUBLIC_LIMIT_SCRIPT = """
+import sys
+from app import create_app
+from core.db import db
+app = create_app({
+    "TESTING": True, "ENV_NAME": "testing", "SECRET_KEY": "rate-limit-test",
+    "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1],
+    "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_PUBLIC": "3 per minute",
+})
+with app.app_context():
+    db.create_all()
+client = app.test_client()
+codes = [client.get("/api/places/provinces").status_code for _ in range(4)]
+last = client.get("/api/places/provinces")
+codes.append(last.status_code)
+codes.append(last.mimetype)
+codes.append(client.get("/api/me", headers={"Authorization": "Bearer x"}).status_code)
+print(" ".join(map(str, codes)))
+"""
+
+
+def test_anonymous_api_reads_are_rate_limited_with_a_429_problem(tmp_path):
+    # One limiter per process, off in the session app: check it in a process of its own.
+    done = subprocess.run(
+        [sys.executable, "-c", _PUBLIC_LIMIT_SCRIPT, str(tmp_path / "limit.sqlite3")],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "HTX_INSTANCE_PATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    # Three anonymous reads pass, then 429 problem+json; a token-bearing call is not limited.
+    assert done.stdout.split() == [
+        "200", "200", "200", "429", "429", "application/problem+json", "401",
+    ]
