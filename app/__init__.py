@@ -96,6 +96,7 @@ def _import_models() -> None:
     import app.auth.current  # registers the Flask-Login user loader
     import app.auth.models  # noqa: F401
     import linkages.models  # noqa: F401
+    import traceability.models  # noqa: F401
 
 
 def select_locale() -> str:
@@ -117,6 +118,14 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or config["BABEL_DEFAULT_LOCALE"]
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _may_write() -> bool:
+    """Outside a request (CLI, seeders) or for an unsafe HTTP method."""
+    return not has_request_context() or request.method not in _SAFE_METHODS
+
+
 def _configure_sqlite(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
@@ -136,4 +145,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN")
+        # A request that may write takes the write lock up front. A deferred transaction
+        # that reads first (the token lookup) and writes later cannot upgrade once another
+        # worker has committed in between: SQLite answers "database is locked" at once,
+        # without waiting for busy_timeout. Reads stay deferred and never block.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")

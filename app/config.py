@@ -56,6 +56,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "PERSON_ID_HASH_KEY": env.get("PERSON_ID_HASH_KEY"),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "TRUSTED_PROXY_COUNT": int(env.get("TRUSTED_PROXY_COUNT", "0")),
+        "EPCIS_CAPTURE_LIMIT": int(env.get("EPCIS_CAPTURE_LIMIT", "10000")),
+        "EPCIS_CAPTURE_FILE_SIZE_LIMIT": int(
+            env.get("EPCIS_CAPTURE_FILE_SIZE_LIMIT", str(16 * 1024 * 1024))
+        ),
     }
 
 

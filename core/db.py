@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import Enum as PyEnum
+from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Enum, MetaData, func
+from sqlalchemy import DateTime, Dialect, Enum, MetaData, TypeDecorator, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names make Alembic migrations identical on SQLite and PostgreSQL
@@ -31,14 +32,37 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """A point in time, always handed back timezone-aware in UTC.
+
+    PostgreSQL keeps the instant of a ``timestamptz``; SQLite keeps text and drops the
+    offset, so a ``+07:00`` time would come back seven hours off and naive. Converting to
+    UTC on the way in and marking UTC on the way out makes both databases agree, and no
+    caller needs to patch naive values. A naive value given to it is taken as UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Timestamped:
     """created_at / updated_at columns, set by the database clock on insert."""
 
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), default=utcnow
+        UtcDateTime(), server_default=func.now(), default=utcnow
     )
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), default=utcnow, onupdate=utcnow
+        UtcDateTime(), server_default=func.now(), default=utcnow, onupdate=utcnow
     )
 
 

@@ -11,6 +11,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import TypeDecorator
 
 config = context.config
 
@@ -40,10 +41,19 @@ def get_metadata():
     return target_db.metadata
 
 
+def _render_item(type_, obj, autogen_context):
+    """Write the database type of the project's TypeDecorators (UtcDateTime, the orjson
+    event document) into revisions, so they only need ``sa`` and never import the app."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
+
 def _configure_args() -> dict:
     args = dict(current_app.extensions["migrate"].configure_args)
     args.setdefault("compare_type", True)
     args.setdefault("render_as_batch", True)
+    args.setdefault("render_item", _render_item)
     return args
 
 

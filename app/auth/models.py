@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
     from linkages.models.organisations import Organisation
 
 from core.actor import OrgRole, PlatformRole
-from core.db import Timestamped, db, str_enum
+from core.db import Timestamped, UtcDateTime, db, str_enum
 
 
 class User(UserMixin, Timestamped, db.Model):
@@ -39,7 +38,7 @@ class User(UserMixin, Timestamped, db.Model):
     )
     locale: Mapped[str | None] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -84,9 +83,9 @@ class ApiToken(Timestamped, db.Model):
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     user: Mapped[User] = relationship(lazy="joined")
     organisation: Mapped[Organisation | None] = relationship(lazy="raise")

@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -157,17 +156,12 @@ def user_for_token(plaintext: str) -> tuple[User, ApiToken] | None:
     if not hmac.compare_digest(token.secret_hash, _digest(parts[2])):
         return None
     now = utcnow()
-    if token.revoked_at is not None or (token.expires_at and _aware(token.expires_at) <= now):
+    if token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
         return None
     if not token.user.active:
         return None
     token.last_used_at = now
     return token.user, token
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes for timezone-aware columns; they are UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def get_user(actor: Actor) -> User:

@@ -14,7 +14,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Timestamped, db, str_enum
+from core.db import Timestamped, UtcDateTime, db, str_enum
 
 
 class FieldGroup(StrEnum):
@@ -155,7 +154,7 @@ class CooperativeProfile(Timestamped, db.Model):
     verified_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
-    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     # An association table rather than a JSON list: the tags are a closed vocabulary that
     # the indicator breaks down by ("HTX using drip irrigation per province"), and a plain

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app import create_app
 from app.auth.models import Membership, User
@@ -36,10 +36,10 @@ def test_database_urls_always_use_psycopg_3():
 def test_sqlite_runs_with_foreign_keys_and_wal(app):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite pragmas only")
-    with db.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+    conn = db.session.connection()  # the test's own: a second one would wait for its lock
+    assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
 
 
 def test_create_user_reads_the_password_from_stdin_and_joins_the_organisation(app):
@@ -92,3 +92,25 @@ def test_create_token_prints_a_working_token_once(app):
     assert found is not None and found[0].email == "tok-cli@example.vn"
     missing = runner.invoke(args=["create-token", "nobody@example.vn", "--name", "x"])
     assert missing.exit_code != 0
+
+
+def test_sqlite_write_requests_take_the_write_lock_up_front(tmp_path):
+    """Two workers on one SQLite file: a request that reads, then writes, after another
+    worker committed, must wait for the lock instead of failing with "database is locked"."""
+    url = f"sqlite:///{tmp_path / 'locks.sqlite3'}"
+    first = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+    with first.app_context():
+        db.engine.dispose()
+        statements: list[str] = []
+
+        @event.listens_for(db.engine, "before_cursor_execute")
+        def _seen(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+            statements.append(statement)
+
+        with first.test_request_context("/api/me", method="POST"), db.engine.begin() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        with first.test_request_context("/api/me", method="GET"), db.engine.begin() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        db.engine.dispose()
+    assert "BEGIN IMMEDIATE" in statements
+    assert statements.index("BEGIN IMMEDIATE") < statements.index("BEGIN")

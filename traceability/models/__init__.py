@@ -1,0 +1,40 @@
+"""Models of the traceability domain; importing this package registers them all."""
+
+from traceability.models.areas import (
+    AreaHousehold,
+    AreaKind,
+    DiaryEntry,
+    DiaryKind,
+    ProductionArea,
+)
+from traceability.models.batches import (
+    Batch,
+    BatchArea,
+    BatchContribution,
+    BatchLink,
+    BatchStatus,
+    Shipment,
+)
+from traceability.models.events import EpcisEvent, EpcRole, EventBatch, EventEpc, EventType
+from traceability.models.products import Commodity, Product
+
+__all__ = [
+    "AreaHousehold",
+    "AreaKind",
+    "Batch",
+    "BatchArea",
+    "BatchContribution",
+    "BatchLink",
+    "BatchStatus",
+    "Commodity",
+    "DiaryEntry",
+    "DiaryKind",
+    "EpcRole",
+    "EpcisEvent",
+    "EventBatch",
+    "EventEpc",
+    "EventType",
+    "Product",
+    "ProductionArea",
+    "Shipment",
+]
