@@ -145,10 +145,14 @@ class Certification(Timestamped, db.Model):
     subject_kind: Mapped[SubjectKind] = mapped_column(
         str_enum(SubjectKind, "cert_subject_kind"), default=SubjectKind.ORGANISATION
     )
-    # Plain integers, no foreign keys yet: the production_areas and products tables arrive
-    # with the traceability issue, which adds the FKs (and its migration) then.
-    production_area_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    product_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # RESTRICT: a certification is evidence; the area or product it covers is retired
+    # (``active``), never deleted from under it.
+    production_area_id: Mapped[int | None] = mapped_column(
+        ForeignKey("production_areas.id", ondelete="RESTRICT"), index=True
+    )
+    product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("products.id", ondelete="RESTRICT"), index=True
+    )
 
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -32,6 +32,8 @@ from linkages.models.certifications import (
     ocop_stars_for_score,
 )
 from linkages.models.organisations import Organisation
+from traceability.models.areas import ProductionArea
+from traceability.models.products import Product
 
 EDITABLE_FIELDS = frozenset(
     {
@@ -179,6 +181,7 @@ def add_certification(actor: Actor, organisation_id: int, **data: Any) -> Certif
     ):
         state["expires_on"] = default_ocop_expiry(state["issued_on"])
     _validate(state)
+    _check_subject_owner(org_id, state)
     cert = Certification(organisation_id=org_id, **state)
     db.session.add(cert)
     db.session.flush()
@@ -197,6 +200,7 @@ def update_certification(
     state = {name: getattr(cert, name) for name in EDITABLE_FIELDS}
     state.update(changes)
     _validate(state)
+    _check_subject_owner(cert.organisation_id, state)
     for name in EDITABLE_FIELDS:
         if getattr(cert, name) != state[name]:
             setattr(cert, name, state[name])
@@ -307,6 +311,22 @@ def _validate_subject(state: dict[str, Any], err: Any) -> None:
             _l("Only a certification of a production area names a production area."))
     if product is not None and kind != SubjectKind.PRODUCT:
         err("product_id", _l("Only a certification of a product names a product."))
+
+
+def _check_subject_owner(organisation_id: int, state: Mapping[str, Any]) -> None:
+    """The area or product a certification covers must be the organisation's own: one
+    cannot claim another cooperative's VietGAP plot. Unknown and foreign ids get the same
+    message, so the check reveals nothing about other organisations."""
+    errors: dict[str, list[Any]] = {}
+    for name, model in (("production_area_id", ProductionArea), ("product_id", Product)):
+        subject_id = state[name]
+        if subject_id is None:
+            continue
+        owner = db.session.scalar(select(model.organisation_id).where(model.id == subject_id))
+        if owner != organisation_id:
+            errors[name] = [_l("No such record of this organisation.")]
+    if errors:
+        raise ValidationFailed(field_errors=errors)
 
 
 def _validate_ocop(state: dict[str, Any], err: Any) -> None:

@@ -7,8 +7,10 @@ from sqlalchemy import func, select
 
 from core.actor import OrgRole
 from core.db import db
+from core.units import Unit
 from linkages.models import Certification
 from tests.linkages._helpers_members import make_org, token_for
+from traceability.models import Commodity, Product
 
 
 def _url(org, suffix=""):
@@ -63,8 +65,12 @@ def test_ocop_stars_score_mismatch_is_refused_with_the_field_named(client):
     org = make_org()
     admin = token_for(org)
     db.session.commit()
+    product = Product(organisation_id=org.id, code="P1", name="Mật ong",
+                      commodity=Commodity.HONEY, default_unit=Unit.KG)
+    db.session.add(product)
+    db.session.commit()
     ocop = _body(scheme="ocop", number="OCOP-1", expires_on=None, subject_kind="product",
-                 product_id=3, ocop_stars=5, ocop_score=80)
+                 product_id=product.id, ocop_stars=5, ocop_score=80)
     refused = client.post(_url(org), json=ocop, headers=admin)
     assert refused.status_code == 422
     assert refused.mimetype == "application/problem+json"

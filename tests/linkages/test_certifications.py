@@ -11,10 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from core.actor import Actor, OrgRole, PlatformRole
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.units import Unit
 from linkages.models import Certification, CertScheme, SubjectKind, Validity
 from linkages.models.certifications import add_months, ocop_stars_for_score
 from linkages.services import certifications as svc
 from tests.linkages._helpers_members import actor_of, make_org, platform_admin
+from traceability.models import AreaKind, Commodity, Product, ProductionArea
 
 
 def _vietgap(**overrides):
@@ -49,6 +51,22 @@ def _add(org, **data):
     return svc.add_certification(actor_of(org), org.id, **data)
 
 
+def _product(org) -> int:
+    """A product of ``org``: a certification may only cover its owner's products."""
+    product = Product(organisation_id=org.id, code="P1", name="Gạo ST25",
+                      commodity=Commodity.RICE, default_unit=Unit.KG)
+    db.session.add(product)
+    db.session.flush()
+    return product.id
+
+
+def _area(org) -> int:
+    area = ProductionArea(organisation_id=org.id, code="A1", name="Ruộng 1", kind=AreaKind.PLOT)
+    db.session.add(area)
+    db.session.flush()
+    return area.id
+
+
 @pytest.mark.parametrize(
     ("score", "stars"),
     [(100, 5), (90, 5), (89, 4), (70, 4), (69, 3), (50, 3), (49, 2), (30, 2), (29, 1), (0, 1)],
@@ -77,9 +95,11 @@ def test_ocop_certificates_start_at_three_stars_and_need_stars():
 
 def test_ocop_certificate_expires_36_months_after_issue_by_default():
     org = make_org()
-    cert = _add(org, **_ocop())
+    product_id = _product(org)
+    cert = _add(org, **_ocop(product_id=product_id))
     assert cert.expires_on == date(2027, 2, 28)  # 29 Feb clamps to the month's end
-    explicit = _add(org, **_ocop(number="OCOP-2", expires_on=date(2026, 12, 31)))
+    explicit = _add(org, **_ocop(number="OCOP-2", expires_on=date(2026, 12, 31),
+                                 product_id=product_id))
     assert explicit.expires_on == date(2026, 12, 31)
 
 
@@ -117,9 +137,9 @@ def test_subject_must_match_its_kind_and_other_scheme_needs_a_name():
         refused.value.field_errors
     )
     area = _add(org, **_vietgap(subject_kind=SubjectKind.PRODUCTION_AREA,
-                                production_area_id=12, scheme=CertScheme.PLANTING_AREA_CODE,
-                                number="VN-DLRC-0123"))
-    assert area.production_area_id == 12 and area.product_id is None
+                                production_area_id=_area(org),
+                                scheme=CertScheme.PLANTING_AREA_CODE, number="VN-DLRC-0123"))
+    assert area.production_area_id is not None and area.product_id is None
 
 
 def test_private_certifications_are_seen_only_by_private_readers():
@@ -208,7 +228,7 @@ def test_revocation_before_issue_is_refused():
 
 def test_update_validates_the_whole_record():
     org = make_org()
-    cert = _add(org, **_ocop())
+    cert = _add(org, **_ocop(product_id=_product(org)))
     with pytest.raises(ValidationFailed) as refused:
         svc.update_certification(actor_of(org), cert.id, ocop_score=95)
     assert "ocop_stars" in refused.value.field_errors

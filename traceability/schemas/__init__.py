@@ -1,0 +1,1 @@
+"""Marshmallow schemas of the traceability domain: the API's contract."""

@@ -1,0 +1,110 @@
+"""Products and commodities as the API takes and shows them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow.validate import Length, Range
+
+from core.schemas import StrictSchema
+from core.units import Unit
+from traceability import digital_link
+from traceability.models.products import Commodity, Product
+
+_POSITIVE = Range(min=0, min_inclusive=False, max=10**9, max_inclusive=False)
+
+
+class _ProductFields(StrictSchema):
+    """Every writable field, all optional: the PATCH body. Null clears an optional field."""
+
+    code = ma.fields.String(
+        validate=Length(min=1, max=20),
+        metadata={
+            "description": "The organisation's SKU code: letters without accents, digits, "
+            "- . _ (it appears in platform URIs printed on labels).",
+            "example": "ST25-5KG",
+        },
+    )
+    name = ma.fields.String(validate=Length(min=1, max=200))
+    commodity = ma.fields.Enum(Commodity, by_value=True)
+    gtin = ma.fields.String(
+        allow_none=True,
+        validate=Length(max=14),
+        metadata={
+            "description": "GTIN-8/12/13/14 with a valid check digit, stored as 14 digits "
+            "and unique on the platform. Setting or changing it is for org admins.",
+            "example": "8934567890120",
+        },
+    )
+    default_unit = ma.fields.Enum(
+        Unit, by_value=True, metadata={"description": "Defaults to the commodity's unit."}
+    )
+    kg_per_unit = ma.fields.Decimal(
+        allow_none=True,
+        validate=_POSITIVE,
+        metadata={"description": "Weight of one litre/piece/head; required for those units."},
+    )
+    pack_size = ma.fields.Decimal(allow_none=True, validate=_POSITIVE)
+    pack_unit = ma.fields.Enum(Unit, by_value=True, allow_none=True)
+    description = ma.fields.String(allow_none=True, validate=Length(max=5000))
+    active = ma.fields.Boolean(metadata={"description": "false retires the product."})
+
+
+class ProductUpdateIn(_ProductFields):
+    pass
+
+
+class ProductCreateIn(_ProductFields):
+    organisation_id = ma.fields.Integer(
+        strict=True,
+        load_default=None,
+        metadata={"description": "Defaults to the organisation the token acts for."},
+    )
+    code = ma.fields.String(required=True, validate=Length(min=1, max=20))
+    name = ma.fields.String(required=True, validate=Length(min=1, max=200))
+    commodity = ma.fields.Enum(Commodity, by_value=True, required=True)
+
+
+class ProductListArgs(ma.Schema):
+    class Meta:
+        # page and page_size are parsed by the pagination decorator from the same query.
+        unknown = ma.EXCLUDE
+
+    organisation_id = ma.fields.Integer(load_default=None)
+    commodity = ma.fields.Enum(Commodity, by_value=True, load_default=None)
+    q = ma.fields.String(load_default=None, validate=Length(max=100))
+    active = ma.fields.Boolean(load_default=None)
+
+
+class ProductOut(ma.Schema):
+    id = ma.fields.Integer()
+    organisation_id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.String()
+    commodity = ma.fields.Enum(Commodity, by_value=True)
+    gtin = ma.fields.String(allow_none=True, metadata={"example": "08934567890128"})
+    is_vietnamese_gtin = ma.fields.Method(
+        "_is_vietnamese_gtin",
+        metadata={"description": "A GTIN-13 under GS1 Vietnam's prefix 893."},
+    )
+    default_unit = ma.fields.Enum(Unit, by_value=True)
+    kg_per_unit = ma.fields.Decimal(as_string=True, allow_none=True)
+    pack_size = ma.fields.Decimal(as_string=True, allow_none=True)
+    pack_unit = ma.fields.Enum(Unit, by_value=True, allow_none=True)
+    description = ma.fields.String()
+    active = ma.fields.Boolean()
+    created_at = ma.fields.DateTime()
+    updated_at = ma.fields.DateTime()
+
+    def _is_vietnamese_gtin(self, product: Product) -> bool:
+        return product.gtin is not None and digital_link.is_vietnamese_gtin13(product.gtin)
+
+
+class CommodityOut(ma.Schema):
+    code = ma.fields.Enum(Commodity, by_value=True)
+    label = ma.fields.Method("_label", metadata={"description": "In the request's language."})
+    default_unit = ma.fields.Enum(Unit, by_value=True)
+
+    def _label(self, info: Any) -> str:
+        return str(info.label)
