@@ -1,0 +1,393 @@
+"""The GS1 EPCIS 2.0 REST binding under ``/epcis/`` (capture and event queries).
+
+Authentication is the API's: ``Authorization: Bearer <token>`` only (``app.auth.current``
+treats ``/epcis/`` as API), so CSRF does not apply; errors are RFC 9457 problem+json.
+
+Capture is synchronous. GS1 lets a server answer ``POST /capture`` with ``202`` and a capture
+job to poll; here the job is done by the time the response leaves, so the response *is* the
+finished job: ``201 Created`` (``200`` when nothing new was stored, e.g. a re-sent document)
+with a CaptureJob body (``running: false``, ``success``, ``captureErrorBehaviour``,
+``errors``) extended with the status of every event (see ``_capture_body``). With the default
+``rollback`` behaviour an invalid event refuses the whole document with a 422 problem naming
+each failing JSON path, and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import orjson
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app.auth.current import current_actor
+from app.errors import problem
+from app.extensions import csrf
+from core.actor import Actor
+from core.db import db
+from core.errors import Conflict, DomainError, ValidationFailed
+from core.i18n import _
+from traceability.epcis.hashing import document_ignore_fields, event_hash_id
+from traceability.epcis.validation import (
+    DOCUMENT_TYPES,
+    EPCIS_CONTEXT_URL,
+    EVENT_LIST_PATHS,
+    check_document,
+    validate_event,
+)
+from traceability.models.events import EpcisEvent
+from traceability.services.capture import (
+    CaptureResult,
+    PreparedEvent,
+    format_record_time,
+    require_capturer,
+    store_events,
+)
+from traceability.services.event_queries import (
+    event_documents,
+    parse_event_filters,
+    parse_per_page,
+    query_events,
+)
+
+bp = Blueprint("epcis", __name__, url_prefix="/epcis")
+# Bearer tokens only, never cookies: cross-site request forgery cannot drive this API.
+csrf.exempt(bp)
+
+EPCIS_VERSION = "2.0.0"
+CBV_VERSION = "2.0.0"
+# Announced in GS1-EPCIS-Capture-Limit / GS1-EPCIS-Capture-File-Size-Limit and enforced with
+# a 413 problem; settable with the EPCIS_CAPTURE_LIMIT / EPCIS_CAPTURE_FILE_SIZE_LIMIT config.
+DEFAULT_CAPTURE_LIMIT = 10_000  # events per request
+DEFAULT_CAPTURE_FILE_SIZE_LIMIT = 16 * 1024 * 1024  # bytes
+_JSON_TYPES = ("application/json", "application/ld+json")
+_BEHAVIOURS = ("rollback", "proceed")
+
+
+# --------------------------------------------------------------------------- headers
+
+
+@bp.after_request
+def _version_headers(response: Response) -> Response:
+    """GS1-EPCIS-Version / GS1-CBV-Version on every response of the binding."""
+    headers = response.headers
+    headers["GS1-EPCIS-Version"] = EPCIS_VERSION
+    headers["GS1-CBV-Version"] = CBV_VERSION
+    headers["GS1-EPCIS-Min"] = EPCIS_VERSION
+    headers["GS1-EPCIS-Max"] = EPCIS_VERSION
+    headers["GS1-CBV-Min"] = CBV_VERSION
+    headers["GS1-CBV-Max"] = CBV_VERSION
+    return response
+
+
+def capture_limit() -> int:
+    return int(current_app.config.get("EPCIS_CAPTURE_LIMIT", DEFAULT_CAPTURE_LIMIT))
+
+
+def capture_file_size_limit() -> int:
+    return int(
+        current_app.config.get("EPCIS_CAPTURE_FILE_SIZE_LIMIT", DEFAULT_CAPTURE_FILE_SIZE_LIMIT)
+    )
+
+
+def _limit_headers() -> dict[str, str]:
+    return {
+        "GS1-EPCIS-Capture-Limit": str(capture_limit()),
+        "GS1-EPCIS-Capture-File-Size-Limit": str(capture_file_size_limit()),
+    }
+
+
+def _too_large(detail: str) -> Response:
+    return problem(413, kind="capture-limit-exceeded", detail=detail, headers=_limit_headers())
+
+
+def _json_response(
+    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    response = Response(orjson.dumps(body), status=status, mimetype="application/json")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+# --------------------------------------------------------------------------- request bodies
+
+
+def _check_version_header() -> None:
+    asked = request.headers.get("GS1-EPCIS-Version")
+    if asked and not asked.strip().startswith("2"):
+        raise DomainError(
+            _("Only EPCIS 2.0 is supported."),
+            field_errors={"GS1-EPCIS-Version": [_("Only EPCIS 2.0 is supported.")]},
+        )
+
+
+def _read_body() -> bytes | Response:
+    """The raw body, or a 413 problem when it is above the announced size limit."""
+    limit = capture_file_size_limit()
+    if request.content_length is not None and request.content_length > limit:
+        return _too_large(
+            _("The document is larger than %(limit)d bytes.", limit=limit)
+        )
+    request.max_content_length = limit  # also bounds a chunked body (Flask ≥ 3.1)
+    try:
+        body = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        return _too_large(_("The document is larger than %(limit)d bytes.", limit=limit))
+    if len(body) > limit:
+        return _too_large(_("The document is larger than %(limit)d bytes.", limit=limit))
+    return body
+
+
+def _parse_json(body: bytes) -> Any:
+    mimetype = request.mimetype
+    if mimetype and mimetype not in _JSON_TYPES:
+        raise _UnsupportedMediaType(
+            _("Send EPCIS JSON (application/json or application/ld+json).")
+        )
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise DomainError(
+            _("The body is not valid JSON."), field_errors={"": [str(error)]}
+        ) from error
+
+
+class _UnsupportedMediaType(DomainError):
+    status = 415
+    kind = "unsupported-media-type"
+
+
+def _behaviour() -> str:
+    value = request.headers.get("GS1-Capture-Error-Behaviour", "rollback").strip().lower()
+    if value not in _BEHAVIOURS:
+        raise DomainError(
+            _("Unknown capture error behaviour."),
+            field_errors={
+                "GS1-Capture-Error-Behaviour": [_("Must be rollback or proceed.")]
+            },
+        )
+    return value
+
+
+def _event_count(doc: Any) -> int:
+    if not isinstance(doc, dict):
+        return 0
+    node: Any = doc
+    for part in EVENT_LIST_PATHS.get(doc.get("type"), ()):  # type: ignore[arg-type]
+        node = node.get(part) if isinstance(node, dict) else None
+    return len(node) if isinstance(node, list) else 0
+
+
+def _error_list(errors: Mapping[str, Sequence[str]]) -> list[dict[str, str]]:
+    return [
+        {"field": key, "pointer": "/" + key.replace(".", "/") if key else "", "detail": str(m)}
+        for key, messages in errors.items()
+        for m in messages
+    ]
+
+
+# Percent-encoding of one path segment for ASCII text (what quote(value, safe="") does), four
+# times faster: a capture reply carries the URL of every event it stored.
+_NOT_UNRESERVED = re.compile(r"[^A-Za-z0-9_.~-]")
+_ESCAPES = {chr(c): f"%{c:02X}" for c in range(128)}
+
+
+def _escape(match: re.Match[str]) -> str:
+    return _ESCAPES[match.group()]
+
+
+def quote_segment(value: str) -> str:
+    return _NOT_UNRESERVED.sub(_escape, value) if value.isascii() else quote(value, safe="")
+
+
+def event_location(event_id: str) -> str:
+    """The URL of an event: its eventID percent-encoded as one path segment."""
+    return f"{request.script_root}/epcis/events/{quote_segment(event_id)}"
+
+
+# --------------------------------------------------------------------------- capture
+
+
+@bp.route("/capture", methods=["OPTIONS"], provide_automatic_options=False)
+def capture_options() -> Response:
+    """Discovery (GS1): versions, limits, and both error behaviours supported."""
+    response = Response(status=204)
+    response.headers["Allow"] = "OPTIONS, GET, POST"
+    response.headers["GS1-Capture-Error-Behaviour"] = "all"
+    response.headers.update(_limit_headers())
+    return response
+
+
+@bp.get("/capture")
+def capture_jobs() -> Response:
+    """Capture here is synchronous: no job outlives its request, so the list is empty."""
+    require_capturer(current_actor())
+    return _json_response([], headers=_limit_headers())
+
+
+@bp.post("/capture")
+def capture() -> Response:
+    actor = current_actor()
+    require_capturer(actor)
+    _check_version_header()
+    body = _read_body()
+    if isinstance(body, Response):
+        return body
+    doc = _parse_json(body)
+    count = _event_count(doc)
+    if count > capture_limit():
+        return _too_large(
+            _("The document holds %(count)d events; at most %(limit)d are accepted per call.",
+              count=count, limit=capture_limit())
+        )
+    behaviour = _behaviour()
+    proceed = behaviour == "proceed"
+    created_at = format_record_time(datetime.now(UTC))
+    checked = check_document(doc)  # raises (422) when the document itself is unusable
+    if checked.event_errors and not proceed:
+        raise ValidationFailed(
+            _("The EPCIS document is not valid; nothing was stored."),
+            field_errors=checked.field_errors(),
+        )
+    body_path = ".".join(EVENT_LIST_PATHS[checked.document_type])
+    ignore = document_ignore_fields(checked.document)
+    context = checked.context
+    items: list[PreparedEvent] = []
+    for index, event in checked.valid_events:
+        if ignore and not event.get("eventID"):
+            # A document may ask hashers to skip some fields (reference convention).
+            event["eventID"] = event_hash_id(event, context, ignore_fields=ignore)
+        items.append(PreparedEvent(event, path=f"{body_path}.{index}"))
+    results = store_events(actor, items, context, proceed=proceed)
+    db.session.commit()
+    reply = _capture_body(checked.events, checked.event_errors, items, results,
+                          behaviour, created_at)
+    status = 201 if reply["capturedCount"] else 200
+    return _json_response(reply, status, _limit_headers())
+
+
+def _capture_body(
+    events: list[Any],
+    invalid: Mapping[int, Mapping[str, Sequence[str]]],
+    items: list[PreparedEvent],
+    results: list[CaptureResult],
+    behaviour: str,
+    created_at: str,
+) -> dict[str, Any]:
+    """The finished capture job (GS1 CaptureJob fields) plus one entry per event, in
+    document order: ``{"index", "eventID", "status", "location"}`` where status is
+    ``captured``, ``duplicate`` (already stored: nothing written) or ``error`` (with
+    ``errors``, only possible with ``proceed``)."""
+    entries: list[dict[str, Any]] = []
+    by_index = {int(item.path.rsplit(".", 1)[1]): r for item, r in zip(items, results, strict=True)}
+    all_errors: list[dict[str, str]] = []
+    for index in range(len(events)):
+        result = by_index.get(index)
+        if result is None or result.status == "error":
+            errors = _error_list(invalid.get(index) or (result.errors if result else {}))
+            all_errors.extend(errors)
+            event = events[index]
+            event_id = event.get("eventID") if isinstance(event, dict) else None
+            entries.append({"index": index, "eventID": event_id, "status": "error",
+                            "errors": errors})
+            continue
+        entry: dict[str, Any] = {"index": index, "eventID": result.event_id,
+                                 "status": result.status}
+        if result.declares_error:
+            entry["errorDeclaration"] = True
+        if result.event_id:
+            entry["location"] = event_location(result.event_id)
+        entries.append(entry)
+    counts = {s: sum(1 for e in entries if e["status"] == s)
+              for s in ("captured", "duplicate", "error")}
+    return {
+        "running": False,
+        "success": counts["error"] == 0,
+        "captureErrorBehaviour": behaviour,
+        "createdAt": created_at,
+        "finishedAt": format_record_time(datetime.now(UTC)),
+        "errors": all_errors,
+        "eventCount": len(entries),
+        "capturedCount": counts["captured"],
+        "duplicateCount": counts["duplicate"],
+        "errorCount": counts["error"],
+        "duplicates": [e["eventID"] for e in entries if e["status"] == "duplicate"],
+        "events": entries,
+    }
+
+
+# --------------------------------------------------------------------------- events
+
+
+@bp.post("/events")
+def capture_event() -> Response:
+    """One event (GS1 "synchronous capture interface for a single event"): 201 + Location;
+    409 when an event with the same eventID is already stored."""
+    actor = current_actor()
+    require_capturer(actor)
+    _check_version_header()
+    body = _read_body()
+    if isinstance(body, Response):
+        return body
+    event = _parse_json(body)
+    if isinstance(event, dict) and event.get("type") in DOCUMENT_TYPES:
+        raise ValidationFailed(
+            _("POST /epcis/events takes one event; send documents to /epcis/capture."),
+            field_errors={"type": [_("An event is expected here, not a document.")]},
+        )
+    own_context = event.get("@context") if isinstance(event, dict) else None
+    context = own_context if own_context is not None else [EPCIS_CONTEXT_URL]
+    errors = validate_event(event, None if own_context is not None else context)
+    if errors:
+        raise ValidationFailed(_("The EPCIS event is not valid."), field_errors=errors)
+    [result] = store_events(actor, [PreparedEvent(event)], context)
+    if result.status == "duplicate":
+        raise Conflict(_("An event with this eventID has already been captured."))
+    db.session.commit()
+    stored = db.session.get(EpcisEvent, result.pk)
+    location = event_location(result.event_id or "")
+    headers = {"Location": location, **_limit_headers()}
+    return _json_response(stored.document if stored else event, 201, headers)
+
+
+def _query_document(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "@context": [EPCIS_CONTEXT_URL],
+        "type": "EPCISQueryDocument",
+        "schemaVersion": "2.0",
+        "creationDate": format_record_time(datetime.now(UTC)),
+        "epcisBody": {
+            "queryResults": {
+                "queryName": "SimpleEventQuery",
+                "resultsBody": {"eventList": events},
+            }
+        },
+    }
+
+
+@bp.get("/events")
+def list_events() -> Response:
+    actor: Actor = current_actor()
+    filters = parse_event_filters(request.args.to_dict(flat=False))
+    per_page = parse_per_page(request.args.get("perPage"))
+    page = query_events(
+        actor, filters, per_page=per_page, page_token=request.args.get("nextPageToken")
+    )
+    headers: dict[str, str] = {}
+    if page.next_token:
+        args = request.args.to_dict(flat=False)
+        args["nextPageToken"] = [page.next_token]
+        args["perPage"] = [str(per_page)]
+        headers["Link"] = f'<{request.base_url}?{urlencode(args, doseq=True)}>; rel="next"'
+    return _json_response(_query_document(page.events), headers=headers)
+
+
+@bp.get("/events/<path:event_id>", merge_slashes=False)
+def get_event(event_id: str) -> Response:
+    """The event with this (percent-encoded) eventID and its error declaration, if any."""
+    return _json_response(_query_document(event_documents(current_actor(), event_id)))
