@@ -14,6 +14,10 @@ API_MODULES: list[str] = [
     "app.api.places",
     "app.api.members",
     "app.api.certifications",
+    "app.api.products",
+    "app.api.areas",
+    "app.api.batches",
+    "app.api.exports",
 ]
 
 
