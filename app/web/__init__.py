@@ -13,6 +13,8 @@ WEB_MODULES: list[str] = [
     "app.web.shell",
     "app.web.organisations",
     "app.web.account",
+    "app.web.batches",
+    "app.epcis",
 ]
 
 

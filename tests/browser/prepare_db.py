@@ -11,9 +11,12 @@ from app import create_app
 from app.auth.services import add_membership, create_user
 from core.actor import OrgRole
 from core.db import db
+from core.units import Unit
 from linkages.models.cooperatives import Rating, YearlyFigures
+from linkages.models.members import Member, MemberKind, MemberType
 from linkages.models.organisations import Organisation, OrgType
 from linkages.services.places import load_places
+from traceability.models import AreaKind, Commodity, Product, ProductionArea
 
 EMAIL = "lan@htx-thanhcong.vn"
 PASSWORD = "mat-khau-dong-ruong"  # only ever in the throwaway browser-test database
@@ -21,6 +24,10 @@ ORGS = (
     ("0100000010", "Hợp tác xã Nông nghiệp Thành Công", "HTX Thành Công", OrgType.HTX),
     ("0100000028", "Hợp tác xã Chè Tân Cương", "HTX Chè Tân Cương", OrgType.HTX),
 )
+# The buyer of the harvest flow: an enterprise the user does not belong to.
+BUYER = ("0100000035", "Công ty TNHH Chè Thái Nguyên", "Chè Thái Nguyên", OrgType.DN)
+AREA_CODE = "LO1"
+PRODUCT_NAME = "Chè búp tươi"
 
 
 def main() -> None:
@@ -51,6 +58,21 @@ def main() -> None:
                         rating_score=84,
                     )
                 )
+            # What a harvest needs: a production area, a product, a member household.
+            db.session.add_all(
+                [
+                    ProductionArea(organisation_id=org.id, code=AREA_CODE, name="Đồi chè số 1",
+                                   kind=AreaKind.PLOT),
+                    Product(organisation_id=org.id, code="CHE1", name=PRODUCT_NAME,
+                            commodity=Commodity.TEA, default_unit=Unit.KG),
+                    Member(organisation_id=org.id, member_type=MemberType.OFFICIAL,
+                           member_kind=MemberKind.HOUSEHOLD, display_name="Hộ Nguyễn Văn An"),
+                ]
+            )
+        code, name, short, org_type = BUYER
+        db.session.add(
+            Organisation(registration_code=code, name=name, short_name=short, org_type=org_type)
+        )
         db.session.commit()
 
 
