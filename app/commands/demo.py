@@ -63,6 +63,13 @@ def seed_demo(seed: int, if_empty: bool) -> None:
         f"{counts['certifications']} certifications, high-tech: "
         f"{counts['high_tech_verified']} verified + {counts['high_tech_claimed']} claimed"
     )
+    if "batches" in counts:  # the traceability data (app.demo.traces)
+        click.echo(
+            f"  traceability: {counts['products']} products, {counts['production_areas']} "
+            f"production areas, {counts['diary_entries']} diary entries, {counts['batches']} "
+            f"lots, {counts['events']} EPCIS events, {counts['shipments']} shipments, "
+            f"{counts['batch_links']} lineage links"
+        )
     click.echo("")
     click.echo("Demo accounts (local evaluation only; never seed a production database):")
     rows = [("E-mail", "Password", "Role", "Organisation"), *iter_account_rows()]

@@ -32,6 +32,7 @@ from sqlalchemy import func, select
 from app.auth.models import User
 from app.auth.services import add_membership, create_user
 from app.demo import catalog
+from app.demo.traces import seed_demo_traces
 from core.actor import SYSTEM, OrgRole, PlatformRole
 from core.db import db
 from linkages import person_id
@@ -1137,8 +1138,11 @@ def seed_demo_country(seed: int = DEFAULT_SEED) -> DemoReport:
     """Plan and write the demo country for ``seed`` on an empty registry with places
     loaded (``PlacesNotLoaded`` / ``RegistryNotEmpty`` otherwise). Does not commit."""
     _require_empty()
-    plan = plan_demo_country(seed, load_places_index())
-    return write_demo_country(plan)
+    places = load_places_index()
+    report = write_demo_country(plan_demo_country(seed, places))
+    # Products, areas, diaries, lots and their event histories (app.demo.traces).
+    seed_demo_traces(report, places)
+    return report
 
 
 def _require_empty() -> None:

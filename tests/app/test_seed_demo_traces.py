@@ -1,0 +1,200 @@
+"""The demo's traceability data (``app.demo.traces``, run by ``flask seed-demo``): products,
+areas, diaries, lots and event histories that show full traces to the demo accounts.
+
+One test seeds once and checks everything: seeding the whole demo country is the
+expensive part, and every check reads the same data."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.demo.country import (
+    COFFEE_BUYER,
+    COFFEE_HTX,
+    REFERENCE_DATE,
+    load_places_index,
+    seed_demo_country,
+)
+from app.demo.traces import lots_digest, plan_demo_traces, registered_members
+from core.actor import Actor, OrgRole, PlatformRole
+from core.db import db
+from core.errors import NotFound
+from linkages.models import Member, Organisation, OrgType
+from traceability import digital_link
+from traceability.models import (
+    Batch,
+    BatchContribution,
+    BatchLink,
+    BatchStatus,
+    DiaryEntry,
+    DiaryKind,
+    EpcisEvent,
+    Product,
+    ProductionArea,
+    Shipment,
+)
+from traceability.services import batches as svc
+from traceability.services import lineage
+from traceability.services.business_events import batch_timeline
+from traceability.services.phi import phi_violations
+
+
+def _count(column) -> int:
+    return db.session.scalar(select(func.count(column)))
+
+
+def test_seed_demo_creates_full_traces_for_the_demo_accounts(app):
+    report = seed_demo_country()
+    db.session.flush()
+    counts = report.counts
+    orgs = {o.id: o for o in db.session.scalars(select(Organisation))}
+    by_name = {o.name: o for o in orgs.values()}
+    coffee_htx, buyer = by_name[COFFEE_HTX], by_name[COFFEE_BUYER]
+    users = {account.email: user_id for account, user_id in report.accounts}
+
+    # Counts: as documented, and as the report says.
+    expected = {
+        "products": (55, 130), "production_areas": (45, 130), "diary_entries": (100, 330),
+        "batches": (200, 480), "events": (350, 900), "shipments": (40, 120),
+        "batch_links": (150, 420),
+    }
+    models = {
+        "products": Product.id, "production_areas": ProductionArea.id,
+        "diary_entries": DiaryEntry.id, "batches": Batch.id, "events": EpcisEvent.id,
+        "shipments": Shipment.id, "batch_links": BatchLink.child_id,
+    }
+    for name, (low, high) in expected.items():
+        assert low <= counts[name] <= high, (name, counts[name])
+        assert _count(models[name]) == counts[name]
+    batches = db.session.scalars(select(Batch).order_by(Batch.id)).all()
+    traced_htx = {b.organisation_id for b in batches
+                  if orgs[b.organisation_id].org_type == OrgType.HTX}
+    assert 30 <= len(traced_htx) <= 40 and coffee_htx.id in traced_htx
+
+    # Quantities never below zero.
+    held = svc.current_quantities([b.id for b in batches])
+    assert min(held.values()) >= 0
+
+    # Products: a few Vietnamese GTINs (893…, valid check digit), most without.
+    gtins = db.session.scalars(select(Product.gtin).where(Product.gtin.is_not(None))).all()
+    assert 3 <= len(gtins) < counts["products"] / 2
+    for gtin in gtins:
+        assert gtin.startswith("0893") and digital_link.normalise_gtin(gtin) == gtin
+
+    # Areas: in the organisation's province, some with planting-area codes, GLNs, polygons.
+    areas = db.session.scalars(select(ProductionArea)).all()
+    assert all(a.province_code == orgs[a.organisation_id].province_code for a in areas)
+    assert any(a.planting_area_code for a in areas)
+    assert all(digital_link.is_valid_gln(a.gln) for a in areas if a.gln)
+    assert sum(1 for a in areas if a.gln) >= 4
+    assert sum(1 for a in areas if a.geometry) >= 4
+    assert all(1 <= c <= 4 for c in Counter(a.organisation_id for a in areas).values())
+
+    # Member deliveries come from the cooperative's own registered members.
+    contributions = db.session.execute(
+        select(BatchContribution.member_id, Batch.organisation_id, Member.organisation_id)
+        .join(Batch, Batch.id == BatchContribution.batch_id)
+        .join(Member, Member.id == BatchContribution.member_id)
+    ).all()
+    assert len(contributions) >= 100
+    assert all(batch_org == member_org for _m, batch_org, member_org in contributions)
+
+    # PHI: every harvest respects the diary's intervals, except the one documented override
+    # (by the coffee cooperative's admin).
+    harvests = [b for b in batches if b.areas]
+    assert len(harvests) >= 60
+    pesticides = db.session.scalar(
+        select(func.count(DiaryEntry.id)).where(DiaryEntry.kind == DiaryKind.PESTICIDE)
+    )
+    assert pesticides >= 20
+    overridden = [b for b in harvests if b.phi_override_reason]
+    assert len(overridden) == 1
+    override = overridden[0]
+    assert override.organisation_id == coffee_htx.id
+    assert override.phi_override_by_id == users["htx.admin@htxtrace.example"]
+    area_rows = {a.id: a for a in areas}
+    for batch in harvests:
+        blocked = phi_violations([area_rows[a.area_id] for a in batch.areas],
+                                 batch.harvest_start)
+        assert bool(blocked) == (batch is override), batch.lot_code
+
+    # Times: fixed, Vietnamese, never after the demo's "today".
+    events = db.session.scalars(select(EpcisEvent)).all()
+    assert {e.event_tz_offset for e in events} == {"+07:00"}
+    last = REFERENCE_DATE + timedelta(days=1)
+    assert all(e.event_time.date() <= last for e in events)
+
+    # One recall, one corrected event (error declaration + corrective event).
+    assert sum(1 for b in batches if b.status == BatchStatus.RECALLED) >= 1
+    assert sum(1 for e in events if e.disposition == "recalled") == 1
+    retracted = [e for e in events if e.retracted_at is not None]
+    assert len(retracted) == 1
+    declaration = next(e for e in events if e.declares_error)
+    assert declaration.event_id == retracted[0].event_id
+    info = declaration.document["errorDeclaration"]
+    assert info["reason"] == "incorrect_data"
+    corrective = [e for e in events if e.event_id in info["correctiveEventIDs"]]
+    assert len(corrective) == 1 and corrective[0].retracted_at is None
+    assert retracted[0].organisation_id == coffee_htx.id
+
+    # The coffee cooperative: several lots with full timelines, whose lineage reaches the
+    # coffee buyer through a merge, a transformation and a split.
+    own = [b for b in batches if b.organisation_id == coffee_htx.id]
+    assert len(own) >= 6
+    htx_staff = Actor(users["htx.staff@htxtrace.example"], coffee_htx.id, OrgRole.STAFF)
+    full = 0
+    reached: set[str] = set()
+    for batch in own:
+        steps = {e.biz_step for e, _kg in db.session.execute(batch_timeline(htx_staff, batch.id))}
+        if {"commissioning", "storing", "shipping"} <= steps:
+            full += 1
+        down = lineage.descendants(batch.id)
+        buyer_depths = [d for bid, d in down.items()
+                        if db.session.get(Batch, bid).organisation_id == buyer.id]
+        if buyer_depths and max(buyer_depths) >= 2:
+            operations = {
+                e.document.get("htx:operation")
+                for e in db.session.scalars(
+                    select(EpcisEvent).join(BatchLink, BatchLink.event_pk == EpcisEvent.id)
+                    .where(BatchLink.child_id.in_(list(down)))
+                )
+            }
+            reached |= operations
+    assert full >= 5
+    assert {"receiving", "merge", "transformation", "split"} <= reached
+    assert any(b.status == BatchStatus.ACTIVE and held[b.id] > 0 for b in own)
+
+    # The buyer's admin sees its received lots and its processing lots.
+    buyer_admin = Actor(users["buyer.admin@htxtrace.example"], buyer.id, OrgRole.ORG_ADMIN)
+    seen = db.session.scalars(svc.list_batches(buyer_admin)).all()
+    assert {b.organisation_id for b in seen} >= {buyer.id, coffee_htx.id}
+    buyer_lots = [b.lot_code for b in seen if b.organisation_id == buyer.id]
+    for tag in ("-R-", "-M-", "-T-", "-XK-"):
+        assert any(tag in code for code in buyer_lots), tag
+
+    # The Đắk Lắk authority reads the province's lots, not others'.
+    daklak = Actor(users["daklak@htxtrace.example"], platform_role=PlatformRole.AUTHORITY,
+                   province_code="66")
+    assert svc.get_batch(daklak, own[0].id).id == own[0].id
+    elsewhere = next(b for b in batches if orgs[b.organisation_id].province_code != "66"
+                     and not db.session.scalar(select(Shipment.id).where(
+                         Shipment.batch_id == b.id).limit(1)))
+    with pytest.raises(NotFound):
+        svc.get_batch(daklak, elsewhere.id)
+
+    # Determinism: the plan for the seed names exactly the lots in the database, and is
+    # the same every time; another seed plans other lots.
+    htx_ids = [o.id for o in report.organisations["htx"]]
+    members = registered_members(htx_ids)
+    places = load_places_index()
+    plan = plan_demo_traces(report.seed, report, members, places)
+    stored = [(orgs[b.organisation_id].registration_code, b.lot_code) for b in batches]
+    assert lots_digest(stored) == plan.digest()
+    assert plan_demo_traces(report.seed, report, members, places).digest() == plan.digest()
+    assert plan_demo_traces(report.seed + 1, report, members, places).digest() != (
+        plan.digest()
+    )
