@@ -17,7 +17,7 @@ POT="$DIR/messages.pot"
 
 extract() {
   # Sorted by msgid so that strings added by several people at once merge cleanly.
-  "$PYBABEL" -q extract -F babel.cfg -k _ -k _l -k ngettext -k lazy_gettext \
+  "$PYBABEL" -q extract -F babel.cfg -k _ -k _l -k 'ngettext:1,2' -k lazy_gettext \
     --add-comments=TRANSLATORS: --sort-output --project="HTX Trace" --version=0.1 \
     --copyright-holder="HTX Trace contributors" \
     -o "$POT" .
