@@ -93,11 +93,11 @@ class DemoSeedError(RuntimeError):
 
 
 class PlacesNotLoaded(DemoSeedError):
-    pass
+    """The places snapshot is not in the database yet (run `flask places load`)."""
 
 
 class RegistryNotEmpty(DemoSeedError):
-    pass
+    """Organisations exist already: seeding again would duplicate them."""
 
 
 # --- anchors and demo accounts -------------------------------------------------------------

@@ -38,7 +38,7 @@ class _CertificationFields(StrictSchema):
 
 
 class CertificationUpdateIn(_CertificationFields):
-    pass
+    """The same fields, every one optional: a PATCH changes only what it names."""
 
 
 class CertificationCreateIn(_CertificationFields):

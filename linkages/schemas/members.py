@@ -54,7 +54,7 @@ class _MemberFields(StrictSchema):
 
 
 class MemberUpdateIn(_MemberFields):
-    pass
+    """The same fields, every one optional: a PATCH changes only what it names."""
 
 
 class MemberCreateIn(_MemberFields):

@@ -49,7 +49,7 @@ class _AreaFields(StrictSchema):
 
 
 class AreaUpdateIn(_AreaFields):
-    pass
+    """The same fields, every one optional: a PATCH changes only what it names."""
 
 
 class AreaCreateIn(_AreaFields):

@@ -42,7 +42,7 @@ class _DiaryFields(StrictSchema):
 
 
 class DiaryEntryUpdateIn(_DiaryFields):
-    pass
+    """The same fields, every one optional: a PATCH changes only what it names."""
 
 
 class DiaryEntryCreateIn(_DiaryFields):

@@ -52,7 +52,7 @@ class _ProductFields(StrictSchema):
 
 
 class ProductUpdateIn(_ProductFields):
-    pass
+    """The same fields, every one optional: a PATCH changes only what it names."""
 
 
 class ProductCreateIn(_ProductFields):

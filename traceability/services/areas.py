@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
@@ -32,6 +32,7 @@ from core.actor import Actor, can_write, require_authenticated, require_write
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.i18n import _l
+from core.numbers import NumberRefused, to_decimal
 from linkages.models.members import Member
 from linkages.models.organisations import COOPERATIVE_TYPES, Organisation
 from linkages.services.places import check_address
@@ -405,19 +406,14 @@ def _area_ha(value: Any, err: Any) -> Decimal | None:
     if value is None:
         return None
     try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        number = None
-    if isinstance(value, bool) or number is None or not number.is_finite():
-        err("area_ha", _l("Enter a number."))
+        return to_decimal(
+            value,
+            maximum=AREA_HA_MAX,
+            below_message=_l("Enter an area of zero or more hectares."),
+        )
+    except NumberRefused as refused:
+        err("area_ha", refused.message)
         return None
-    if number < 0:
-        err("area_ha", _l("Enter an area of zero or more hectares."))
-        return None
-    if number >= AREA_HA_MAX:
-        err("area_ha", _l("This number is too large."))
-        return None
-    return number
 
 
 def _households(

@@ -58,6 +58,7 @@ from core.actor import Actor, require_write
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import _l
+from core.numbers import NumberRefused, to_decimal
 from core.units import UNECE, Unit, parse_unit
 from linkages.models.organisations import Organisation
 from traceability import digital_link
@@ -150,12 +151,12 @@ def _kg_quantity(batch: Batch, kg: Decimal) -> dict[str, Any]:
 
 def _decimal(value: Any, field_name: str) -> Decimal:
     try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (ArithmeticError, ValueError):
-        number = None
-    if number is None or not number.is_finite() or number < 0:
-        raise ValidationFailed(field_errors={field_name: [_l("Enter a quantity of zero or more.")]})
-    return number
+        return to_decimal(value, below_message=_l("Enter a quantity of zero or more."))
+    except NumberRefused:
+        # One message for every refusal, as before: quantities are typed, not computed.
+        raise ValidationFailed(
+            field_errors={field_name: [_l("Enter a quantity of zero or more.")]}
+        ) from None
 
 
 def _positive(value: Any, field_name: str) -> Decimal:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -32,6 +32,7 @@ from core.actor import Actor, OrgRole
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.i18n import _l
+from core.numbers import NumberRefused, to_decimal
 from traceability.models.areas import DiaryEntry, DiaryKind
 from traceability.services.areas import get_area, writable_area
 
@@ -251,16 +252,9 @@ def _dose(value: Any, err: Any) -> Decimal | None:
     if value is None:
         return None
     try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        number = None
-    if isinstance(value, bool) or number is None or not number.is_finite():
-        err("dose", _l("Enter a number."))
+        return to_decimal(
+            value, maximum=DOSE_MAX, below_message=_l("Enter a dose of zero or more.")
+        )
+    except NumberRefused as refused:
+        err("dose", refused.message)
         return None
-    if number < 0:
-        err("dose", _l("Enter a dose of zero or more."))
-        return None
-    if number >= DOSE_MAX:
-        err("dose", _l("This number is too large."))
-        return None
-    return number

@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -37,6 +37,7 @@ from core.actor import Actor, can_write, require_authenticated
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.i18n import _l
+from core.numbers import NumberRefused, to_decimal
 from core.units import MASS_FACTORS, Unit
 from linkages.models.organisations import Organisation
 from traceability import digital_link
@@ -271,19 +272,10 @@ def _positive(value: Any, field: str, err: Any) -> Decimal | None:
     if value is None:
         return None
     try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        number = None
-    if isinstance(value, bool) or number is None or not number.is_finite():
-        err(field, _l("Enter a number."))
+        return to_decimal(value, strictly_positive=True, maximum=NUMBER_MAX)
+    except NumberRefused as refused:
+        err(field, refused.message)
         return None
-    if number <= 0:
-        err(field, _l("Enter a number greater than zero."))
-        return None
-    if number >= NUMBER_MAX:
-        err(field, _l("This number is too large."))
-        return None
-    return number
 
 
 def _validate(state: dict[str, Any], *, creating: bool) -> None:
