@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import capture as capture_bench  # bench/capture.py: events/s through POST /epcis/capture
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -412,6 +414,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, list[Measurement]] = {}
     pg_versions: dict[str, str] = {}
+    capture_figures = []  # POST /epcis/capture vs raw insert (bench/capture.py)
     failures: list[str] = []
     for label, make_database in databases:
         with make_database() as database_url:  # type: ignore[attr-defined]
@@ -437,10 +440,12 @@ def main(argv: list[str] | None = None) -> int:
             failures += [f"{label} {m.target.name}: {m.errors} errors"
                          for m in measurements if m.errors]
             results[label] = measurements
+            capture_figures.append(capture_bench.measure(label, database_url, env))
 
     load_after = os.getloadavg()
     section = report(results, args,
                      machine_description(wrk, pg_versions, load_before, load_after))
+    section += "\n" + capture_bench.report(capture_figures)
     print()
     print(section)
     if not args.no_record:
@@ -474,4 +479,10 @@ def _postgresql_version(database_url: str) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    # Lineage traces and recalls in a generated genealogy (SQL, no HTTP): bench/lineage.py,
+    # its own section in RESULTS.md.
+    import lineage as lineage_bench
+
+    lineage_status = lineage_bench.main(["--no-record"] if "--no-record" in sys.argv else [])
+    sys.exit(status or lineage_status)

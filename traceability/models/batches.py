@@ -123,7 +123,8 @@ class BatchLink(db.Model):
     """
 
     __tablename__ = "batch_links"
-    __table_args__ = (Index("ix_batch_links_child_parent", "child_id", "parent_id"),)
+    # Covering both ways: a backward step reads child → (parent, event) from the index alone.
+    __table_args__ = (Index("ix_batch_links_child_parent", "child_id", "parent_id", "event_pk"),)
 
     parent_id: Mapped[int] = mapped_column(
         ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True
@@ -145,6 +146,8 @@ class Shipment(Timestamped, db.Model):
     __table_args__ = (
         Index("ix_shipments_to_org", "to_organisation_id", "shipped_at"),
         Index("ix_shipments_batch", "batch_id"),
+        # Backward traces find the shipment a received lot was booked from.
+        Index("ix_shipments_received_batch", "received_batch_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -12,16 +12,21 @@ one recursive CTE run by the database, never a Python loop over the graph:
   declaration leaves its rows in place (corrections never delete) but no longer links lots.
   That costs one primary-key lookup in ``epcis_events`` per edge walked.
 
-CTE or closure table (measured, bench/lineage.py, bench/RESULTS.md "Lineage"): over
-1,000,000 lots in six generations with 1.6 M edges, the bare recursive walk (ancestors +
-descendants of one lot, ids only) takes ~0.2 ms on SQLite and ~0.7 ms on PostgreSQL through
-SQLAlchemy; the full backward + forward trace below, with the lots' details, the retraction
-filter, origins and buyers, stays within about 3× of it, and a recall forward from 10,000
-harvest lots takes ~100 ms (SQLite) and ~120–170 ms (PostgreSQL, nested loops forced; see
-``recall_forward``). A closure table would answer the single-lot walk in one index range but
-costs O(ancestors × descendants) rows per new edge (a merge of pooled lots near the root
-touches tens of thousands of rows), must be rebuilt when an event is retracted, and triples
-the storage; the CTE is fast enough, so there is none.
+CTE or closure table (measured by bench/lineage.py, bench/RESULTS.md, 2026-11-23, on a
+shared 2-CPU machine): over 1,000,000 lots in six generations with 1.6 M edges, the bare
+recursive walk (ancestors + descendants of a mid-generation lot, ids only, two statements)
+takes a median 0.25 ms on SQLite and 0.51 ms on PostgreSQL through SQLAlchemy; ``ancestors``
++ ``descendants`` (depths and the retraction filter) 0.28 / 0.66 ms; the full backward +
+forward trace with the lots' details (``trace_back`` + ``trace_forward``, one statement
+each) 1.16 / 1.99 ms, i.e. 4.6× / 3.9× the bare walk — the walk itself is not the cost, the
+details, links and objects of ~30 lots are. A recall from 10,000 neighbouring harvest lots
+(~20,000 lots) takes 73 ms / 184 ms; from 10,000 harvest lots scattered over the whole
+country (~163,000 lots, 16% of the database) 0.9 s / 1.1 s (1.9 s on PostgreSQL without
+the join steering of ``recall_forward``). A closure table would answer a single-lot walk
+with one index range, but it costs O(ancestors × descendants) rows per new edge (a merge of
+pooled lots near the harvests touches thousands), must be rebuilt when an event is
+retracted, and multiplies the storage; the single-lot walk is already far below a page's
+other costs, so there is none.
 
 Visibility in a trace (the traceability minimum; see ``LotRef``): the actor must be allowed to
 read the starting lot (its owner, an organisation it was shipped to, a platform admin, an
@@ -37,6 +42,7 @@ itself, a platform admin, an authority in scope), never to a buyer.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -284,7 +290,7 @@ def descendants(batch_id: int) -> dict[int, int]:
 
 
 def _id_list_anchor(dialect: str) -> Select[Any]:
-    """Anchor rows (id, 0) for a list of lot ids passed as ONE parameter ``ids`` (an array on
+    """Anchor rows (id) for a list of lot ids passed as ONE parameter ``ids`` (an array on
     PostgreSQL, a JSON text on SQLite), so 10,000 or 100,000 ids never hit a limit on bound
     parameters nor make a new statement text per list length."""
     if dialect == "postgresql":
@@ -293,33 +299,44 @@ def _id_list_anchor(dialect: str) -> Select[Any]:
             .table_valued("id")
             .render_derived(name="starts")
         )
-        return select(ids.c.id.label("id"), _ZERO.label("depth"))
+        return select(ids.c.id.label("id"))
     ids = func.json_each(bindparam("ids", type_=String)).table_valued("value")
-    return select(cast(ids.c.value, Integer).label("id"), _ZERO.label("depth"))
+    return select(cast(ids.c.value, Integer).label("id"))
 
 
 def _recall_stmt(dialect: str) -> Select[Any]:
-    nearest = _nearest(_walk(_id_list_anchor(dialect), forward=True, name="recall"))
-    return select(nearest.c.id, nearest.c.depth).order_by(nearest.c.depth, nearest.c.id)
+    """Ids only, no depth: a recall needs the set, and a walk of ids alone is the smallest
+    (each lot once however many paths reach it; ``UNION`` alone ends any cycle)."""
+    cte = _id_list_anchor(dialect).cte("recall", recursive=True)
+    step = select(_links.c.child_id.label("id")).select_from(
+        cte.join(_links, _links.c.parent_id == cte.c.id).join(
+            _events,
+            and_(_events.c.id == _links.c.event_pk, _events.c.retracted_at.is_(None)),
+        )
+    )
+    walk = cte.union(step)
+    return select(walk.c.id)
 
 
 _RECALL = {name: _recall_stmt(name) for name in ("postgresql", "sqlite")}
 
 
-def recall_forward(batch_ids: Sequence[int]) -> dict[int, int]:
-    """Every lot affected by a recall of ``batch_ids``: the lots themselves (depth 0) and all
-    their descendants, ``{lot id: nearest depth}``. No permission check: the recall service
-    checks the starting lots."""
+def _id_set(stmt: Select[Any], params: dict[str, Any]) -> set[int]:
+    return set(db.session.execute(stmt, params).scalars().all())
+
+
+def recall_forward(batch_ids: Sequence[int]) -> set[int]:
+    """Every lot affected by a recall of ``batch_ids``: the lots themselves and all their
+    descendants (through live links). No permission check: the recall service checks the
+    starting lots. One statement (three on PostgreSQL, see below)."""
     ids = sorted({int(i) for i in batch_ids})
     if not ids:
-        return {}
+        return set()
     dialect = db.session.get_bind().dialect.name
     if dialect != "postgresql":
-        import json
-
-        return _ids_depths(_RECALL["sqlite"], {"ids": json.dumps(ids)})
+        return _id_set(_RECALL["sqlite"], {"ids": json.dumps(ids)})
     if len(ids) == 1:
-        return _ids_depths(_RECALL[dialect], {"ids": ids})
+        return _id_set(_RECALL[dialect], {"ids": ids})
     # From many starting lots PostgreSQL's planner estimates a big working table and joins
     # it to batch_links with a hash join, which reads all edges at every step of the
     # recursion: 1.2 s instead of ~0.1 s for 10,000 harvest lots over 1.6 M edges
@@ -336,7 +353,7 @@ def recall_forward(batch_ids: Sequence[int]) -> dict[int, int]:
             " set_config('enable_mergejoin', 'off', true)"
         )
     ).one()
-    result = _ids_depths(_RECALL[dialect], {"ids": ids})
+    result = _id_set(_RECALL[dialect], {"ids": ids})
     db.session.execute(
         text(
             "SELECT set_config('enable_hashjoin', :h, true),"
