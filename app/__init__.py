@@ -71,6 +71,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     commands.register(app)
 
+    from app.auth.current import save_token_use
+
+    app.after_request(save_token_use)
+
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -7,10 +7,11 @@ token, so it needs no CSRF protection and a stolen cookie cannot drive it.
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import Response, request, session
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
-from app.auth.models import User
+from app.auth.models import ApiToken, User
 from app.auth.services import actor_for, user_for_token
 from app.extensions import login_manager
 from core.actor import ANONYMOUS, Actor
@@ -75,6 +76,23 @@ def _session_actor() -> Actor:
     if org_id is not None and session.get(ORG_SESSION_KEY) != org_id:
         session[ORG_SESSION_KEY] = org_id  # only on change: no Set-Cookie on every page
     return actor_for(user, org_id)
+
+
+def save_token_use(response: Response) -> Response:
+    """Keep a token's ``last_used_at`` after a read-only API call too.
+
+    Write requests commit it with their own transaction; a read commits nothing, so the
+    stamp (set at most every 15 minutes, see ``user_for_token``) is saved here, best-effort:
+    a busy database must never turn a successful read into an error.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS") and any(
+        isinstance(obj, ApiToken) for obj in db.session.dirty
+    ):
+        try:
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+    return response
 
 
 def current_actor() -> Actor:

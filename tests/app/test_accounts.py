@@ -172,3 +172,17 @@ def test_authority_actor_carries_its_province_scope():
     actor = accounts.actor_for(user, None)
     assert actor.is_authority and actor.province_code == "01"
     assert actor.organisation_id is None
+
+
+def test_a_read_only_call_records_when_the_token_was_last_used(client):
+    user = accounts.create_user("seen@example.vn", "mat-khau-du-dai")
+    issued = accounts.create_token(user, "reader")
+    db.session.commit()
+    assert client.get("/api/me", headers=_bearer(issued.plaintext)).status_code == 200
+    db.session.expire_all()
+    first = db.session.get(ApiToken, issued.token.id).last_used_at
+    assert first is not None
+    # Within the granularity a second call does not write again.
+    assert client.get("/api/me", headers=_bearer(issued.plaintext)).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(ApiToken, issued.token.id).last_used_at == first
