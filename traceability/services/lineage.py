@@ -12,16 +12,17 @@ one recursive CTE run by the database, never a Python loop over the graph:
   declaration leaves its rows in place (corrections never delete) but no longer links lots.
   That costs one primary-key lookup in ``epcis_events`` per edge walked.
 
-CTE or closure table (measured by bench/lineage.py, bench/RESULTS.md, 2026-11-23, on a
+CTE or closure table (measured by bench/lineage.py, bench/RESULTS.md, 2026-11-23 06:43, on a
 shared 2-CPU machine): over 1,000,000 lots in six generations with 1.6 M edges, the bare
 recursive walk (ancestors + descendants of a mid-generation lot, ids only, two statements)
-takes a median 0.25 ms on SQLite and 0.51 ms on PostgreSQL through SQLAlchemy; ``ancestors``
-+ ``descendants`` (depths and the retraction filter) 0.28 / 0.66 ms; the full backward +
+takes a median 0.29 ms on SQLite and 0.81 ms on PostgreSQL through SQLAlchemy; ``ancestors``
++ ``descendants`` (depths and the retraction filter) 0.31 / 1.00 ms; the full backward +
 forward trace with the lots' details (``trace_back`` + ``trace_forward``, one statement
-each) 1.16 / 1.99 ms, i.e. 4.6× / 3.9× the bare walk — the walk itself is not the cost, the
-details, links and objects of ~30 lots are. A recall from 10,000 neighbouring harvest lots
-(~20,000 lots) takes 73 ms / 184 ms; from 10,000 harvest lots scattered over the whole
-country (~163,000 lots, 16% of the database) 0.9 s / 1.1 s (1.9 s on PostgreSQL without
+each) 1.04 / 2.58 ms, i.e. 3.6× / 3.2× the bare walk — the walk itself is not the cost, the
+details, links and objects of ~30 lots are (on SQLite, the statement alone, run on the bare
+driver, is ~4× the bare walk's). A recall from 10,000 neighbouring harvest lots
+(~20,000 lots) takes 77 ms / 226 ms; from 10,000 harvest lots scattered over the whole
+country (~163,000 lots, 16% of the database) 1.0 s / 1.3 s (2.6 s on PostgreSQL without
 the join steering of ``recall_forward``). A closure table would answer a single-lot walk
 with one index range, but it costs O(ancestors × descendants) rows per new edge (a merge of
 pooled lots near the harvests touches thousands), must be rebuilt when an event is
@@ -375,7 +376,7 @@ def recall_forward(batch_ids: Sequence[int]) -> set[int]:
 # On PostgreSQL the statement depends on two parameters only (the lot and the actor's
 # organisation), so after a few executions it runs from a cached generic plan: planning this
 # statement costs more than running it. Who may see what is decided in Python per
-# organisation met (``_Reader``), never by changing the SQL.
+# organisation met (``_readable``), never by changing the SQL.
 
 _SHAPE: tuple[tuple[str, Any], ...] = (
     ("depth", Integer),
@@ -417,6 +418,15 @@ def _live(links: Any = _links) -> Any:
     return _events.c.id == links.c.event_pk
 
 
+def _among(stmt: Select[Any], source: Any, column: Any, ids: Any) -> Select[Any]:
+    """Restrict a branch to the lots ``ids``: a join from the ``nearest`` CTE (each lot
+    once, so the join repeats no row) drives the index lookups directly; SQLite would
+    otherwise build a temporary index of the CTE for every ``IN`` of the statement."""
+    if isinstance(ids, CTE):
+        return stmt.select_from(ids.join(source, column == ids.c.id))
+    return stmt.select_from(source).where(column.in_(ids))
+
+
 def _lots_branch(nearest: Any) -> Select[Any]:
     """Lots with product and organisation; the starting lot (depth 0) also says whether it
     was shipped to the actor's organisation (the permission check)."""
@@ -455,8 +465,8 @@ def _links_branch(ids: Any, *, forward: bool) -> Select[Any]:
     """Live links from the lots ``ids`` one step in the walk's direction. Their far ends are
     lots of the same trace, whose owners the lots branch already gives (to decide whether
     the kilograms are shown), so no join to batches here."""
-    inside = (_links.c.parent_id if forward else _links.c.child_id).in_(ids)
-    return (
+    inside = _links.c.parent_id if forward else _links.c.child_id
+    return _among(
         select(
             *_row(
                 "link",
@@ -465,9 +475,10 @@ def _links_branch(ids: Any, *, forward: bool) -> Select[Any]:
                 c=_links.c.event_pk,
                 n1=_links.c.quantity_kg,
             )
-        )
-        .select_from(_links.join(_events, and_(_live(), _events.c.retracted_at.is_(None))))
-        .where(inside)
+        ),
+        _links.join(_events, and_(_live(), _events.c.retracted_at.is_(None))),
+        inside,
+        ids,
     )
 
 
@@ -475,18 +486,18 @@ def _shipments_branch(ids: Any, *, forward: bool) -> Select[Any]:
     """Forward: the shipments of the lots (their buyers). Backward: the shipments booked
     into the lots (their suppliers). ``d`` is the organisation on the other side."""
     if forward:
-        other, party, where = (
+        other, party, lot_column = (
             _shipments.c.to_organisation_id,
             _shipments.c.from_organisation_id,
-            _shipments.c.batch_id.in_(ids),
+            _shipments.c.batch_id,
         )
     else:
-        other, party, where = (
+        other, party, lot_column = (
             _shipments.c.from_organisation_id,
             _shipments.c.to_organisation_id,
-            _shipments.c.received_batch_id.in_(ids),
+            _shipments.c.received_batch_id,
         )
-    return (
+    return _among(
         select(
             *_row(
                 "shipment",
@@ -500,16 +511,17 @@ def _shipments_branch(ids: Any, *, forward: bool) -> Select[Any]:
                 n1=_shipments.c.quantity_kg,
                 ts=_shipments.c.shipped_at,
             )
-        )
-        .select_from(_shipments.join(_orgs, _orgs.c.id == other))
-        .where(where)
+        ),
+        _shipments.join(_orgs, _orgs.c.id == other),
+        lot_column,
+        ids,
     )
 
 
 def _origins_branches(ids: Any) -> list[Select[Any]]:
     """Origin areas with their communes, and member deliveries into pooled lots (filtered
     in Python: only readers of the pooling cooperative's private data keep them)."""
-    areas = (
+    areas = _among(
         select(
             *_row(
                 "area",
@@ -522,15 +534,14 @@ def _origins_branches(ids: Any) -> list[Select[Any]]:
                 s4=_communes.c.name,
                 s7=_communes.c.province_code,
             )
-        )
-        .select_from(
-            _batch_areas.join(_areas, _areas.c.id == _batch_areas.c.area_id).outerjoin(
-                _communes, _communes.c.code == _areas.c.commune_code
-            )
-        )
-        .where(_batch_areas.c.batch_id.in_(ids))
+        ),
+        _batch_areas.join(_areas, _areas.c.id == _batch_areas.c.area_id).outerjoin(
+            _communes, _communes.c.code == _areas.c.commune_code
+        ),
+        _batch_areas.c.batch_id,
+        ids,
     )
-    households = (
+    households = _among(
         select(
             *_row(
                 "household",
@@ -541,11 +552,10 @@ def _origins_branches(ids: Any) -> list[Select[Any]]:
                 n1=_contributions.c.quantity_kg,
                 d1=_contributions.c.delivered_on,
             )
-        )
-        .select_from(
-            _contributions.join(_members, _members.c.id == _contributions.c.member_id)
-        )
-        .where(_contributions.c.batch_id.in_(ids))
+        ),
+        _contributions.join(_members, _members.c.id == _contributions.c.member_id),
+        _contributions.c.batch_id,
+        ids,
     )
     return [areas, households]
 
@@ -557,7 +567,7 @@ def _trace_stmt(*, forward: bool) -> Any:
         .group_by(walk.c.id)
         .cte("nearest")
     )
-    ids = select(nearest.c.id)
+    ids = nearest
     branches = [
         _lots_branch(nearest),
         _links_branch(ids, forward=forward),
@@ -597,23 +607,16 @@ _ONE_STEP_BACK = _one_step_stmt(forward=False)
 _ONE_STEP_FORWARD = _one_step_stmt(forward=True)
 
 
-class _Reader:
-    """``can_read_private`` for the organisations met in one trace, memoised."""
+_STATUS = {status.value: status for status in BatchStatus}
 
-    def __init__(self, actor: Actor, provinces: dict[int, str | None]) -> None:
-        self.actor = actor
-        self.provinces = provinces
-        self._cache: dict[int | None, bool] = {None: False}
 
-    def can(self, organisation_id: int | None) -> bool:
-        known = self._cache.get(organisation_id)
-        if known is None:
-            assert organisation_id is not None
-            known = can_read_private(
-                self.actor, organisation_id, self.provinces.get(organisation_id)
-            )
-            self._cache[organisation_id] = known
-        return known
+def _readable(actor: Actor, provinces: dict[int, str | None]) -> dict[int | None, bool]:
+    """``can_read_private`` for every organisation owning a lot of the trace, decided once
+    per organisation (a trace of 80 lots meets a handful of them)."""
+    readable: dict[int | None, bool] = {None: False}
+    for organisation_id, province_code in provinces.items():
+        readable[organisation_id] = can_read_private(actor, organisation_id, province_code)
+    return readable
 
 
 @dataclass(slots=True)
@@ -627,64 +630,74 @@ class _Rows:
 
 
 def _run(actor: Actor, stmt: Any, batch_id: int) -> _Rows:
-    """Run a trace statement from ``batch_id``; 404 unless the actor may read that lot."""
-    by_kind: dict[str, list[Any]] = {
-        "lot": [], "link": [], "shipment": [], "area": [], "household": []
+    """Run a trace statement from ``batch_id``; 404 unless the actor may read that lot.
+
+    The rows are plain tuples fetched on the session's connection (no ORM layer between):
+    a trace's cost beyond the walk is mostly per-row Python work, so it is kept to
+    indexing tuples and building the result dataclasses."""
+    lot_rows: list[Any] = []
+    link_rows: list[Any] = []
+    shipment_rows: list[Any] = []
+    area_rows: list[Any] = []
+    household_rows: list[Any] = []
+    by_kind = {
+        "lot": lot_rows.append,
+        "link": link_rows.append,
+        "shipment": shipment_rows.append,
+        "area": area_rows.append,
+        "household": household_rows.append,
     }
     params = {"start": batch_id, "actor_org": actor.organisation_id}
-    for row in db.session.execute(stmt, params).all():
-        by_kind[row[_KIND]].append(row)
-    lot_rows = sorted(by_kind["lot"], key=lambda r: (r[_DEPTH], r[_A]))
+    for row in db.session.connection().execute(stmt, params).fetchall():
+        by_kind[row[_KIND]](row)
+    lot_rows.sort(key=lambda r: (r[_DEPTH], r[_A]))
     if not lot_rows or lot_rows[0][_DEPTH] != 0:
         raise NotFound()
-    reader = _Reader(actor, {row[_C]: row[_S7] for row in lot_rows})
+    readable = _readable(actor, {row[_C]: row[_S7] for row in lot_rows})
+    # Shipments and origins name organisations that may own no lot of the trace.
+    for row in shipment_rows:
+        for organisation_id in (row[_D], row[_E]):
+            if organisation_id not in readable:
+                readable[organisation_id] = can_read_private(actor, organisation_id, None)
     first = lot_rows[0]
-    if not (reader.can(first[_C]) or first[_D]):
+    if not (readable[first[_C]] or first[_D]):
         raise NotFound()
-    lots = [_lot(row, reader) for row in lot_rows]
-    owners = {lot.id: lot.organisation_id for lot in lots}
+    lots = [_lot(row, readable[row[_C]]) for row in lot_rows]
+    owners_readable = {lot.id: lot.details_visible for lot in lots}
     return _Rows(
         start=lots[0],
         lots=lots[1:],
-        links=_links_of(by_kind["link"], reader, owners),
-        shipments=_shipments_of(by_kind["shipment"], reader),
-        origins=_origins_of(by_kind["area"], reader),
-        households=_households_of(by_kind["household"], reader, owners),
+        links=_links_of(link_rows, owners_readable),
+        shipments=_shipments_of(shipment_rows, readable),
+        origins=_origins_of(area_rows, actor, readable),
+        households=_households_of(household_rows, owners_readable),
     )
 
 
-def _lot(row: Any, reader: _Reader) -> LotRef:
-    visible = reader.can(row[_C])
+def _lot(row: Any, visible: bool) -> LotRef:
+    if visible:
+        return LotRef(
+            row[_A], row[_DEPTH], row[_S1], row[_S2], _STATUS[row[_S5]], row[_B], row[_S3],
+            row[_C], row[_S4], True, row[_N1], row[_S6], row[_N2], row[_D1], row[_D2],
+        )
     return LotRef(
-        id=row[_A],
-        depth=row[_DEPTH],
-        lot_code=row[_S1],
-        identifier=row[_S2],
-        status=BatchStatus(row[_S5]),
-        product_id=row[_B],
-        product_name=row[_S3],
-        organisation_id=row[_C],
-        organisation_name=row[_S4],
-        details_visible=visible,
-        quantity=row[_N1] if visible else None,
-        unit=row[_S6] if visible else None,
-        quantity_kg=row[_N2] if visible else None,
-        harvest_start=row[_D1] if visible else None,
-        harvest_end=row[_D2] if visible else None,
+        row[_A], row[_DEPTH], row[_S1], row[_S2], _STATUS[row[_S5]], row[_B], row[_S3],
+        row[_C], row[_S4], False,
     )
 
 
-def _links_of(rows: list[Any], reader: _Reader, owners: dict[int, int]) -> list[LinkRef]:
-    links = []
-    for row in rows:
-        # Either end's owner knows how much went across.
-        visible = reader.can(owners.get(row[_A])) or reader.can(owners.get(row[_B]))
-        links.append(LinkRef(row[_A], row[_B], row[_C], row[_N1] if visible else None))
+def _links_of(rows: list[Any], owners_readable: dict[int, bool]) -> list[LinkRef]:
+    get = owners_readable.get
+    # Either end's owner knows how much went across.
+    links = [
+        LinkRef(row[_A], row[_B], row[_C], row[_N1] if get(row[_A]) or get(row[_B]) else None)
+        for row in rows
+    ]
     links.sort(key=lambda link: (link.parent_id, link.child_id, link.event_pk))
     return links
 
 
-def _shipments_of(rows: list[Any], reader: _Reader) -> list[ShipmentRef]:
+def _shipments_of(rows: list[Any], readable: dict[int | None, bool]) -> list[ShipmentRef]:
     shipments = [
         ShipmentRef(
             shipment_id=row[_F],
@@ -695,7 +708,7 @@ def _shipments_of(rows: list[Any], reader: _Reader) -> list[ShipmentRef]:
             organisation_name=row[_S4],
             shipped_at=row[_TS],
             # The shipment's two parties (and admins, authorities in scope).
-            quantity_kg=row[_N1] if reader.can(row[_D]) or reader.can(row[_E]) else None,
+            quantity_kg=row[_N1] if readable[row[_D]] or readable[row[_E]] else None,
         )
         for row in rows
     ]
@@ -703,10 +716,14 @@ def _shipments_of(rows: list[Any], reader: _Reader) -> list[ShipmentRef]:
     return shipments
 
 
-def _origins_of(rows: list[Any], reader: _Reader) -> list[Origin]:
+def _origins_of(
+    rows: list[Any], actor: Actor, readable: dict[int | None, bool]
+) -> list[Origin]:
     origins = []
     for row in rows:
-        own = reader.can(row[_C])
+        own = readable.get(row[_C])
+        if own is None:
+            own = readable[row[_C]] = can_read_private(actor, row[_C], None)
         origins.append(
             Origin(
                 batch_id=row[_A],
@@ -722,9 +739,7 @@ def _origins_of(rows: list[Any], reader: _Reader) -> list[Origin]:
     return origins
 
 
-def _households_of(
-    rows: list[Any], reader: _Reader, owners: dict[int, int]
-) -> list[Household]:
+def _households_of(rows: list[Any], owners_readable: dict[int, bool]) -> list[Household]:
     households = [
         Household(
             batch_id=row[_A],
@@ -735,7 +750,7 @@ def _households_of(
             delivered_on=row[_D1],
         )
         for row in rows
-        if reader.can(owners.get(row[_A]))  # the pooling cooperative's private data
+        if owners_readable.get(row[_A])  # the pooling cooperative's private data
     ]
     households.sort(key=lambda h: (h.batch_id, h.delivered_on, h.member_id))
     return households
