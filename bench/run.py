@@ -38,7 +38,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -211,24 +210,11 @@ def sqlite_database() -> Iterator[str]:
 @contextmanager
 def postgresql_database(server_url: str) -> Iterator[str]:
     """A throwaway database on the server ``server_url`` names, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
     from app.config import normalise_database_url
+    from core.db import throwaway_postgresql_database
 
-    url = make_url(normalise_database_url(server_url))
-    name = f"htx_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with throwaway_postgresql_database(normalise_database_url(server_url), "htx_bench") as url:
+        yield url
 
 
 def server_environment(database_url: str) -> dict[str, str]:

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import Enum as PyEnum
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Dialect, Enum, MetaData, TypeDecorator, func
+from sqlalchemy import (
+    DateTime,
+    Dialect,
+    Enum,
+    MetaData,
+    TypeDecorator,
+    create_engine,
+    func,
+    text,
+)
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names make Alembic migrations identical on SQLite and PostgreSQL
@@ -80,3 +93,23 @@ def str_enum(enum_cls: type[PyEnum], name: str, length: int = 32) -> Enum:
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )
+
+
+@contextmanager
+def throwaway_postgresql_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A brand-new PostgreSQL database on the server ``server_url`` names (a SQLAlchemy URL),
+    dropped afterwards: for migration tests and benchmarks that need an empty schema."""
+    url = make_url(server_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    # CREATE/DROP DATABASE cannot run in a transaction: talk to the maintenance database.
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

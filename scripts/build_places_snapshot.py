@@ -95,7 +95,7 @@ def fold(text: str) -> str:
 
 
 class CheckFailed(Exception):
-    pass
+    """The source data failed a check; nothing is written."""
 
 
 def check(condition: bool, message: str) -> None:

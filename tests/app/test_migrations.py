@@ -10,7 +10,6 @@ a server) and works through engines and connections, never through ``db.session`
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,12 +20,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from app import create_app
 from app.config import normalise_database_url
-from core.db import db
+from core.db import db, throwaway_postgresql_database
 
 
 @contextmanager
@@ -36,20 +34,8 @@ def fresh_database_url(tmp_path: Path) -> Iterator[str]:
     if not server or not server.startswith(("postgres://", "postgresql")):
         yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
         return
-    url = make_url(normalise_database_url(server))
-    name = f"htx_fresh_{uuid.uuid4().hex[:12]}"
-    # CREATE/DROP DATABASE cannot run in a transaction: talk to the maintenance database.
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with throwaway_postgresql_database(normalise_database_url(server), "htx_fresh") as url:
+        yield url
 
 
 @contextmanager
