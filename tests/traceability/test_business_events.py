@@ -45,16 +45,6 @@ def docs(batch_id: int, actor) -> list[dict]:  # type: ignore[no-untyped-def]
     return be.timeline_entries(rows)
 
 
-@pytest.fixture()
-def coop():  # type: ignore[no-untyped-def]
-    return make_party("HTX Cà phê")
-
-
-@pytest.fixture()
-def dn():  # type: ignore[no-untyped-def]
-    return make_party("Công ty Chế biến", OrgType.DN)
-
-
 # --------------------------------------------------------------------------- harvest
 
 

@@ -36,6 +36,7 @@ class BatchStatus(StrEnum):
     CONSUMED = "consumed"  # used up by transformation, split or merge, or all shipped
     DESTROYED = "destroyed"
     RECALLED = "recalled"
+    VOID = "void"  # withdrawn: the event that created it did not occur
 
 
 class Batch(Timestamped, db.Model):
@@ -119,7 +120,9 @@ class BatchLink(db.Model):
     """One edge of the genealogy: ``child`` was made (partly) from ``parent`` by an event
     (transformation, split or merge), with the kilograms of the parent that went into it.
 
-    Indexed both ways: ancestors walk child→parent, descendants parent→child.
+    Indexed both ways: ancestors walk child→parent, descendants parent→child. Only live
+    edges are here: capture deletes the edges of an event withdrawn by an error declaration
+    (the event itself stays), so lineage walks need not look at the events.
     """
 
     __tablename__ = "batch_links"
