@@ -12,7 +12,8 @@ walk itself:
                           └────── s2                    └─ split ─ pack2 ─┘        ↑
     h1 ─────────────────────────────────────────────────── (also straight into) ───┘
     pack2 ── shipped to E ──> received as r ── transform ──> x
-    ghost ── (retracted transformation) ──> dried
+    ghost: its transformation into dried was withdrawn, so (as capture leaves it) the event
+           stays, retracted, and its edge is gone from batch_links, the live genealogy
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from itertools import count
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from core.actor import Actor, OrgRole, PlatformRole
 from core.db import db
@@ -32,6 +33,8 @@ from core.units import Unit
 from linkages.models.members import Member, MemberKind, MemberType
 from linkages.models.organisations import Organisation, OrgType
 from tests.factories import HANOI, HCMC, KIM_ANH, SOC_SON, ensure_place, make_org
+from tests.traceability.batch_factories import Party, make_area, make_party, make_product
+from traceability.epcis.hashing import event_hash_id
 from traceability.models import (
     AreaKind,
     Batch,
@@ -45,7 +48,9 @@ from traceability.models import (
     ProductionArea,
     Shipment,
 )
-from traceability.services import lineage
+from traceability.services import business_events as be
+from traceability.services import capture, lineage
+from traceability.services.business_events import EVENT_CONTEXT
 
 _serial = count(1)
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -168,7 +173,7 @@ def world() -> SimpleNamespace:
     _link(w.e_transform, [w.mix, w.s1], [w.dried])
     _link(_event(coop), [w.dried], [w.pack1, w.pack2])
     _link(_event(coop), [w.pack1, w.pack2, w.h1], [w.combo])
-    _link(_event(coop, retracted=True), [w.ghost], [w.dried])
+    _event(coop, retracted=True)  # ghost → dried, withdrawn: capture deleted the edge
 
     ship, receive = _event(coop), _event(enterprise)
     w.shipment = Shipment(
@@ -224,9 +229,60 @@ def test_a_lot_without_links_has_no_ancestors_nor_descendants(world: SimpleNames
     assert lineage.descendants(999_999) == {}
 
 
-def test_a_retracted_transformation_no_longer_links_its_lots(world: SimpleNamespace) -> None:
-    assert lineage.descendants(world.ghost.id) == {}
-    assert world.ghost.id not in lineage.ancestors(world.dried.id)
+def _harvest_and_split(name: str) -> tuple[Party, Batch, be.Recorded]:
+    """Through the event services: a 900 kg harvest split into 400 + 500 kg."""
+    coop = make_party(name)
+    harvest = be.record_harvest(
+        coop.staff, area_ids=[make_area(coop.org).id], product_id=make_product(coop.org).id,
+        quantity=Decimal(900), unit="kg", harvested_on=date(2026, 3, 1),
+    )
+    split = be.record_split(coop.staff, harvest.id, parts=[
+        {"quantity": Decimal(400), "unit": "kg"}, {"quantity": Decimal(500), "unit": "kg"},
+    ])
+    return coop, harvest, split
+
+
+def test_a_withdrawn_split_leaves_the_live_genealogy_and_its_event_stays() -> None:
+    coop, harvest, split = _harvest_and_split("HTX Rút lại")
+    parts = [b.id for b in split.created]
+    event_pk = split.events[0].id
+    assert set(lineage.descendants(harvest.id)) == set(parts)
+
+    be.correct_event(coop.staff, split.events[0].event_id, reason="did_not_occur")
+
+    assert lineage.descendants(harvest.id) == {}
+    assert lineage.ancestors(parts[0]) == {}
+    assert lineage.recall_forward([harvest.id]) == {harvest.id}
+    assert db.session.scalar(
+        select(func.count()).select_from(BatchLink).where(BatchLink.event_pk == event_pk)
+    ) == 0
+    withdrawn = db.session.get(EpcisEvent, event_pk)
+    assert withdrawn is not None and withdrawn.retracted_at is not None
+    assert len(withdrawn.document["outputQuantityList"]) == 2  # the record stays as it was
+
+
+def test_an_event_captured_after_its_error_declaration_never_links() -> None:
+    coop, harvest, split = _harvest_and_split("HTX Khai muộn")
+    # A partner's document brings the error declaration of an event before the event
+    # itself (a second split of the same lot, never captured here): the event arrives
+    # already withdrawn and must not enter the genealogy.
+    late = {k: v for k, v in split.events[0].document.items()
+            if k not in ("eventID", "recordTime")}
+    late["eventTime"] = "2026-03-02T09:30:00+07:00"
+    late["eventID"] = event_hash_id(late, EVENT_CONTEXT)
+    declaration = dict(late, errorDeclaration={
+        "declarationTime": "2026-03-03T08:00:00+07:00", "reason": "did_not_occur",
+    })
+    capture.store_events(coop.staff, [capture.PreparedEvent(declaration)], EVENT_CONTEXT)
+    link = capture.Link(harvest.id, split.created[0].id, Decimal(1))
+    capture.store_events(coop.staff, [capture.PreparedEvent(late, links=[link])], EVENT_CONTEXT)
+    stored = db.session.scalar(select(EpcisEvent).where(
+        EpcisEvent.event_id == late["eventID"], EpcisEvent.declares_error.is_(False)))
+    assert stored is not None and stored.retracted_at is not None
+    assert db.session.scalar(
+        select(func.count()).select_from(BatchLink).where(BatchLink.event_pk == stored.id)
+    ) == 0
+    assert set(lineage.descendants(harvest.id)) == {b.id for b in split.created}
 
 
 def test_a_cycle_cannot_make_the_walk_run_forever(world: SimpleNamespace) -> None:
@@ -261,12 +317,14 @@ def test_recall_forward_of_one_lot_and_of_none(world: SimpleNamespace) -> None:
 
 
 def test_recall_forward_puts_the_planner_settings_back(world: SimpleNamespace) -> None:
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    settings = text("SELECT current_setting('enable_hashjoin'), "
+                    "current_setting('enable_mergejoin'), current_setting('jit')")
+    before = tuple(db.session.execute(settings).one()) if postgresql else None
     assert world.dried.id in lineage.recall_forward([world.h1.id, world.h2.id, world.h3.id])
-    if db.session.get_bind().dialect.name == "postgresql":
-        settings = db.session.execute(
-            text("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
-        ).one()
-        assert tuple(settings) == ("on", "on")
+    if postgresql:
+        assert before is not None and before[:2] == ("on", "on")
+        assert tuple(db.session.execute(settings).one()) == before
 
 
 # --- one step back / forward -----------------------------------------------------------------

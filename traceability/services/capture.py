@@ -32,7 +32,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from core.actor import Actor, require_authenticated
 from core.db import db, utcnow
@@ -372,7 +372,8 @@ def store_events(
             for batch_id, quantity in attach[index].items()
         )
         unique_links: dict[tuple[int, int], Decimal | None] = {}
-        for link in items[index].links:
+        # An event whose error declaration came first never enters the live genealogy.
+        for link in items[index].links if rows[index]["retracted_at"] is None else ():
             unique_links[(link.parent_id, link.child_id)] = link.quantity_kg
         link_rows.extend(
             {"parent_id": p, "child_id": c, "event_pk": pk, "quantity_kg": q}
@@ -387,15 +388,29 @@ def store_events(
         session.execute(insert(BatchLink.__table__), link_rows)
 
     retracted = sorted({rows[i]["event_id"] for i in to_write if rows[i]["declares_error"]})
+    events = EpcisEvent.__table__
     for chunk in _chunks(retracted):
         session.execute(
-            update(EpcisEvent.__table__)
+            update(events)
             .where(
-                EpcisEvent.event_id.in_(chunk),
-                EpcisEvent.declares_error.is_(False),
-                EpcisEvent.retracted_at.is_(None),
+                events.c.event_id.in_(chunk),
+                events.c.declares_error.is_(False),
+                events.c.retracted_at.is_(None),
             )
             .values(retracted_at=now)
+        )
+        # batch_links is the LIVE genealogy, derived from the events: a withdrawn event's
+        # edges leave it (the event itself, with its inputs and outputs, stays as recorded),
+        # so that every lineage walk reads the edge index alone instead of checking each
+        # edge's event (bench/lineage.py: that check cost ~40% of a recall on SQLite).
+        session.execute(
+            delete(BatchLink.__table__).where(
+                BatchLink.event_pk.in_(
+                    select(events.c.id).where(
+                        events.c.event_id.in_(chunk), events.c.declares_error.is_(False)
+                    )
+                )
+            )
         )
     return results
 

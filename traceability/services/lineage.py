@@ -8,26 +8,24 @@ one recursive CTE run by the database, never a Python loop over the graph:
 - ``UNION`` (not ``UNION ALL``) drops a lot reached twice at the same depth (diamonds) and
   ``MAX_DEPTH`` bounds the walk, so even a cycle, which the event services cannot create,
   terminates; the final ``GROUP BY`` keeps each lot once, at its nearest depth.
-- Only edges of events that are not retracted count: a transformation withdrawn by an error
-  declaration leaves its rows in place (corrections never delete) but no longer links lots.
-  That costs one primary-key lookup in ``epcis_events`` per edge walked.
+- ``batch_links`` is the live genealogy: when an event is withdrawn by an error declaration,
+  capture deletes its edges (the event stays, with its inputs and outputs in its document;
+  corrections never edit or delete events). So a walk reads the edge index alone; checking
+  each edge's event instead cost ~40% of a recall on SQLite.
 
-CTE or closure table (measured by bench/lineage.py, bench/RESULTS.md, 2026-11-23 06:43, on a
-shared 2-CPU machine): over 1,000,000 lots in six generations with 1.6 M edges, the bare
-recursive walk (ancestors + descendants of a mid-generation lot, ids only, two statements)
-takes a median 0.29 ms on SQLite and 0.81 ms on PostgreSQL through SQLAlchemy; ``ancestors``
-+ ``descendants`` (depths and the retraction filter) 0.31 / 1.00 ms; the full backward +
-forward trace with the lots' details (``trace_back`` + ``trace_forward``, one statement
-each) 1.04 / 2.58 ms, i.e. 3.6× / 3.2× the bare walk — the walk itself is not the cost, the
-details, links and objects of ~30 lots are (on SQLite, the statement alone, run on the bare
-driver, is ~4× the bare walk's). A recall from 10,000 neighbouring harvest lots
-(~20,000 lots) takes 77 ms / 226 ms; from 10,000 harvest lots scattered over the whole
-country (~163,000 lots, 16% of the database) 1.0 s / 1.3 s (2.6 s on PostgreSQL without
-the join steering of ``recall_forward``). A closure table would answer a single-lot walk
-with one index range, but it costs O(ancestors × descendants) rows per new edge (a merge of
-pooled lots near the harvests touches thousands), must be rebuilt when an event is
-retracted, and multiplies the storage; the single-lot walk is already far below a page's
-other costs, so there is none.
+CTE or closure table (measured by bench/lineage.py; figures in bench/RESULTS.md): over
+1,000,000 lots in six generations with 1.6 M edges, the full backward + forward trace with
+the lots' details (``trace_back`` + ``trace_forward``, one statement each) stays within 3× of
+the bare recursive walk (ids only, two statements) through the same session; the walk itself
+is not the cost, the details, links and objects of ~30 lots are. A recall from 10,000
+harvest lots runs at the speed of the bare walk from the same lots: from neighbouring
+harvests (one region's season, ~20,000 lots) well under 200 ms on both databases; from
+harvests scattered over the whole country (~163,000 lots, 16% of the database) the walk
+itself takes longer, and ``recall_forward`` matches it. A closure table would answer a
+single-lot walk with one index range, but it costs O(ancestors × descendants) rows per new
+edge (a merge of pooled lots near the harvests touches thousands), must be rebuilt when an
+event is withdrawn, and multiplies the storage; the single-lot walk is already far below a
+page's other costs, so there is none.
 
 Visibility in a trace (the traceability minimum; see ``LotRef``): the actor must be allowed to
 read the starting lot (its owner, an organisation it was shipped to, a platform admin, an
@@ -44,7 +42,8 @@ itself, a platform admin, an authority in scope), never to a buyer.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -238,11 +237,7 @@ def _walk(anchor: Select[Any], *, forward: bool, name: str) -> CTE:
     )
     step = (
         select(far.label("id"), (cte.c.depth + _ONE).label("depth"))
-        .select_from(
-            cte.join(_links, near == cte.c.id).join(
-                _events, and_(_events.c.id == _links.c.event_pk, _events.c.retracted_at.is_(None))
-            )
-        )
+        .select_from(cte.join(_links, near == cte.c.id))
         .where(cte.c.depth < literal_column(str(MAX_DEPTH), Integer))
     )
     return cte.union(step)
@@ -310,10 +305,7 @@ def _recall_stmt(dialect: str) -> Select[Any]:
     (each lot once however many paths reach it; ``UNION`` alone ends any cycle)."""
     cte = _id_list_anchor(dialect).cte("recall", recursive=True)
     step = select(_links.c.child_id.label("id")).select_from(
-        cte.join(_links, _links.c.parent_id == cte.c.id).join(
-            _events,
-            and_(_events.c.id == _links.c.event_pk, _events.c.retracted_at.is_(None)),
-        )
+        cte.join(_links, _links.c.parent_id == cte.c.id)
     )
     walk = cte.union(step)
     return select(walk.c.id)
@@ -343,26 +335,35 @@ def recall_forward(batch_ids: Sequence[int]) -> set[int]:
     # recursion: 1.2 s instead of ~0.1 s for 10,000 harvest lots over 1.6 M edges
     # (shared/reference/PERFORMANCE.md, bench/lineage.py). Nested loops over the indexes are
     # right for any frontier far smaller than the table, so forbid the other two join
-    # methods for this one statement: set_config(..., true) is SET LOCAL (transaction
-    # scope), and the previous values are put back right after, so the caller's later
-    # queries in the same transaction plan as usual. (Were the query to fail, the
-    # transaction is aborted and its rollback undoes the settings anyway.)
-    previous = db.session.execute(
-        text(
-            "SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin'),"
-            " set_config('enable_hashjoin', 'off', true),"
-            " set_config('enable_mergejoin', 'off', true)"
-        )
-    ).one()
-    result = _id_set(_RECALL[dialect], {"ids": ids})
-    db.session.execute(
-        text(
-            "SELECT set_config('enable_hashjoin', :h, true),"
-            " set_config('enable_mergejoin', :m, true)"
-        ),
-        {"h": previous[0], "m": previous[1]},
+    # methods for this one statement. The same inflated estimate (millions of rows) also
+    # crosses the JIT thresholds, and compiling the plan cost ~135 ms, more than running it:
+    # no JIT either.
+    with _local_settings(enable_hashjoin="off", enable_mergejoin="off", jit="off"):
+        return _id_set(_RECALL[dialect], {"ids": ids})
+
+
+@contextmanager
+def _local_settings(**settings: str) -> Iterator[None]:
+    """PostgreSQL settings for the statements run inside, put back afterwards.
+
+    ``set_config(..., true)`` is SET LOCAL (transaction scope) and the previous values are
+    restored on the way out, so the caller's later queries in the same transaction plan as
+    usual."""
+    names = list(settings)
+    columns = ", ".join(
+        f"current_setting(:n{i}), set_config(:n{i}, :v{i}, true)" for i in range(len(names))
     )
-    return result
+    params = {f"n{i}": name for i, name in enumerate(names)}
+    row = db.session.execute(
+        text(f"SELECT {columns}"),
+        params | {f"v{i}": settings[name] for i, name in enumerate(names)},
+    ).one()
+    yield  # on an error, no restoring: the aborted transaction's rollback does it
+    restore = ", ".join(f"set_config(:n{i}, :v{i}, true)" for i in range(len(names)))
+    db.session.execute(
+        text(f"SELECT {restore}"),
+        params | {f"v{i}": row[2 * i] for i in range(len(names))},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -412,10 +413,6 @@ def _row(kind: str, **values: Any) -> list[Any]:
     if values:
         raise TypeError(f"unknown columns {sorted(values)}")
     return columns
-
-
-def _live(links: Any = _links) -> Any:
-    return _events.c.id == links.c.event_pk
 
 
 def _among(stmt: Select[Any], source: Any, column: Any, ids: Any) -> Select[Any]:
@@ -476,7 +473,7 @@ def _links_branch(ids: Any, *, forward: bool) -> Select[Any]:
                 n1=_links.c.quantity_kg,
             )
         ),
-        _links.join(_events, and_(_live(), _events.c.retracted_at.is_(None))),
+        _links,
         inside,
         ids,
     )
@@ -589,7 +586,6 @@ def _one_step_stmt(*, forward: bool) -> Any:
     start = cast(bindparam("start"), Integer)
     neighbours = (
         select(far.label("id"), _ONE.label("depth"))
-        .select_from(_links.join(_events, and_(_live(), _events.c.retracted_at.is_(None))))
         .where(near == start, far != start)
     )
     nearest = select(start.label("id"), _ZERO.label("depth")).union(neighbours).cte("nearest")
