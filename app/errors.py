@@ -88,6 +88,18 @@ def problem(
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     """Build an RFC 9457 response. ``kind`` names a problem type documented in the README."""
+    if request.path.startswith("/epcis/"):
+        # The EPCIS binding speaks GS1's problem vocabulary (epcisException:… types, 400 for
+        # invalid input); /api/ keeps the types below.
+        from app.epcis.views import epcis_problem
+
+        return epcis_problem(
+            status,
+            title=title or _titles().get(status),
+            detail=detail,
+            errors=errors,
+            headers=headers,
+        )
     body: dict[str, Any] = {
         "type": (
             f"{current_app.config['PUBLIC_BASE_URL']}/problems/{kind}" if kind else "about:blank"

@@ -1,15 +1,31 @@
 """The GS1 EPCIS 2.0 REST binding under ``/epcis/`` (capture and event queries).
 
 Authentication is the API's: ``Authorization: Bearer <token>`` only (``app.auth.current``
-treats ``/epcis/`` as API), so CSRF does not apply; errors are RFC 9457 problem+json.
+treats ``/epcis/`` as API), so CSRF does not apply.
+
+Errors are RFC 9457 problem+json in GS1's vocabulary (``epcis_problem``; ``app.errors`` hands
+every problem under ``/epcis/`` to it, routing errors and 500s included): the ``type`` is the
+binding's exception name, e.g. ``epcisException:ValidationException``, with ``title``,
+``status``, ``detail``, ``instance``, and the failing JSON paths in an ``errors`` extension
+member (``[{field, pointer, detail}]``). Invalid documents and events are ``400
+ValidationException`` (on ``POST /capture`` and ``POST /events``), bad query parameters on
+``GET /events`` are ``400 QueryValidationException``, then ``401``/``403
+SecurityException``, ``404 NoSuchNameException`` (the name GS1's OpenAPI schema allows; its
+example says NoSuchResourceException), ``406 NotAcceptableException`` (an EPCIS version
+other than 2.0, or an ``Accept`` that excludes JSON), ``409 ResourceAlreadyExistsException``,
+``413 CaptureLimitExceededException``, ``414 URITooLongException``, ``415
+UnsupportedMediaTypeException`` and ``5xx ImplementationException``. Statuses GS1 names no
+type for (405, 429) stay ``about:blank``. ``/api/`` keeps its own problem types.
 
 Capture is synchronous. GS1 lets a server answer ``POST /capture`` with ``202`` and a capture
 job to poll; here the job is done by the time the response leaves, so the response *is* the
 finished job: ``201 Created`` (``200`` when nothing new was stored, e.g. a re-sent document)
 with a CaptureJob body (``running: false``, ``success``, ``captureErrorBehaviour``,
 ``errors``) extended with the status of every event (see ``_capture_body``). With the default
-``rollback`` behaviour an invalid event refuses the whole document with a 422 problem naming
-each failing JSON path, and nothing is stored.
+``rollback`` behaviour an invalid event refuses the whole document with a 400
+ValidationException problem naming each failing JSON path, and nothing is stored; with
+``proceed`` each refused event carries the same ``type`` in the reply, and ``errors`` holds
+one problem per refused event.
 """
 
 from __future__ import annotations
@@ -17,6 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -25,9 +42,9 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.auth.current import current_actor
-from app.errors import problem
+from app.errors import PROBLEM_JSON
 from app.extensions import csrf
-from core.actor import Actor
+from core.actor import Actor, require_authenticated
 from core.db import db
 from core.errors import Conflict, DomainError, ValidationFailed
 from core.i18n import _
@@ -102,7 +119,7 @@ def _limit_headers() -> dict[str, str]:
 
 
 def _too_large(detail: str) -> Response:
-    return problem(413, kind="capture-limit-exceeded", detail=detail, headers=_limit_headers())
+    return epcis_problem(413, detail=detail)
 
 
 def _json_response(
@@ -114,16 +131,123 @@ def _json_response(
     return response
 
 
-# --------------------------------------------------------------------------- request bodies
+# --------------------------------------------------------------------------- problems
+
+# GS1's exception names (components.responses of the binding's OpenAPI): the problem ``type``.
+VALIDATION = "epcisException:ValidationException"
+QUERY_VALIDATION = "epcisException:QueryValidationException"
+SECURITY = "epcisException:SecurityException"
+NO_SUCH_NAME = "epcisException:NoSuchNameException"
+NOT_ACCEPTABLE = "epcisException:NotAcceptableException"
+ALREADY_EXISTS = "epcisException:ResourceAlreadyExistsException"
+CAPTURE_LIMIT_EXCEEDED = "epcisException:CaptureLimitExceededException"
+URI_TOO_LONG = "epcisException:URITooLongException"
+UNSUPPORTED_MEDIA_TYPE = "epcisException:UnsupportedMediaTypeException"
+IMPLEMENTATION = "epcisException:ImplementationException"
+
+_TYPES = {
+    400: VALIDATION,
+    401: SECURITY,
+    403: SECURITY,
+    404: NO_SUCH_NAME,
+    406: NOT_ACCEPTABLE,
+    409: ALREADY_EXISTS,
+    413: CAPTURE_LIMIT_EXCEEDED,
+    414: URI_TOO_LONG,
+    415: UNSUPPORTED_MEDIA_TYPE,
+}
+# Endpoints whose 400s are about the query rather than a document or an event.
+_QUERY_ENDPOINTS = frozenset({"epcis.list_events"})
 
 
-def _check_version_header() -> None:
+def _titles() -> dict[str, str]:
+    """Titles of the types whose generic HTTP title would say less (others keep it)."""
+    return {
+        VALIDATION: _("The data is not valid."),
+        QUERY_VALIDATION: _("The query is not valid."),
+        NOT_ACCEPTABLE: _("This EPCIS version or response format is not available."),
+        CAPTURE_LIMIT_EXCEEDED: _("The capture exceeds the announced limits."),
+        URI_TOO_LONG: _("The URL is too long."),
+    }
+
+
+def _default_details() -> dict[int, str]:
+    """``detail`` when the error itself gave none (every EPCIS problem carries one)."""
+    return {
+        401: _("Send an API token: Authorization: Bearer <token>."),
+        404: _("There is no such EPCIS resource."),
+        500: _("The server failed to handle the request; nothing was stored."),
+    }
+
+
+def problem_type(status: int) -> str:
+    """GS1's exception name for an error status of this request (``about:blank`` when GS1
+    names none, e.g. 405 and 429)."""
+    if status == 400 and request.endpoint in _QUERY_ENDPOINTS:
+        return QUERY_VALIDATION
+    if status >= 500:
+        return IMPLEMENTATION
+    return _TYPES.get(status, "about:blank")
+
+
+def epcis_problem(
+    status: int,
+    *,
+    title: str | None = None,
+    detail: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """An RFC 9457 problem in the binding's terms (see the module docstring).
+
+    ``app.errors.problem`` calls this for every request under ``/epcis/``. Invalid input is
+    ``400`` here, never ``422``: GS1 answers every validation failure with ``400``."""
+    if status == 422:
+        status = 400
+    kind = problem_type(status)
+    title = _titles().get(kind) or title or HTTPStatus(status).phrase
+    body: dict[str, Any] = {
+        "type": kind,
+        "title": title,
+        "status": status,
+        "detail": detail or _default_details().get(status) or title,
+        "instance": request.path,
+    }
+    if errors:
+        body["errors"] = errors
+    response = Response(orjson.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    if status == 413:
+        response.headers.update(_limit_headers())
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+class _NotAcceptable(DomainError):
+    status = 406
+    kind = "not-acceptable"
+
+
+@bp.before_request
+def _negotiate() -> None:
+    """406 for an EPCIS version other than 2.x, or an ``Accept`` that allows no JSON."""
+    if request.method == "OPTIONS":
+        return
     asked = request.headers.get("GS1-EPCIS-Version")
     if asked and not asked.strip().startswith("2"):
-        raise DomainError(
+        raise _NotAcceptable(
             _("Only EPCIS 2.0 is supported."),
             field_errors={"GS1-EPCIS-Version": [_("Only EPCIS 2.0 is supported.")]},
         )
+    accept = request.accept_mimetypes
+    if accept and accept.best_match(_JSON_TYPES) is None:
+        raise _NotAcceptable(
+            _("Responses are EPCIS JSON (application/json or application/ld+json)."),
+            field_errors={"Accept": [_("Accept application/json or application/ld+json.")]},
+        )
+
+
+# --------------------------------------------------------------------------- request bodies
 
 
 def _read_body() -> bytes | Response:
@@ -234,7 +358,6 @@ def capture_jobs() -> Response:
 def capture() -> Response:
     actor = current_actor()
     require_capturer(actor)
-    _check_version_header()
     body = _read_body()
     if isinstance(body, Response):
         return body
@@ -281,20 +404,31 @@ def _capture_body(
 ) -> dict[str, Any]:
     """The finished capture job (GS1 CaptureJob fields) plus one entry per event, in
     document order: ``{"index", "eventID", "status", "location"}`` where status is
-    ``captured``, ``duplicate`` (already stored: nothing written) or ``error`` (with
-    ``errors``, only possible with ``proceed``)."""
+    ``captured``, ``duplicate`` (already stored: nothing written) or ``error`` (only
+    possible with ``proceed``; with the ``type`` a rollback would have answered,
+    ``epcisException:ValidationException``, and the failing JSON paths in ``errors``).
+
+    The job's own ``errors`` are what GS1's CaptureJob holds: one RFC 9457 problem per
+    refused event (``type``, ``title``, ``status``, ``detail``), here with the event's
+    ``index``, ``eventID`` and JSON-path ``errors`` as extension members."""
     entries: list[dict[str, Any]] = []
     by_index = {int(item.path.rsplit(".", 1)[1]): r for item, r in zip(items, results, strict=True)}
-    all_errors: list[dict[str, str]] = []
+    problems: list[dict[str, Any]] = []
+    title, detail = _titles()[VALIDATION], _("The EPCIS event is not valid.")
     for index in range(len(events)):
         result = by_index.get(index)
         if result is None or result.status == "error":
             errors = _error_list(invalid.get(index) or (result.errors if result else {}))
-            all_errors.extend(errors)
             event = events[index]
             event_id = event.get("eventID") if isinstance(event, dict) else None
-            entries.append({"index": index, "eventID": event_id, "status": "error",
-                            "errors": errors})
+            entries.append(
+                {"index": index, "eventID": event_id, "status": "error", "type": VALIDATION,
+                 "errors": errors}
+            )
+            problems.append(
+                {"type": VALIDATION, "title": title, "status": 400, "detail": detail,
+                 "index": index, "eventID": event_id, "errors": errors}
+            )
             continue
         entry: dict[str, Any] = {"index": index, "eventID": result.event_id,
                                  "status": result.status}
@@ -311,7 +445,7 @@ def _capture_body(
         "captureErrorBehaviour": behaviour,
         "createdAt": created_at,
         "finishedAt": format_record_time(datetime.now(UTC)),
-        "errors": all_errors,
+        "errors": problems,
         "eventCount": len(entries),
         "capturedCount": counts["captured"],
         "duplicateCount": counts["duplicate"],
@@ -330,7 +464,6 @@ def capture_event() -> Response:
     409 when an event with the same eventID is already stored."""
     actor = current_actor()
     require_capturer(actor)
-    _check_version_header()
     body = _read_body()
     if isinstance(body, Response):
         return body
@@ -373,6 +506,7 @@ def _query_document(events: list[dict[str, Any]]) -> dict[str, Any]:
 @bp.get("/events")
 def list_events() -> Response:
     actor: Actor = current_actor()
+    require_authenticated(actor)  # 401 before any word about the query
     filters = parse_event_filters(request.args.to_dict(flat=False))
     per_page = parse_per_page(request.args.get("perPage"))
     page = query_events(

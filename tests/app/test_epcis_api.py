@@ -25,6 +25,12 @@ DATA = Path(__file__).resolve().parent.parent / "traceability" / "data"
 EXAMPLES = sorted((DATA / "examples").rglob("*.jsonld"))
 GOLDEN = sorted((DATA / "event-hash").glob("*.jsonld"))
 CONTEXT = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]
+VALIDATION = "epcisException:ValidationException"
+QUERY_VALIDATION = "epcisException:QueryValidationException"
+SECURITY = "epcisException:SecurityException"
+LIMIT_EXCEEDED = "epcisException:CaptureLimitExceededException"
+# GS1's OpenAPI allows only this name for 404 (its example says NoSuchResourceException).
+NO_SUCH_NAME = "epcisException:NoSuchNameException"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -75,6 +81,17 @@ def events_of(client: FlaskClient, headers: dict[str, str], **params: str) -> li
             return out
         url = link[1 : link.index(">")]
         query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def gs1_problem(response: Any, status: int, kind: str) -> dict[str, Any]:
+    """Assert a problem+json in the binding's terms (GS1 exception ``type``) and return it."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert (body["type"], body["status"]) == (kind, status)
+    assert body["title"] and body["detail"]
+    assert body["instance"] == response.request.path
+    return body
 
 
 def stored_count() -> int:
@@ -158,11 +175,9 @@ def test_captured_events_without_ids_get_the_golden_hash(
 
 def test_capture_needs_a_token_and_an_organisation(client: FlaskClient) -> None:
     doc = document(event())
-    assert client.post("/epcis/capture", json=doc).status_code == 401
+    gs1_problem(client.post("/epcis/capture", json=doc), 401, SECURITY)
     _, authority = make_user_with_token(platform_role=PlatformRole.AUTHORITY)
-    response = capture(client, authority, doc)
-    assert response.status_code == 403
-    assert response.mimetype == "application/problem+json"
+    gs1_problem(capture(client, authority, doc), 403, SECURITY)
 
 
 def test_rollback_refuses_the_whole_document_for_one_broken_event(
@@ -172,9 +187,7 @@ def test_rollback_refuses_the_whole_document_for_one_broken_event(
     broken = event(2, eventTime="2026-03-01T08:00:00")  # no time-zone offset
     before = stored_count()
     response = capture(client, headers, document(event(1), broken, event(3)))
-    assert response.status_code == 422
-    problem = response.get_json()
-    assert problem["status"] == 422
+    problem = gs1_problem(response, 400, VALIDATION)
     assert "epcisBody.eventList.1.eventTime" in {e["field"] for e in problem["errors"]}
     assert stored_count() == before
 
@@ -194,7 +207,14 @@ def test_proceed_keeps_the_valid_events_and_lists_every_status(
     assert [e["status"] for e in reply["events"]] == ["captured", "error", "captured"]
     assert reply["success"] is False and reply["captureErrorBehaviour"] == "proceed"
     assert reply["events"][1]["errors"][0]["field"] == "epcisBody.eventList.1.bizStep"
+    assert reply["events"][1]["type"] == VALIDATION
+    assert "type" not in reply["events"][0]
     assert (reply["capturedCount"], reply["errorCount"]) == (2, 1)
+    # The job's errors are RFC 9457 problems, one per refused event (GS1's CaptureJob).
+    [job_error] = reply["errors"]
+    assert (job_error["type"], job_error["status"], job_error["index"]) == (VALIDATION, 400, 1)
+    assert job_error["title"] and job_error["detail"]
+    assert [e["field"] for e in job_error["errors"]] == ["epcisBody.eventList.1.bizStep"]
     assert stored_count() == before + 2
 
 
@@ -221,8 +241,7 @@ def test_broken_documents_are_refused_naming_the_json_path(
     mutate(doc)
     before = stored_count()
     response = capture(client, headers, doc)
-    assert response.status_code == 422
-    assert field in {e["field"] for e in response.get_json()["errors"]}
+    assert field in {e["field"] for e in gs1_problem(response, 400, VALIDATION)["errors"]}
     assert stored_count() == before
 
 
@@ -231,11 +250,25 @@ def test_a_body_that_is_not_json_is_a_400_problem(client: FlaskClient, coop: Any
     response = client.post(
         "/epcis/capture", data=b"{not json", headers=headers, content_type="application/json"
     )
-    assert response.status_code == 400
-    assert response.mimetype == "application/problem+json"
+    gs1_problem(response, 400, VALIDATION)
     xml = client.post("/epcis/capture", data=b"<x/>", headers=headers,
                       content_type="application/xml")
-    assert xml.status_code == 415
+    gs1_problem(xml, 415, "epcisException:UnsupportedMediaTypeException")
+    single = client.post("/epcis/events", data=b"<x/>", headers=headers,
+                         content_type="application/xml")
+    gs1_problem(single, 415, "epcisException:UnsupportedMediaTypeException")
+
+
+def test_an_unknown_capture_error_behaviour_is_a_validation_exception(
+    client: FlaskClient, coop: Any
+) -> None:
+    _, headers = coop
+    before = stored_count()
+    response = capture(client, headers, document(event(1)),
+                       **{"GS1-Capture-Error-Behaviour": "greedy"})
+    body = gs1_problem(response, 400, VALIDATION)
+    assert [e["field"] for e in body["errors"]] == ["GS1-Capture-Error-Behaviour"]
+    assert stored_count() == before
 
 
 def test_capture_limits_are_announced_and_enforced_with_413(
@@ -253,18 +286,18 @@ def test_capture_limits_are_announced_and_enforced_with_413(
     assert listing.headers["GS1-EPCIS-Capture-Limit"] == "2"
     before = stored_count()
     response = capture(client, headers, document(event(1), event(2), event(3)))
-    assert response.status_code == 413
-    assert response.mimetype == "application/problem+json"
+    gs1_problem(response, 413, LIMIT_EXCEEDED)
     assert response.headers["GS1-EPCIS-Capture-Limit"] == "2"
     assert stored_count() == before
 
     monkeypatch.setitem(app.config, "EPCIS_CAPTURE_FILE_SIZE_LIMIT", 200)
     too_big = capture(client, headers, document(event(1)))
-    assert too_big.status_code == 413
+    gs1_problem(too_big, 413, LIMIT_EXCEEDED)
     assert too_big.headers["GS1-EPCIS-Capture-File-Size-Limit"] == "200"
     single = client.post("/epcis/events", json={**event(9), "@context": CONTEXT},
                          headers=headers)
-    assert single.status_code == 413
+    gs1_problem(single, 413, LIMIT_EXCEEDED)
+    assert single.headers["GS1-EPCIS-Capture-File-Size-Limit"] == "200"
 
 
 def test_naming_another_organisations_batch_is_refused(client: FlaskClient, coop: Any) -> None:
@@ -275,8 +308,7 @@ def test_naming_another_organisations_batch_is_refused(client: FlaskClient, coop
     ]))
     before = stored_count()
     response = capture(client, headers, doc)
-    assert response.status_code == 422
-    fields = {e["field"] for e in response.get_json()["errors"]}
+    fields = {e["field"] for e in gs1_problem(response, 400, VALIDATION)["errors"]}
     assert fields == {"epcisBody.eventList.0.quantityList.0.epcClass"}
     assert stored_count() == before
 
@@ -293,6 +325,80 @@ def test_captured_event_naming_an_own_batch_attaches_to_it(
     assert reply["capturedCount"] == 1
     found = events_of(client, headers, MATCH_anyEPCClass=batch.canonical_id)
     assert [e["eventID"] for e in found] == [reply["events"][0]["eventID"]]
+
+
+# --------------------------------------------------------------------------- errors in GS1's terms
+
+
+def test_unknown_events_and_resources_are_no_such_name(client: FlaskClient, coop: Any) -> None:
+    _, headers = coop
+    missing = quote("urn:uuid:00000000-0000-4000-8000-00000000dead", safe="")
+    gs1_problem(client.get(f"/epcis/events/{missing}", headers=headers), 404, NO_SUCH_NAME)
+    gs1_problem(client.get("/epcis/queries-of-the-future", headers=headers), 404, NO_SUCH_NAME)
+
+
+def test_another_epcis_version_or_a_non_json_accept_is_not_acceptable(
+    client: FlaskClient, coop: Any
+) -> None:
+    _, headers = coop
+    before = stored_count()
+    old = capture(client, headers, document(event(1)), **{"GS1-EPCIS-Version": "1.2"})
+    body = gs1_problem(old, 406, "epcisException:NotAcceptableException")
+    assert [e["field"] for e in body["errors"]] == ["GS1-EPCIS-Version"]
+    xml = client.get("/epcis/events", headers={**headers, "Accept": "application/xml"})
+    gs1_problem(xml, 406, "epcisException:NotAcceptableException")
+    assert stored_count() == before
+    ok = capture(client, headers, document(event(1)), **{"GS1-EPCIS-Version": "2.0.0"})
+    assert ok.status_code == 201
+    ld = client.get("/epcis/events", headers={**headers, "Accept": "application/ld+json"})
+    assert ld.status_code == 200
+
+
+def test_a_method_gs1_names_no_exception_for_stays_about_blank(
+    client: FlaskClient, coop: Any
+) -> None:
+    _, headers = coop
+    response = client.delete("/epcis/events", headers=headers)
+    gs1_problem(response, 405, "about:blank")
+    assert "GET" in response.headers["Allow"]
+
+
+def test_a_too_long_uri_is_a_uri_too_long_exception(app: Flask) -> None:
+    # gunicorn refuses over-long request lines itself; whatever raises 414 inside the app
+    # still answers in GS1's terms.
+    from werkzeug.exceptions import RequestURITooLarge
+
+    from app.errors import handle_http_exception
+
+    with app.test_request_context("/epcis/events?MATCH_epc=" + "x" * 100):
+        response = handle_http_exception(RequestURITooLarge())
+        body = response.get_json()
+    assert response.status_code == 414
+    assert (body["type"], body["status"]) == ("epcisException:URITooLongException", 414)
+    assert body["title"] and body["detail"]
+
+
+def test_an_unexpected_failure_is_an_implementation_exception_without_internals(
+    client: FlaskClient, coop: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, headers = coop
+
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("secret internals: password=hunter2")
+
+    monkeypatch.setattr("app.epcis.views.query_events", boom)
+    response = client.get("/epcis/events", headers=headers)
+    gs1_problem(response, 500, "epcisException:ImplementationException")
+    assert "hunter2" not in response.get_data(as_text=True)
+
+
+def test_api_problems_keep_their_own_types(client: FlaskClient, coop: Any) -> None:
+    _, headers = coop
+    missing = client.get("/api/no-such-thing", headers=headers)
+    assert (missing.status_code, missing.get_json()["type"]) == (404, "about:blank")
+    invalid = client.post("/api/me/tokens", json={"name": 12}, headers=headers)
+    assert invalid.status_code == 422
+    assert invalid.get_json()["type"] == "https://trace.example.vn/problems/validation"
 
 
 # --------------------------------------------------------------------------- POST /events
@@ -313,20 +419,20 @@ def test_post_event_answers_201_with_location_then_409(client: FlaskClient, coop
     [returned] = fetched.get_json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
     assert returned["eventID"] == stored["eventID"]
     again = client.post("/epcis/events", json=body, headers=headers)
-    assert again.status_code == 409
-    assert again.mimetype == "application/problem+json"
+    gs1_problem(again, 409, "epcisException:ResourceAlreadyExistsException")
 
 
 def test_post_event_refuses_a_document_and_an_invalid_event(
     client: FlaskClient, coop: Any
 ) -> None:
     _, headers = coop
-    assert client.post("/epcis/events", json=document(event()),
-                       headers=headers).status_code == 422
+    before = stored_count()
+    doc = client.post("/epcis/events", json=document(event()), headers=headers)
+    assert [e["field"] for e in gs1_problem(doc, 400, VALIDATION)["errors"]] == ["type"]
     bad = client.post("/epcis/events", json={**event(), "disposition": "lost_forever"},
                       headers=headers)
-    assert bad.status_code == 422
-    assert "disposition" in {e["field"] for e in bad.get_json()["errors"]}
+    assert "disposition" in {e["field"] for e in gs1_problem(bad, 400, VALIDATION)["errors"]}
+    assert stored_count() == before
 
 
 def test_error_declaration_retracts_the_original_and_both_are_queryable(
@@ -434,14 +540,17 @@ def test_eq_event_id_and_unknown_parameters(client: FlaskClient, variety: Any) -
     wanted = captured[3]["eventID"]
     assert [e["eventID"] for e in events_of(client, headers, EQ_eventID=wanted)] == [wanted]
     bad = client.get("/epcis/events", query_string={"EQ_colour": "red"}, headers=headers)
-    assert bad.status_code == 422
-    assert bad.get_json()["errors"][0]["field"] == "EQ_colour"
+    assert gs1_problem(bad, 400, QUERY_VALIDATION)["errors"][0]["field"] == "EQ_colour"
     bad_time = client.get("/epcis/events", query_string={"GE_eventTime": "2026-01-01"},
                           headers=headers)
-    assert bad_time.status_code == 422
+    assert gs1_problem(bad_time, 400, QUERY_VALIDATION)["errors"][0]["field"] == "GE_eventTime"
     bad_token = client.get("/epcis/events", query_string={"nextPageToken": "!!"},
                            headers=headers)
-    assert bad_token.status_code == 422
+    gs1_problem(bad_token, 400, QUERY_VALIDATION)
+    bad_page = client.get("/epcis/events", query_string={"perPage": "0"}, headers=headers)
+    assert gs1_problem(bad_page, 400, QUERY_VALIDATION)["errors"][0]["field"] == "perPage"
+    # Without a token the query is not even read: 401 first.
+    gs1_problem(client.get("/epcis/events", query_string={"EQ_colour": "red"}), 401, SECURITY)
 
 
 def test_paging_follows_next_page_tokens_in_event_time_order(
@@ -476,8 +585,8 @@ def test_an_organisation_cannot_read_another_organisations_events(
     _, stranger = make_user_with_token(make_org("HTX Người lạ"))
     assert events_of(client, stranger) == []
     response = client.get(f"/epcis/events/{quote(event_id, safe='')}", headers=stranger)
-    assert response.status_code == 404
-    assert client.get("/epcis/events").status_code == 401
+    gs1_problem(response, 404, NO_SUCH_NAME)
+    gs1_problem(client.get("/epcis/events"), 401, SECURITY)
 
 
 def test_receiver_sees_events_of_batches_shipped_to_it(client: FlaskClient, coop: Any) -> None:
