@@ -5,9 +5,9 @@ figures 2023–2025, a register of members, certifications and one user per role
 
 Two steps, so that the generation is testable without writing and reproducible:
 
-- ``plan_demo_country(seed, places)`` is pure: from a seed and the places index it returns
-  the same ``DemoPlan`` every time (a ``random.Random(seed)``, never the global generator;
-  every date derives from the fixed ``REFERENCE_DATE``, never from the clock);
+- ``plan_demo_country(seed, places, today=...)`` is pure: from a seed, the places index
+  and the seeding day it returns the same ``DemoPlan`` every time (a
+  ``random.Random(seed)``, never the global generator; nothing reads the clock);
 - ``write_demo_country(plan)`` writes the plan through the domain services (as the
   ``SYSTEM`` actor), so every rule they enforce holds for the demo data too; only the
   ~2,500 members are bulk-inserted, for speed (``_member_rows`` says why). It does not
@@ -15,6 +15,18 @@ Two steps, so that the generation is testable without writing and reproducible:
 
 Later seeders (traceability batches, linkage contracts) start from the ``DemoReport``: the
 created organisations by role, with their commodities, provinces and ids.
+
+Dates. Every value is drawn on a fixed timeline whose "today" is ``REFERENCE_DATE``, so the
+draws never depend on the day of seeding. ``seed_demo_country`` then anchors the demo on
+the seeding day (``demo_today()``, today in Viet Nam): what the demo shows as current moves
+by ``today - REFERENCE_DATE`` whole days — the traceability data (``app.demo.traces``:
+diaries, harvests, events), the certificates' issue and expiry dates, and the day high-tech
+claims were verified — so that nothing is dated after the seeding day (the diary refuses
+future days) and nothing looks stale. The registry's history stays on the calendar:
+registration and status dates, members' and unions' joining dates, the yearly figures
+2023–2025 and the 2025 province merger (``MERGER_DATE``) are dated facts, not "N days ago".
+Whatever the seeding day, the same seed gives the same organisations, members, lots and
+quantities in the same order.
 """
 
 from __future__ import annotations
@@ -26,6 +38,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -62,13 +75,16 @@ from linkages.services.organisations import create_organisation
 from linkages.taxcode import tax_code_check_digit
 
 DEFAULT_SEED = 2026
-# "Today" in the demo country: every generated date is relative to it, never to the clock.
 UNASSIGNED_BIRTH_PROVINCE = "099"  # see DemoBuilder.person
+# "Today" of the fixed timeline the plan is drawn on; seeding moves the current data by
+# (seeding day - REFERENCE_DATE) days (see the module docstring).
 REFERENCE_DATE = date(2026, 1, 15)
+DEMO_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 # When the 34 provinces replaced the 63: older records also keep their legacy province.
 MERGER_DATE = date(2025, 7, 1)
 FIGURE_YEARS = (2023, 2024, 2025)
-# verified_at of the verified high-tech claims (the service stamps the clock; we fix it).
+# verified_at of the verified high-tech claims on the reference timeline (the service
+# stamps the clock; the demo fixes it, moved with the seeding day).
 VERIFIED_AT = datetime(2025, 11, 20, 3, 0, tzinfo=UTC)
 
 HTX_COUNT = 120
@@ -86,6 +102,11 @@ AVERAGE_REVENUE_VND = (3_000_000_000, 4_400_000_000)
 # Demo tax codes are "07" + 7 random digits + check digit: a fixed range, apart from the
 # test factories' "09" range, so tests can add organisations next to a seeded country.
 TAX_CODE_PREFIX = "07"
+
+
+def demo_today() -> date:
+    """The seeding day the demo is anchored on: today in Viet Nam."""
+    return datetime.now(DEMO_TIMEZONE).date()
 
 
 class DemoSeedError(RuntimeError):
@@ -272,6 +293,7 @@ class OrgPlan:
 class DemoPlan:
     seed: int
     organisations: list[OrgPlan]
+    today: date = REFERENCE_DATE  # the seeding day the plan's current dates are moved to
 
     def digest(self) -> str:
         """SHA-256 over every organisation's name and registration code, in plan order."""
@@ -329,9 +351,12 @@ class _Planner:
     """Draws every value of the plan from one ``random.Random``; the order of draws is
     part of the output, so changing it changes the demo country (and its digest)."""
 
-    def __init__(self, seed: int, places: PlacesIndex) -> None:
+    def __init__(self, seed: int, places: PlacesIndex, today: date = REFERENCE_DATE) -> None:
         self.rng = random.Random(seed)
         self.places = places
+        # Applied to dates after they are drawn, never to what is drawn from: the draws,
+        # and so everything else, are the same whatever the seeding day.
+        self.shift = today - REFERENCE_DATE
         self.names: set[str] = {COFFEE_HTX, PEPPER_HTX, COFFEE_UNION, COFFEE_BUYER}
         self.codes: set[str] = set()
         self.person_ids: set[str] = set()
@@ -962,7 +987,7 @@ class _Planner:
         else:
             issued = REFERENCE_DATE - timedelta(days=rng.randint(20, span.days - 40))
         issued = min(max(issued, org.registered_on + timedelta(days=90)),
-                     REFERENCE_DATE - timedelta(days=10))
+                     REFERENCE_DATE - timedelta(days=10)) + self.shift
         province = org.province_code
         product = _cap(org.product or catalog.COMMODITY_WORDS.get(
             org.commodities[0] if org.commodities else "", ("nông sản",))[0])
@@ -1018,10 +1043,13 @@ def _province_short(official: str) -> str:
     return official
 
 
-def plan_demo_country(seed: int, places: PlacesIndex) -> DemoPlan:
-    """The demo country for ``seed``, as data (nothing is read or written): the same seed
-    and places always give the same plan."""
-    return DemoPlan(seed, _Planner(seed, places).plan())
+def plan_demo_country(
+    seed: int, places: PlacesIndex, today: date = REFERENCE_DATE
+) -> DemoPlan:
+    """The demo country for ``seed`` seeded on ``today``, as data (nothing is read or
+    written): the same seed, places and day always give the same plan, and another day
+    the same plan with its current dates moved (see the module docstring)."""
+    return DemoPlan(seed, _Planner(seed, places, today).plan(), today)
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -1055,6 +1083,7 @@ class DemoReport:
     organisations: dict[str, list[SeededOrganisation]]
     accounts: list[tuple[DemoAccount, int]]  # each demo account with its user id
     counts: dict[str, int]
+    today: date = REFERENCE_DATE  # the seeding day (later seeders anchor on it too)
 
     def all(self) -> list[SeededOrganisation]:
         return [o for group in self.organisations.values() for o in group]
@@ -1080,12 +1109,13 @@ def write_demo_country(plan: DemoPlan) -> DemoReport:
     ids: dict[str, int] = {}
     members: list[Member] = []
     counts = {"members": 0, "certifications": 0, "union_memberships": 0, "yearly_figures": 0}
+    verified_at = VERIFIED_AT + (plan.today - REFERENCE_DATE)
     for org in plan.organisations:
         ids[org.key] = create_organisation(SYSTEM, org.data).id
     for org in plan.organisations:
         if org.profile is not None:
             profile = put_profile(SYSTEM, ids[org.key], org.profile)
-            _stamp_verification(profile, admin_id)
+            _stamp_verification(profile, admin_id, verified_at)
         for year, figures in org.figures.items():
             put_figures(SYSTEM, ids[org.key], year, figures)
             counts["yearly_figures"] += 1
@@ -1131,15 +1161,19 @@ def write_demo_country(plan: DemoPlan) -> DemoReport:
         organisations=seeded,
         accounts=[(a, users[a.email].id) for a in DEMO_ACCOUNTS],
         counts=counts,
+        today=plan.today,
     )
 
 
-def seed_demo_country(seed: int = DEFAULT_SEED) -> DemoReport:
+def seed_demo_country(seed: int = DEFAULT_SEED, *, today: date | None = None) -> DemoReport:
     """Plan and write the demo country for ``seed`` on an empty registry with places
-    loaded (``PlacesNotLoaded`` / ``RegistryNotEmpty`` otherwise). Does not commit."""
+    loaded (``PlacesNotLoaded`` / ``RegistryNotEmpty`` otherwise), anchored on ``today``
+    (default: ``demo_today()``): nothing it writes is dated after that day. Does not
+    commit."""
     _require_empty()
     places = load_places_index()
-    report = write_demo_country(plan_demo_country(seed, places))
+    anchor = today or demo_today()
+    report = write_demo_country(plan_demo_country(seed, places, anchor))
     # Products, areas, diaries, lots and their event histories (app.demo.traces).
     seed_demo_traces(report, places)
     return report
@@ -1204,12 +1238,12 @@ def _member_rows(organisation_id: int, members: Iterable[Mapping[str, Any]]) -> 
     return rows
 
 
-def _stamp_verification(profile: CooperativeProfile, admin_id: int) -> None:
+def _stamp_verification(profile: CooperativeProfile, admin_id: int, at: datetime) -> None:
     """The service records the clock and the SYSTEM actor; the demo says the platform
-    admin verified the claim on a fixed day."""
+    admin verified the claim at ``at`` (``VERIFIED_AT`` moved with the seeding day)."""
     if profile.high_tech_status == HighTechStatus.VERIFIED:
         profile.verified_by_id = admin_id
-        profile.verified_at = VERIFIED_AT
+        profile.verified_at = at
 
 
 def iter_account_rows(accounts: Iterable[DemoAccount] = DEMO_ACCOUNTS) -> list[tuple[str, ...]]:
@@ -1220,6 +1254,7 @@ def iter_account_rows(accounts: Iterable[DemoAccount] = DEMO_ACCOUNTS) -> list[t
 __all__ = [
     "DEFAULT_SEED",
     "DEMO_ACCOUNTS",
+    "DEMO_TIMEZONE",
     "REFERENCE_DATE",
     "DemoAccount",
     "DemoPlan",
@@ -1230,6 +1265,7 @@ __all__ = [
     "PlacesNotLoaded",
     "RegistryNotEmpty",
     "SeededOrganisation",
+    "demo_today",
     "iter_account_rows",
     "load_places_index",
     "plan_demo_country",

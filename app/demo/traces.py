@@ -6,8 +6,8 @@ corrected event), so that the demo shows full traces (issue 4).
 Like the country (``app.demo.country``), in two steps:
 
 - ``plan_demo_traces(seed, report, members, places)`` is pure: from the seed, the seeded
-  organisations and their registered members it returns the same ``TracePlan`` every time
-  (a ``random.Random``; every time is derived from ``REFERENCE_DATE``, never the clock);
+  organisations, their registered members and the seeding day (``report.today``) it
+  returns the same ``TracePlan`` every time (a ``random.Random``; nothing reads the clock);
 - ``write_demo_traces(plan, report)`` replays the plan through the traceability services,
   each step as an actor of the organisation doing it (the receiver records receiving), so
   every rule they enforce — permissions, PHI gate, quantities never below zero — holds for
@@ -16,6 +16,18 @@ Like the country (``app.demo.country``), in two steps:
 Lot codes are part of the plan (not generated at write time), so the plan's ``digest()``
 says which lots the database must hold. The services stamp ``recordTime`` with the clock;
 that is not part of an event's hash, so event IDs stay reproducible.
+
+Dates. The plan is drawn on the country's fixed timeline (seasons 2024–2025, "today" =
+``REFERENCE_DATE``): harvest days, pre-harvest intervals, which harvest is the PHI
+override, which members (by their registry joining dates, which do not move) deliver.
+Each date is moved by ``today - REFERENCE_DATE`` whole days only as it goes into a step
+(``_Planner.day``, ``at``, ``lot_code``): diary days, harvests, deliveries, event times,
+expiry dates, and the dates inside lot, order and despatch codes. So nothing but expiry
+dates is later than two days before the seeding day, the diary never holds a future day,
+and any seeding day gives the same lots, quantities and steps in the same order, every
+interval between two dates unchanged. The price: seasons move with the shift, so a crop's
+harvests can fall in other months than its real season, and seeded on a day before
+``REFERENCE_DATE`` a delivery can predate its member's joining date.
 """
 
 from __future__ import annotations
@@ -53,7 +65,7 @@ if TYPE_CHECKING:
 
 VIETNAM = events.VIETNAM
 TRACED_HTX = 32  # agricultural cooperatives with traceability data (anchors included)
-# Nothing happens in the demo after this day (REFERENCE_DATE is "today").
+# Nothing in the demo is dated after this many days before the seeding day ("today").
 LAST_DAY_OFFSET = 2
 # Fictitious GS1 company prefixes under Vietnam's 893: "893" + 4 digits; items 5 digits.
 GS1_COMPANY_BASE = 8930600
@@ -272,7 +284,7 @@ class _Received:
 class _Planner:
     def __init__(
         self, seed: int, report: DemoReport, members: Mapping[int, Sequence[tuple[int, Any]]],
-        places: PlacesIndex,
+        places: PlacesIndex, today: date,
     ) -> None:
         from app.demo.country import COFFEE_BUYER, COFFEE_HTX, PEPPER_HTX, REFERENCE_DATE
 
@@ -280,7 +292,10 @@ class _Planner:
         self.report = report
         self.members = members
         self.places = places
+        # Planning happens on the reference timeline; ``shift`` moves each date into the
+        # seeding day's as it is written into a step (see the module docstring).
         self.last_day = REFERENCE_DATE - timedelta(days=LAST_DAY_OFFSET)
+        self.shift = today - REFERENCE_DATE
         self.coffee_htx, self.pepper_htx = COFFEE_HTX, PEPPER_HTX
         self.coffee_buyer = COFFEE_BUYER
         self.steps: list[Step] = []
@@ -297,10 +312,16 @@ class _Planner:
     def step(self, op: str, org: str, /, **args: Any) -> None:
         self.steps.append(Step(op, org, args))
 
+    def day(self, planned: date) -> date:
+        """A planned (reference-timeline) day as the demo records it."""
+        return planned + self.shift
+
     def at(self, day: date, hour: int, minute: int = 0) -> datetime:
+        day = self.day(day)
         return datetime(day.year, day.month, day.day, hour, minute, tzinfo=VIETNAM)
 
     def lot_code(self, org: str, day: date, tag: str) -> str:
+        day = self.day(day)  # one-to-one: the same codes collide whatever the shift
         n = 1
         while f"{day:%y%m%d}-{tag}-{n}" in self.used_codes[org]:
             n += 1
@@ -487,7 +508,8 @@ class _Planner:
         if override is not None:
             day, used = planned[override]
             self.step("diary", org.key, area=used[0], kind="pesticide",
-                      occurred_on=day - timedelta(days=5), input_name=HEXACONAZOLE.name,
+                      occurred_on=self.day(day - timedelta(days=5)),
+                      input_name=HEXACONAZOLE.name,
                       active_ingredient=HEXACONAZOLE.ingredient, dose=HEXACONAZOLE.dose,
                       dose_unit=HEXACONAZOLE.dose_unit, phi_days=HEXACONAZOLE.phi_days,
                       operator=operators[0],
@@ -496,12 +518,12 @@ class _Planner:
             for day in sorted(area_harvests.get(code, [])):
                 if spec.fertiliser:
                     self.step("diary", org.key, area=code, kind="fertiliser",
-                              occurred_on=day - timedelta(days=rng.randint(40, 75)),
+                              occurred_on=self.day(day - timedelta(days=rng.randint(40, 75))),
                               input_name=spec.fertiliser, dose=str(rng.choice((200, 300, 400))),
                               dose_unit="kg/ha", operator=rng.choice(operators))
                 if spec.area_kind == "pond":
                     self.step("diary", org.key, area=code, kind="feeding",
-                              occurred_on=day - timedelta(days=rng.randint(10, 30)),
+                              occurred_on=self.day(day - timedelta(days=rng.randint(10, 30))),
                               input_name="Thức ăn tôm viên số 3", dose="120", dose_unit="kg",
                               operator=rng.choice(operators))
                 if not spec.pesticides or rng.random() < 0.3:
@@ -512,7 +534,8 @@ class _Planner:
                 if any(applied <= d < applied + timedelta(days=pest.phi_days) or d == applied
                        for d in area_harvests[code]):
                     continue
-                self.step("diary", org.key, area=code, kind="pesticide", occurred_on=applied,
+                self.step("diary", org.key, area=code, kind="pesticide",
+                          occurred_on=self.day(applied),
                           input_name=pest.name, active_ingredient=pest.ingredient,
                           dose=pest.dose, dose_unit=pest.dose_unit, phi_days=pest.phi_days,
                           operator=rng.choice(operators))
@@ -529,7 +552,7 @@ class _Planner:
         contributions = [
             {"member_id": m, "quantity": _dec(share * rng.uniform(0.85, 1.0), spec.unit),
              "unit": spec.unit.value, "area_id": rng.choice(areas),
-             "delivered_on": day - timedelta(days=rng.randint(0, 2))}
+             "delivered_on": self.day(day - timedelta(days=rng.randint(0, 2)))}
             for m in givers
         ]
         quality: dict[str, Any] | None = None
@@ -567,9 +590,10 @@ class _Planner:
         if "packed" in products and rng.random() < 0.8:
             # Initial packing into a new lot: where FSMA 204 assigns the traceability lot code.
             packed = self.lot_code(org.key, day + timedelta(days=1), "P")
+            shelf_days = _SHELF_DAYS.get(spec.commodity, 365)
             self.step("pack_new", org.key, lot=lot.code, product=products["packed"],
                       new_lot=packed, at=self.at(day + timedelta(days=1), 8),
-                      expiry=day + timedelta(days=_SHELF_DAYS.get(spec.commodity, 365)))
+                      expiry=self.day(day + timedelta(days=shelf_days)))
             current = _Lot(org.key, packed, lot.kg, Unit.KG, lot.kg, day + timedelta(days=1),
                            lot.commodity)
         elif rng.random() < 0.5:
@@ -595,8 +619,8 @@ class _Planner:
         else:
             quantity = round(current.quantity * share, 2)
         unit = current.unit
-        po = f"PO-{ship_day:%y%m}-{rng.randint(100, 999)}"
-        despatch = f"PXK-{ship_day:%y%m%d}-{rng.randint(10, 99)}"
+        po = f"PO-{self.day(ship_day):%y%m}-{rng.randint(100, 999)}"
+        despatch = f"PXK-{self.day(ship_day):%y%m%d}-{rng.randint(10, 99)}"
         self.step("ship", org.key, lot=current.code, to=buyer.key, quantity=_dec(quantity, unit),
                   unit=unit.value, at=self.at(ship_day, 7, 30), po=po, despatch=despatch)
         receive_day = ship_day + timedelta(days=rng.randint(0, 2))
@@ -694,12 +718,13 @@ def _dec(value: float, unit: Unit, places: int = 2) -> str:
 
 def plan_demo_traces(
     seed: int, report: DemoReport, members: Mapping[int, Sequence[tuple[int, Any]]],
-    places: PlacesIndex,
+    places: PlacesIndex, today: date | None = None,
 ) -> TracePlan:
     """The traces for ``seed`` over the seeded ``report``: ``members`` maps an organisation
     id to its registered (individual or household) members as (member id, joined on), in
-    registry order. Pure: the same inputs give the same plan."""
-    planner = _Planner(seed, report, members, places)
+    registry order; ``today`` is the seeding day (default ``report.today``). Pure: the same
+    inputs give the same plan, and another day the same plan moved by whole days."""
+    planner = _Planner(seed, report, members, places, today or report.today)
     steps = planner.plan()
     return TracePlan(seed, steps, planner.lots)
 

@@ -7,7 +7,6 @@ expensive part, and every check reads the same data."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +14,7 @@ from sqlalchemy import func, select
 from app.demo.country import (
     COFFEE_BUYER,
     COFFEE_HTX,
-    REFERENCE_DATE,
+    DEMO_TIMEZONE,
     load_places_index,
     seed_demo_country,
 )
@@ -122,11 +121,10 @@ def test_seed_demo_creates_full_traces_for_the_demo_accounts(app):
                                  batch.harvest_start)
         assert bool(blocked) == (batch is override), batch.lot_code
 
-    # Times: fixed, Vietnamese, never after the demo's "today".
+    # Times: Vietnamese, never after the seeding day (the demo's "today").
     events = db.session.scalars(select(EpcisEvent)).all()
     assert {e.event_tz_offset for e in events} == {"+07:00"}
-    last = REFERENCE_DATE + timedelta(days=1)
-    assert all(e.event_time.date() <= last for e in events)
+    assert all(e.event_time.astimezone(DEMO_TIMEZONE).date() <= report.today for e in events)
 
     # One recall, one corrected event (error declaration + corrective event).
     assert sum(1 for b in batches if b.status == BatchStatus.RECALLED) >= 1
