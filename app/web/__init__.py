@@ -15,6 +15,8 @@ WEB_MODULES: list[str] = [
     "app.web.account",
     "app.web.batches",
     "app.epcis",
+    "app.web.batch_operations",
+    "app.web.corrections",
 ]
 
 

@@ -1,6 +1,9 @@
 """Batches on a phone: the list, a one-screen harvest form, the batch page (identifier,
 quantity, origin, timeline, one step back and forward) and short forms for the next event.
 
+The forms that make new lots (split, merge, processing) are in ``batch_operations``, the
+correction of a record in ``corrections``; they reuse the helpers here.
+
 Every page works without JavaScript. Forms carry a CSRF token (Flask-WTF); bad input comes
 back with the message beside the field and status 422 (409 when the service refuses on the
 state of things, e.g. a pre-harvest interval or too little left), and nothing is written:
@@ -10,11 +13,11 @@ the services never commit, the view commits once after a success.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -22,7 +25,15 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, DateField, Field, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    Field,
+    FormField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.auth.current import current_actor
@@ -42,6 +53,7 @@ from traceability.services import business_events as events
 from traceability.services import lineage
 
 bp = Blueprint("web_batches", __name__, url_prefix="/batches")
+T = TypeVar("T")
 BATCHES_PER_PAGE = 20
 VIETNAM = events.VIETNAM
 
@@ -57,6 +69,7 @@ UNIT_LABELS: dict[Unit, Any] = {
 STATUS_LABELS: dict[BatchStatus, Any] = {
     BatchStatus.ACTIVE: _l("In stock"),
     BatchStatus.IN_TRANSIT: _l("In transit"),
+    BatchStatus.VOID: _l("Withdrawn"),
     BatchStatus.CONSUMED: _l("Used up"),
     BatchStatus.DESTROYED: _l("Destroyed"),
     BatchStatus.RECALLED: _l("Recalled"),
@@ -77,6 +90,12 @@ KIND_LABELS: dict[str, Any] = {
 }
 # The next-event forms of the owner, in the order the batch page offers them.
 OWNER_KINDS = ("cooling", "storing", "packing", "shipping", "destroy", "recall")
+# Operations that make new lots (app/web/batch_operations.py), offered on a lot in stock.
+OPERATION_ENDPOINTS: dict[str, str] = {
+    "split": "web_batch_ops.split",
+    "merge": "web_batch_ops.merge",
+    "transformation": "web_batch_ops.transform",
+}
 ACTION_LABELS: dict[str, Any] = {
     "cooling": _l("Cooling"),
     "storing": _l("Storing"),
@@ -85,6 +104,9 @@ ACTION_LABELS: dict[str, Any] = {
     "destroy": _l("Destroy"),
     "recall": _l("Recall"),
     "receive": _l("Receive"),
+    "split": _l("Split"),
+    "merge": _l("Merge"),
+    "transformation": _l("Process"),
 }
 ACTION_HINTS: dict[str, Any] = {
     "cooling": _l("The lot was cooled (pre-cooling, cold room)."),
@@ -95,6 +117,12 @@ ACTION_HINTS: dict[str, Any] = {
     "recall": _l("Withdraw the lot: it is marked recalled and nothing more can be done "
                  "with it."),
     "receive": _l("Record that the shipment arrived; the goods become a lot of yours."),
+}
+
+
+REASON_LABELS: dict[str, Any] = {
+    "did_not_occur": _l("It did not happen"),
+    "incorrect_data": _l("Some details were wrong"),
 }
 
 
@@ -129,9 +157,22 @@ def _moment(day: date) -> datetime:
     return datetime.combine(day, now.timetz())
 
 
+def plain_qty(value: Decimal | int | float) -> str:
+    """A quantity as a form field is filled in: no thousands separator, so that
+    ``parse_quantity`` reads it back whatever the reader's number format (``1250``, ``12.5``)."""
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+# Quantities are stored as Numeric(18, 4) in their unit and in kg: ten billion units, even
+# of tonnes, still fit; a larger number is a typing slip, not a lot.
+MAX_QUANTITY = Decimal(10) ** 10
+QUANTITY_PLACES = Decimal("0.0001")
+
+
 class PositiveQuantity:
-    def __init__(self, required: bool = True) -> None:
+    def __init__(self, required: bool = True, allow_zero: bool = False) -> None:
         self.required = required
+        self.allow_zero = allow_zero
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
         if not (field.data or "").strip():
@@ -145,8 +186,15 @@ class PositiveQuantity:
             )
         if number is None:
             raise ValidationError(_l("Enter a number, e.g. 120 or 12,5."))
-        if number <= 0:
-            raise ValidationError(_l("Enter a quantity above zero."))
+        if number >= MAX_QUANTITY:
+            raise ValidationError(_l("This number is too large."))
+        number = number.quantize(QUANTITY_PLACES)  # as stored: below 0.0001 is nothing
+        if number < 0 or (number == 0 and not self.allow_zero):
+            raise ValidationError(
+                _l("Enter a quantity of zero or more.")
+                if self.allow_zero
+                else _l("Enter a quantity above zero.")
+            )
 
 
 def not_in_future(form: FlaskForm, field: Field) -> None:
@@ -159,10 +207,10 @@ def _unit_choices(blank: Any = None) -> list[tuple[str, Any]]:
     return choices + [(u.value, UNIT_LABELS[u]) for u in Unit]
 
 
-def _quantity_field(label: Any, required: bool = True) -> StringField:
+def _quantity_field(label: Any, required: bool = True, allow_zero: bool = False) -> StringField:
     return StringField(
         label,
-        validators=[PositiveQuantity(required)],
+        validators=[PositiveQuantity(required, allow_zero)],
         render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )
 
@@ -175,6 +223,14 @@ def _date_field(label: Any) -> DateField:
     )
 
 
+def lot_code_field(label: Any = None, description: Any = None) -> StringField:
+    return StringField(
+        label or _l("Lot code"),
+        validators=[Optional(), Length(max=20, message=_l("At most 20 characters."))],
+        description=description or _l("Leave empty to have one made."),
+    )
+
+
 # --------------------------------------------------------------------------- forms
 
 
@@ -184,10 +240,8 @@ class HarvestForm(FlaskForm):
     quantity = _quantity_field(_l("Quantity"))
     unit = SelectField(_l("Unit"), choices=[], default="")
     harvested_on = _date_field(_l("Harvest date"))
-    lot_code = StringField(
-        _l("Lot code"),
-        validators=[Optional(), Length(max=20, message=_l("At most 20 characters."))],
-        description=_l("Leave empty to have one made, e.g. 261123-LO1-1."),
+    lot_code = lot_code_field(
+        _l("Lot code"), _l("Leave empty to have one made, e.g. 261123-LO1-1.")
     )
     grade = StringField(
         _l("Grade"), validators=[Optional(), Length(max=40, message=_l("At most 40 characters."))]
@@ -246,11 +300,7 @@ class ReceiveForm(FlaskForm):
     quantity = _quantity_field(_l("Quantity received"))
     unit = SelectField(_l("Unit"), choices=[])
     at = _date_field(_l("Date received"))
-    lot_code = StringField(
-        _l("Our lot code"),
-        validators=[Optional(), Length(max=20, message=_l("At most 20 characters."))],
-        description=_l("Leave empty to have one made."),
-    )
+    lot_code = lot_code_field(_l("Our lot code"))
 
 
 # --------------------------------------------------------------------------- shared
@@ -307,7 +357,7 @@ def apply_domain_error(
     loose: list[str] = []
     for name, messages in error.field_errors.items():
         target = fields.get(name) or fields.get(name.split(".")[0]) or fallback
-        field = getattr(form, target, None) if target else None
+        field = form_field(form, target) if target else None
         if field is None:
             loose.extend(messages)
             continue
@@ -317,8 +367,47 @@ def apply_domain_error(
     return loose
 
 
+def form_field(form: FlaskForm, path: str) -> Field | None:
+    """The field at ``path``: ``lot_code``, or ``parts.1.quantity`` for a field of the
+    second entry of a list of sub-forms (``FieldList(FormField(...))``); None if absent."""
+    node: Any = form
+    for step in path.split("."):
+        if isinstance(node, FormField):
+            node = node.form
+        if step.isdigit():
+            entries = getattr(node, "entries", None)
+            if entries is None or int(step) >= len(entries):
+                return None
+            node = entries[int(step)]
+        else:
+            node = getattr(node, step, None)
+    return node if isinstance(node, Field) else None
+
+
 def _status_of(error: DomainError) -> int:
     return 422 if error.status in (400, 404) else error.status
+
+
+def submit_to_service(
+    form: FlaskForm,
+    record: Callable[[], T],
+    fields: Mapping[str, str],
+    fallback: str | None = None,
+) -> tuple[T | None, list[str], int]:
+    """Handle a form's POST: validate it, call the service through ``record`` and commit
+    once on success. Returns what the service returned (None when the form or the service
+    refused), the messages for the top of the form and the status of the page. On a GET:
+    (None, [], 200)."""
+    if request.method != "POST":
+        return None, [], 200
+    if not form.validate_on_submit():
+        return None, [], 422
+    try:
+        result = record()
+    except DomainError as error:
+        return None, apply_domain_error(form, error, fields, fallback), _status_of(error)
+    db.session.commit()
+    return result, [], 200
 
 
 # --------------------------------------------------------------------------- list
@@ -425,36 +514,29 @@ def harvest() -> Response | tuple[str, int]:
     actor = current_actor()
     form = HarvestForm()
     products = _harvest_choices(actor, form)
-    errors: list[str] = []
-    status = 200
-    if request.method == "POST":
-        if not _may_override_phi(actor):
-            form.phi_override_reason.data = ""
-        if form.validate_on_submit():
-            product = next(p for p in products if p.id == form.product_id.data)
-            try:
-                batch = events.record_harvest(
-                    actor,
-                    area_ids=[form.area_id.data],
-                    product_id=product.id,
-                    quantity=parse_quantity(form.quantity.data),  # type: ignore[arg-type]
-                    unit=form.unit.data or product.default_unit,
-                    harvested_on=_moment(form.harvested_on.data),
-                    lot_code=(form.lot_code.data or "").strip() or None,
-                    grade=(form.grade.data or "").strip(),
-                    expiry=form.expiry.data,
-                    phi_override_reason=(form.phi_override_reason.data or "").strip() or None,
-                    contributions=_contribution(form, product),
-                )
-            except DomainError as error:
-                errors = apply_domain_error(form, error, HARVEST_FIELDS, "quantity")
-                status = _status_of(error)
-            else:
-                db.session.commit()
-                flash(_("Harvest recorded: lot %(lot)s.", lot=batch.lot_code), "success")
-                return redirect(url_for("web_batches.show", batch_id=batch.id))
-        else:
-            status = 422
+    if request.method == "POST" and not _may_override_phi(actor):
+        form.phi_override_reason.data = ""
+
+    def record() -> Batch:
+        product = next(p for p in products if p.id == form.product_id.data)
+        return events.record_harvest(
+            actor,
+            area_ids=[form.area_id.data],
+            product_id=product.id,
+            quantity=parse_quantity(form.quantity.data),  # type: ignore[arg-type]
+            unit=form.unit.data or product.default_unit,
+            harvested_on=_moment(form.harvested_on.data),
+            lot_code=(form.lot_code.data or "").strip() or None,
+            grade=(form.grade.data or "").strip(),
+            expiry=form.expiry.data,
+            phi_override_reason=(form.phi_override_reason.data or "").strip() or None,
+            contributions=_contribution(form, product),
+        )
+
+    batch, errors, status = submit_to_service(form, record, HARVEST_FIELDS, "quantity")
+    if batch is not None:
+        flash(_("Harvest recorded: lot %(lot)s.", lot=batch.lot_code), "success")
+        return redirect(url_for("web_batches.show", batch_id=batch.id))
     return _render(
         "batches/harvest.html",
         status,
@@ -484,6 +566,13 @@ class TimelineItem:
     quantity_kg: Decimal
     corrected: bool
     event_id: str
+    pk: int = 0
+    # The withdrawn record's correction: why, when, and whether a corrected record replaced it.
+    correction_reason: Any = ""
+    corrected_when: str = ""
+    replaced: bool = False
+    is_correction: bool = False  # this record corrects an earlier one
+    can_correct: bool = False  # captured by the reader's organisation and still standing
 
 
 class _Places:
@@ -553,13 +642,28 @@ def _party(doc: Mapping[str, Any], key: str, places: _Places) -> str:
     return ""
 
 
+def _declared_at(text: str | None) -> str:
+    try:
+        return fmt_local(datetime.fromisoformat(text)) if text else ""
+    except ValueError:
+        return ""
+
+
 def timeline(actor: Actor, batch_id: int) -> list[TimelineItem]:
-    """The batch's events, newest first, ready to read."""
+    """The batch's events, newest first, ready to read: a withdrawn record stays, marked
+    with its correction (why, when), and the corrected record that replaced it is marked as
+    a correction; the reader's organisation may correct the records it captured."""
     rows = db.session.execute(events.batch_timeline(actor, batch_id)).all()
     entries = events.timeline_entries(rows)
+    captured_by = {event.id: event.organisation_id for event, _kg in rows}
+    corrective_ids = {
+        cid for e in entries if e["correction"] for cid in e["correction"]["corrective_event_ids"]
+    }
     places = _Places(actor, (u for e in entries for u in _event_uris(e["document"])))
     items = []
     for e in reversed(entries):
+        correction = e["correction"] or {}
+        org_id = captured_by.get(e["pk"])
         doc = e["document"]
         location = (doc.get("bizLocation") or {}).get("id") or (doc.get("readPoint") or {}).get(
             "id"
@@ -579,6 +683,16 @@ def timeline(actor: Actor, batch_id: int) -> list[TimelineItem]:
                 quantity_kg=e["quantity_kg"],
                 corrected=e["corrected"],
                 event_id=e["event_id"],
+                pk=e["pk"],
+                correction_reason=REASON_LABELS.get(correction.get("reason") or "", ""),
+                corrected_when=_declared_at(correction.get("declared_at")),
+                replaced=bool(correction.get("corrective_event_ids")),
+                is_correction=e["event_id"] in corrective_ids,
+                can_correct=(
+                    not e["corrected"]
+                    and org_id is not None
+                    and (actor.is_admin or actor.acts_for(org_id))
+                ),
             )
         )
     return items
@@ -617,10 +731,17 @@ def ship_times(event_pks: Iterable[int]) -> dict[int, datetime]:
     )
 
 
+def owner_operations(actor: Actor, batch: Batch) -> list[str]:
+    """Split, merge and processing: for the owner, on a lot in stock."""
+    if not (actor.is_admin or actor.acts_for(batch.organisation_id)):
+        return []
+    return list(OPERATION_ENDPOINTS) if batch.status == BatchStatus.ACTIVE else []
+
+
 def _owner_actions(actor: Actor, batch: Batch) -> list[str]:
     if not (actor.is_admin or actor.acts_for(batch.organisation_id)):
         return []
-    if batch.status == BatchStatus.DESTROYED:
+    if batch.status in (BatchStatus.DESTROYED, BatchStatus.VOID):  # void: it never existed
         return []
     if batch.status == BatchStatus.RECALLED:
         return ["cooling", "storing", "packing", "destroy"]
@@ -651,6 +772,8 @@ def show(batch_id: int) -> tuple[str, int]:
         openable=openable,
         shipped_at=ship_times(s.event_pk for s in [*back.shipments, *forward.shipments]),
         actions=_owner_actions(actor, detail.batch),
+        operations=owner_operations(actor, detail.batch),
+        operation_endpoints=OPERATION_ENDPOINTS,
         action_labels=ACTION_LABELS,
         incoming=_open_shipments_to_me(actor, batch_id),
         owner=actor.is_admin or actor.acts_for(detail.batch.organisation_id),
@@ -819,28 +942,19 @@ def record_event(batch_id: int, kind: str) -> Response | tuple[str, int]:
         ]
         if request.method == "GET":
             form.unit.data = Unit.KG.value
-            form.quantity.data = fmt_qty(shipments[0].quantity_kg)
-    errors: list[str] = []
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                recorded = _record(actor, batch, kind, form)
-            except DomainError as error:
-                errors = apply_domain_error(form, error, EVENT_FIELDS, None)
-                status = _status_of(error)
-            else:
-                db.session.commit()
-                target = recorded.batch
-                message = (
-                    _("Receipt recorded: lot %(lot)s is now in your stock.", lot=target.lot_code)
-                    if kind == "receive"
-                    else str(SUCCESS[kind])
-                )
-                flash(message, "success")
-                return redirect(url_for("web_batches.show", batch_id=target.id))
-        else:
-            status = 422
+            form.quantity.data = plain_qty(shipments[0].quantity_kg)
+    recorded, errors, status = submit_to_service(
+        form, lambda: _record(actor, batch, kind, form), EVENT_FIELDS
+    )
+    if recorded is not None:
+        target = recorded.batch
+        message = (
+            _("Receipt recorded: lot %(lot)s is now in your stock.", lot=target.lot_code)
+            if kind == "receive"
+            else str(SUCCESS[kind])
+        )
+        flash(message, "success")
+        return redirect(url_for("web_batches.show", batch_id=target.id))
     held = batch_svc.current_quantity(batch.id) if kind != "receive" else None
     return _render(
         "batches/event.html",

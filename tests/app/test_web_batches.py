@@ -15,9 +15,9 @@ from app.web.batches import parse_quantity, today_vn
 from core.actor import OrgRole
 from core.db import db
 from linkages.models.organisations import OrgType
-from tests.app.web_support import csrf_token_in, login, make_user
+from tests.app.web_support import coffee_coop, csrf_token_in, harvested, login, make_user
 from tests.factories import actor_of, make_org
-from tests.traceability.batch_factories import make_area, make_member, make_product, spray
+from tests.traceability.batch_factories import make_member, spray
 from traceability.models.batches import Batch, BatchStatus, Shipment
 from traceability.services import batches as batch_svc
 from traceability.services import business_events as events
@@ -25,11 +25,7 @@ from traceability.services import business_events as events
 
 @pytest.fixture()
 def coop():  # type: ignore[no-untyped-def]
-    org = make_org("Hợp tác xã Cà phê Cầu Đất")
-    user = make_user("lan@caudat.vn", org)
-    area = make_area(org, code="LO1")
-    product = make_product(org, name="Cà phê nhân")
-    return org, user, area, product
+    return coffee_coop()
 
 
 def _count_batches(org_id: int) -> int:
@@ -56,13 +52,7 @@ def _error_beside(html: str, field: str) -> str:
     return found.group(1)
 
 
-def _seed_batch(org, user, area, product, qty: str = "1000"):  # type: ignore[no-untyped-def]
-    batch = events.record_harvest(
-        actor_of(user, org), area_ids=[area.id], product_id=product.id,
-        quantity=Decimal(qty), unit="kg", harvested_on=today_vn(),
-    )
-    db.session.commit()
-    return batch
+_seed_batch = harvested
 
 
 def test_quantities_are_read_the_way_people_type_them() -> None:

@@ -9,6 +9,7 @@ request into the next.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -40,3 +41,29 @@ def csrf_token_in(html: str) -> str:
     found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert found, "no CSRF token in the page"
     return found.group(1)
+
+
+def coffee_coop() -> tuple[Organisation, User, Any, Any]:
+    """A cooperative with a staff user, a plot and a product: the batch pages' usual cast."""
+    from tests.factories import make_org
+    from tests.traceability.batch_factories import make_area, make_product
+
+    org = make_org("Hợp tác xã Cà phê Cầu Đất")
+    user = make_user("lan@caudat.vn", org)
+    return org, user, make_area(org, code="LO1"), make_product(org, name="Cà phê nhân")
+
+
+def harvested(org: Organisation, user: User, area: Any, product: Any, qty: str = "1000") -> Any:
+    """A lot harvested today through the event service, committed (as a form would leave it)."""
+    from decimal import Decimal
+
+    from app.web.batches import today_vn
+    from tests.factories import actor_of
+    from traceability.services import business_events
+
+    batch = business_events.record_harvest(
+        actor_of(user, org), area_ids=[area.id], product_id=product.id,
+        quantity=Decimal(qty), unit="kg", harvested_on=today_vn(),
+    )
+    db.session.commit()
+    return batch
