@@ -13,12 +13,24 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from app import config as settings
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from core.db import MAX_ROW_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 _LOCALISED_TYPES = frozenset({"text/html", "application/problem+json"})
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` capped at the largest 64-bit id: a bigger number names no row, so the URL
+    matches no route (404) instead of reaching the driver, which cannot bind it (SQLite
+    raises OverflowError: a 500)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -29,6 +41,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         static_url_path="/static",
     )
+    # Before any route exists: every <int:…> in a URL is a row id.
+    app.url_map.converters["int"] = RowIdConverter
     app.config.update(settings.DEFAULTS)
     app.config.update(settings.from_environment(app.instance_path))
     app.config.update(config or {})

@@ -23,6 +23,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# The largest id a row can have (64-bit); SQLite's driver cannot even bind a bigger integer.
+MAX_ROW_ID = 2**63 - 1
+
 # Stable constraint names make Alembic migrations identical on SQLite and PostgreSQL
 # and let batch mode (SQLite ALTER) find the constraints it has to recreate.
 NAMING_CONVENTION = {

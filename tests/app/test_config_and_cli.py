@@ -98,7 +98,9 @@ def test_sqlite_write_requests_take_the_write_lock_up_front(tmp_path):
     """Two workers on one SQLite file: a request that reads, then writes, after another
     worker committed, must wait for the lock instead of failing with "database is locked"."""
     url = f"sqlite:///{tmp_path / 'locks.sqlite3'}"
-    first = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+    # One limiter per process: an app built with it on turns it on for all.
+    first = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x",
+                        "RATELIMIT_ENABLED": False})
     with first.app_context():
         db.engine.dispose()
         statements: list[str] = []

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from app import create_app
@@ -47,6 +48,15 @@ def test_unauthenticated_is_401_problem(client):
 
 def test_unknown_route_is_404_problem(client):
     _assert_problem(client.get("/api/no-such-thing"), 404)
+
+
+@pytest.mark.parametrize("path", ["/api/organisations/{id}", "/api/batches/{id}",
+                                  "/api/batches/{id}/events"])
+def test_an_id_no_row_can_have_is_404_not_a_driver_error(client, path):
+    # 2**63 and beyond cannot even be bound by SQLite's driver.
+    headers = _token()
+    for huge in (2**63, 10**30):
+        _assert_problem(client.get(path.format(id=huge), headers=headers), 404)
 
 
 def test_wrong_method_is_405_problem_with_allow_header(client):
@@ -118,6 +128,8 @@ def test_unexpected_exception_is_500_problem_without_internals(database_url):
             "SECRET_KEY": "x",
             "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
             "PROPAGATE_EXCEPTIONS": False,
+            # One limiter per process: an app built with it on turns it on for all.
+            "RATELIMIT_ENABLED": False,
         }
     )
 
