@@ -35,6 +35,16 @@ from wtforms.validators import Length, Optional
 
 from app.auth.current import current_actor
 from app.web import batches as web
+from app.web.batch_display import UNIT_LABELS, fmt_qty, page_helpers, render
+from app.web.form_support import (
+    date_field,
+    lot_code_field,
+    moment_on,
+    parse_quantity,
+    quantity_field,
+    submit_to_service,
+    unit_choices,
+)
 from core.actor import Actor
 from core.db import MAX_ROW_ID, db
 from core.errors import NotFound
@@ -46,7 +56,7 @@ from traceability.services import batches as batch_svc
 from traceability.services import business_events as events
 
 bp = Blueprint("web_batch_ops", __name__, url_prefix="/batches")
-bp.context_processor(web._helpers)
+bp.context_processor(page_helpers)
 
 SPLIT_ROWS = 4  # part rows of the split form …
 SPLIT_ROWS_SHOWN = 2  # … of which the rest are folded under "more parts"
@@ -67,14 +77,14 @@ HINTS: dict[str, Any] = {
 class PartForm(Form):
     """One new lot of a split (no CSRF token of its own: the page's form carries it)."""
 
-    quantity = web._quantity_field(_l("Quantity"), required=False)
-    unit = SelectField(_l("Unit"), choices=web._unit_choices, default=Unit.KG.value)
-    lot_code = web.lot_code_field()
+    quantity = quantity_field(_l("Quantity"), required=False)
+    unit = SelectField(_l("Unit"), choices=unit_choices, default=Unit.KG.value)
+    lot_code = lot_code_field()
 
 
 class SplitForm(FlaskForm):
     parts = FieldList(FormField(PartForm), min_entries=SPLIT_ROWS, max_entries=SPLIT_ROWS)
-    at = web._date_field(_l("Date"))
+    at = date_field(_l("Date"))
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
@@ -90,32 +100,32 @@ class LotChoiceForm(Form):
 
     batch_id = HiddenField()
     chosen = BooleanField()
-    quantity = web._quantity_field(_l("Quantity"), required=False)
-    unit = SelectField(_l("Unit"), choices=web._unit_choices, default=Unit.KG.value)
+    quantity = quantity_field(_l("Quantity"), required=False)
+    unit = SelectField(_l("Unit"), choices=unit_choices, default=Unit.KG.value)
 
 
 class MergeForm(FlaskForm):
-    quantity = web._quantity_field(_l("Quantity from this lot"), required=False)
-    unit = SelectField(_l("Unit"), choices=web._unit_choices, default=Unit.KG.value)
+    quantity = quantity_field(_l("Quantity from this lot"), required=False)
+    unit = SelectField(_l("Unit"), choices=unit_choices, default=Unit.KG.value)
     others = FieldList(FormField(LotChoiceForm), max_entries=CHOICES_SHOWN)
-    lot_code = web.lot_code_field(_l("Lot code of the merged lot"))
-    at = web._date_field(_l("Date"))
+    lot_code = lot_code_field(_l("Lot code of the merged lot"))
+    at = date_field(_l("Date"))
     q = HiddenField()
 
 
 class TransformForm(FlaskForm):
-    quantity = web._quantity_field(_l("Quantity used from this lot"))
-    unit = SelectField(_l("Unit"), choices=web._unit_choices, default=Unit.KG.value)
+    quantity = quantity_field(_l("Quantity used from this lot"))
+    unit = SelectField(_l("Unit"), choices=unit_choices, default=Unit.KG.value)
     others = FieldList(FormField(LotChoiceForm), max_entries=CHOICES_SHOWN)
     product_id = SelectField(_l("Product made"), coerce=int)
-    out_quantity = web._quantity_field(_l("Quantity made"))
+    out_quantity = quantity_field(_l("Quantity made"))
     out_unit = SelectField(_l("Unit"), choices=[], default="")
-    lot_code = web.lot_code_field(_l("Lot code of the new lot"))
+    lot_code = lot_code_field(_l("Lot code of the new lot"))
     grade = StringField(
         _l("Grade"), validators=[Optional(), Length(max=40, message=_l("At most 40 characters."))]
     )
     expiry = DateField(_l("Best before / expiry"), validators=[Optional()])
-    at = web._date_field(_l("Date"))
+    at = date_field(_l("Date"))
     q = HiddenField()
 
 
@@ -132,7 +142,7 @@ def _operable(actor: Actor, batch_id: int, kind: str) -> Batch:
 
 
 def _page(template: str, status: int, kind: str, batch: Batch, **context: Any) -> Any:
-    return web._render(
+    return render(
         template,
         status,
         title=web.ACTION_LABELS[kind],
@@ -146,7 +156,7 @@ def _page(template: str, status: int, kind: str, batch: Batch, **context: Any) -
 
 
 def _quantity_or_none(text: str | None) -> Decimal | None:
-    return web.parse_quantity(text) if (text or "").strip() else None
+    return parse_quantity(text) if (text or "").strip() else None
 
 
 def _row_fields(prefix: str, row: str, names: Iterable[str]) -> dict[str, str]:
@@ -185,16 +195,16 @@ def split(batch_id: int) -> Response | tuple[str, int]:
         for row in rows:
             part = form.parts[row].form
             parts.append({
-                "quantity": web.parse_quantity(part.quantity.data),
+                "quantity": parse_quantity(part.quantity.data),
                 "unit": part.unit.data,
                 "lot_code": (part.lot_code.data or "").strip() or None,
             })
-        return events.record_split(actor, batch.id, parts=parts, at=web._moment(form.at.data))
+        return events.record_split(actor, batch.id, parts=parts, at=moment_on(form.at.data))
 
-    recorded, errors, status = web.submit_to_service(form, record, fields)
+    recorded, errors, status = submit_to_service(form, record, fields)
     if recorded is not None:
         lots = ", ".join(
-            f"{lot.lot_code} ({web.fmt_qty(lot.quantity)} {web.UNIT_LABELS[lot.unit]})"
+            f"{lot.lot_code} ({fmt_qty(lot.quantity)} {UNIT_LABELS[lot.unit]})"
             for lot in recorded.created
         )
         flash(_("Split recorded. New lots: %(lots)s.", lots=lots), "success")
@@ -328,11 +338,11 @@ def merge(batch_id: int) -> Response | tuple[str, int]:
         return events.record_merge(
             actor,
             inputs=inputs,
-            at=web._moment(form.at.data),
+            at=moment_on(form.at.data),
             lot_code=(form.lot_code.data or "").strip() or None,
         )
 
-    recorded, errors, status = web.submit_to_service(form, record, fields)
+    recorded, errors, status = submit_to_service(form, record, fields)
     if recorded is not None:
         flash(_("Merge recorded: new lot %(lot)s.", lot=recorded.batch.lot_code), "success")
         return redirect(url_for("web_batches.show", batch_id=recorded.batch.id))
@@ -350,9 +360,9 @@ def _products(batch: Batch, form: TransformForm) -> dict[int, str]:
         .order_by(Product.name, Product.id)
     ).all()
     form.product_id.choices = [
-        (p.id, f"{p.name} ({web.UNIT_LABELS[p.default_unit]})") for p in products
+        (p.id, f"{p.name} ({UNIT_LABELS[p.default_unit]})") for p in products
     ]
-    form.out_unit.choices = web._unit_choices(_l("Default"))
+    form.out_unit.choices = unit_choices(_l("Default"))
     return {p.id: p.name for p in products}
 
 
@@ -383,16 +393,16 @@ def transform(batch_id: int) -> Response | tuple[str, int]:
             inputs=inputs,
             output={
                 "product_id": form.product_id.data,
-                "quantity": web.parse_quantity(form.out_quantity.data),
+                "quantity": parse_quantity(form.out_quantity.data),
                 "unit": form.out_unit.data or None,
                 "lot_code": (form.lot_code.data or "").strip() or None,
                 "grade": (form.grade.data or "").strip(),
                 "expiry": form.expiry.data,
             },
-            at=web._moment(form.at.data),
+            at=moment_on(form.at.data),
         )
 
-    recorded, errors, status = web.submit_to_service(form, record, fields)
+    recorded, errors, status = submit_to_service(form, record, fields)
     if recorded is not None:
         flash(_("Processing recorded: new lot %(lot)s.", lot=recorded.batch.lot_code), "success")
         return redirect(url_for("web_batches.show", batch_id=recorded.batch.id))

@@ -25,7 +25,16 @@ from wtforms import DateField, FieldList, Form, FormField, RadioField, SelectFie
 from wtforms.validators import InputRequired, Optional
 
 from app.auth.current import current_actor
-from app.web import batches as web
+from app.web.batch_display import REASON_LABELS, page_helpers, render
+from app.web.form_support import (
+    not_in_future,
+    parse_quantity,
+    plain_qty,
+    quantity_field,
+    submit_to_service,
+    unit_choices,
+)
+from app.web.timeline import timeline
 from core.actor import Actor
 from core.db import db
 from core.errors import NotFound, ValidationFailed
@@ -39,7 +48,7 @@ from traceability.services import batches as batch_svc
 from traceability.services import business_events as events
 
 bp = Blueprint("web_corrections", __name__, url_prefix="/batches")
-bp.context_processor(web._helpers)
+bp.context_processor(page_helpers)
 
 QUANTITY_LISTS = ("quantityList", "inputQuantityList", "outputQuantityList", "childQuantityList")
 
@@ -47,18 +56,18 @@ QUANTITY_LISTS = ("quantityList", "inputQuantityList", "outputQuantityList", "ch
 class QuantityFix(Form):
     """The right quantity of one lot the event names (the page's form carries the CSRF)."""
 
-    quantity = web._quantity_field(_l("Quantity"), required=False, allow_zero=True)
-    unit = SelectField(_l("Unit"), choices=web._unit_choices, default=Unit.KG.value)
+    quantity = quantity_field(_l("Quantity"), required=False, allow_zero=True)
+    unit = SelectField(_l("Unit"), choices=unit_choices, default=Unit.KG.value)
 
 
 class CorrectionForm(FlaskForm):
     reason = RadioField(
         _l("What was wrong?"),
-        choices=lambda: list(web.REASON_LABELS.items()),
+        choices=lambda: list(REASON_LABELS.items()),
         validators=[InputRequired(message=_l("Choose what was wrong."))],
     )
     quantities = FieldList(FormField(QuantityFix))
-    at = DateField(_l("Right date"), validators=[Optional(), web.not_in_future])
+    at = DateField(_l("Right date"), validators=[Optional(), not_in_future])
 
 
 @dataclass(frozen=True)
@@ -138,7 +147,7 @@ def _changes(
     the new date (at the original time of day)."""
     quantities: dict[int, tuple[Decimal, Unit]] = {}
     for entry, was in zip(form.quantities, recorded, strict=False):
-        typed = web.parse_quantity(entry.form.quantity.data)
+        typed = parse_quantity(entry.form.quantity.data)
         unit = Unit(entry.form.unit.data)
         if typed is not None and (typed != was.quantity or unit != was.unit):
             quantities[was.batch.id] = (typed, unit)
@@ -161,7 +170,7 @@ def correct(batch_id: int, event_pk: int) -> Response | tuple[str, int]:
     original = _local(event.event_time)
     form = CorrectionForm(data={
         "quantities": [
-            {"quantity": web.plain_qty(r.quantity), "unit": r.unit.value} for r in recorded
+            {"quantity": plain_qty(r.quantity), "unit": r.unit.value} for r in recorded
         ],
         "at": original.date(),
     })
@@ -186,13 +195,13 @@ def correct(batch_id: int, event_pk: int) -> Response | tuple[str, int]:
             batch_id=batch.id,
         )
 
-    done, errors, status = web.submit_to_service(form, record, fields)
+    done, errors, status = submit_to_service(form, record, fields)
     if done is not None:
         flash(_("Correction recorded. The original record stays in the history, marked as "
                 "corrected."), "success")
         return redirect(back)
-    entry = next((i for i in web.timeline(actor, batch.id) if i.pk == event.id), None)
-    return web._render(
+    entry = next((i for i in timeline(actor, batch.id) if i.pk == event.id), None)
+    return render(
         "batches/correct.html",
         status,
         form=form,

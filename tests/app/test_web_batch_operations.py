@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from app.web.batches import today_vn
+from app.web.form_support import today_vn
 from core.db import db
 from linkages.models.organisations import OrgType
 from tests.app.web_support import coffee_coop, csrf_token_in, harvested, login, make_user

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth.services import add_membership
-from app.web.batches import parse_quantity, today_vn
+from app.web.form_support import parse_quantity, today_vn
 from core.actor import OrgRole
 from core.db import db
 from linkages.models.organisations import OrgType

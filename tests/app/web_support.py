@@ -57,7 +57,7 @@ def harvested(org: Organisation, user: User, area: Any, product: Any, qty: str =
     """A lot harvested today through the event service, committed (as a form would leave it)."""
     from decimal import Decimal
 
-    from app.web.batches import today_vn
+    from app.web.form_support import today_vn
     from tests.factories import actor_of
     from traceability.services import business_events
 
