@@ -209,7 +209,8 @@ class Transformation(MethodView):
     @blp.arguments(TransformationIn)
     @blp.response(201, RecordedOut)
     def post(self, data: dict[str, Any], batch_id: int) -> Any:
-        """Transform input batches (this one among them) into a new lot: 409 naming an
+        """Transform input batches (this one among them) into a new lot, optionally naming
+        the process (drying, hulling, roasting…, stored as ``htx:process``): 409 naming an
         input that holds less than it gives."""
         _with_url_batch(data["inputs"], batch_id)
         return _recorded(events.record_transformation(current_actor(), **data))

@@ -1,5 +1,5 @@
-"""How batches read on a page: the labels of units, statuses, event kinds and correction
-reasons, quantities and times in the reader's format and in Vietnamese time, and the
+"""How batches read on a page: the labels of units, statuses, event kinds, processes and
+correction reasons, quantities and times in the reader's format and in Vietnamese time, and the
 template helpers that use them. Shared by the batch, lot-operation and correction pages."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from flask import render_template
 from core.i18n import _l
 from core.units import Unit
 from traceability.models.batches import BatchStatus
+from traceability.processes import Process
 from traceability.services import business_events as events
 
 VIETNAM = events.VIETNAM
@@ -48,6 +49,24 @@ KIND_LABELS: dict[str, Any] = {
     "transformation": _l("Processing"),
     "commissioning": _l("New lot"),
 }
+PROCESS_LABELS: dict[Process, Any] = {
+    Process.CLEANING_WASHING: _l("Cleaning, washing"),
+    Process.SORTING_GRADING: _l("Sorting, grading"),
+    Process.DRYING: _l("Drying"),
+    Process.HULLING: _l("Hulling, husking, shelling"),
+    Process.MILLING: _l("Milling (rice whitening)"),
+    Process.POLISHING: _l("Polishing"),
+    Process.PEELING: _l("Peeling"),
+    Process.CUTTING: _l("Cutting, filleting"),
+    Process.FERMENTING: _l("Fermenting"),
+    Process.ROASTING: _l("Roasting"),
+    Process.GRINDING: _l("Grinding"),
+    Process.COOKING: _l("Cooking, steaming"),
+    Process.FREEZING: _l("Freezing"),
+    Process.EXTRACTING: _l("Extracting, pressing"),
+    Process.BLENDING: _l("Blending"),
+    Process.OTHER: _l("Other processing"),
+}
 REASON_LABELS: dict[str, Any] = {
     "did_not_occur": _l("It did not happen"),
     "incorrect_data": _l("Some details were wrong"),
@@ -56,6 +75,17 @@ REASON_LABELS: dict[str, Any] = {
 
 def status_label(status: BatchStatus) -> Any:
     return STATUS_LABELS.get(status, status.value)
+
+
+def process_label(value: Any) -> Any:
+    """The label of a process word as stored on an event ("" for none; an unknown word,
+    e.g. from an event captured elsewhere, as it is)."""
+    if not isinstance(value, str) or not value:
+        return ""
+    try:
+        return PROCESS_LABELS[Process(value)]
+    except ValueError:
+        return value
 
 
 def fmt_qty(value: Decimal | int | float | None) -> str:

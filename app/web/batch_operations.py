@@ -35,7 +35,7 @@ from wtforms.validators import Length, Optional
 
 from app.auth.current import current_actor
 from app.web import batches as web
-from app.web.batch_display import UNIT_LABELS, fmt_qty, page_helpers, render
+from app.web.batch_display import PROCESS_LABELS, UNIT_LABELS, fmt_qty, page_helpers, render
 from app.web.form_support import (
     date_field,
     lot_code_field,
@@ -113,7 +113,14 @@ class MergeForm(FlaskForm):
     q = HiddenField()
 
 
+def process_choices() -> list[tuple[str, Any]]:
+    """The processes a processing step may name, after "not stated"."""
+    return [("", _l("Not stated"))] + [(p.value, label) for p, label in PROCESS_LABELS.items()]
+
+
 class TransformForm(FlaskForm):
+    # Not "process": that name is the form's own method.
+    process_step = SelectField(_l("Processing step"), choices=process_choices, default="")
     quantity = quantity_field(_l("Quantity used from this lot"))
     unit = SelectField(_l("Unit"), choices=unit_choices, default=Unit.KG.value)
     others = FieldList(FormField(LotChoiceForm), max_entries=CHOICES_SHOWN)
@@ -373,6 +380,7 @@ TRANSFORM_FIELDS = {
     "output.lot_code": "lot_code",
     "lot_code": "lot_code",
     "at": "at",
+    "process": "process_step",
 }
 
 
@@ -400,6 +408,7 @@ def transform(batch_id: int) -> Response | tuple[str, int]:
                 "expiry": form.expiry.data,
             },
             at=moment_on(form.at.data),
+            process=form.process_step.data or None,
         )
 
     recorded, errors, status = submit_to_service(form, record, fields)

@@ -14,11 +14,12 @@ from urllib.parse import unquote
 
 from sqlalchemy import select
 
-from app.web.batch_display import KIND_LABELS, REASON_LABELS, fmt_local
+from app.web.batch_display import KIND_LABELS, REASON_LABELS, fmt_local, process_label
 from core.actor import Actor
 from core.db import db
 from linkages.models.organisations import Organisation
 from traceability.models.areas import ProductionArea
+from traceability.processes import PROCESS_FIELD
 from traceability.services import batches as batch_svc
 from traceability.services import business_events as events
 
@@ -40,6 +41,7 @@ class TimelineItem:
     replaced: bool = False
     is_correction: bool = False  # this record corrects an earlier one
     can_correct: bool = False  # captured by the reader's organisation and still standing
+    process: Any = ""  # what a processing step did (drying, roasting…), when it says so
 
 
 class _Places:
@@ -140,10 +142,14 @@ def timeline(actor: Actor, batch_id: int) -> list[TimelineItem]:
             counterpart = _party(doc, "destination", places)
         elif e["kind"] == "receiving":
             counterpart = _party(doc, "source", places)
+        label = KIND_LABELS.get(e["kind"], e["kind"])
+        process = process_label(doc.get(PROCESS_FIELD))
+        if process:
+            label = f"{label} · {process}"
         items.append(
             TimelineItem(
                 kind=e["kind"],
-                label=KIND_LABELS.get(e["kind"], e["kind"]),
+                label=label,
                 when=fmt_local(e["event_time"]),
                 where=places.name(location),
                 counterpart=counterpart,
@@ -160,6 +166,7 @@ def timeline(actor: Actor, batch_id: int) -> list[TimelineItem]:
                     and org_id is not None
                     and (actor.is_admin or actor.acts_for(org_id))
                 ),
+                process=process,
             )
         )
     return items

@@ -208,3 +208,52 @@ def test_authority_reads_but_does_not_write(client: FlaskClient) -> None:
     assert client.get(f"/api/batches/{batch['id']}", headers=headers).status_code == 200
     res = client.post(f"/api/batches/{batch['id']}/events/cooling", json={}, headers=headers)
     assert res.status_code == 403
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def _transformation(client: FlaskClient, coop, batch, product, **extra):  # type: ignore[no-untyped-def]
+    return client.post(
+        f"/api/batches/{batch['id']}/events/transformation", headers=coop.staff_headers,
+        json={"inputs": [{"batch_id": batch["id"], "quantity": "1000", "unit": "kg"}],
+              "output": {"product_id": product.id, "quantity": "200", "unit": "kg"},
+              **extra})
+
+
+def test_transformation_names_its_process_in_the_event(client: FlaskClient) -> None:
+    coop = make_party()
+    area, product = make_area(coop.org), make_product(coop.org)
+    batch = _harvest(client, coop, area, product).json
+    res = _transformation(client, coop, batch, product, process="hulling")
+    assert res.status_code == 201, res.json
+    made = res.json["created"][0]
+    timeline = client.get(f"/api/batches/{made['id']}/events", headers=coop.staff_headers).json
+    assert [e["document"].get("htx:process") for e in timeline] == ["hulling"]
+    assert timeline[0]["biz_step"] == "commissioning"
+    other = _harvest(client, coop, area, product).json
+    unstated = _transformation(client, coop, other, product, process=None)
+    assert unstated.status_code == 201, unstated.json
+
+
+def test_an_unknown_process_is_a_422_problem_naming_the_field(client: FlaskClient) -> None:
+    coop = make_party()
+    product = make_product(coop.org)
+    batch = _harvest(client, coop, make_area(coop.org), product).json
+    for bad in ("baking", "", 3):
+        res = _transformation(client, coop, batch, product, process=bad)
+        assert res.status_code == 422, bad
+        assert res.mimetype == "application/problem+json"
+        assert [e["field"] for e in res.json["errors"]] == ["process"]
+    detail = client.get(f"/api/batches/{batch['id']}", headers=coop.staff_headers).json
+    assert detail["current_quantity_kg"] == "1000.0000"
+    assert client.get("/api/batches", headers=coop.staff_headers).headers["X-Total-Count"] == "1"
+
+
+def test_the_openapi_lists_the_processes(client: FlaskClient) -> None:
+    spec = client.get("/api/openapi.json").json
+    body = spec["paths"]["/api/batches/{batch_id}/events/transformation"]["post"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"]
+    schema = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert {"drying", "hulling", "milling", "roasting", "other"} <= set(
+        schema["properties"]["process"]["enum"])

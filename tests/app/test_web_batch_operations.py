@@ -603,3 +603,74 @@ def test_numbers_no_lot_can_hold_are_refused_beside_the_field(client, coop, type
     searched = client.get(f"/batches/{batch.id}/merge?q=%00{typed}")
     assert searched.status_code == 200
     assert _count_batches(org.id) == 1
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def _transform_form(product_id: int, **values: str) -> dict[str, str]:
+    return {"quantity": "500", "unit": "kg", "product_id": str(product_id),
+            "out_quantity": "410", "out_unit": "", "at": TODAY, **values}
+
+
+def test_the_processing_form_offers_the_processes_first(client, coop) -> None:
+    org, user, area, product = coop
+    batch = _harvest(org, user, area, product)
+    login(client, user.email)
+    html = client.get(f"/batches/{batch.id}/transform?lang=en").get_data(as_text=True)
+    select_html = re.search(r'<select[^>]*name="process_step".*?</select>', html, re.S)
+    assert select_html, "no process select"
+    options = dict(re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)</option>',
+                              select_html.group(0)))
+    assert options[""] == "Not stated"
+    assert options["roasting"] == "Roasting" and options["drying"] == "Drying"
+    assert re.search(r'<option selected value="">|<option value="" selected>',
+                     select_html.group(0))
+    assert html.index('name="process_step"') < html.index('name="quantity"')
+
+
+def test_processing_stores_the_process_and_the_history_names_it(client, coop) -> None:
+    org, user, area, product = coop
+    roasted = make_product(org, name="Cà phê rang")
+    batch = _harvest(org, user, area, product)
+    login(client, user.email)
+    response = client.post(f"/batches/{batch.id}/transform",
+                           data=_transform_form(roasted.id, process_step="roasting"))
+    assert response.status_code == 302
+    made = db.session.scalar(select(Batch).where(Batch.product_id == roasted.id))
+    event = db.session.scalar(select(EpcisEvent).order_by(EpcisEvent.id.desc()))
+    assert event.document["htx:process"] == "roasting"
+    for lot in (made.id, batch.id):
+        html = client.get(f"/batches/{lot}?lang=en").get_data(as_text=True)
+        [entry] = [e for e in _timeline_entries(html) if "kind-transformation" in e]
+        assert "Processing · Roasting" in entry
+
+
+def test_processing_without_a_process_keeps_the_plain_label(client, coop) -> None:
+    org, user, area, product = coop
+    roasted = make_product(org, name="Cà phê rang")
+    batch = _harvest(org, user, area, product)
+    login(client, user.email)
+    response = client.post(f"/batches/{batch.id}/transform", data=_transform_form(roasted.id))
+    assert response.status_code == 302
+    event = db.session.scalar(select(EpcisEvent).order_by(EpcisEvent.id.desc()))
+    assert "htx:process" not in event.document
+    html = client.get(f"/batches/{batch.id}?lang=en").get_data(as_text=True)
+    [entry] = [e for e in _timeline_entries(html) if "kind-transformation" in e]
+    assert re.search(r'<strong class="timeline-kind">Processing</strong>', entry)
+
+
+def test_an_unknown_process_comes_back_beside_the_field_and_writes_nothing(
+    client, coop
+) -> None:
+    org, user, area, product = coop
+    roasted = make_product(org, name="Cà phê rang")
+    batch = _harvest(org, user, area, product)
+    login(client, user.email)
+    response = client.post(f"/batches/{batch.id}/transform",
+                           data=_transform_form(roasted.id, process_step="baking"))
+    assert response.status_code == 422
+    assert _error_beside(response.get_data(as_text=True), "process_step")
+    assert db.session.scalar(select(func.count(Batch.id)).where(
+        Batch.product_id == roasted.id)) == 0
+    assert batch_svc.current_quantity(batch.id) == Decimal("1000")

@@ -488,3 +488,83 @@ def test_only_the_capturing_organisation_may_correct_an_event(coop) -> None:
         be.correct_event(coop.admin, entry["event_id"], reason="oops")
     with pytest.raises(ValidationFailed):
         be.correct_event(coop.admin, entry["event_id"], reason="incorrect_data")
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def _count(column, *where) -> int:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count(column)).where(*where))
+
+
+def _roast(coop, process):  # type: ignore[no-untyped-def]
+    area, cherry = make_area(coop.org), make_product(coop.org, name="Cà phê nhân")
+    roasted = make_product(coop.org, name="Cà phê rang")
+    green = harvest(coop, area, cherry, qty="100", lot_code="GREEN-1")
+    return green, roasted, lambda: be.record_transformation(
+        coop.staff,
+        inputs=[{"batch_id": green.id, "quantity": Decimal(100), "unit": "kg"}],
+        output={"product_id": roasted.id, "quantity": Decimal(82), "unit": "kg"},
+        at="2026-03-10",
+        process=process,
+    )
+
+
+def test_processing_names_its_process_in_an_event_that_still_validates(coop) -> None:
+    _green, _roasted, record = _roast(coop, "roasting")
+    result = record()
+    stored = db.session.get(EpcisEvent, result.events[0].id).document
+    assert stored["htx:process"] == "roasting"
+    assert stored["bizStep"] == "commissioning"
+    assert stored["htx:operation"] == "transformation"
+    assert validate_event({k: v for k, v in stored.items() if k != "@context"},
+                          be.EVENT_CONTEXT) == {}
+
+
+def test_processing_without_a_process_says_none(coop) -> None:
+    _green, _roasted, record = _roast(coop, None)
+    assert "htx:process" not in record().events[0].document
+
+
+def test_every_process_of_the_vocabulary_is_accepted(coop) -> None:
+    from traceability.processes import Process, parse_process
+
+    assert [parse_process(p.value) for p in Process] == list(Process)
+    assert {"drying", "hulling", "milling", "roasting", "other"} <= {p.value for p in Process}
+    assert parse_process("") is None and parse_process(None) is None
+
+
+@pytest.mark.parametrize("process", ["baking", "Roasting", "roasting; drop", 7])
+def test_an_unknown_process_is_refused_naming_the_field_and_nothing_is_written(
+    coop, process
+) -> None:
+    green, roasted, record = _roast(coop, process)
+    events_before = _count(EpcisEvent.id)
+    with pytest.raises(ValidationFailed) as err:
+        record()
+    assert list(err.value.field_errors) == ["process"]
+    assert _count(EpcisEvent.id) == events_before
+    assert _count(Batch.id, Batch.product_id == roasted.id) == 0
+    assert svc.current_quantity(green.id) == Decimal(100)
+
+
+def test_split_and_merge_name_no_process(coop) -> None:
+    batch = harvest(coop, make_area(coop.org), make_product(coop.org), qty="100")
+    split = be.record_split(coop.staff, batch.id, parts=[{"quantity": Decimal(40)},
+                                                         {"quantity": Decimal(60)}])
+    merge = be.record_merge(coop.staff, inputs=[{"batch_id": b.id} for b in split.created])
+    assert "htx:process" not in split.events[0].document
+    assert "htx:process" not in merge.events[0].document
+
+
+def test_a_corrected_processing_keeps_its_process(coop) -> None:
+    green, _roasted, record = _roast(coop, "drying")
+    result = record()
+    [out] = result.created
+    correction = be.correct_event(
+        coop.staff, result.events[0].event_id, reason="incorrect_data",
+        quantities={green.id: (Decimal(100), "kg"), out.id: (Decimal(80), "kg")})
+    [corrective] = correction.corrective
+    assert corrective.document["htx:process"] == "drying"

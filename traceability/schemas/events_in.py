@@ -13,6 +13,7 @@ from marshmallow.validate import Length, OneOf, Range
 
 from core.schemas import StrictSchema
 from core.units import Unit
+from traceability.processes import Process
 
 _QTY = Range(min=0, max=10**12)
 
@@ -137,6 +138,13 @@ class TransformationIn(StrictSchema):
                             metadata={"description": "Must include the batch of the URL."})
     output = ma.fields.Nested(BatchOutputIn, required=True)
     at = _when("at")
+    process = ma.fields.String(
+        validate=OneOf([p.value for p in Process]),
+        load_default=None,
+        metadata={"description": "What the processing did (drying, hulling, milling, "
+                  "roasting…), stored on the event as the extension field htx:process. "
+                  "Default: not stated."},
+    )
 
 
 class BatchPartIn(StrictSchema):

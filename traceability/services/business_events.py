@@ -25,7 +25,8 @@ Event shapes (CBV 2.0 values; ``htx:`` is the platform's extension namespace):
   ``commissioning``, ``htx:operation`` ``receiving``) from the shipped lot to the new lot
   carries +kg and the link, so the receiver's lineage continues from the shipper's.
 - transformation, split, merge — TransformationEvent, inputQuantityList →
-  outputQuantityList, effects −inputs / +outputs, links input → output with kg. Split and
+  outputQuantityList, effects −inputs / +outputs, links input → output with kg; a
+  processing step may say which process in ``htx:process`` (traceability/processes.py). Split and
   merge are TransformationEvents, not AggregationEvents: they end with new lot identities
   made from old ones (a genealogy), whereas an AggregationEvent says objects were put into
   or taken out of a container (a parentID such as a pallet SSCC) and neither creates lots
@@ -70,6 +71,7 @@ from traceability.models.areas import ProductionArea
 from traceability.models.batches import Batch, BatchLink, BatchStatus, Shipment
 from traceability.models.events import EpcisEvent, EventBatch
 from traceability.models.products import Product
+from traceability.processes import PROCESS_FIELD, Process, parse_process
 from traceability.services import batches as svc
 from traceability.services.capture import (
     BatchEffect,
@@ -739,6 +741,7 @@ def _transformation_event(
     operation: str,
     location: str,
     ilmd: dict[str, Any] | None = None,
+    process: Process | None = None,
 ) -> dict[str, Any]:
     event: dict[str, Any] = {
         "type": "TransformationEvent",
@@ -751,6 +754,8 @@ def _transformation_event(
         "bizLocation": {"id": location},
         "htx:operation": operation,
     }
+    if process is not None:
+        event[PROCESS_FIELD] = process.value
     if ilmd:
         event["ilmd"] = ilmd
     return event
@@ -779,6 +784,7 @@ def _transform(
     operation: str,
     tag: str,
     location: str | None = None,
+    process: Process | None = None,
 ) -> Recorded:
     seen: set[int] = set()
     for item in inputs:
@@ -824,6 +830,7 @@ def _transform(
         operation=operation,
         location=location,
         ilmd=ilmd,
+        process=process,
     )
     effects = [BatchEffect(i.batch.id, -i.kg) for i in inputs] + [
         BatchEffect(b.id, o.kg) for b, o in zip(created, outputs, strict=True)
@@ -887,10 +894,15 @@ def record_transformation(
     inputs: Sequence[Mapping[str, Any]],
     output: Mapping[str, Any],
     at: date | datetime | str | None = None,
+    process: str | None = None,
 ) -> Recorded:
     """Processing: ``inputs`` = [{batch_id, quantity, unit}] of the organisation's batches
     into one new lot ``output`` = {product_id, quantity, unit, lot_code?, expiry?, grade?}.
-    No input may give more than it holds (409 naming it and the shortfall)."""
+    ``process`` optionally names what was done (``traceability.processes.Process``: drying,
+    hulling, roasting…), stored as ``htx:process``; an unknown one is refused (422 naming
+    ``process``) before anything is written. No input may give more than it holds (409
+    naming it and the shortfall)."""
+    chosen = parse_process(process)
     parsed = _inputs(actor, inputs, default_all=False)
     org = _same_org(actor, parsed)
     product = svc.own_product(org, int(output["product_id"]), "output.product_id")
@@ -901,7 +913,7 @@ def record_transformation(
                   "output.lot_code", output.get("grade") or "")
     return _transform(
         actor, org, inputs=parsed, outputs=[out], moment=event_time(at),
-        biz_step="commissioning", operation="transformation", tag="T",
+        biz_step="commissioning", operation="transformation", tag="T", process=chosen,
     )
 
 
