@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from core.actor import PlatformRole
+from core.db import db
 from linkages.models.organisations import OrgType
 from tests.factories import make_user_with_token
 from tests.traceability.batch_factories import (
@@ -16,6 +18,7 @@ from tests.traceability.batch_factories import (
     make_product,
     spray,
 )
+from traceability.models.batches import Batch
 
 
 def _harvest(client: FlaskClient, party, area, product, **extra):  # type: ignore[no-untyped-def]
@@ -136,6 +139,19 @@ def test_unknown_fields_and_bad_quantities_are_422(client: FlaskClient) -> None:
     assert _harvest(client, coop, area, product, colour="red").status_code == 422
     assert _harvest(client, coop, area, product, quantity="-5").status_code == 422
     assert _harvest(client, coop, area, product, unit="bushel").status_code == 422
+
+
+def test_a_quantity_no_column_can_hold_is_422_not_a_database_overflow(
+    client: FlaskClient,
+) -> None:
+    # 10^12 passes the schema's bound, but in tonnes it is 10^15 kg: past Numeric(18, 4).
+    coop = make_party()
+    area, product = make_area(coop.org), make_product(coop.org)
+    res = _harvest(client, coop, area, product, quantity=str(10**12), unit="tan")
+    assert res.status_code == 422
+    assert res.mimetype == "application/problem+json"
+    assert [e["field"] for e in res.json["errors"]] == ["quantity"]
+    assert db.session.scalar(select(func.count(Batch.id))) == 0
 
 
 def test_split_merge_transformation_and_timeline_with_a_correction(client: FlaskClient) -> None:

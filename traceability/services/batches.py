@@ -276,13 +276,25 @@ def current_quantities(batch_ids: Iterable[int]) -> dict[int, Decimal]:
     return {bid: found.get(bid, Decimal("0.0000")) for bid in ids}
 
 
+# Quantities are stored as Numeric(18, 4), in their unit and in kg: below 10^14. A lot of
+# ten billion tonnes is already a typing slip, so the bound leaves room and names the field
+# instead of letting the database overflow (a 500 on PostgreSQL).
+MAX_KG = Decimal(10) ** 13
+
+
 def quantity_in_kg(
     quantity: Decimal, unit: Unit | str, product: Product, field: str = "quantity"
 ) -> Decimal:
+    """``quantity`` of ``unit`` in kg; refused (naming ``field``) when no lot could hold it."""
     unit = Unit(unit)
     if not isinstance(quantity, Decimal):
         quantity = Decimal(str(quantity))
-    return to_kg(quantity, unit, product.kg_per_unit, field=field).quantize(KG_PLACES)
+    if not quantity.is_finite() or abs(quantity) >= MAX_KG:
+        raise ValidationFailed(field_errors={field: [_l("This quantity is too large.")]})
+    kg = to_kg(quantity, unit, product.kg_per_unit, field=field)
+    if abs(kg) >= MAX_KG:
+        raise ValidationFailed(field_errors={field: [_l("This quantity is too large.")]})
+    return kg.quantize(KG_PLACES)
 
 
 def require_available(batch: Batch, needed_kg: Decimal, *, field: str = "quantity",
