@@ -314,13 +314,8 @@ def report(figures: list[CaptureFigures], note: str = "") -> str:
 
 def main() -> int:
     sys.path.insert(0, str(ROOT / "bench"))
-    from run import (
-        RESULTS,
-        migrate,
-        postgresql_database,
-        server_environment,
-        sqlite_database,
-    )
+    from environment import postgresql_database, sqlite_database
+    from run import RESULTS, migrate, server_environment
 
     databases: list[tuple[str, Any]] = [("SQLite", sqlite_database)]
     server_url = os.environ.get("BENCH_DATABASE_URL")

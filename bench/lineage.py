@@ -33,15 +33,11 @@ import json
 import os
 import platform
 import random
-import re
 import sqlite3
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,6 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "RESULTS.md"
+sys.path.insert(0, str(ROOT / "bench"))
+from environment import code_line, machine_line, postgresql_database, sqlite_database  # noqa: E402
 
 GENERATION_SHARES = (0.49, 0.19, 0.12, 0.09, 0.065, 0.045)  # harvest lots first
 ORGANISATIONS = 2_000
@@ -77,26 +75,6 @@ BARE_RECALL = {
 # JIT): with the defaults it is the plan, not the walk, that is measured.
 PG_RECALL_SETTINGS = ("SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off",
                       "SET LOCAL jit = off")
-
-
-# ---------------------------------------------------------------------------------------------
-# Throwaway databases (as bench/run.py makes them; not imported, so each runs alone)
-
-
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="htx-lineage-") as tmp:
-        yield f"sqlite:///{Path(tmp) / 'lineage.sqlite3'}"
-
-
-@contextmanager
-def postgresql_database(server_url: str) -> Iterator[str]:
-    """A throwaway database on the server ``server_url`` names, dropped afterwards."""
-    from app.config import normalise_database_url
-    from core.db import throwaway_postgresql_database
-
-    with throwaway_postgresql_database(normalise_database_url(server_url), "htx_lineage") as url:
-        yield url
 
 
 # ---------------------------------------------------------------------------------------------
@@ -390,29 +368,15 @@ def run_database(label: str, url: str, genealogy: Genealogy, args: argparse.Name
 
 
 def machine_lines(load_before: tuple[float, ...], load_after: tuple[float, ...]) -> list[str]:
-    cpu = "?"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    memory = "?"
-    match = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
-    if match:
-        memory = f"{int(match.group(1)) / 1024 / 1024:.1f} GiB"
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True).stdout.strip() or "?"
-    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"],
-                           capture_output=True, text=True).stdout.strip()
     return [
-        f"- machine: {os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable), "
-        f"{memory}, {cpu}; {platform.platform()}",
+        machine_line(),
         f"- Python {platform.python_version()}, SQLAlchemy through the app's session "
         "(psycopg 3 on PostgreSQL), stock database settings",
         f"- load: 1-min load average {load_before[0]:.2f} before the run, "
         f"{load_after[0]:.2f} after"
         + (" (other work shared the cores: absolute figures are high, ratios still hold)"
            if max(load_before[0], load_after[0]) > 0.5 else ""),
-        f"- code: {commit}{' with uncommitted changes' if dirty else ''}",
+        code_line(),
     ]
 
 
@@ -485,10 +449,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     genealogy = Genealogy(args.lots)
     print(f"genealogy generated in {time.perf_counter() - started:.0f} s", flush=True)
-    databases: list[tuple[str, Callable[[], Any]]] = [("SQLite", sqlite_database)]
+    databases: list[tuple[str, Callable[[], Any]]] = [
+        ("SQLite", lambda: sqlite_database("htx-lineage"))]
     server_url = os.environ.get("BENCH_DATABASE_URL")
     if server_url:
-        databases.append(("PostgreSQL", lambda: postgresql_database(server_url)))
+        databases.append(("PostgreSQL", lambda: postgresql_database(server_url, "htx_lineage")))
     results: dict[str, dict[str, Any]] = {}
     for label, make_database in databases:
         with make_database() as url:

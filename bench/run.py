@@ -45,6 +45,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import capture as capture_bench  # bench/capture.py: events/s through POST /epcis/capture
+from environment import code_line, machine_line, postgresql_database, sqlite_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -201,22 +202,6 @@ def run_wrk(
 # Databases and the server
 
 
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="htx-bench-") as tmp:
-        yield f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-
-
-@contextmanager
-def postgresql_database(server_url: str) -> Iterator[str]:
-    """A throwaway database on the server ``server_url`` names, dropped afterwards."""
-    from app.config import normalise_database_url
-    from core.db import throwaway_postgresql_database
-
-    with throwaway_postgresql_database(normalise_database_url(server_url), "htx_bench") as url:
-        yield url
-
-
 def server_environment(database_url: str) -> dict[str, str]:
     env = {
         **os.environ,
@@ -312,28 +297,10 @@ def machine_description(
     load_before: tuple[float, float, float],
     load_after: tuple[float, float, float],
 ) -> list[str]:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = "?"
-    try:
-        kib = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
-        memory = f"{kib / 1024 / 1024:.1f} GiB"
-    except (OSError, AttributeError):
-        pass
     import gunicorn as gunicorn_package
 
-    commit = _command_output(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
-    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"],
-                           capture_output=True, text=True).stdout.strip()
     lines = [
-        f"- machine: {os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable), "
-        f"{memory}, {cpu}; {platform.platform()}",
+        machine_line(),
         f"- Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
         + "".join(f", PostgreSQL {v}" for v in pg_versions.values()),
         f"- gunicorn {gunicorn_package.__version__}: {WORKERS} {WORKER_CLASS} workers, "
@@ -342,7 +309,7 @@ def machine_description(
         f"1-min load average {load_before[0]:.2f} before the run, {load_after[0]:.2f} after"
         + (" (other work shared the cores: absolute figures are low, ratios still hold)"
            if load_before[0] > 0.5 else ""),
-        f"- code: {commit}{' with uncommitted changes' if dirty else ''}",
+        code_line(),
     ]
     return lines
 

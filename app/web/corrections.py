@@ -37,20 +37,19 @@ from app.web.form_support import (
 from app.web.timeline import timeline
 from core.actor import Actor
 from core.db import db
-from core.errors import NotFound, ValidationFailed
+from core.errors import NotFound
 from core.i18n import _, _l
 from core.units import FROM_UNECE, Unit
-from traceability import digital_link
 from traceability.models.batches import Batch
 from traceability.models.events import EpcisEvent, EventBatch
 from traceability.models.products import Product
 from traceability.services import batches as batch_svc
 from traceability.services import business_events as events
+from traceability.services.capture import QUANTITY_LIST_KEYS, canonical_identifier
 
 bp = Blueprint("web_corrections", __name__, url_prefix="/batches")
 bp.context_processor(page_helpers)
 
-QUANTITY_LISTS = ("quantityList", "inputQuantityList", "outputQuantityList", "childQuantityList")
 
 
 class QuantityFix(Form):
@@ -85,13 +84,6 @@ def _local(moment: datetime) -> datetime:
     return moment.astimezone(events.VIETNAM)
 
 
-def _canonical(uri: str) -> str:
-    try:
-        return digital_link.canonical_uri(uri)
-    except ValidationFailed:  # another system's identifier: compared as written
-        return uri
-
-
 def _recorded_quantities(event: EpcisEvent) -> list[Recorded]:
     """The quantities the event gives for the lots it touches, in the lots' order."""
     lots = list(
@@ -103,10 +95,10 @@ def _recorded_quantities(event: EpcisEvent) -> list[Recorded]:
         )
     )
     elements: dict[str, dict[str, Any]] = {}
-    for key in QUANTITY_LISTS:
+    for key in QUANTITY_LIST_KEYS:
         for element in event.document.get(key) or []:
             if element.get("epcClass") and element.get("quantity") is not None:
-                elements.setdefault(_canonical(element["epcClass"]), element)
+                elements.setdefault(canonical_identifier(element["epcClass"]), element)
     found = []
     for lot in lots:
         element = elements.get(lot.canonical_id)

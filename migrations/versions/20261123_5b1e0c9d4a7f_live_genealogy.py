@@ -28,4 +28,6 @@ def upgrade():
 
 
 def downgrade():
+    # Nothing to put back: the older code skips withdrawn edges by a join and is correct
+    # without their rows (the events keep their inputs and outputs).
     pass

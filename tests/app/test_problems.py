@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
@@ -16,6 +11,7 @@ from app.auth.models import ApiToken
 from core.actor import OrgRole, PlatformRole
 from core.db import db
 from tests.factories import make_org, make_user_with_token
+from tests.own_process import printed_by
 
 PROBLEM = "application/problem+json"
 
@@ -192,17 +188,8 @@ print(" ".join(map(str, codes)))
 
 def test_anonymous_api_reads_are_rate_limited_with_a_429_problem(tmp_path):
     # One limiter per process, off in the session app: check it in a process of its own.
-    done = subprocess.run(
-        [sys.executable, "-c", _PUBLIC_LIMIT_SCRIPT, str(tmp_path / "limit.sqlite3")],
-        cwd=Path(__file__).resolve().parents[2],
-        env={**os.environ, "HTX_INSTANCE_PATH": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    printed = printed_by(_PUBLIC_LIMIT_SCRIPT, tmp_path)
     # Three anonymous reads pass, then 429 problem+json; a token-bearing call is not limited.
-    assert done.stdout.split() == [
+    assert printed == [
         "200", "200", "200", "429", "429", "application/problem+json", "401",
     ]

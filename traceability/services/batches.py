@@ -530,9 +530,8 @@ def _neighbours(batch_id: int, *, parents: bool) -> list[dict[str, Any]]:
     )
     rows = db.session.execute(
         select(Batch.id, Batch.lot_code, Batch.organisation_id, func.sum(BatchLink.quantity_kg))
-        .join(BatchLink, other == Batch.id)
-        .join(EpcisEvent, EpcisEvent.id == BatchLink.event_pk)
-        .where(mine == batch_id, EpcisEvent.retracted_at.is_(None))
+        .join(BatchLink, other == Batch.id)  # live edges only: see BatchLink
+        .where(mine == batch_id)
         .group_by(Batch.id, Batch.lot_code, Batch.organisation_id)
         .order_by(Batch.id)
     ).all()

@@ -64,7 +64,6 @@ from core.i18n import _l
 from core.numbers import NumberRefused, to_decimal
 from core.units import UNECE, Unit, parse_unit
 from linkages.models.organisations import Organisation
-from traceability import digital_link
 from traceability.epcis.hashing import event_hash_id
 from traceability.epcis.validation import EPCIS_CONTEXT_URL, validate_event
 from traceability.models.areas import ProductionArea
@@ -73,11 +72,14 @@ from traceability.models.events import EpcisEvent, EventBatch
 from traceability.models.products import Product
 from traceability.processes import PROCESS_FIELD, Process, parse_process
 from traceability.services import batches as svc
+from traceability.services import lineage
 from traceability.services.capture import (
+    QUANTITY_LIST_KEYS,
     BatchEffect,
     CaptureResult,
     Link,
     PreparedEvent,
+    canonical_identifier,
     store_events,
 )
 from traceability.services.phi import check_phi
@@ -1065,25 +1067,14 @@ def record_recall(
 
 
 def own_descendants(batch: Batch) -> list[Batch]:
-    """Lots of the same organisation made from ``batch`` at any depth (live edges only),
-    by a recursive CTE."""
-    edges = (
-        select(BatchLink.child_id.label("id"))
-        .join(EpcisEvent, EpcisEvent.id == BatchLink.event_pk)
-        .where(BatchLink.parent_id == batch.id, EpcisEvent.retracted_at.is_(None))
-        .cte("descendants", recursive=True)
-    )
-    step = (
-        select(BatchLink.child_id)
-        .join(edges, BatchLink.parent_id == edges.c.id)
-        .join(EpcisEvent, EpcisEvent.id == BatchLink.event_pk)
-        .where(EpcisEvent.retracted_at.is_(None))
-    )
-    tree = edges.union(step)
+    """Lots of the same organisation made from ``batch`` at any depth (live edges only)."""
     return list(
         db.session.scalars(
             select(Batch)
-            .where(Batch.id.in_(select(tree.c.id)), Batch.organisation_id == batch.organisation_id)
+            .where(
+                Batch.id.in_(lineage.descendant_ids(batch.id)),
+                Batch.organisation_id == batch.organisation_id,
+            )
             .order_by(Batch.id)
         )
     )
@@ -1460,10 +1451,10 @@ def _update_receipt(shipment: Shipment, correctives: Sequence[EpcisEvent],
 
 def _replace_quantity(doc: dict[str, Any], batch: Batch, amount: Decimal, unit: Unit) -> None:
     found = False
-    for key in ("quantityList", "inputQuantityList", "outputQuantityList", "childQuantityList"):
+    for key in QUANTITY_LIST_KEYS:
         for element in doc.get(key) or []:
             epc_class = element.get("epcClass")
-            if epc_class and _canonical(epc_class) == batch.canonical_id:
+            if epc_class and canonical_identifier(epc_class) == batch.canonical_id:
                 element["quantity"] = _number(amount)
                 element["uom"] = UNECE[unit]
                 found = True
@@ -1472,13 +1463,6 @@ def _replace_quantity(doc: dict[str, Any], batch: Batch, amount: Decimal, unit: 
             field_errors={"quantities": [_l("The event gives no quantity for batch %(lot)s.",
                                             lot=batch.lot_code)]}
         )
-
-
-def _canonical(uri: str) -> str:
-    try:
-        return digital_link.canonical_uri(uri)
-    except ValidationFailed:
-        return uri
 
 
 def _corrected_links(links: Sequence[BatchLink], old: Mapping[int, Decimal],

@@ -155,6 +155,8 @@ _QUANTITY_LISTS: tuple[tuple[str, EpcRole], ...] = (
     ("inputQuantityList", EpcRole.INPUT_QUANTITY),
     ("outputQuantityList", EpcRole.OUTPUT_QUANTITY),
 )
+# The keys of an event that hold quantity elements ({epcClass, quantity, uom}).
+QUANTITY_LIST_KEYS = tuple(key for key, _role in _QUANTITY_LISTS)
 
 
 def event_identifiers(event: dict[str, Any]) -> Iterator[tuple[EpcRole, str, str]]:

@@ -289,6 +289,16 @@ def descendants(batch_id: int) -> dict[int, int]:
     return _ids_depths(_DESCENDANTS, {"start": batch_id})
 
 
+def descendant_ids(batch_id: int) -> Select[Any]:
+    """The ids of every lot made from ``batch_id`` (not itself), as a select to embed in
+    the caller's statement (``Batch.id.in_(...)``): one round trip, however many lots."""
+    anchor = select(
+        cast(bindparam("descendants_of", batch_id), Integer).label("id"), _ZERO.label("depth")
+    )
+    walk = _walk(anchor, forward=True, name="descendants")
+    return select(walk.c.id).where(walk.c.depth > _ZERO)
+
+
 def _id_list_anchor(dialect: str) -> Select[Any]:
     """Anchor rows (id) for a list of lot ids passed as ONE parameter ``ids`` (an array on
     PostgreSQL, a JSON text on SQLite), so 10,000 or 100,000 ids never hit a limit on bound
