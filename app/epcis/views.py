@@ -386,7 +386,7 @@ def capture() -> Response:
             # A document may ask hashers to skip some fields (reference convention).
             event["eventID"] = event_hash_id(event, context, ignore_fields=ignore)
         items.append(PreparedEvent(event, path=f"{body_path}.{index}"))
-    results = store_events(actor, items, context, proceed=proceed)
+    results = store_events(actor, items, context)
     db.session.commit()
     reply = _capture_body(checked.events, checked.event_errors, items, results,
                           behaviour, created_at)
@@ -417,8 +417,8 @@ def _capture_body(
     title, detail = _titles()[VALIDATION], _("The EPCIS event is not valid.")
     for index in range(len(events)):
         result = by_index.get(index)
-        if result is None or result.status == "error":
-            errors = _error_list(invalid.get(index) or (result.errors if result else {}))
+        if result is None:
+            errors = _error_list(invalid.get(index) or {})
             event = events[index]
             event_id = event.get("eventID") if isinstance(event, dict) else None
             entries.append(

@@ -300,19 +300,6 @@ def test_capture_limits_are_announced_and_enforced_with_413(
     assert single.headers["GS1-EPCIS-Capture-File-Size-Limit"] == "200"
 
 
-def test_naming_another_organisations_batch_is_refused(client: FlaskClient, coop: Any) -> None:
-    _, headers = coop
-    foreign = make_batch(make_org("HTX Khác"))
-    doc = document(event(1, epcList=[], quantityList=[
-        {"epcClass": foreign.identifier, "quantity": 5, "uom": "KGM"}
-    ]))
-    before = stored_count()
-    response = capture(client, headers, doc)
-    fields = {e["field"] for e in gs1_problem(response, 400, VALIDATION)["errors"]}
-    assert fields == {"epcisBody.eventList.0.quantityList.0.epcClass"}
-    assert stored_count() == before
-
-
 def test_captured_event_naming_an_own_batch_attaches_to_it(
     client: FlaskClient, coop: Any
 ) -> None:

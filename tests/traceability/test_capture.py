@@ -33,7 +33,6 @@ from traceability.models import (
 )
 from traceability.services.capture import (
     BatchEffect,
-    CaptureRefused,
     Link,
     PreparedEvent,
     canonical_identifier,
@@ -244,16 +243,29 @@ def test_explicit_effects_and_links_are_written() -> None:
     assert (link.parent_id, link.child_id, link.quantity_kg) == (parent.id, child.id, 100)
 
 
-def test_naming_another_organisations_batch_is_refused_with_its_json_path() -> None:
+def test_naming_another_organisations_batch_is_kept_as_an_own_observation() -> None:
     _, actor = org_actor()
     stranger = make_org("HTX Khác")
     batch = make_batch(stranger)
     event = quantity_event(batch.identifier, 5)
+    [result] = store_events(actor, [PreparedEvent(event)], CONTEXT)
+    assert result.status == "captured"
+    stored = db.session.get(EpcisEvent, result.pk)
+    assert stored.organisation_id == actor.organisation_id
+    # Not attached to the stranger's lot: absent from its timeline and its quantity.
+    attached = select(func.count()).where(EventBatch.batch_id == batch.id)
+    assert db.session.scalar(attached) == 0
+
+
+def test_a_service_effect_on_another_organisations_batch_is_refused() -> None:
+    _, actor = org_actor()
+    foreign = make_batch(make_org("HTX Lạ"))
+    event = quantity_event(foreign.identifier, 4)
     before = count(EpcisEvent)
-    with pytest.raises(CaptureRefused) as caught:
-        store_events(actor, [PreparedEvent(event, path="epcisBody.eventList.0")], CONTEXT)
-    assert list(caught.value.field_errors) == ["epcisBody.eventList.0.quantityList.0.epcClass"]
-    assert caught.value.status == 422
+    with pytest.raises(Forbidden):
+        store_events(
+            actor, [PreparedEvent(event, effects=[BatchEffect(foreign.id, Decimal(-4))])], CONTEXT
+        )
     assert count(EpcisEvent) == before
 
 
@@ -280,24 +292,6 @@ def test_a_batch_shipped_to_the_organisation_may_be_named() -> None:
     assert db.session.scalar(
         select(EventBatch.batch_id).where(EventBatch.event_pk == result.pk)
     ) == batch.id
-
-
-def test_proceed_keeps_the_valid_events_and_reports_the_refused_one() -> None:
-    _, actor = org_actor()
-    foreign = make_batch(make_org("HTX Lạ"))
-    good = quantity_event("urn:epc:class:lgtin:4012345.022222.A1", 3)
-    bad = quantity_event(foreign.identifier, 4)
-    before = count(EpcisEvent)
-    with pytest.raises(CaptureRefused) as caught:
-        store_events(actor, [PreparedEvent(good), PreparedEvent(bad)], CONTEXT)
-    assert [r.status for r in caught.value.results] == ["captured", "error"]
-    assert count(EpcisEvent) == before
-    results = store_events(
-        actor, [PreparedEvent(good), PreparedEvent(bad)], CONTEXT, proceed=True
-    )
-    assert [r.status for r in results] == ["captured", "error"]
-    assert results[1].pk is None and results[1].errors
-    assert count(EpcisEvent) == before + 1
 
 
 def test_error_declaration_retracts_the_original_and_both_stay_stored() -> None:
@@ -329,15 +323,18 @@ def test_original_arriving_after_its_error_declaration_is_stored_retracted() -> 
     assert db.session.get(EpcisEvent, original.pk).retracted_at is not None
 
 
-def test_an_organisation_cannot_declare_another_organisations_event_erroneous() -> None:
+def test_an_organisations_error_declaration_never_retracts_another_organisations_event() -> (
+    None
+):
     _, owner = org_actor()
     _, other = org_actor(make_org("HTX Khác"))
     event = object_event("urn:epc:id:sgtin:0614141.107346.3000")
     [original] = store_events(owner, [PreparedEvent(event)], CONTEXT)
     declaration = {**event, "errorDeclaration": {"declarationTime": "2026-03-02T08:00:00Z"}}
-    with pytest.raises(CaptureRefused) as caught:
-        store_events(other, [PreparedEvent(declaration)], CONTEXT)
-    assert "errorDeclaration" in caught.value.field_errors
+    [declared] = store_events(other, [PreparedEvent(declaration)], CONTEXT)
+    # Stored as the other organisation's own declaration (of an event it may yet capture).
+    assert declared.status == "captured"
+    assert db.session.get(EpcisEvent, declared.pk).organisation_id == other.organisation_id
     assert db.session.get(EpcisEvent, original.pk).retracted_at is None
 
 

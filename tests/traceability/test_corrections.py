@@ -11,14 +11,17 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
+from core.actor import PlatformRole
 from core.db import db
 from core.errors import Conflict, NotFound, ValidationFailed
 from linkages.models.organisations import OrgType
+from tests.factories import actor_of, make_user_with_token
 from tests.traceability.batch_factories import make_area, make_party, make_product
 from traceability.models import BatchLink, BatchStatus, EpcisEvent, EventBatch, Shipment
 from traceability.services import batches as svc
 from traceability.services import business_events as be
 from traceability.services import lineage
+from traceability.services.capture import PreparedEvent, store_events
 
 DAY = date(2026, 3, 1)
 
@@ -414,3 +417,42 @@ def test_shipments_left_open_keep_a_lot_at_zero_in_transit(coop, dn) -> None:
                      quantities={batch.id: (Decimal(1000), "kg")})
     assert batch.status == BatchStatus.IN_TRANSIT
     assert db.session.scalar(select(Shipment.quantity_kg)) == Decimal(1000)
+
+
+# --------------------------------------------------------------------------- ownership
+
+
+def test_a_platform_admins_correction_is_recorded_for_the_events_organisation(coop) -> None:
+    admin_user, _ = make_user_with_token(platform_role=PlatformRole.ADMIN)
+    admin = actor_of(admin_user)
+    batch = harvest(coop)
+    observed = be.record_observation(coop.staff, batch.id, "storing", at="2026-03-02")
+    original = observed.events[0]
+    correction = be.correct_event(admin, original.event_id, reason="did_not_occur",
+                                  batch_id=batch.id)
+    assert correction.declaration.organisation_id == coop.org.id
+    db.session.refresh(original)
+    assert original.retracted_at is not None
+    # The cooperative sees the correction on its own timeline.
+    rows = db.session.execute(be.batch_timeline(coop.staff, batch.id)).all()
+    [entry] = [e for e in be.timeline_entries(rows) if e["event_id"] == original.event_id]
+    assert entry["correction"]["reason"] == "did_not_occur"
+
+
+def test_a_correction_finds_the_own_event_when_another_organisation_holds_the_same_id(
+    coop,
+) -> None:
+    other = make_party("HTX Trùng Mã")
+    batch = harvest(coop)
+    observed = be.record_observation(coop.staff, batch.id, "storing", at="2026-03-02")
+    original = observed.events[0]
+    copy = {k: v for k, v in original.document.items() if k not in ("recordTime", "@context")}
+    [squat] = store_events(other.staff, [PreparedEvent(copy)], be.EVENT_CONTEXT)
+    assert squat.status == "captured"
+    be.correct_event(coop.staff, original.event_id, reason="did_not_occur")
+    db.session.refresh(original)
+    assert original.retracted_at is not None
+    assert db.session.get(EpcisEvent, squat.pk).retracted_at is None
+    # And the other organisation corrects only its own copy.
+    be.correct_event(other.staff, original.event_id, reason="did_not_occur")
+    assert db.session.get(EpcisEvent, squat.pk).retracted_at is not None

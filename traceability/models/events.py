@@ -79,8 +79,11 @@ class EventType(StrEnum):
 class EpcisEvent(db.Model):
     __tablename__ = "epcis_events"
     __table_args__ = (
-        # One original and at most one error declaration per eventID.
-        UniqueConstraint("event_id", "declares_error"),
+        # Each organisation is its own EPCIS repository: one original and at most one error
+        # declaration per eventID *within the capturing organisation*, so that another
+        # organisation can neither squat an ID, learn that it exists, nor retract it.
+        UniqueConstraint("organisation_id", "event_id", "declares_error"),
+        Index("ix_epcis_events_event_id", "event_id"),
         Index("ix_epcis_events_time", "event_time", "id"),
         Index("ix_epcis_events_type_time", "event_type", "event_time"),
         Index("ix_epcis_events_biz_step", "biz_step", "event_time"),

@@ -55,7 +55,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select, tuple_
 
 from core.actor import Actor, require_write
 from core.db import db, utcnow
@@ -1150,12 +1150,8 @@ def correct_event(
     ``void``; lots given back quantity are active again; withdrawing a destroy or a recall
     lifts ``destroyed`` / ``recalled``.
     """
-    original = db.session.scalar(
-        select(EpcisEvent).where(
-            EpcisEvent.event_id == event_id, EpcisEvent.declares_error.is_(False)
-        )
-    )
-    if original is None or not (actor.is_admin or actor.acts_for(original.organisation_id)):
+    original = _own_original(actor, event_id, batch_id)
+    if original is None:
         raise NotFound(field_errors={"event_id": [_l("No such event of your organisation.")]})
     org = svc.load_org(original.organisation_id)
     require_write(actor, org.id, org.province_code)
@@ -1226,12 +1222,15 @@ def correct_event(
             "reason": reason,
             **({"correctiveEventIDs": [fix.corrective["eventID"]]} if fix.corrective else {}),
         }
-        declarations.append(PreparedEvent(declaration))
+        declarations.append(PreparedEvent(declaration, organisation_id=org.id))
+    # Recorded for the event's organisation even when a platform admin corrects it: an
+    # error declaration withdraws only the events of its own organisation.
     correctives = [
         PreparedEvent(
             fix.corrective,
             effects=[BatchEffect(b, kg) for b, kg in fix.new_effects.items()],
             links=fix.new_links,
+            organisation_id=org.id,
         )
         for fix in fixes
         if fix.corrective is not None
@@ -1259,6 +1258,27 @@ def correct_event(
         originals,
         stored_declarations,
     )
+
+
+def _own_original(actor: Actor, event_id: str, batch_id: int | None) -> EpcisEvent | None:
+    """The event (not a declaration) with this eventID that the actor may correct: its own
+    organisation's; for a platform admin, the one of the batch's organisation when a batch
+    is given, else the first recorded. eventIDs are unique only within an organisation."""
+    query = select(EpcisEvent).where(
+        EpcisEvent.event_id == event_id,
+        EpcisEvent.declares_error.is_(False),
+        EpcisEvent.organisation_id.is_not(None),
+    )
+    if not actor.is_admin:
+        if actor.organisation_id is None:
+            return None
+        query = query.where(EpcisEvent.organisation_id == actor.organisation_id)
+    elif batch_id is not None:
+        query = query.where(
+            EpcisEvent.organisation_id
+            == select(Batch.organisation_id).where(Batch.id == batch_id).scalar_subquery()
+        )
+    return db.session.scalars(query.order_by(EpcisEvent.id).limit(1)).first()
 
 
 def _base_document(event: EpcisEvent) -> dict[str, Any]:
@@ -1590,16 +1610,22 @@ def batch_timeline(actor: Actor, batch_id: int) -> Select[Any]:
 def timeline_entries(rows: Sequence[Any]) -> list[dict[str, Any]]:
     """Rows of ``batch_timeline`` as dicts; a withdrawn event carries its correction
     (reason, time, corrective event IDs), loaded in one query for the page."""
-    retracted = [event.event_id for event, _kg in rows if event.retracted_at is not None]
-    declarations: dict[str, dict[str, Any]] = {}
+    retracted = [
+        (event.organisation_id, event.event_id)
+        for event, _kg in rows
+        if event.retracted_at is not None and event.organisation_id is not None
+    ]
+    declarations: dict[tuple[int | None, str], dict[str, Any]] = {}
     if retracted:
+        # The declaration of the same organisation: another may hold the same eventID.
         for decl in db.session.scalars(
             select(EpcisEvent).where(
-                EpcisEvent.event_id.in_(retracted), EpcisEvent.declares_error.is_(True)
+                tuple_(EpcisEvent.organisation_id, EpcisEvent.event_id).in_(retracted),
+                EpcisEvent.declares_error.is_(True),
             )
         ):
             info = decl.document.get("errorDeclaration") or {}
-            declarations[decl.event_id] = {
+            declarations[(decl.organisation_id, decl.event_id)] = {
                 "reason": info.get("reason"),
                 "declared_at": info.get("declarationTime"),
                 "corrective_event_ids": list(info.get("correctiveEventIDs") or []),
@@ -1619,7 +1645,7 @@ def timeline_entries(rows: Sequence[Any]) -> list[dict[str, Any]]:
                 "quantity_kg": Decimal(kg),
                 "corrected": event.retracted_at is not None,
                 "retracted_at": event.retracted_at,
-                "correction": declarations.get(event.event_id),
+                "correction": declarations.get((event.organisation_id, event.event_id)),
                 "document": event.document,
             }
         )

@@ -8,31 +8,44 @@ What it does, for a list of N events, in a handful of statements whatever N is:
 
 1. gives every event its ``eventID`` (the EPCIS 2.0 event hash when absent) and the server's
    ``recordTime``;
-2. finds, in one ``WHERE event_id IN (…)`` query per chunk, which events are already stored:
-   a re-sent event (same ``eventID``, same "is an error declaration") is a *duplicate* and
-   nothing is written for it — so re-sending a document is harmless;
+2. finds, in one ``WHERE event_id IN (…)`` query per chunk, which events the recording
+   organisation already stored: a re-sent event (same ``eventID``, same "is an error
+   declaration") is a *duplicate* and nothing is written for it — so re-sending a document
+   is harmless;
 3. finds, in one query per chunk, the batches whose ``canonical_id`` an event names (any
-   spelling: EPC URN, Digital Link on any domain) and attaches the event to them, refusing a
-   batch that the actor's organisation neither owns nor received by a shipment;
+   spelling: EPC URN, Digital Link on any domain) and attaches the event to the ones it may
+   change (see *Ownership*);
 4. writes the events (one ``executemany`` with ``RETURNING`` for their ids), their
    identifiers in canonical form, the batch effects and the genealogy links;
 5. marks the original of each error declaration as retracted (never edits or deletes it).
 
-All or nothing by default: one refused event refuses the whole call (``CaptureRefused``, a
-422 whose field errors name the JSON path). With ``proceed=True`` the valid events are
-stored and the refused ones reported. It never commits: the caller commits once.
+Ownership. Every event belongs to the organisation it is recorded for (the actor's; only a
+platform admin may record for another, ``PreparedEvent.organisation_id``), and each
+organisation is its own EPCIS repository: duplicates and error declarations are matched
+within it. So another organisation can neither squat an eventID (its capture of the same ID
+is simply its own event), learn that one exists (nothing it sends is answered differently
+because of someone else's events), nor withdraw someone else's event (its error declaration
+retracts only its own, present or future). An event is attached to — shown in the timeline
+of, and counted in the quantity of — the lots of its own organisation, plus, for a receiving
+(bizStep ``receiving``), the lots shipped to that organisation by a live shipment. Anything
+else that names another organisation's lot is kept as the recording organisation's own
+observation: stored, queryable by it, invisible in the owner's history.
+
+Events reach it validated (the EPCIS view refuses invalid ones, all or nothing unless the
+client asked to proceed), so it refuses nothing one by one. It never commits: the caller
+commits once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, delete, insert, select, tuple_, update
 
 from core.actor import Actor, require_authenticated
 from core.db import db, utcnow
@@ -45,7 +58,6 @@ from traceability.models.events import EpcisEvent, EpcRole, EventBatch, EventEpc
 
 __all__ = [
     "BatchEffect",
-    "CaptureRefused",
     "CaptureResult",
     "Link",
     "PreparedEvent",
@@ -60,7 +72,7 @@ __all__ = [
 # Rows per IN (...) lookup: far below SQLite's bound-parameter limit.
 CHUNK = 500
 
-Status = Literal["captured", "duplicate", "error"]
+Status = Literal["captured", "duplicate"]
 
 
 @dataclass(frozen=True)
@@ -86,38 +98,24 @@ class PreparedEvent:
 
     ``path`` prefixes the keys of this event's errors (the view passes the event's place in
     the document, ``epcisBody.eventList.3``; business services leave it empty).
+    ``organisation_id`` records the event for another organisation than the actor's: only a
+    platform admin may (e.g. correcting an organisation's event on its behalf).
     """
 
     event: dict[str, Any]
     effects: Sequence[BatchEffect] = ()
     links: Sequence[Link] = ()
     path: str = ""
+    organisation_id: int | None = None
 
 
 @dataclass
 class CaptureResult:
     index: int  # position in the ``items`` given to ``store_events``
     status: Status
-    event_id: str | None
+    event_id: str
     pk: int | None  # the stored row (the existing one for a duplicate)
-    errors: dict[str, list[str]] = field(default_factory=dict)
     declares_error: bool = False
-
-
-class CaptureRefused(ValidationFailed):
-    """All-or-nothing capture refused because some events are invalid: nothing was written.
-
-    ``results`` gives every event's status (the refused ones carry their errors).
-    """
-
-    def __init__(self, results: list[CaptureResult]) -> None:
-        merged: dict[str, list[str]] = {}
-        for result in results:
-            for key, messages in result.errors.items():
-                merged.setdefault(key, []).extend(messages)
-        super().__init__(_("Some events cannot be captured; nothing was stored."),
-                         field_errors=merged)
-        self.results = results
 
 
 # --------------------------------------------------------------------------- helpers
@@ -241,16 +239,15 @@ def store_events(
     actor: Actor,
     items: Sequence[PreparedEvent],
     context: Any = None,
-    *,
-    proceed: bool = False,
 ) -> list[CaptureResult]:
     """Store validated EPCIS events (see the module docstring). Never commits.
 
     ``context`` is the enclosing document's ``@context`` (for the hash ID and for the
-    namespaces of extension fields). Raises ``CaptureRefused`` when not ``proceed`` and any
-    event is refused; ``Forbidden`` when the actor may not capture at all.
+    namespaces of extension fields). Raises ``Forbidden`` when the actor may not capture at
+    all, or records for another organisation than its own without being a platform admin.
     """
     require_capturer(actor)
+    owners = [_owner(actor, item) for item in items]
     now = utcnow()
     record_time = format_record_time(now)
     namespaces = _context_namespaces(context)
@@ -284,7 +281,7 @@ def store_events(
                 "read_point": _location(event.get("readPoint")),
                 "biz_location": _location(event.get("bizLocation")),
                 "document": event,
-                "organisation_id": actor.organisation_id,
+                "organisation_id": owners[index],
                 "captured_by_id": actor.user_id or None,
                 "retracted_at": None,
             }
@@ -293,73 +290,63 @@ def store_events(
         results.append(CaptureResult(index, "captured", event_id, None,
                                      declares_error=declares_error))
 
-    # 2. Duplicates: already stored, or earlier in this same call.
+    # 2. Duplicates: already stored by the same organisation, or earlier in this same call.
     existing = _existing_events({r["event_id"] for r in rows})
-    seen: dict[tuple[str, bool], int] = {}
+    seen: dict[_Key, int] = {}
     for index, row in enumerate(rows):
-        key = (row["event_id"], row["declares_error"])
+        key = _key(row)
         if key in existing:
             results[index].status = "duplicate"
-            results[index].pk = existing[key][0]
+            results[index].pk = existing[key]
         elif key in seen:
             results[index].status = "duplicate"  # pk filled in once the first is written
         else:
             seen[key] = index
     fresh = [i for i, r in enumerate(results) if r.status == "captured"]
 
-    # 3. Error declarations may only withdraw the actor's organisation's own events.
-    if not actor.is_admin:
-        for index in fresh:
-            row = rows[index]
-            original = existing.get((row["event_id"], False))
-            if row["declares_error"] and original and original[1] != actor.organisation_id:
-                path = _join(items[index].path, "errorDeclaration")
-                results[index].errors[path] = [
-                    _("Only the organisation that captured an event can declare it erroneous.")
-                ]
-
-    # 4. Batches named by the events, and whether the actor may attach events to them.
+    # 3. Batches named by the events, and which of them each event may be attached to.
     batches = _batches_named({epc for i in fresh for _, epc, _ in epcs[i]})
-    allowed = _attachable_batches(actor, batches)
+    receivable = _received_by_shipment(
+        {(owners[i], batch[0]) for i in fresh if _is_receiving(rows[i])
+         for _, epc, _ in epcs[i] if (batch := batches.get(epc)) and batch[1] != owners[i]}
+    )
     attach: dict[int, dict[int, Decimal]] = {}
     for index in fresh:
+        owner = owners[index]
+        named = {batch[0]: batch[1] for _, epc, _ in epcs[index] if (batch := batches.get(epc))}
         effects: dict[int, Decimal] = {}
         for effect in items[index].effects:
             effects[effect.batch_id] = effects.get(effect.batch_id, Decimal(0)) + Decimal(
                 effect.quantity_kg
             )
-        for _role, epc, path in epcs[index]:
-            batch = batches.get(epc)
-            if batch is None:
+        for batch_id in named:
+            effects.setdefault(batch_id, Decimal(0))
+        for batch_id, kg in list(effects.items()):
+            org_id = named.get(batch_id)
+            if org_id is None:  # a service's effect on a lot it built but did not name yet
+                org_id = _batch_owner(batch_id)
+            if org_id == owner or ((owner, batch_id) in receivable and kg == 0):
                 continue
-            if batch[0] not in allowed:
-                results[index].errors.setdefault(_join(items[index].path, path), []).append(
-                    _("This identifier is a batch of another organisation that was not "
-                      "shipped to yours.")
-                )
-            else:
-                effects.setdefault(batch[0], Decimal(0))
+            if kg != 0:  # a service asked to move another organisation's goods: our bug
+                raise Forbidden(_("This event would change another organisation's batch."))
+            del effects[batch_id]  # kept as the recording organisation's own observation
         attach[index] = effects
-    for index in fresh:
-        if results[index].errors:
-            results[index].status = "error"
 
-    if any(r.status == "error" for r in results) and not proceed:
-        raise CaptureRefused(results)
-
-    # 5. Write.
+    # 4. Write.
     to_write = [i for i in fresh if results[i].status == "captured"]
-    declared = {k for k in existing if k[1]}  # originals whose declaration is already here
     for index in to_write:
         row = rows[index]
-        if not row["declares_error"] and (row["event_id"], True) in declared:
+        # The organisation declared this event erroneous before capturing it (EPCIS allows
+        # the declaration to arrive first): it is stored already withdrawn.
+        declared = (row["organisation_id"], row["event_id"], True)
+        if not row["declares_error"] and declared in existing:
             row["retracted_at"] = now
     pks = _insert_events([rows[i] for i in to_write])
     for index, pk in zip(to_write, pks, strict=True):
         results[index].pk = pk
     for index, result in enumerate(results):
         if result.status == "duplicate" and result.pk is None:
-            first = seen[(rows[index]["event_id"], rows[index]["declares_error"])]
+            first = seen[_key(rows[index])]
             result.pk = results[first].pk
 
     epc_rows = []
@@ -389,44 +376,73 @@ def store_events(
     if link_rows:
         session.execute(insert(BatchLink.__table__), link_rows)
 
-    retracted = sorted({rows[i]["event_id"] for i in to_write if rows[i]["declares_error"]})
+    # 5. Each error declaration withdraws the original of its own organisation only.
+    retracted: dict[int | None, set[str]] = {}
+    for i in to_write:
+        if rows[i]["declares_error"]:
+            retracted.setdefault(rows[i]["organisation_id"], set()).add(rows[i]["event_id"])
     events = EpcisEvent.__table__
-    for chunk in _chunks(retracted):
-        session.execute(
-            update(events)
-            .where(
-                events.c.event_id.in_(chunk),
-                events.c.declares_error.is_(False),
-                events.c.retracted_at.is_(None),
-            )
-            .values(retracted_at=now)
+    for org_id, event_ids in retracted.items():
+        same_org = (
+            events.c.organisation_id.is_(None)
+            if org_id is None
+            else events.c.organisation_id == org_id
         )
-        # batch_links is the LIVE genealogy, derived from the events: a withdrawn event's
-        # edges leave it (the event itself, with its inputs and outputs, stays as recorded),
-        # so that every lineage walk reads the edge index alone instead of checking each
-        # edge's event (bench/lineage.py: that check cost ~40% of a recall on SQLite).
-        session.execute(
-            delete(BatchLink.__table__).where(
-                BatchLink.event_pk.in_(
-                    select(events.c.id).where(
-                        events.c.event_id.in_(chunk), events.c.declares_error.is_(False)
-                    )
+        for chunk in _chunks(sorted(event_ids)):
+            originals = and_(
+                events.c.event_id.in_(chunk), events.c.declares_error.is_(False), same_org
+            )
+            session.execute(
+                update(events)
+                .where(originals, events.c.retracted_at.is_(None))
+                .values(retracted_at=now)
+            )
+            # batch_links is the LIVE genealogy, derived from the events: a withdrawn event's
+            # edges leave it (the event itself, with its inputs and outputs, stays as
+            # recorded), so that every lineage walk reads the edge index alone instead of
+            # checking each edge's event (bench/lineage.py: that cost ~40% of a recall).
+            session.execute(
+                delete(BatchLink.__table__).where(
+                    BatchLink.event_pk.in_(select(events.c.id).where(originals))
                 )
             )
-        )
     return results
 
 
-def _existing_events(event_ids: Iterable[str]) -> dict[tuple[str, bool], tuple[int, int | None]]:
-    """(eventID, declares_error) → (pk, capturing organisation) of the stored rows."""
-    found: dict[tuple[str, bool], tuple[int, int | None]] = {}
+# (recording organisation, eventID, is an error declaration): unique among stored events.
+_Key = tuple[int | None, str, bool]
+
+
+def _key(row: dict[str, Any]) -> _Key:
+    return (row["organisation_id"], row["event_id"], row["declares_error"])
+
+
+def _owner(actor: Actor, item: PreparedEvent) -> int | None:
+    """The organisation an event is recorded for: the actor's, unless a platform admin
+    records it for another one."""
+    wanted = item.organisation_id
+    if wanted is None or wanted == actor.organisation_id:
+        return actor.organisation_id
+    if not actor.is_admin:
+        raise Forbidden(_("Events can only be recorded for your own organisation."))
+    return wanted
+
+
+def _is_receiving(row: dict[str, Any]) -> bool:
+    return row["biz_step"] == "receiving" and not row["declares_error"]
+
+
+def _existing_events(event_ids: Iterable[str]) -> dict[_Key, int]:
+    """Key → pk of the stored rows with these eventIDs (whichever organisation recorded
+    them: the caller only ever looks up its own organisation's keys)."""
+    found: dict[_Key, int] = {}
     t = EpcisEvent.__table__
     for chunk in _chunks(sorted(event_ids)):
-        query = select(t.c.event_id, t.c.declares_error, t.c.id, t.c.organisation_id).where(
+        query = select(t.c.organisation_id, t.c.event_id, t.c.declares_error, t.c.id).where(
             t.c.event_id.in_(chunk)
         )
-        for event_id, declares_error, pk, org_id in db.session.execute(query):
-            found[(event_id, bool(declares_error))] = (pk, org_id)
+        for org_id, event_id, declares_error, pk in db.session.execute(query):
+            found[(org_id, event_id, bool(declares_error))] = pk
     return found
 
 
@@ -443,20 +459,27 @@ def _batches_named(identifiers: set[str]) -> dict[str, tuple[int, int]]:
     return found
 
 
-def _attachable_batches(actor: Actor, batches: dict[str, tuple[int, int]]) -> set[int]:
-    """Batches an event of this actor may name: its organisation's own, and those shipped
-    to it (one query for the latter)."""
-    if actor.is_admin:
-        return {batch_id for batch_id, _ in batches.values()}
-    own = {b for b, org in batches.values() if actor.acts_for(org)}
-    others = sorted({b for b, org in batches.values() if not actor.acts_for(org)})
-    for chunk in _chunks(others):
-        query = select(Shipment.batch_id).where(
-            Shipment.batch_id.in_(chunk),
-            Shipment.to_organisation_id == actor.organisation_id,
+def _received_by_shipment(wanted: set[tuple[int | None, int]]) -> set[tuple[int | None, int]]:
+    """The (organisation, batch) pairs where a live shipment of the batch is addressed to
+    the organisation: the only foreign lots its receiving events are attached to."""
+    found: set[tuple[int | None, int]] = set()
+    pairs = sorted((org, b) for org, b in wanted if org is not None)
+    events = EpcisEvent.__table__
+    for chunk in _chunks(pairs):
+        query = (
+            select(Shipment.to_organisation_id, Shipment.batch_id)
+            .join(events, events.c.id == Shipment.ship_event_pk)
+            .where(
+                tuple_(Shipment.to_organisation_id, Shipment.batch_id).in_(chunk),
+                events.c.retracted_at.is_(None),
+            )
         )
-        own.update(db.session.scalars(query))
-    return own
+        found.update((org, b) for org, b in db.session.execute(query))
+    return found
+
+
+def _batch_owner(batch_id: int) -> int | None:
+    return db.session.scalar(select(Batch.organisation_id).where(Batch.id == batch_id))
 
 
 def _insert_events(rows: list[dict[str, Any]]) -> list[int]:

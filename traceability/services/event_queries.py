@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, Select, case, exists, false, or_, select, true, tuple_
 
 from core.actor import Actor, require_authenticated
 from core.db import db
@@ -328,14 +328,20 @@ def query_events(
 def event_documents(actor: Actor, event_id: str) -> list[dict[str, Any]]:
     """The event with this eventID and its error declaration, if any (``GET /events/{id}``).
 
-    ``NotFound`` when there is none the actor may read."""
+    Each organisation is its own repository, so two may hold the same eventID: the actor's
+    own organisation's event comes first, else the first recorded one it may read; its
+    declaration is the one of the same organisation. ``NotFound`` when there is none the
+    actor may read."""
     require_authenticated(actor)
+    own = EpcisEvent.organisation_id == actor.organisation_id
     query = (
-        select(EpcisEvent.document)
+        select(EpcisEvent.organisation_id, EpcisEvent.document)
         .where(EpcisEvent.event_id == event_id, readable_events(actor))
-        .order_by(EpcisEvent.declares_error, EpcisEvent.id)
+        .order_by(case((own, 0), else_=1), EpcisEvent.id)
     )
-    documents = list(db.session.scalars(query))
-    if not documents:
+    rows = db.session.execute(query).all()
+    if not rows:
         raise NotFound(_("No such event."))
-    return documents
+    owner = rows[0].organisation_id
+    documents = [row.document for row in rows if row.organisation_id == owner]
+    return sorted(documents, key=lambda d: "errorDeclaration" in d)

@@ -134,13 +134,19 @@ def trace_events(actor: Actor, batch_id: int) -> Trace:
     visible = readable_events(actor)
     for chunk in _chunks(lot_ids):
         touched = select(EventBatch.event_pk).where(EventBatch.batch_id.in_(chunk))
-        # An error declaration names the same lots as its original, so it is attached to
-        # them too; the second branch keeps it even if a foreign declaration was not.
-        declared = select(EpcisEvent.event_id).where(EpcisEvent.id.in_(touched))
+        # An error declaration names the same lots as its original, so it is usually
+        # attached to them too; the second branch finds it through its original (same
+        # organisation and eventID: another organisation may hold the same eventID).
+        declared = select(EpcisEvent.organisation_id, EpcisEvent.event_id).where(
+            EpcisEvent.id.in_(touched)
+        )
         stmt = select(*_columns()).where(
             or_(
                 EpcisEvent.id.in_(touched),
-                and_(EpcisEvent.declares_error.is_(True), EpcisEvent.event_id.in_(declared)),
+                and_(
+                    EpcisEvent.declares_error.is_(True),
+                    tuple_(EpcisEvent.organisation_id, EpcisEvent.event_id).in_(declared),
+                ),
             ),
             visible,
         )
