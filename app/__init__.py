@@ -17,20 +17,32 @@ from werkzeug.routing import IntegerConverter
 
 from app import config as settings
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
-from core.db import MAX_ROW_ID
+from core.db import MAX_BIGINT, MAX_INTEGER, MAX_SMALLINT
 
 ROOT = Path(__file__).resolve().parent.parent
 _LOCALISED_TYPES = frozenset({"text/html", "application/problem+json"})
 
 
 class RowIdConverter(IntegerConverter):
-    """``<int:…>`` capped at the largest 64-bit id: a bigger number names no row, so the URL
-    matches no route (404) instead of reaching the driver, which cannot bind it (SQLite
-    raises OverflowError: a 500)."""
+    """``<int:…>``: ASCII digits up to what an INTEGER column holds (32-bit on PostgreSQL,
+    as most keys are). A bigger number names no row, so the URL matches no route (404)
+    instead of reaching the driver, which cannot bind it (a 500). ``<bigint:…>`` is for
+    BIGINT keys, ``<smallint:…>`` for SMALLINT ones (a year)."""
+
+    regex = r"[0-9]+"  # \d would also take other scripts' digits
+    column_max = MAX_INTEGER
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", MAX_ROW_ID)
+        kwargs.setdefault("max", self.column_max)
         super().__init__(map, *args, **kwargs)
+
+
+class BigRowIdConverter(RowIdConverter):
+    column_max = MAX_BIGINT
+
+
+class SmallIntConverter(RowIdConverter):
+    column_max = MAX_SMALLINT
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -43,6 +55,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     # Before any route exists: every <int:…> in a URL is a row id.
     app.url_map.converters["int"] = RowIdConverter
+    app.url_map.converters["bigint"] = BigRowIdConverter
+    app.url_map.converters["smallint"] = SmallIntConverter
     app.config.update(settings.DEFAULTS)
     app.config.update(settings.from_environment(app.instance_path))
     app.config.update(config or {})
@@ -66,9 +80,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         _configure_sqlite(db.engine)
 
-    from app import errors, health
+    from app import boundary, errors, health
 
     errors.register(app)
+    boundary.register(app)
     app.register_blueprint(health.bp)
 
     from app import api, web
@@ -80,6 +95,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if blp.name.startswith("api_"):
             csrf.exempt(blp)
     web.register(app)
+    from app.auth.limits import limit_epcis
+
+    limit_epcis(app.blueprints["epcis"])
 
     from app import commands
 
@@ -87,7 +105,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from app.auth.current import save_token_use
 
-    app.after_request(save_token_use)
+    app.teardown_request(save_token_use)
 
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]

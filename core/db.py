@@ -23,8 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# The largest id a row can have (64-bit); SQLite's driver cannot even bind a bigger integer.
-MAX_ROW_ID = 2**63 - 1
+# What integer columns hold. Keys are INTEGER, 32-bit on PostgreSQL, except where a model
+# says BIGINT (EPCIS events); a value beyond its column's range can name no row, and binding
+# it fails in the driver ("integer out of range"; SQLite's OverflowError beyond 64 bits).
+MAX_SMALLINT = 2**15 - 1
+MIN_INTEGER, MAX_INTEGER = -(2**31), 2**31 - 1
+MAX_BIGINT = 2**63 - 1
 
 # Stable constraint names make Alembic migrations identical on SQLite and PostgreSQL
 # and let batch mode (SQLite ALTER) find the constraints it has to recreate.

@@ -57,3 +57,10 @@ class ValidationFailed(DomainError):
 
     status = 422
     kind = "validation"
+
+
+class MalformedInput(DomainError):
+    """Input that cannot be read as sent (not JSON, nested too deep): 400, naming where."""
+
+    status = 400
+    kind = "validation"

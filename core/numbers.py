@@ -11,6 +11,10 @@ from typing import Any
 
 from core.i18n import _l
 
+# Every decimal column keeps four places (Numeric(…, 4)): a positive number below half of the
+# last one would be recorded as 0.
+STORED_PLACES = Decimal("0.0001")
+
 
 class NumberRefused(ValueError):
     """The value is not an acceptable number; ``message`` says why, for the user."""
@@ -28,7 +32,8 @@ def to_decimal(
     below_message: Any = None,
 ) -> Decimal:
     """``value`` as a finite Decimal of at least zero (above zero when
-    ``strictly_positive``) and below ``maximum``, or ``NumberRefused``."""
+    ``strictly_positive``, and still above zero once stored with ``STORED_PLACES``) and
+    below ``maximum``, or ``NumberRefused``."""
     number: Decimal | None = None
     if not isinstance(value, bool):
         try:
@@ -46,6 +51,17 @@ def to_decimal(
                 else _l("Enter a quantity of zero or more.")
             )
         )
+    if strictly_positive and rounds_to_zero(number):
+        raise NumberRefused(too_small_message())
     if maximum is not None and number >= maximum:
         raise NumberRefused(_l("This number is too large."))
     return number
+
+
+def rounds_to_zero(number: Decimal) -> bool:
+    """A positive number that would be stored as 0 (see ``STORED_PLACES``)."""
+    return 0 < number < STORED_PLACES and number.quantize(STORED_PLACES) == 0
+
+
+def too_small_message() -> Any:
+    return _l("Too small: it would be recorded as 0.")

@@ -79,10 +79,8 @@ class TimelinePage(SelectPage):
 
     @property
     def items(self) -> list[Any]:
-        stmt = self.collection.offset(self.page_params.first_item).limit(
-            self.page_params.page_size
-        )
-        return events.timeline_entries(db.session.execute(stmt).all())
+        stmt = self.page_of(self.collection)
+        return [] if stmt is None else events.timeline_entries(db.session.execute(stmt).all())
 
 
 @blp.route("")

@@ -29,7 +29,7 @@ from flask.views import MethodView
 from app.api.base import ApiBlueprint
 from app.auth.current import current_actor
 from core.i18n import _l
-from core.schemas import StrictSchema
+from core.schemas import StrictSchema, iso_in_calendar
 from traceability.services import exports
 from traceability.services import exports_fsma as fsma
 
@@ -60,11 +60,15 @@ class FormatArgs(StrictSchema):
 class RangeArgs(FormatArgs):
     # Kept as text: the service names the failing parameter in one consistent 422.
     date_from = ma.fields.String(
-        data_key="from", load_default=None, metadata={"description": "First day, YYYY-MM-DD."}
+        data_key="from",
+        load_default=None,
+        validate=iso_in_calendar,
+        metadata={"description": "First day, YYYY-MM-DD."},
     )
     date_to = ma.fields.String(
         data_key="to",
         load_default=None,
+        validate=iso_in_calendar,
         metadata={"description": "Last day (inclusive), YYYY-MM-DD; at most 366 days."},
     )
 

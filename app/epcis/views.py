@@ -42,9 +42,11 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.auth.current import current_actor
+from app.boundary import require_token_to_write
 from app.errors import PROBLEM_JSON
 from app.extensions import csrf
 from core.actor import Actor, require_authenticated
+from core.boundary import load_json
 from core.db import db
 from core.errors import Conflict, DomainError, ValidationFailed
 from core.i18n import _
@@ -74,6 +76,8 @@ from traceability.services.event_queries import (
 bp = Blueprint("epcis", __name__, url_prefix="/epcis")
 # Bearer tokens only, never cookies: cross-site request forgery cannot drive this API.
 csrf.exempt(bp)
+# 401 before anything about the request (its version, its body) is looked at.
+bp.before_request(require_token_to_write)
 
 EPCIS_VERSION = "2.0.0"
 CBV_VERSION = "2.0.0"
@@ -268,17 +272,14 @@ def _read_body() -> bytes | Response:
 
 
 def _parse_json(body: bytes) -> Any:
+    """The body as JSON, read as the API reads it (``core.boundary.load_json``): at most
+    ``MAX_JSON_DEPTH`` levels and no NUL character, else a 400 ValidationException."""
     mimetype = request.mimetype
     if mimetype and mimetype not in _JSON_TYPES:
         raise _UnsupportedMediaType(
             _("Send EPCIS JSON (application/json or application/ld+json).")
         )
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as error:
-        raise DomainError(
-            _("The body is not valid JSON."), field_errors={"": [str(error)]}
-        ) from error
+    return load_json(body)
 
 
 class _UnsupportedMediaType(DomainError):

@@ -13,7 +13,6 @@ from flask import (
     make_response,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_login import login_required
@@ -25,6 +24,7 @@ from wtforms.validators import DataRequired, Length
 
 from app.auth import services as accounts
 from app.auth.current import current_actor
+from app.web.form_support import page_number
 from core.db import db
 from core.errors import DomainError
 from core.i18n import _, _l
@@ -60,7 +60,7 @@ def _organisation_choices() -> list[tuple[int, str]]:
 
 
 def _page(form: TokenForm, new_token: str | None = None, status: int = 200) -> Response:
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     tokens = db.paginate(
         accounts.tokens_of(current_actor()), page=page, per_page=TOKENS_PER_PAGE, error_out=False
     )

@@ -44,9 +44,11 @@ from app.web.form_support import (
     quantity_field,
     submit_to_service,
     unit_choices,
+    within_calendar,
 )
 from core.actor import Actor
-from core.db import MAX_ROW_ID, db
+from core.boundary import ascii_int
+from core.db import MAX_INTEGER, db
 from core.errors import NotFound
 from core.i18n import _, _l
 from core.units import Unit
@@ -131,7 +133,7 @@ class TransformForm(FlaskForm):
     grade = StringField(
         _l("Grade"), validators=[Optional(), Length(max=40, message=_l("At most 40 characters."))]
     )
-    expiry = DateField(_l("Best before / expiry"), validators=[Optional()])
+    expiry = DateField(_l("Best before / expiry"), validators=[Optional(), within_calendar])
     at = date_field(_l("Date"))
     q = HiddenField()
 
@@ -261,11 +263,8 @@ def _choosable(batch: Batch, *, same_product: bool, search: str) -> tuple[list[B
 
 def _row_batch_id(entry: Any) -> int:
     """The lot of a row (0, which names none, for anything that is not a possible id)."""
-    try:
-        number = int(entry.form.batch_id.data or 0)
-    except (TypeError, ValueError):
-        return 0
-    return number if 0 < number <= MAX_ROW_ID else 0
+    number = ascii_int(str(entry.form.batch_id.data or ""))
+    return number if number and number <= MAX_INTEGER else 0
 
 
 def _lot_choices(

@@ -43,11 +43,13 @@ from app.web.form_support import (
     date_field,
     lot_code_field,
     moment_on,
+    page_number,
     parse_quantity,
     plain_qty,
     quantity_field,
     submit_to_service,
     unit_choices,
+    within_calendar,
 )
 from app.web.timeline import timeline
 from core.actor import Actor, OrgRole
@@ -116,7 +118,7 @@ class HarvestForm(FlaskForm):
     grade = StringField(
         _l("Grade"), validators=[Optional(), Length(max=40, message=_l("At most 40 characters."))]
     )
-    expiry = DateField(_l("Best before / expiry"), validators=[Optional()])
+    expiry = DateField(_l("Best before / expiry"), validators=[Optional(), within_calendar])
     member_id = SelectField(
         _l("Delivered by member household"),
         coerce=int,
@@ -180,7 +182,7 @@ class ReceiveForm(FlaskForm):
 @login_required
 def index() -> tuple[str, int]:
     actor = current_actor()
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     batches = db.paginate(
         batch_svc.list_batches(actor, organisation_id=None),
         page=page,

@@ -33,6 +33,7 @@ from app.web.form_support import (
     quantity_field,
     submit_to_service,
     unit_choices,
+    within_calendar,
 )
 from app.web.timeline import timeline
 from core.actor import Actor
@@ -66,7 +67,7 @@ class CorrectionForm(FlaskForm):
         validators=[InputRequired(message=_l("Choose what was wrong."))],
     )
     quantities = FieldList(FormField(QuantityFix))
-    at = DateField(_l("Right date"), validators=[Optional(), not_in_future])
+    at = DateField(_l("Right date"), validators=[Optional(), within_calendar, not_in_future])
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def _changes(
     return quantities, at
 
 
-@bp.route("/<int:batch_id>/events/<int:event_pk>/correct", methods=["GET", "POST"])
+@bp.route("/<int:batch_id>/events/<bigint:event_pk>/correct", methods=["GET", "POST"])
 @login_required
 def correct(batch_id: int, event_pk: int) -> Response | tuple[str, int]:
     actor = current_actor()

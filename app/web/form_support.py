@@ -16,7 +16,8 @@ from wtforms import DateField, Field, FormField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.web.batch_display import UNIT_LABELS, VIETNAM
-from core.db import db, utcnow
+from core.boundary import ascii_int, calendar_message, in_calendar
+from core.db import MAX_INTEGER, db, utcnow
 from core.errors import DomainError, Forbidden, NotFound
 from core.i18n import _l
 from core.units import Unit
@@ -44,6 +45,19 @@ def parse_quantity(text: str | None) -> Decimal | None:
     except InvalidOperation:
         return None
     return number if number.is_finite() else None
+
+
+def page_number() -> int:
+    """``?page=`` of a paginated page: 1 unless it is ASCII digits. No table holds more rows
+    than an INTEGER key numbers, so a bigger page is past the last (empty, as on the API)
+    and is capped to keep the OFFSET within what the database takes."""
+    return min(ascii_int(request.args.get("page")) or 1, MAX_INTEGER)
+
+
+def within_calendar(form: FlaskForm, field: Field) -> None:
+    """A date no shift to UTC or by a day can push off the calendar (``core.boundary``)."""
+    if field.data and not in_calendar(field.data):
+        raise ValidationError(calendar_message())
 
 
 def moment_on(day: date) -> datetime:
@@ -114,7 +128,7 @@ def date_field(label: Any) -> DateField:
     return DateField(
         label,
         default=today_vn,
-        validators=[DataRequired(message=_l("Enter a date.")), not_in_future],
+        validators=[DataRequired(message=_l("Enter a date.")), within_calendar, not_in_future],
     )
 
 
@@ -155,11 +169,12 @@ def form_field(form: FlaskForm, path: str) -> Field | None:
     for step in path.split("."):
         if isinstance(node, FormField):
             node = node.form
-        if step.isdigit():
+        index = ascii_int(step)
+        if index is not None:
             entries = getattr(node, "entries", None)
-            if entries is None or int(step) >= len(entries):
+            if entries is None or index >= len(entries):
                 return None
-            node = entries[int(step)]
+            node = entries[index]
         else:
             node = getattr(node, step, None)
     return node if isinstance(node, Field) else None

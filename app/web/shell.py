@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 
 from app.auth.current import ORG_SESSION_KEY, current_actor
 from app.web.auth import current_path, safe_next_url
+from core.boundary import ascii_int
 from core.db import db
 from core.errors import NotFound
 from core.i18n import _
@@ -103,8 +104,7 @@ def home() -> str:
 @login_required
 def switch_org() -> Response:
     """Act for another of the user's organisations; any other id is 'not found'."""
-    raw = request.form.get("org_id", "")
-    org_id = int(raw) if raw.isdigit() else None
+    org_id = ascii_int(request.form.get("org_id"))
     if org_id is None or org_id not in {m.organisation_id for m in current_user.memberships}:
         raise NotFound()
     organisation = db.session.get(Organisation, org_id)

@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from app.web.batch_display import KIND_LABELS, REASON_LABELS, fmt_local, process_label
 from core.actor import Actor
-from core.db import db
+from core.boundary import ascii_int
+from core.db import MAX_INTEGER, db
 from linkages.models.organisations import Organisation
 from traceability.models.areas import ProductionArea
 from traceability.processes import PROCESS_FIELD
@@ -49,7 +50,7 @@ class _Places:
     ``…/loc/{code}`` and ``…/party/{code}`` name an organisation, ``…/loc/{code}/areas/{id}``
     an area (its name shown only to those who may read its organisation's private data)."""
 
-    LOC = re.compile(r"/(loc|party)/([^/]+)(?:/areas/(\d+))?$")
+    LOC = re.compile(r"/(loc|party)/([^/]+)(?:/areas/([0-9]+))?$")
 
     def __init__(self, actor: Actor, uris: Iterable[str]) -> None:
         codes: set[str] = set()
@@ -62,7 +63,9 @@ class _Places:
             if not found:
                 continue
             code = unquote(found.group(2))
-            area = int(found.group(3)) if found.group(3) else None
+            area = ascii_int(found.group(3))
+            if area is not None and area > MAX_INTEGER:
+                continue  # captured from outside: no area has this id, and the query would fail
             self._parsed[uri] = (code, area)
             codes.add(code)
             if area is not None:

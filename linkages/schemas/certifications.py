@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow.validate import Length, Range
 
-from core.schemas import StrictSchema
+from core.schemas import QuerySchema, StrictSchema
 from linkages.models.certifications import Certification, CertScheme, SubjectKind, Validity
 from linkages.services.certifications import local_today
 
@@ -55,11 +55,7 @@ class CertificationRevokeIn(StrictSchema):
     reason = ma.fields.String(load_default="", validate=Length(max=500))
 
 
-class CertificationListArgs(ma.Schema):
-    class Meta:
-        # page and page_size are parsed by the pagination decorator from the same query.
-        unknown = ma.EXCLUDE
-
+class CertificationListArgs(QuerySchema):
     scheme = ma.fields.Enum(CertScheme, by_value=True, load_default=None)
     subject_kind = ma.fields.Enum(SubjectKind, by_value=True, load_default=None)
     validity = ma.fields.Enum(Validity, by_value=True, load_default=None)

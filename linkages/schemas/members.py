@@ -9,7 +9,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow.validate import Length, Range
 
-from core.schemas import StrictSchema
+from core.schemas import QuerySchema, StrictSchema
 from linkages.models.members import ContributionKind, MemberKind, MemberType
 
 # Far above any cooperative's capital; stops absurd numbers before they reach BIGINT.
@@ -67,11 +67,7 @@ class MemberLeaveIn(StrictSchema):
     left_on = ma.fields.Date(required=True)
 
 
-class MemberListArgs(ma.Schema):
-    class Meta:
-        # page and page_size are parsed by the pagination decorator from the same query.
-        unknown = ma.EXCLUDE
-
+class MemberListArgs(QuerySchema):
     type = ma.fields.Enum(MemberType, by_value=True, load_default=None)
     active = ma.fields.Boolean(
         load_default=True,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from core.schemas import QuerySchema
+
 COMMUNE_KINDS = ("xã", "phường", "đặc khu")
 
 
@@ -50,11 +52,8 @@ class LegacyProvinceOut(LegacyProvinceBrief):
     new_province = ma.fields.Nested(ProvinceBrief)
 
 
-class CommuneListArgs(ma.Schema):
-    """Query string of a commune list; pagination parameters share it, so others pass."""
-
-    class Meta:
-        unknown = ma.EXCLUDE
+class CommuneListArgs(QuerySchema):
+    """Query string of a commune list."""
 
     q = ma.fields.String(
         validate=ma.validate.Length(max=100),

@@ -37,6 +37,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from core.boundary import calendar_message, iso_year_in_calendar
 from core.errors import ValidationFailed
 from core.i18n import _, _l
 from traceability.epcis.cbv import (
@@ -427,6 +428,9 @@ def _check_event_time(
         value[-1:] in ("Z", "z") or (len(value) > 6 and value[-6] in "+-" and value[-3] == ":")
     ):
         errs[_join(base, key)] = [_("eventTime must include a time-zone offset (Z or ±hh:mm).")]
+    elif isinstance(value, str) and not iso_year_in_calendar(value):
+        # Valid RFC 3339, but year 1 or 9999 overflows once it is stored in UTC.
+        errs[_join(base, key)] = [calendar_message()]
 
 
 def _check_persistent_disposition(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow.validate import Length, Range
 
-from core.schemas import StrictSchema
+from core.schemas import QuerySchema, StrictSchema
 from traceability.models.areas import AreaKind
 
 
@@ -63,11 +63,7 @@ class AreaCreateIn(_AreaFields):
     kind = ma.fields.Enum(AreaKind, by_value=True, required=True)
 
 
-class AreaListArgs(ma.Schema):
-    class Meta:
-        # page and page_size are parsed by the pagination decorator from the same query.
-        unknown = ma.EXCLUDE
-
+class AreaListArgs(QuerySchema):
     organisation_id = ma.fields.Integer(load_default=None)
     kind = ma.fields.Enum(AreaKind, by_value=True, load_default=None)
     active = ma.fields.Boolean(load_default=None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from core.schemas import QuerySchema
 from core.units import Unit
 from traceability.models.batches import BatchStatus
 
@@ -104,10 +105,7 @@ class BatchDetailOut(BatchOut):
     children = ma.fields.List(ma.fields.Nested(BatchNeighbourOut))
 
 
-class BatchListArgs(ma.Schema):
-    class Meta:
-        unknown = ma.EXCLUDE  # page and page_size belong to the pagination decorator
-
+class BatchListArgs(QuerySchema):
     status = ma.fields.Enum(BatchStatus, by_value=True, load_default=None)
     product_id = ma.fields.Integer(load_default=None)
     lot_code = ma.fields.String(load_default=None)
@@ -153,10 +151,7 @@ class TimelineEntryOut(ma.Schema):
     document = ma.fields.Dict()
 
 
-class StatementArgs(ma.Schema):
-    class Meta:
-        unknown = ma.EXCLUDE
-
+class StatementArgs(QuerySchema):
     date_from = ma.fields.Date(data_key="from", load_default=None)
     date_to = ma.fields.Date(data_key="to", load_default=None)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow.validate import Length, Range
 
-from core.schemas import StrictSchema
+from core.schemas import QuerySchema, StrictSchema
 from traceability.models.areas import DiaryKind
 from traceability.services.diary import PHI_DAYS_MAX, recorded_on
 
@@ -50,11 +50,7 @@ class DiaryEntryCreateIn(_DiaryFields):
     occurred_on = ma.fields.Date(required=True)
 
 
-class DiaryListArgs(ma.Schema):
-    class Meta:
-        # page and page_size are parsed by the pagination decorator from the same query.
-        unknown = ma.EXCLUDE
-
+class DiaryListArgs(QuerySchema):
     kind = ma.fields.Enum(DiaryKind, by_value=True, load_default=None)
     since = ma.fields.Date(load_default=None)
     until = ma.fields.Date(load_default=None)

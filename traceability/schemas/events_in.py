@@ -11,7 +11,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow.validate import Length, OneOf, Range
 
-from core.schemas import StrictSchema
+from core.schemas import StrictSchema, iso_in_calendar
 from core.units import Unit
 from traceability.processes import Process
 
@@ -21,7 +21,7 @@ _QTY = Range(min=0, max=10**12)
 def _when(name: str, required: bool = False) -> ma.fields.String:
     return ma.fields.String(
         required=required,
-        validate=Length(min=10, max=40),
+        validate=[Length(min=10, max=40), iso_in_calendar],
         data_key=name,
         metadata={
             "description": "A date (YYYY-MM-DD) or an ISO 8601 date-time; without an offset, "

@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow.validate import Length, Range
 
-from core.schemas import StrictSchema
+from core.schemas import QuerySchema, StrictSchema
 from core.units import Unit
 from traceability import digital_link
 from traceability.models.products import Commodity, Product
@@ -66,11 +66,7 @@ class ProductCreateIn(_ProductFields):
     commodity = ma.fields.Enum(Commodity, by_value=True, required=True)
 
 
-class ProductListArgs(ma.Schema):
-    class Meta:
-        # page and page_size are parsed by the pagination decorator from the same query.
-        unknown = ma.EXCLUDE
-
+class ProductListArgs(QuerySchema):
     organisation_id = ma.fields.Integer(load_default=None)
     commodity = ma.fields.Enum(Commodity, by_value=True, load_default=None)
     q = ma.fields.String(load_default=None, validate=Length(max=100))

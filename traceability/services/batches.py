@@ -38,6 +38,7 @@ from core.actor import Actor, can_read_private, require_authenticated, require_r
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.i18n import _l
+from core.numbers import STORED_PLACES, rounds_to_zero, too_small_message
 from core.units import Unit, to_kg
 from linkages.models.members import Member
 from linkages.models.organisations import Organisation
@@ -54,7 +55,7 @@ from traceability.models.batches import (
 from traceability.models.events import EpcisEvent, EventBatch
 from traceability.models.products import Product
 
-KG_PLACES = Decimal("0.0001")  # Numeric(18, 4)
+KG_PLACES = STORED_PLACES  # Numeric(18, 4)
 MAX_TAG_LENGTH = 8
 
 
@@ -294,6 +295,9 @@ def quantity_in_kg(
     kg = to_kg(quantity, unit, product.kg_per_unit, field=field)
     if abs(kg) >= MAX_KG:
         raise ValidationFailed(field_errors={field: [_l("This quantity is too large.")]})
+    if rounds_to_zero(quantity) or rounds_to_zero(kg):
+        # Zero is a quantity some events take; a positive one stored as 0 is not.
+        raise ValidationFailed(field_errors={field: [too_small_message()]})
     return kg.quantize(KG_PLACES)
 
 

@@ -29,9 +29,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, exists, false, or_, select, true, tuple_
+from sqlalchemy.orm import aliased
 
 from core.actor import Actor, require_authenticated
-from core.db import db
+from core.boundary import ascii_int, in_calendar
+from core.db import MAX_BIGINT, db
 from core.errors import NotFound, ValidationFailed
 from core.i18n import _
 from linkages.models.organisations import Organisation
@@ -124,7 +126,10 @@ def _parse_time(value: str) -> datetime | None:
         moment = datetime.fromisoformat(value.replace(" ", "+"))  # '+' decoded as a space
     except ValueError:
         return None
-    return moment.astimezone(UTC) if moment.tzinfo is not None else None
+    # Years 1 and 9999 overflow when shifted to UTC; no event lies that far anyway.
+    if moment.tzinfo is None or not in_calendar(moment.date()):
+        return None
+    return moment.astimezone(UTC)
 
 
 def _match_values(values: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -194,14 +199,15 @@ def parse_event_filters(args: Mapping[str, Sequence[str]]) -> EventFilters:
 def parse_per_page(raw: str | None) -> int:
     if raw is None or raw == "":
         return DEFAULT_PER_PAGE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PER_PAGE:
+    number = ascii_int(raw)
+    if number is None or not 1 <= number <= MAX_PER_PAGE:
         raise ValidationFailed(
             _("The query is not valid."),
             field_errors={
                 "perPage": [_("Expected a whole number from 1 to %(max)d.", max=MAX_PER_PAGE)]
             },
         )
-    return int(raw)
+    return number
 
 
 # --------------------------------------------------------------------------- page tokens
@@ -223,8 +229,11 @@ def decode_page_token(token: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
         micros, pk = raw.split(".")
-        return _EPOCH + timedelta(microseconds=int(micros)), int(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        moment, row = _EPOCH + timedelta(microseconds=int(micros)), int(pk)
+        if not (in_calendar(moment.date()) and 0 < row <= MAX_BIGINT):
+            raise ValueError("page token out of range")
+        return moment, row
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as error:
         raise ValidationFailed(
             _("The query is not valid."),
             field_errors={"nextPageToken": [_("This page token is not valid.")]},
@@ -248,7 +257,14 @@ def readable_events(actor: Actor) -> ColumnElement[bool]:
     org_id = actor.organisation_id
     if org_id is not None:
         clauses.append(EpcisEvent.organisation_id == org_id)
-        shipped_to_org = select(Shipment.batch_id).where(Shipment.to_organisation_id == org_id)
+        # Only while the shipment stands: once its shipping is withdrawn, the addressee is
+        # a stranger to the lot again (as the batch pages have it, ``live_shipment_clause``).
+        ship_event = aliased(EpcisEvent)
+        shipped_to_org = (
+            select(Shipment.batch_id)
+            .join(ship_event, ship_event.id == Shipment.ship_event_pk)
+            .where(Shipment.to_organisation_id == org_id, ship_event.retracted_at.is_(None))
+        )
         clauses.append(
             exists(
                 select(EventBatch.event_pk)
