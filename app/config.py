@@ -53,6 +53,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
+        "ALLOW_PLAIN_HTTP": _bool(env.get("ALLOW_PLAIN_HTTP"), False),
         "PERSON_ID_HASH_KEY": env.get("PERSON_ID_HASH_KEY"),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "TRUSTED_PROXY_COUNT": int(env.get("TRUSTED_PROXY_COUNT", "0")),
@@ -80,6 +81,12 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_PUBLIC": "120 per minute",
     "RATELIMIT_LOGIN": "10 per minute",
+    # Failed sign-ins per account (the e-mail submitted), whatever the address: the hourly
+    # cap bounds a password guess spread over many addresses.
+    "RATELIMIT_LOGIN_ACCOUNT": "10 per minute; 50 per hour",
+    "RATELIMIT_TOKEN_FAILURES": "10 per minute",
+    "RATELIMIT_EPCIS_CAPTURE": "120 per minute",
+    "RATELIMIT_EPCIS_QUERY": "600 per minute",
 }
 
 
@@ -92,3 +99,15 @@ def check(config: dict[str, Any]) -> None:
         raise ConfigError("SECRET_KEY must be set to a random value in production")
     if config.get("ENV_NAME") == "production" and not config.get("PERSON_ID_HASH_KEY"):
         raise ConfigError("PERSON_ID_HASH_KEY must be set in production")
+    # Over plain HTTP the session cookie (and with it the account) is readable by anyone on
+    # the way: production sends it over HTTPS only, unless the operator says in so many
+    # words that this instance is served over plain HTTP (a trial on a private network).
+    if (
+        config.get("ENV_NAME") == "production"
+        and not config.get("SESSION_COOKIE_SECURE")
+        and not config.get("ALLOW_PLAIN_HTTP")
+    ):
+        raise ConfigError(
+            "SESSION_COOKIE_SECURE must be true in production (behind HTTPS); "
+            "set ALLOW_PLAIN_HTTP=true only for an instance served over plain HTTP on purpose"
+        )

@@ -7,12 +7,17 @@ token, so it needs no CSRF protection and a stolen cookie cannot drive it.
 
 from __future__ import annotations
 
-from flask import Response, request, session
+from flask import request, session
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 
-from app.auth.models import ApiToken, User
-from app.auth.services import actor_for, user_for_token
+from app.auth.models import User
+from app.auth.services import (
+    actor_for,
+    record_token_use,
+    token_use_due,
+    user_for_session,
+    user_for_token,
+)
 from app.extensions import login_manager
 from core.actor import ANONYMOUS, Actor
 from core.db import db
@@ -20,16 +25,16 @@ from core.db import db
 ORG_SESSION_KEY = "org_id"
 ORG_HEADER = "HTX-Organisation"
 _ENVIRON_KEY = "htx.actor"  # registration code, for tokens of multi-org users
+_TOKEN_USE_KEY = "htx.token_use"  # id of a token whose last_used_at is due
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
-        return None
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    return user_for_session(session_id)
 
 
-def _bearer() -> str | None:
+def bearer_token() -> str | None:
+    """The secret of the request's ``Authorization: Bearer …`` header, if any."""
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
@@ -49,13 +54,15 @@ def default_organisation_id(user: User, wanted: int | None) -> int | None:
 
 
 def _token_actor() -> Actor:
-    plaintext = _bearer()
+    plaintext = bearer_token()
     if not plaintext:
         return ANONYMOUS
     found = user_for_token(plaintext)
     if found is None:
         return ANONYMOUS
     user, token = found
+    if token_use_due(token):
+        request.environ[_TOKEN_USE_KEY] = token.id
     wanted = token.organisation_id
     if wanted is None and request.headers.get(ORG_HEADER):
         from linkages.models.organisations import Organisation
@@ -78,21 +85,17 @@ def _session_actor() -> Actor:
     return actor_for(user, org_id)
 
 
-def save_token_use(response: Response) -> Response:
-    """Keep a token's ``last_used_at`` after a read-only API call too.
-
-    Write requests commit it with their own transaction; a read commits nothing, so the
-    stamp (set at most every 15 minutes, see ``user_for_token``) is saved here, best-effort:
-    a busy database must never turn a successful read into an error.
-    """
-    if request.method in ("GET", "HEAD", "OPTIONS") and any(
-        isinstance(obj, ApiToken) for obj in db.session.dirty
-    ):
-        try:
-            db.session.commit()
-        except SQLAlchemyError:
-            db.session.rollback()
-    return response
+def save_token_use(_error: BaseException | None = None) -> None:
+    """Stamp the token's ``last_used_at`` once the request is over (a ``teardown_request``
+    hook: after the view, its commit and any streamed body), in a short transaction of its
+    own that may fail without failing the request (see ``record_token_use``)."""
+    token_id = request.environ.pop(_TOKEN_USE_KEY, None)
+    if token_id is None:
+        return
+    # Whatever the request left uncommitted is discarded at teardown anyway; ending it now
+    # means the stamp never upgrades the request's read transaction to a write.
+    db.session.rollback()
+    record_token_use(token_id)
 
 
 def current_actor() -> Actor:

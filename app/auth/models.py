@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,10 @@ from core.actor import OrgRole, PlatformRole
 from core.db import Timestamped, UtcDateTime, db, str_enum
 
 
+def new_session_nonce() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class User(UserMixin, Timestamped, db.Model):
     __tablename__ = "users"
 
@@ -39,6 +44,12 @@ class User(UserMixin, Timestamped, db.Model):
     locale: Mapped[str | None] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The session cookie is signed but kept by the browser, so the server could not take it
+    # back: the cookie also carries this value (see ``get_id``) and the user loader refuses a
+    # cookie whose value is no longer the user's. Signing out or a new password draws a new
+    # one, which ends every session of the user at once. Random, not a counter, so that even
+    # a leaked SECRET_KEY does not let anyone mint a session without reading this column.
+    session_nonce: Mapped[str] = mapped_column(String(64), default=new_session_nonce)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -47,6 +58,10 @@ class User(UserMixin, Timestamped, db.Model):
     @property
     def is_active(self) -> bool:  # flask-login
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's "alternative token": what the session stores to name the user."""
+        return f"{self.id}:{self.session_nonce}"
 
 
 class Membership(Timestamped, db.Model):

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import ApiToken, Membership, User
+from app.auth.models import ApiToken, Membership, User, new_session_nonce
 from core.actor import Actor, OrgRole, PlatformRole, require_authenticated
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -32,6 +34,7 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 TOKEN_PREFIX = "htx"
 MIN_PASSWORD_LENGTH = 10
 LAST_USED_GRANULARITY = timedelta(minutes=15)
+log = logging.getLogger(__name__)
 
 
 def normalise_email(email: str) -> str:
@@ -95,6 +98,32 @@ def authenticate(email: str, password: str) -> User | None:
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.last_login_at = utcnow()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Replace the user's password; every session signed in with the old one ends."""
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the user (signed cookies included: see ``User.session_nonce``).
+    The caller commits."""
+    user.session_nonce = new_session_nonce()
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The active user a session names (``User.get_id()``), or None once that session ended
+    (signed out, new password), the user is gone or deactivated."""
+    user_id, _, nonce = session_id.partition(":")
+    if not user_id.isdigit() or not nonce:
+        return None  # includes cookies written before sessions carried a nonce
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(user.session_nonce.encode(), nonce.encode()):
+        return None
     return user
 
 
@@ -162,10 +191,44 @@ def user_for_token(plaintext: str) -> tuple[User, ApiToken] | None:
         return None
     if not token.user.active:
         return None
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
-        # Coarse on purpose: a write per call would turn every read into a write.
-        token.last_used_at = now
     return token.user, token
+
+
+def token_use_due(token: ApiToken) -> bool:
+    """Whether ``record_token_use`` has something to write: at most once per
+    ``LAST_USED_GRANULARITY``, since a write per call would turn every read into a write."""
+    last = token.last_used_at
+    return last is None or utcnow() - last >= LAST_USED_GRANULARITY
+
+
+def record_token_use(token_id: int) -> None:
+    """Stamp the token's ``last_used_at``, best-effort, in a transaction of its own.
+
+    Call it once the request's own transaction is over. Bookkeeping must never fail a
+    request: on SQLite a read transaction cannot become a write once another worker has
+    written ("database is locked"), so the stamp is never part of the request's
+    transaction, and a failure here (busy database) is logged and swallowed. The UPDATE is
+    conditional, so two workers stamping at once write once.
+    """
+    now = utcnow()
+    stamp = (
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(
+                ApiToken.last_used_at.is_(None),
+                ApiToken.last_used_at <= now - LAST_USED_GRANULARITY,
+            ),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    try:
+        db.session.execute(stamp)
+        db.session.commit()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        log.warning("could not record the use of API token %s: %s", token_id, error)
 
 
 def get_user(actor: Actor) -> User:

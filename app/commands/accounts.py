@@ -61,7 +61,7 @@ def create_user(
                 province_code=province_code,
             )
         elif password:
-            user.password_hash = accounts.hash_password(password)
+            accounts.set_password(user, password)  # ends the sessions of the old one
         if org is not None:
             accounts.add_membership(user, org.id, OrgRole(role))
         db.session.commit()

@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 import flask_babel
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -27,8 +26,9 @@ from werkzeug.wrappers import Response
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from app.auth.services import authenticate
-from app.extensions import limiter, login_manager
+from app.auth.limits import limit_sign_in
+from app.auth.services import authenticate, end_sessions
+from app.extensions import login_manager
 from core.db import db
 from core.errors import Unauthenticated
 from core.i18n import _, _l
@@ -91,12 +91,8 @@ def _restart_session() -> None:
     session.update(kept)
 
 
-def _login_limit() -> str:
-    return str(current_app.config["RATELIMIT_LOGIN"])
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limit_sign_in
 def login() -> Response | str:
     form = LoginForm()
     next_url = safe_next_url(form.next.data or request.args.get("next"))
@@ -123,6 +119,11 @@ def login() -> Response | str:
 
 @bp.post("/logout")
 def logout() -> Response:
+    if current_user.is_authenticated:
+        # Forgetting the cookie here is not enough: a copy of it (another tab, a stolen
+        # one) must stop working too, so the server ends the user's sessions.
+        end_sessions(current_user._get_current_object())  # type: ignore[attr-defined]
+        db.session.commit()
     logout_user()
     _restart_session()
     flask_babel.refresh()

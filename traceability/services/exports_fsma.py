@@ -659,6 +659,33 @@ def csv_chunks(
     yield (BOM if first else "") + buffer.getvalue()
 
 
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    """What ``sheet.append`` takes for ``value``: a date cell shown as a date, and text that
+    a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@``, tab or CR first)
+    written as text. openpyxl writes any string starting with "=" as a formula, so the cell
+    type is forced to string, and the cell gets Excel's "quote prefix" style (what typing
+    a leading apostrophe does), so that editing the cell keeps it text. Unlike the CSV's
+    apostrophe, nothing is added to the value: the cell reads exactly as recorded."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    if isinstance(value, str):
+        # XML 1.0 has no place for most C0 control characters, which recorded text (a
+        # product name, a captured event) may hold: openpyxl refuses them, so they are shown
+        # as U+FFFD instead of failing the whole export.
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # text, never a formula
+        cell.quotePrefix = True
+        return cell
+    return value
+
+
 def xlsx_bytes(
     rows: Iterable[KdeRow],
     *,
@@ -668,8 +695,10 @@ def xlsx_bytes(
 ) -> bytes:
     """The XLSX workbook: sheet "FSMA 204" with a bold, frozen header row, an auto-filter
     over every column (sortable and filterable in Excel / LibreOffice), sensible widths,
-    real dates and numbers; sheet "About" says what the export is. Written with openpyxl's
-    write-only mode, so a year of rows does not build a cell tree in memory."""
+    real dates and numbers; sheet "About" says what the export is. Every cell of both
+    sheets goes through ``_xlsx_cell``: no recorded text ever runs as a formula. Written
+    with openpyxl's write-only mode, so a year of rows does not build a cell tree in
+    memory."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -690,20 +719,7 @@ def xlsx_bytes(
     names = [c[0] for c in COLUMNS]
     count = 0
     for row in rows:
-        cells: list[Any] = []
-        for name in names:
-            value = getattr(row, name)
-            if isinstance(value, date):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "yyyy-mm-dd"
-                cells.append(cell)
-            elif isinstance(value, str) and value.startswith("="):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"  # text, never a formula
-                cells.append(cell)
-            else:
-                cells.append(value)
-        sheet.append(cells)
+        sheet.append([_xlsx_cell(sheet, getattr(row, name)) for name in names])
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
     info = workbook.create_sheet("About")
@@ -711,9 +727,9 @@ def xlsx_bytes(
     info.column_dimensions["B"].width = 60
     with _in_language(localised):
         if title:
-            info.append([title])
+            info.append([_xlsx_cell(info, title)])
         for key, value in about:
-            info.append([str(key), value])
+            info.append([_xlsx_cell(info, str(key)), _xlsx_cell(info, value)])
         info.append([str(_l("Rows")), count])
     out = io.BytesIO()
     workbook.save(out)
