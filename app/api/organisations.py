@@ -1,5 +1,6 @@
 """The organisations registry API: public registry records, and each organisation's
-private cooperative profile, yearly figures and union memberships.
+private cooperative profile, yearly figures and union memberships; the oversight facts'
+history, direct changes by an authority over the organisation, and change requests.
 
 Organisations are never deleted (they are dissolved, by status): DELETE answers 405.
 Members and certifications have their own blueprints under the same prefix.
@@ -13,6 +14,7 @@ from flask import url_for
 from flask.views import MethodView
 
 from app.api.base import ApiBlueprint, SelectPage
+from app.api.openapi import PUBLIC
 from app.auth.current import current_actor
 from core.db import db
 from linkages.schemas.organisations import (
@@ -28,8 +30,21 @@ from linkages.schemas.organisations import (
     UnionMembershipInSchema,
     UnionMembershipSchema,
 )
+from linkages.schemas.oversight import (
+    ApproveInSchema,
+    ChangeRequestQuerySchema,
+    ChangeRequestSchema,
+    FactChangeInSchema,
+    FactChangeQuerySchema,
+    FactChangeSchema,
+    FactChangeSetSchema,
+    FactsAsOfQuerySchema,
+    FactsAsOfSchema,
+    RejectInSchema,
+)
 from linkages.services import cooperatives as coops
 from linkages.services import organisations as orgs
+from linkages.services import oversight
 
 blp = ApiBlueprint(
     "api_organisations",
@@ -41,6 +56,7 @@ blp = ApiBlueprint(
 
 @blp.route("")
 class Organisations(MethodView):
+    @blp.doc(**PUBLIC)
     @blp.arguments(OrganisationQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, OrganisationSchema(many=True))
     @blp.paginate(SelectPage)
@@ -60,6 +76,7 @@ class Organisations(MethodView):
 
 @blp.route("/<int:organisation_id>")
 class Organisation(MethodView):
+    @blp.doc(**PUBLIC)
     @blp.response(200, OrganisationSchema)
     def get(self, organisation_id: int):  # type: ignore[no-untyped-def]
         """The public registry record; no authentication needed."""
@@ -68,8 +85,9 @@ class Organisation(MethodView):
     @blp.arguments(OrganisationPatchSchema)
     @blp.response(200, OrganisationSchema)
     def patch(self, changes: dict[str, Any], organisation_id: int):  # type: ignore[no-untyped-def]
-        """Change registry fields (the organisation's admins; the code and type: platform
-        administrators only)."""
+        """Change the name, street address and contacts (the organisation's admins).
+        Oversight facts are accepted only unchanged: see `fact-changes` and
+        `change-requests`."""
         org = orgs.update_organisation(current_actor(), organisation_id, changes)
         db.session.commit()
         return org
@@ -102,7 +120,7 @@ class FiguresList(MethodView):
         return coops.list_figures(current_actor(), organisation_id)
 
 
-@blp.route("/<int:organisation_id>/figures/<int:year>")
+@blp.route("/<int:organisation_id>/figures/<smallint:year>")
 class Figures(MethodView):
     @blp.response(200, FiguresSchema)
     def get(self, organisation_id: int, year: int):  # type: ignore[no-untyped-def]
@@ -149,3 +167,99 @@ class UnionEnd(MethodView):
         coops.end_union_membership(actor, organisation_id, membership_id, data["left_on"])
         db.session.commit()
         return coops.get_union_membership(actor, organisation_id, membership_id)
+
+
+# --- oversight facts -----------------------------------------------------------------
+
+
+@blp.route("/<int:organisation_id>/fact-changes")
+class FactChanges(MethodView):
+    @blp.arguments(FactChangeQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, FactChangeSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, organisation_id: int, **filters: Any):  # type: ignore[no-untyped-def]
+        """History of the oversight facts, latest effective first (private)."""
+        return oversight.list_fact_changes(current_actor(), organisation_id, **filters)
+
+    @blp.arguments(FactChangeInSchema)
+    @blp.response(201, FactChangeSetSchema)
+    def post(self, data: dict[str, Any], organisation_id: int):  # type: ignore[no-untyped-def]
+        """Change oversight facts directly, with an effective date and a reason (an
+        authority over the organisation, or a platform administrator)."""
+        result = oversight.change_facts(current_actor(), organisation_id, data)
+        db.session.commit()
+        return result
+
+
+@blp.route("/<int:organisation_id>/facts")
+class FactsAsOf(MethodView):
+    @blp.arguments(FactsAsOfQuerySchema, location="query")
+    @blp.response(200, FactsAsOfSchema)
+    def get(self, args: dict[str, Any], organisation_id: int):  # type: ignore[no-untyped-def]
+        """The oversight facts as they were on date `on` (private)."""
+        return oversight.facts_as_of(current_actor(), organisation_id, args["on"])
+
+
+@blp.route("/<int:organisation_id>/change-requests")
+class ChangeRequests(MethodView):
+    @blp.arguments(ChangeRequestQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, ChangeRequestSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, organisation_id: int, **filters: Any):  # type: ignore[no-untyped-def]
+        """The organisation's requests to change its oversight facts, newest first
+        (private)."""
+        return oversight.list_change_requests(current_actor(), organisation_id, **filters)
+
+    @blp.arguments(FactChangeInSchema)
+    @blp.response(201, ChangeRequestSchema)
+    def post(self, data: dict[str, Any], organisation_id: int):  # type: ignore[no-untyped-def]
+        """Request a change of oversight facts (the organisation's admins); an authority
+        over the organisation or a platform administrator decides."""
+        request = oversight.request_change(current_actor(), organisation_id, data)
+        db.session.commit()
+        location = url_for(
+            "api_organisations.ChangeRequest",
+            organisation_id=organisation_id,
+            request_id=request.id,
+        )
+        return request, 201, {"Location": location}
+
+
+@blp.route("/<int:organisation_id>/change-requests/<int:request_id>")
+class ChangeRequest(MethodView):
+    @blp.response(200, ChangeRequestSchema)
+    def get(self, organisation_id: int, request_id: int):  # type: ignore[no-untyped-def]
+        """One change request (private)."""
+        return oversight.get_change_request(current_actor(), organisation_id, request_id)
+
+
+@blp.route("/<int:organisation_id>/change-requests/<int:request_id>/approve")
+class ChangeRequestApprove(MethodView):
+    @blp.arguments(ApproveInSchema)
+    @blp.response(200, ChangeRequestSchema)
+    def post(  # type: ignore[no-untyped-def]
+        self, data: dict[str, Any], organisation_id: int, request_id: int
+    ):
+        """Approve a pending request and apply it (an authority over the organisation, or
+        a platform administrator); 409 once decided, or when the facts changed since."""
+        request = oversight.approve_change_request(
+            current_actor(), organisation_id, request_id, data
+        )
+        db.session.commit()
+        return request
+
+
+@blp.route("/<int:organisation_id>/change-requests/<int:request_id>/reject")
+class ChangeRequestReject(MethodView):
+    @blp.arguments(RejectInSchema)
+    @blp.response(200, ChangeRequestSchema)
+    def post(  # type: ignore[no-untyped-def]
+        self, data: dict[str, Any], organisation_id: int, request_id: int
+    ):
+        """Reject a pending request with a reason (an authority over the organisation, or
+        a platform administrator); 409 once decided."""
+        request = oversight.reject_change_request(
+            current_actor(), organisation_id, request_id, data
+        )
+        db.session.commit()
+        return request

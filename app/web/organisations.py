@@ -1,15 +1,22 @@
 """An organisation's profile page: the public registry record for anyone, and, for those
 who may read the organisation's private data, its cooperative profile, yearly figures,
-union memberships and Cooperative Law 2023 warnings."""
+union memberships and Cooperative Law 2023 warnings, the history of its oversight facts
+and its pending change requests, which an authority over it decides from the page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import StringField, TextAreaField
+from wtforms.validators import AnyOf, Length
 
 from app.auth.current import current_actor
 from core.db import db
-from core.i18n import _l
+from core.errors import DomainError
+from core.i18n import _, _l
 from linkages.models.cooperatives import (
     AgriSubtype,
     FieldGroup,
@@ -20,14 +27,23 @@ from linkages.models.cooperatives import (
     SizeClass,
     TechnologyTag,
 )
-from linkages.models.organisations import COOPERATIVE_TYPES, OrgStatus, OrgType
+from linkages.models.organisations import (
+    COOPERATIVE_TYPES,
+    ChangeRequestStatus,
+    FactField,
+    OrgStatus,
+    OrgType,
+)
 from linkages.models.places import Commune, Province
 from linkages.services import cooperatives as coops
 from linkages.services import organisations as orgs
+from linkages.services import oversight
 
 bp = Blueprint("web_orgs", __name__)
 
 RECENT_YEARS = 10
+RECENT_FACT_CHANGES = 20
+PENDING_REQUESTS_SHOWN = 20
 
 # Labels of enum values, translated when rendered (lazy strings).
 LABELS = {
@@ -83,11 +99,37 @@ LABELS = {
     Rating.FAIR: _l("Fair"),
     Rating.AVERAGE: _l("Average"),
     Rating.WEAK: _l("Weak"),
+    FactField.REGISTRATION_CODE: _l("Registration code (tax code)"),
+    FactField.ORG_TYPE: _l("Type of organisation"),
+    FactField.STATUS: _l("Status"),
+    FactField.REGISTERED_ON: _l("Registered on"),
+    FactField.PROVINCE_CODE: _l("Province code"),
+    FactField.COMMUNE_CODE: _l("Commune code"),
+    FactField.LEGACY_PROVINCE_CODE: _l("Pre-2025 province code"),
 }
+_ENUM_OF = {FactField.ORG_TYPE: OrgType, FactField.STATUS: OrgStatus}
 
 
 def label(value: object) -> object:
     return LABELS.get(value, value) if value is not None else ""  # type: ignore[call-overload]
+
+
+def fact_label(field: FactField, text: str | None) -> object:
+    """A stored fact value as shown: the label of a type or status, else the text."""
+    if text is None:
+        return "—"
+    enum = _ENUM_OF.get(field)
+    return label(enum(text)) if enum is not None else text
+
+
+class DecisionForm(FlaskForm):
+    decision = StringField(validators=[AnyOf(["approve", "reject"])])
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[
+            Length(max=oversight.REASON_LIMIT, message=_l("At most %(max)d characters."))
+        ],
+    )
 
 
 @bp.route("/orgs/<int:organisation_id>")
@@ -123,8 +165,63 @@ def profile(organisation_id: int) -> str:
         context["unions"] = list(
             db.session.scalars(coops.list_union_memberships(actor, org.id).limit(50)).unique()
         )
+        context["fact_changes"] = list(
+            db.session.scalars(
+                oversight.list_fact_changes(actor, org.id).limit(RECENT_FACT_CHANGES)
+            )
+        )
+        context["pending_requests"] = list(
+            db.session.scalars(
+                oversight.list_change_requests(
+                    actor, org.id, status=ChangeRequestStatus.PENDING
+                ).limit(PENDING_REQUESTS_SHOWN)
+            )
+        )
+        # The service's own answer decides whether the page offers the decision.
+        context["may_decide"] = oversight.may_oversee(actor, org)
+        context["decision_form"] = DecisionForm()
     return render_template(
         "organisations/profile.html",
         label=label,
+        fact_label=fact_label,
         **context,
     )
+
+
+@bp.route("/orgs/<int:organisation_id>/change-requests/<int:request_id>/decide",
+          methods=["POST"])
+@login_required
+def decide(organisation_id: int, request_id: int) -> Response:
+    """Approve or reject a change request (an authority over the organisation, or a
+    platform admin: the service decides); back to the profile with the outcome."""
+    actor = current_actor()
+    back = url_for("web_orgs.profile", organisation_id=organisation_id, _anchor="requests")
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(str(message), "error")
+        return redirect(back, 303)
+    data = {"reason": form.reason.data or ""}
+    try:
+        if form.decision.data == "approve":
+            oversight.approve_change_request(actor, organisation_id, request_id, data)
+        else:
+            oversight.reject_change_request(actor, organisation_id, request_id, data)
+    except DomainError as error:
+        db.session.rollback()
+        if error.status in (401, 403, 404):
+            raise  # about who asks, not what was sent: the usual error page
+        for messages in error.field_errors.values():
+            for message in messages:
+                flash(message, "error")
+        if not error.field_errors and error.detail is not None:
+            flash(str(error.detail), "error")
+        return redirect(back, 303)
+    db.session.commit()
+    flash(
+        _("Change approved and recorded.") if form.decision.data == "approve"
+        else _("Change request rejected."),
+        "success",
+    )
+    return redirect(back, 303)

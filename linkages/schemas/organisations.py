@@ -53,8 +53,12 @@ class OrganisationSchema(ma.Schema):
 
 
 class OrganisationPatchSchema(StrictSchema):
-    """Fields to change; all optional. ``registration_code`` and ``org_type`` change only
-    by a platform admin."""
+    """Fields to change; all optional. The oversight facts (registration code, type,
+    status and its dates, place codes) are accepted here only unchanged: they change
+    through `POST /api/organisations/{id}/fact-changes` (an authority over the
+    organisation, or a platform admin) or a change request
+    (`POST /api/organisations/{id}/change-requests`, the organisation's admins); a changed
+    one answers 403 (422 for a platform admin) naming the field."""
 
     registration_code = ma.fields.String(
         validate=Length(min=1, max=20), metadata={"description": _code_doc}
@@ -62,12 +66,10 @@ class OrganisationPatchSchema(StrictSchema):
     name = ma.fields.String(validate=Length(min=1, max=255))
     short_name = ma.fields.String(validate=Length(max=100))
     org_type = ma.fields.Enum(OrgType, by_value=True)
-    status = ma.fields.Enum(
-        OrgStatus,
-        by_value=True,
-        metadata={"description": "Changing it records status_since (today unless given)."},
+    status = ma.fields.Enum(OrgStatus, by_value=True)
+    status_since = ma.fields.Date(
+        allow_none=True, metadata={"description": "On registration: today unless given."}
     )
-    status_since = ma.fields.Date(allow_none=True)
     registered_on = ma.fields.Date(allow_none=True)
     address_line = ma.fields.String(validate=Length(max=255))
     commune_code = ma.fields.String(

@@ -2,9 +2,11 @@
 
 The registry record (name, type, registration code, address, contacts, status) is public,
 as in the national business and cooperative registers: anyone, even anonymous, may read
-it. Only a platform admin registers an organisation or changes its registration code or
-type; an organisation's own admins edit the rest. Services never commit: the caller does,
-once per request.
+it. Only a platform admin registers an organisation. An organisation's own admins edit its
+name, street address and contacts; the facts that decide oversight and counting
+(``FactField``: code, type, status, registration date, place codes) change only through
+``linkages.services.oversight``, with a reason, an effective date and a history. Services
+never commit: the caller does, once per request.
 
 Cooperative profiles, yearly figures and union memberships live in
 ``linkages.services.cooperatives``.
@@ -23,7 +25,7 @@ from core.actor import Actor, require_platform_admin, require_write
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.i18n import _l
-from linkages.models.organisations import Organisation, OrgStatus, OrgType
+from linkages.models.organisations import FactField, Organisation, OrgStatus, OrgType
 from linkages.models.places import LegacyProvince
 from linkages.services.places import check_address
 from linkages.taxcode import InvalidRegistrationCode, validate_registration_code
@@ -31,29 +33,17 @@ from linkages.taxcode import InvalidRegistrationCode, validate_registration_code
 # Viet Nam keeps UTC+7 all year (no daylight saving): "today" for registry dates.
 VN_TZ = timezone(timedelta(hours=7))
 
-# Fields an organisation's own admins may edit; a platform admin may edit every field.
-EDITABLE_FIELDS = frozenset(
-    {
-        "name",
-        "short_name",
-        "status",
-        "status_since",
-        "registered_on",
-        "address_line",
-        "commune_code",
-        "province_code",
-        "legacy_province_code",
-        "phone",
-        "email",
-        "website",
-    }
+# Fields an organisation's own admins edit (PATCH); they decide nothing about oversight.
+SELF_EDITABLE_FIELDS = frozenset(
+    {"name", "short_name", "address_line", "phone", "email", "website"}
 )
-ADMIN_ONLY_FIELDS = frozenset({"registration_code", "org_type"})
-CREATE_FIELDS = EDITABLE_FIELDS | ADMIN_ONLY_FIELDS
+# The oversight facts, plus the date of the current status (set by a status change).
+OVERSIGHT_FIELDS = frozenset({*(f.value for f in FactField), "status_since"})
+CREATE_FIELDS = SELF_EDITABLE_FIELDS | OVERSIGHT_FIELDS
 REQUIRED_ON_CREATE = ("registration_code", "name", "org_type")
 
-# Decisions of a court or of the registration office: a platform admin records them, and
-# only a platform admin takes an organisation out of them again.
+# Decisions of a court or of the registration office, and the closed statuses: an
+# organisation never enters the first nor leaves the second by its own request.
 REGISTRAR_STATUSES = frozenset({OrgStatus.BANKRUPT, OrgStatus.REVOKED})
 TERMINAL_STATUSES = frozenset({OrgStatus.DISSOLVED, OrgStatus.BANKRUPT, OrgStatus.REVOKED})
 
@@ -71,6 +61,18 @@ E = TypeVar("E", bound=StrEnum)
 
 def today_vn() -> date:
     return datetime.now(UTC).astimezone(VN_TZ).date()
+
+
+def fact_text(value: Any) -> str | None:
+    """A fact's value as stored in the history and compared: enum values, ISO dates,
+    stripped codes; an empty code is no code (None)."""
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None:
+        return None
+    return str(value).strip() or None
 
 
 class _Errors(dict[str, list[Any]]):
@@ -161,16 +163,6 @@ def _check_registration_code(
     return normalised
 
 
-def _check_status(actor: Actor, current: OrgStatus | None, wanted: OrgStatus) -> None:
-    if actor.is_admin or wanted == current:
-        return
-    if wanted in REGISTRAR_STATUSES or (current in TERMINAL_STATUSES):
-        raise Forbidden(
-            _l("Only a platform administrator records this status change."),
-            field_errors={"status": [_l("Recorded by the registration office or a court.")]},
-        )
-
-
 def create_organisation(actor: Actor, data: Mapping[str, Any]) -> Organisation:
     """Register an organisation (platform admins only).
 
@@ -221,83 +213,59 @@ def create_organisation(actor: Actor, data: Mapping[str, Any]) -> Organisation:
 def update_organisation(
     actor: Actor, organisation_id: int, changes: Mapping[str, Any]
 ) -> Organisation:
-    """Change some fields of an organisation (its org admins, or a platform admin).
+    """Change the name, street address or contacts of an organisation (its org admins, or
+    a platform admin).
 
-    The registration code and type change only by a platform admin (sending the current
-    value is accepted as no change). A status change records ``status_since`` (today in
-    Viet Nam unless given). Nothing is written when anything fails.
+    Oversight facts (``OVERSIGHT_FIELDS``) are accepted only unchanged, so a client may
+    send back what it read; a changed one is refused naming the field, and nothing is
+    written: 403 for the organisation's admins (they file a change request), 422 for a
+    platform admin (who records the change with an effective date and a reason).
     """
     org = get_organisation(actor, organisation_id)
     require_write(actor, org.id, org.province_code, admin_only=True)
     _check_unknown(changes, CREATE_FIELDS)
-    errors = _Errors()
-
-    org_type = org.org_type
-    if "org_type" in changes:
-        org_type = parse_enum(OrgType, changes["org_type"], "org_type", errors) or org.org_type
-    wanted = {"registration_code": changes.get("registration_code"), "org_type": org_type}
     locked = sorted(
         f
-        for f in ADMIN_ONLY_FIELDS
-        if f in changes and str(wanted[f]).strip() != str(getattr(org, f))
+        for f in OVERSIGHT_FIELDS
+        if f in changes and fact_text(changes[f]) != fact_text(getattr(org, f))
     )
-    if locked and not actor.is_admin:
-        raise Forbidden(
-            _l("Only a platform administrator changes the registration code or type."),
-            field_errors={f: [_l("Not editable.")] for f in locked},
-        )
+    if locked:
+        _refuse_oversight_change(actor, org, locked)
 
+    errors = _Errors()
     values: dict[str, Any] = {}
     for field in _TEXT_LIMITS:
         if field in changes:
             values[field] = _clean_text(field, changes[field], errors)
     if "name" in values and not values["name"] and "name" not in errors:
         errors.add("name", _l("Required."))
-
-    status = org.status
-    if "status" in changes:
-        status = parse_enum(OrgStatus, changes["status"], "status", errors) or org.status
-        _check_status(actor, org.status, status)
-
-    if {"commune_code", "province_code"} & set(changes):
-        commune = changes.get("commune_code", org.commune_code) or None
-        province_given = changes.get("province_code", org.province_code) or None
-        # A new province with the old commune must still agree: clear or resend it.
-        values["commune_code"], values["province_code"] = _check_address(
-            commune, province_given, errors
-        )
-    if "legacy_province_code" in changes:
-        legacy = changes["legacy_province_code"] or None
-        if legacy and db.session.get(LegacyProvince, legacy) is None:
-            errors.add("legacy_province_code", _l("Unknown legacy province code."))
-        values["legacy_province_code"] = legacy
-    if "registered_on" in changes:
-        values["registered_on"] = changes["registered_on"]
     errors.raise_if_any()
-
-    code = org.registration_code
-    new_code = str(changes.get("registration_code", code)).strip()
-    if new_code != code or org_type != org.org_type:
-        # A type change re-checks the code: a personal ID is only for individuals.
-        code = _check_registration_code(
-            changes.get("registration_code", org.registration_code),
-            org_type,
-            errors,
-            exclude_id=org.id,
-        )
-        errors.raise_if_any()
-
-    if status != org.status:
-        values["status_since"] = changes.get("status_since") or today_vn()
-    elif "status_since" in changes:
-        values["status_since"] = changes["status_since"]
     for field, value in values.items():
         setattr(org, field, value)
-    org.registration_code = code
-    org.org_type = org_type
-    org.status = status
     db.session.flush()
     return org
+
+
+def _refuse_oversight_change(actor: Actor, org: Organisation, fields: list[str]) -> None:
+    # The paths are part of the message on purpose: the caller learns where to go.
+    if actor.is_admin:
+        path = f"/api/organisations/{org.id}/fact-changes"
+        raise ValidationFailed(
+            _l(
+                "Registry facts change with an effective date and a reason: POST %(path)s.",
+                path=path,
+            ),
+            field_errors={f: [_l("Changed with POST %(path)s.", path=path)] for f in fields},
+        )
+    path = f"/api/organisations/{org.id}/change-requests"
+    raise Forbidden(
+        _l(
+            "An authority over the organisation changes these facts; request the change "
+            "with POST %(path)s.",
+            path=path,
+        ),
+        field_errors={f: [_l("Request the change: POST %(path)s.", path=path)] for f in fields},
+    )
 
 
 def get_organisation(actor: Actor, organisation_id: int) -> Organisation:

@@ -141,13 +141,13 @@ def test_a_farm_household_registers_with_its_personal_id(places):
 # --- update ------------------------------------------------------------------------------
 
 
-def test_org_admin_edits_name_and_address_but_staff_cannot(places):
+def test_org_admin_edits_name_and_street_address_but_staff_cannot(places):
     org = make_org(commune_code=SOC_SON)
     updated = orgs.update_organisation(
-        org_admin(org), org.id, {"name": "HTX Kim Anh", "commune_code": KIM_ANH}
+        org_admin(org), org.id, {"name": "HTX Kim Anh", "address_line": "Thôn Đông"}
     )
     assert updated.name == "HTX Kim Anh"
-    assert updated.commune_code == KIM_ANH
+    assert updated.address_line == "Thôn Đông"
     with pytest.raises(Forbidden):
         orgs.update_organisation(org_staff(org), org.id, {"name": "Khác"})
 
@@ -165,64 +165,59 @@ def test_strangers_get_not_found_and_authorities_forbidden_on_update(places):
         orgs.update_organisation(ANONYMOUS, org.id, {"name": "X"})
 
 
-def test_registration_code_and_type_change_only_by_a_platform_admin(places):
-    org = make_org()
-    new_code = valid_tax_code()
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"registration_code": "REPLACED"},
+        {"org_type": "dn"},
+        {"status": "dissolved"},
+        {"status": "suspended", "status_since": date(2025, 3, 1)},
+        {"status_since": date(2020, 1, 2)},
+        {"registered_on": date(2019, 5, 1)},
+        {"province_code": HCMC, "commune_code": DAU_TIENG},
+        {"commune_code": KIM_ANH},
+        {"legacy_province_code": "02"},
+    ],
+)
+def test_org_admin_cannot_change_an_oversight_fact_and_is_sent_to_change_requests(
+    places, changes
+):
+    org = make_org(commune_code=SOC_SON, status_since=date(2020, 1, 1))
+    if changes.get("registration_code") == "REPLACED":
+        changes = {"registration_code": valid_tax_code()}
+    before = {f: getattr(org, f) for f in orgs.CREATE_FIELDS}
     with pytest.raises(Forbidden) as info:
-        orgs.update_organisation(org_admin(org), org.id, {"registration_code": new_code})
-    assert "registration_code" in field_errors(info)
-    with pytest.raises(Forbidden):
-        orgs.update_organisation(org_admin(org), org.id, {"org_type": "dn"})
-    # Resending the current values is no change.
-    same = {"registration_code": org.registration_code, "org_type": "htx", "phone": "024 1234"}
-    assert orgs.update_organisation(org_admin(org), org.id, same).phone == "024 1234"
-    assert orgs.update_organisation(ADMIN, org.id, {"registration_code": new_code})
-    assert org.registration_code == new_code
+        orgs.update_organisation(org_admin(org), org.id, {**changes, "phone": "024 1"})
+    assert set(field_errors(info)) == set(changes)
+    assert f"/api/organisations/{org.id}/change-requests" in str(info.value.detail)
+    db.session.rollback()
+    db.session.expire_all()
+    assert {f: getattr(org, f) for f in orgs.CREATE_FIELDS} == before
 
 
-def test_admin_cannot_take_another_organisations_code(places):
-    a, b = make_org(), make_org()
-    with pytest.raises(Conflict):
-        orgs.update_organisation(ADMIN, a.id, {"registration_code": b.registration_code})
-
-
-def test_type_change_rechecks_the_code(places):
-    household = make_org(org_type=OrgType.FARM_HOUSEHOLD, registration_code="001203004568")
-    with pytest.raises(ValidationFailed) as info:
-        orgs.update_organisation(ADMIN, household.id, {"org_type": "htx"})
-    assert "registration_code" in field_errors(info)
-
-
-def test_status_change_records_status_since(places):
-    org = make_org(status_since=date(2020, 1, 1))
-    orgs.update_organisation(org_admin(org), org.id, {"status": "suspended"})
-    assert org.status == OrgStatus.SUSPENDED
-    assert org.status_since == orgs.today_vn()
-    orgs.update_organisation(
-        org_admin(org), org.id, {"status": "dissolved", "status_since": date(2025, 3, 1)}
-    )
-    assert org.status_since == date(2025, 3, 1)
-
-
-def test_registrar_statuses_are_for_platform_admins(places):
+def test_a_platform_admin_changes_facts_only_with_a_date_and_a_reason(places):
     org = make_org()
-    with pytest.raises(Forbidden):
-        orgs.update_organisation(org_admin(org), org.id, {"status": "revoked"})
-    orgs.update_organisation(org_admin(org), org.id, {"status": "dissolved"})
-    with pytest.raises(Forbidden):  # leaving a closed status needs the registrar
-        orgs.update_organisation(org_admin(org), org.id, {"status": "active"})
-    assert orgs.update_organisation(ADMIN, org.id, {"status": "active"}).status == "active"
-
-
-def test_moving_to_another_province_needs_a_matching_commune(places):
-    org = make_org(commune_code=SOC_SON)
     with pytest.raises(ValidationFailed) as info:
-        orgs.update_organisation(org_admin(org), org.id, {"province_code": HCMC})
-    assert "commune_code" in field_errors(info)
-    moved = orgs.update_organisation(
-        org_admin(org), org.id, {"province_code": HCMC, "commune_code": DAU_TIENG}
-    )
-    assert (moved.province_code, moved.commune_code) == (HCMC, DAU_TIENG)
+        orgs.update_organisation(ADMIN, org.id, {"status": "dissolved"})
+    assert set(field_errors(info)) == {"status"}
+    assert f"/api/organisations/{org.id}/fact-changes" in str(info.value.detail)
+    assert org.status == OrgStatus.ACTIVE
+
+
+def test_resending_the_current_facts_is_no_change(places):
+    org = make_org(commune_code=SOC_SON, status_since=date(2020, 1, 1))
+    same = {
+        "registration_code": f" {org.registration_code} ",
+        "org_type": OrgType.HTX,
+        "status": "active",
+        "status_since": date(2020, 1, 1),
+        "registered_on": None,
+        "province_code": HANOI,
+        "commune_code": SOC_SON,
+        "legacy_province_code": "",
+        "phone": "024 1234",
+    }
+    assert orgs.update_organisation(org_admin(org), org.id, same).phone == "024 1234"
 
 
 # --- read and list -------------------------------------------------------------------------
