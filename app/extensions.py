@@ -8,12 +8,11 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_wtf import CSRFProtect
 
 from core.db import db
 
-__all__ = ["api", "babel", "csrf", "db", "limiter", "login_manager", "migrate"]
+__all__ = ["babel", "csrf", "db", "limiter", "login_manager", "migrate"]
 
 migrate = Migrate()
 login_manager = LoginManager()
@@ -22,17 +21,6 @@ csrf = CSRFProtect()
 # Limits apply only where a route asks for one (public pages, login); storage is memory://
 # for a single process and Redis (RATELIMIT_STORAGE_URI) once several workers share limits.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-
-
-class HtxApi(Api):
-    """flask-smorest Api whose errors are RFC 9457 problems (see ``app.errors``)."""
-
-    def _register_error_handlers(self) -> None:
-        # app.errors registers one handler set for the whole app; nothing to add here.
-        return None
-
-
-api = HtxApi()
 
 
 def wants_problem_json() -> bool:

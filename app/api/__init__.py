@@ -1,12 +1,17 @@
-"""JSON API (flask-smorest): one module per resource family, all registered here."""
+"""JSON API (flask-smorest): one module per resource family, all registered here.
+
+The flask-smorest ``api`` lives here rather than in ``app.extensions``: its published
+contract (``app.api.openapi``) depends on ``app.errors``, which depends on the extensions.
+"""
 
 from __future__ import annotations
 
 import importlib
 
-from flask import Flask, current_app, request
+from flask import Flask
 
-from app.extensions import api, limiter
+from app.api.openapi import HtxApi
+from app.auth.limits import limit_api
 
 API_MODULES: list[str] = [
     "app.api.account",
@@ -20,13 +25,7 @@ API_MODULES: list[str] = [
     "app.api.exports",
 ]
 
-
-def _has_bearer_token() -> bool:
-    return request.headers.get("Authorization", "").lower().startswith("bearer ")
-
-
-def _public_limit() -> str:
-    return str(current_app.config["RATELIMIT_PUBLIC"])
+api = HtxApi()
 
 
 def register(app: Flask) -> None:
@@ -34,6 +33,6 @@ def register(app: Flask) -> None:
     for name in API_MODULES:
         blp = importlib.import_module(name).blp
         # Anonymous reads (places, the public registry) are limited per client address;
-        # token-authenticated calls are accountable to a user and not limited here.
-        limiter.limit(_public_limit, exempt_when=_has_bearer_token)(blp)
+        # token-authenticated calls are accountable to a user (see app.auth.limits).
+        limit_api(blp)
         api.register_blueprint(blp)

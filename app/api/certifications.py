@@ -12,6 +12,7 @@ from typing import Any
 from flask.views import MethodView
 
 from app.api.base import ApiBlueprint, SelectPage
+from app.api.openapi import PUBLIC
 from app.auth.current import current_actor
 from core.db import db
 from linkages.schemas.certifications import (
@@ -33,6 +34,7 @@ blp = ApiBlueprint(
 
 @blp.route("")
 class Certifications(MethodView):
+    @blp.doc(**PUBLIC)
     @blp.arguments(CertificationListArgs, location="query")
     @blp.response(200, CertificationOut(many=True))
     @blp.paginate(SelectPage)
@@ -52,6 +54,7 @@ class Certifications(MethodView):
 
 @blp.route("/<int:cert_id>")
 class CertificationDetail(MethodView):
+    @blp.doc(**PUBLIC)
     @blp.response(200, CertificationOut)
     def get(self, org_id: int, cert_id: int) -> Any:
         """One certification."""

@@ -7,6 +7,7 @@ from typing import Any
 from flask.views import MethodView
 
 from app.api.base import ApiBlueprint, SelectPage
+from app.api.openapi import PUBLIC
 from linkages.schemas.places import (
     CommuneDetailOut,
     CommuneListArgs,
@@ -30,6 +31,7 @@ blp = ApiBlueprint(
 
 @blp.route("/provinces")
 class Provinces(MethodView):
+    @blp.doc(**PUBLIC)
     @blp.response(200, ProvinceOut(many=True))
     @blp.paginate(SelectPage)
     def get(self):  # type: ignore[no-untyped-def]
@@ -39,6 +41,7 @@ class Provinces(MethodView):
 
 @blp.route("/provinces/<code>")
 class ProvinceDetail(MethodView):
+    @blp.doc(**PUBLIC)
     @blp.response(200, ProvinceDetailOut)
     def get(self, code: str):  # type: ignore[no-untyped-def]
         """One province, with the pre-2025 provinces merged into it."""
@@ -47,6 +50,7 @@ class ProvinceDetail(MethodView):
 
 @blp.route("/provinces/<code>/communes")
 class ProvinceCommunes(MethodView):
+    @blp.doc(**PUBLIC)
     @blp.arguments(CommuneListArgs, location="query", as_kwargs=True)
     @blp.response(200, CommuneOut(many=True))
     @blp.paginate(SelectPage)
@@ -57,6 +61,7 @@ class ProvinceCommunes(MethodView):
 
 @blp.route("/communes/<code>")
 class CommuneDetail(MethodView):
+    @blp.doc(**PUBLIC)
     @blp.response(200, CommuneDetailOut)
     def get(self, code: str):  # type: ignore[no-untyped-def]
         """One commune with its province."""
@@ -65,6 +70,7 @@ class CommuneDetail(MethodView):
 
 @blp.route("/legacy-provinces")
 class LegacyProvinces(MethodView):
+    @blp.doc(**PUBLIC)
     @blp.response(200, LegacyProvinceOut(many=True))
     @blp.paginate(SelectPage)
     def get(self):  # type: ignore[no-untyped-def]
@@ -74,6 +80,7 @@ class LegacyProvinces(MethodView):
 
 @blp.route("/region-schemes")
 class RegionSchemes(MethodView):
+    @blp.doc(**PUBLIC)
     @blp.response(200, RegionSchemeOut(many=True))
     @blp.paginate(SelectPage)
     def get(self):  # type: ignore[no-untyped-def]
@@ -83,6 +90,7 @@ class RegionSchemes(MethodView):
 
 @blp.route("/region-schemes/<code>")
 class RegionSchemeDetail(MethodView):
+    @blp.doc(**PUBLIC)
     @blp.response(200, RegionSchemeDetailOut)
     def get(self, code: str) -> Any:
         """A scheme with its regions and every province membership (with valid_from)."""

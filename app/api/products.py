@@ -13,6 +13,7 @@ from typing import Any
 from flask.views import MethodView
 
 from app.api.base import ApiBlueprint, SelectPage
+from app.api.openapi import PUBLIC
 from app.auth.current import current_actor
 from core.db import db
 from traceability.schemas.products import (
@@ -34,6 +35,7 @@ blp = ApiBlueprint(
 
 @blp.route("/commodities")
 class Commodities(MethodView):
+    @blp.doc(**PUBLIC)
     @blp.response(200, CommodityOut(many=True))
     def get(self) -> Any:
         """Every commodity with its label (in the request's language) and default unit.
