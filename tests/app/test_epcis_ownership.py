@@ -86,6 +86,16 @@ def timeline_ids(client: FlaskClient, party: Party, batch_id: int) -> list[str]:
     return [entry["event_id"] for entry in response.get_json()]
 
 
+def receiving_of(batch: Batch, biz_step: str = "receiving") -> dict[str, Any]:
+    """A receiving of 400 kg of ``batch``, as a buyer's system would capture it."""
+    return {
+        "type": "ObjectEvent", "eventTime": "2026-03-06T08:00:00+07:00",
+        "eventTimeZoneOffset": "+07:00", "epcList": [], "action": "OBSERVE",
+        "quantityList": [{"epcClass": batch.identifier, "quantity": 400, "uom": "KGM"}],
+        "bizStep": biz_step,
+    }
+
+
 def capture(client: FlaskClient, party: Party, *events: dict[str, Any]) -> Any:
     return client.post("/epcis/capture", json=document(*events), headers=party.staff_headers)
 
@@ -219,12 +229,7 @@ def test_the_addressees_receiving_is_attached_to_the_shipped_lot(
     batch = harvested(b)
     be.record_shipping(b.staff, batch.id, to_organisation_id=buyer.org.id,
                        quantity=Decimal(400), unit="kg", shipped_at=SHIPPED_AT)
-    receive = {
-        "type": "ObjectEvent", "eventTime": "2026-03-06T08:00:00+07:00",
-        "eventTimeZoneOffset": "+07:00", "epcList": [], "action": "OBSERVE",
-        "quantityList": [{"epcClass": batch.identifier, "quantity": 400, "uom": "KGM"}],
-        "bizStep": "receiving",
-    }
+    receive = receiving_of(batch)
     reply = capture(client, buyer, receive)
     assert reply.status_code == 201
     assert reply.get_json()["events"][0]["eventID"] in timeline_ids(client, b, batch.id)
@@ -233,3 +238,22 @@ def test_the_addressees_receiving_is_attached_to_the_shipped_lot(
     stranger = make_party("HTX Không Liên Quan")
     stray = capture(client, stranger, {**receive, "eventTime": "2026-03-07T08:00:00+07:00"})
     assert stray.get_json()["events"][0]["eventID"] not in timeline_ids(client, b, batch.id)
+
+
+@pytest.mark.parametrize(
+    "spelling", ["urn:epcglobal:cbv:bizstep:receiving", "https://ref.gs1.org/cbv/BizStep-receiving"]
+)
+def test_a_receiving_in_any_cbv_spelling_is_attached_and_queryable(
+    client: FlaskClient, b: Party, buyer: Party, spelling: str
+) -> None:
+    batch = harvested(b)
+    be.record_shipping(b.staff, batch.id, to_organisation_id=buyer.org.id,
+                       quantity=Decimal(400), unit="kg", shipped_at=SHIPPED_AT)
+    receive = receiving_of(batch, spelling)
+    event_id = capture(client, buyer, receive).get_json()["events"][0]["eventID"]
+    assert event_id in timeline_ids(client, b, batch.id)
+    found = client.get("/epcis/events", query_string={"EQ_bizStep": "receiving"},
+                       headers=buyer.staff_headers).get_json()
+    assert event_id in {
+        e["eventID"] for e in found["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    }
