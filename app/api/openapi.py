@@ -14,7 +14,11 @@ fuzzers can rely on it:
   (``exclusiveMinimum``/``exclusiveMaximum`` where the bound is exclusive), and decimals the
   API returns as strings (``Decimal(as_string=True)``) are documented as strings;
 - the pagination headers (``X-Pagination``, ``X-Total-Count``, ``Link``) are documented as
-  they are sent: ``X-Pagination`` is a JSON text, not an OpenAPI "simple" object.
+  they are sent: ``X-Pagination`` is a JSON text, not an OpenAPI "simple" object;
+- tags are named for people ("Batches", "Production areas"), described by the blueprint's
+  ``description``, while the blueprints keep their names (``url_for("api_batches.…")``):
+  :meth:`HtxApi.register_blueprint` takes the ``tag`` and :class:`HumanTags` renames the
+  operations' tags.
 """
 
 from __future__ import annotations
@@ -187,6 +191,20 @@ class ProblemResponses(BasePlugin):
                 responses.setdefault(str(status), HTTPStatus(status).name)
 
 
+class HumanTags(BasePlugin):
+    """Operations tagged with a blueprint's name carry its human tag instead."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict | None = None, **kwargs: Any
+    ) -> None:
+        for operation in (operations or {}).values():
+            if isinstance(operation, dict) and operation.get("tags"):
+                operation["tags"] = [self.names.get(tag, tag) for tag in operation["tags"]]
+
+
 class HtxApi(Api):
     """flask-smorest Api whose errors are RFC 9457 problems (``app.errors``) and whose
     published contract says so."""
@@ -202,8 +220,20 @@ class HtxApi(Api):
 
     def _init_spec(self, **kwargs: Any) -> None:
         kwargs.setdefault("marshmallow_plugin", _MarshmallowPlugin())
-        kwargs["extra_plugins"] = [*(kwargs.get("extra_plugins") or ()), ProblemResponses()]
+        self.human_tags = HumanTags()
+        kwargs["extra_plugins"] = [
+            *(kwargs.get("extra_plugins") or ()),
+            ProblemResponses(),
+            self.human_tags,
+        ]
         kwargs.setdefault("security", [{BEARER: []}])
+        kwargs.setdefault(
+            "info",
+            {
+                "description": "The HTX Trace JSON API. The GS1 EPCIS 2.0 binding under "
+                "`/epcis/` has its own description: [/epcis/openapi.json](/epcis/openapi.json)."
+            },
+        )
         super()._init_spec(**kwargs)
         spec: APISpec = self.spec
         spec.components.security_scheme(
@@ -214,6 +244,21 @@ class HtxApi(Api):
                 "description": "A personal API token: `flask create-token`, POST /api/me/tokens "
                 "or the account page. It acts for at most one organisation.",
             },
+        )
+
+    def register_blueprint(
+        self, blp: Any, *, tag: str | None = None, parameters: Any = None, **options: Any
+    ) -> None:
+        """Register ``blp``; its operations are listed under ``tag`` (default: its name),
+        described by its ``description``."""
+        name = options.get("name", blp.name)
+        if tag:
+            self.human_tags.names[name] = tag
+        super().register_blueprint(blp, parameters=parameters, **options)
+        # The spec's own tag list holds the blueprint names; a top-level "tags" option
+        # replaces it when the spec is rendered (apispec merges options over the spec).
+        self.spec.options.setdefault("tags", []).append(
+            {"name": tag or name, "description": blp.description or ""}
         )
 
     def _register_responses(self) -> None:

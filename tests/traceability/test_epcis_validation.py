@@ -100,9 +100,9 @@ BROKEN_EVENTS = {
     "unknown disposition word": (_set("disposition", "ripe"), "disposition"),
     "extension field without namespace": (_set("myField", "x"), "myField"),
     "extension field with undeclared prefix": (_set("acme:grade", "A"), "acme:grade"),
-    "bare field inside an extension value": (
-        _set("example:farm", {"plot": "A1"}),
-        "example:farm.plot",
+    "undeclared prefix inside an extension value": (
+        _set("example:farm", {"plot": {"acme:row": "A1"}}),
+        "example:farm.plot.acme:row",
     ),
     "bare field in ilmd": (_set("ilmd", {"lotNumber": "L1"}), "ilmd.lotNumber"),
     "epcList is not a list": (_set("epcList", "urn:epc:id:sgtin:0614141.107346.2017"), "epcList"),

@@ -11,7 +11,8 @@ The pre-hash string is ``eventType=<type>`` followed, with no separators, by
    ``name=value``; a structured field as its name followed by its own children in their order
    (``readPointid=...``, ``epcListepc=...epc=...``); repeated children (list members) sorted;
 2. everything else the event carries, each rendered the same way and the whole lot sorted:
-   ``ilmd``, user extensions (``{namespace}localName=value``), and — as the reference
+   ``ilmd``, user extensions (``{namespace}localName=value``; keys nested in one keep the
+   name they are written with, prefixed or not, as in the reference), and — as the reference
    implementation that produced the golden files does — ``bizTransactionList``,
    ``sourceList`` and ``destinationList`` (hence ``destinationList`` before ``sourceList``).
 

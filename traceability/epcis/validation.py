@@ -11,8 +11,14 @@ Two layers, both needed:
    known CBV term in any spelling or a URI of someone's own vocabulary, never an unknown bare
    word; ``eventTime`` carries a time-zone offset; extension fields are namespaced with a
    prefix declared in ``@context`` (or are full URIs), also inside ilmd, readPoint,
-   bizLocation, errorDeclaration, sensor data and nested extension values; quantities are
-   finite and not negative; ``schemaVersion`` is 2.x.
+   bizLocation, errorDeclaration and sensor data; quantities are finite and not negative;
+   ``schemaVersion`` is 2.x; a standard field of another event type (``persistentDisposition``
+   on an AggregationEvent) is refused naming the types the standard gives it to.
+
+Everything else the schema accepts is accepted (issue 9 §4). In particular the keys nested
+inside a user-extension element belong to that element's namespace, as child elements do in
+the XML binding, and need no prefix of their own: ``"example:myField": {"inner": 1}`` is
+valid; only a nested key that does carry a prefix must have it declared.
 
 CBV values are normalised IN PLACE to their bare word (``urn:epcglobal:cbv:bizstep:shipping``
 -> ``shipping``) before the schema runs, because the schema refuses the URN spelling in JSON
@@ -335,6 +341,28 @@ def _enum_branches_first(node: Any) -> Any:
 
 
 @lru_cache(maxsize=1)
+def _misplaced_fields() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Per event type, the standard fields of *other* event types it may not carry, each
+    with the types that may (from the schema's ``propertyNames``): ``AggregationEvent`` ->
+    ``{"persistentDisposition": ("ObjectEvent", "TransformationEvent"), "epcList": ...}``."""
+    definitions = load_schema()["definitions"]
+    allowed: dict[str, set[str]] = {}
+    for event_type in EVENT_TYPES:
+        names = allowed.setdefault(event_type, set())
+        for part in definitions[event_type]["allOf"]:
+            for branch in part.get("propertyNames", {}).get("anyOf", []):
+                names.update(branch.get("enum", ()))
+    every = set().union(*allowed.values())
+    return {
+        event_type: {
+            name: tuple(t for t in EVENT_TYPES if name in allowed[t])
+            for name in sorted(every - names)
+        }
+        for event_type, names in allowed.items()
+    }
+
+
+@lru_cache(maxsize=1)
 def _standard_prefixes() -> frozenset[str]:
     ctx = load_context().get("@context", {})
     return frozenset(
@@ -399,7 +427,18 @@ def _check_event(
     own_context = event.get("@context")
     if own_context is not None:
         prefixes = prefixes | declared_prefixes(own_context)
+    misplaced = _misplaced_fields().get(event.get("type"))
     for key, value in event.items():
+        if misplaced and key in misplaced:
+            errs[_join(base, key)] = [
+                _(
+                    "'%(name)s' is not a field of %(type)s; EPCIS 2.0 allows it in %(types)s.",
+                    name=key,
+                    type=event["type"],
+                    types=", ".join(misplaced[key]),
+                )
+            ]
+            continue
         if key in _PLAIN_EVENT_KEYS:
             continue
         vocab = _VOCAB_FIELDS.get(key)
@@ -670,7 +709,12 @@ def _check_extensions_of(
 def _check_extension(
     name: str, value: Any, prefixes: frozenset[str], parent: str, errs: FieldErrorDict
 ) -> None:
-    """An extension field ``parent.name`` and, recursively, every field inside its value."""
+    """An extension field ``parent.name`` where EPCIS defines the names (an event, ilmd...).
+
+    A bare name there would be an undefined EPCIS term, so it needs a declared prefix or a
+    full URI; the fields nested inside its value belong to its namespace (see the module's
+    docstring) and are checked by ``_check_extension_value``.
+    """
     if name[:1] != "@":
         prefix, sep, _rest = name.partition(":")
         if not sep:
@@ -690,9 +734,14 @@ def _check_extension(
 def _check_extension_value(
     value: Any, prefixes: frozenset[str], path: str, errs: FieldErrorDict
 ) -> None:
+    """The inside of a user-extension element: bare keys are its own (no prefix needed); a
+    key written with a prefix must have that prefix declared, at any depth."""
     if isinstance(value, dict):
         for key, inner in value.items():
-            _check_extension(key, inner, prefixes, path, errs)
+            if ":" in key and key[:1] != "@" and not is_namespaced(key, prefixes):
+                errs[_join(path, key)] = [_undeclared(key)]
+            if isinstance(inner, dict | list):
+                _check_extension_value(inner, prefixes, _join(path, key), errs)
     elif isinstance(value, list):
         for i, inner in enumerate(value):
             if isinstance(inner, dict | list):
