@@ -83,9 +83,34 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     with get_engine().connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _foreign_keys_off(connection)
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                _refuse_dangling_references(connection)
+        if sqlite:
+            # Never back to the pool without enforcement: a new connection turns it on.
+            connection.invalidate()
+
+
+def _foreign_keys_off(connection):
+    """Batch migrations rebuild a SQLite table (copy, DROP, rename): with foreign keys
+    enforced, dropping a table that other rows reference fails, so every database holding
+    data could not be upgraded. SQLite's own advice is to turn enforcement off around such
+    changes; the pragma is ignored inside a transaction, hence on the raw connection first."""
+    cursor = connection.connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    cursor.close()
+
+
+def _refuse_dangling_references(connection):
+    """What enforcement would have caught, checked once at the end (rolled back if any)."""
+    dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if dangling:
+        raise RuntimeError(f"the migration leaves rows referring to nothing: {dangling[:5]}")
 
 
 if context.is_offline_mode():

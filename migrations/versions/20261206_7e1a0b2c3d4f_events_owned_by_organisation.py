@@ -21,6 +21,16 @@ depends_on = None
 
 
 def upgrade():
+    # An event is attached to another organisation's lot only when it is the receiving of
+    # it: detach the rest already stored (observations by the addressee, the buyer's booking
+    # that showed a receipt twice). Only zero-effect rows exist there; the quantities stay.
+    op.execute(
+        "DELETE FROM event_batches WHERE quantity_kg = 0 AND EXISTS ("
+        " SELECT 1 FROM epcis_events e, batches b"
+        " WHERE e.id = event_batches.event_pk AND b.id = event_batches.batch_id"
+        " AND e.organisation_id IS NOT NULL AND e.organisation_id <> b.organisation_id"
+        " AND (e.biz_step IS NULL OR e.biz_step <> 'receiving' OR e.declares_error))"
+    )
     with op.batch_alter_table("epcis_events", schema=None) as batch_op:
         batch_op.drop_constraint("uq_epcis_events_event_id_declares_error", type_="unique")
         batch_op.create_unique_constraint(
@@ -32,6 +42,7 @@ def upgrade():
 
 
 def downgrade():
+    # Detached observations stay detached (the older code refused such events anyway).
     # Fails if two organisations now hold the same eventID: that history cannot be merged.
     with op.batch_alter_table("epcis_events", schema=None) as batch_op:
         batch_op.drop_index("ix_epcis_events_event_id")

@@ -257,3 +257,30 @@ def test_a_receiving_in_any_cbv_spelling_is_attached_and_queryable(
     assert event_id in {
         e["eventID"] for e in found["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
     }
+
+
+def test_a_receiving_does_not_carry_other_events_of_the_same_capture_into_the_lot(
+    client: FlaskClient, b: Party, buyer: Party
+) -> None:
+    batch = harvested(b)
+    be.record_shipping(b.staff, batch.id, to_organisation_id=buyer.org.id,
+                       quantity=Decimal(400), unit="kg", shipped_at=SHIPPED_AT)
+    destroy = {**receiving_of(batch), "bizStep": "destroying", "action": "DELETE",
+               "disposition": "destroyed", "eventTime": "2026-03-06T09:00:00+07:00"}
+    reply = capture(client, buyer, receiving_of(batch), destroy).get_json()
+    received, destroyed = (e["eventID"] for e in reply["events"])
+    shown = timeline_ids(client, b, batch.id)
+    assert received in shown and destroyed not in shown
+
+
+def test_the_buyers_booking_shows_the_receipt_once_on_the_shippers_lot(
+    client: FlaskClient, b: Party, buyer: Party
+) -> None:
+    batch = harvested(b)
+    shipped = be.record_shipping(b.staff, batch.id, to_organisation_id=buyer.org.id,
+                                 quantity=Decimal(400), unit="kg", shipped_at=SHIPPED_AT)
+    received = be.record_receiving(buyer.staff, shipped.shipment.id,
+                                   received_quantity=Decimal(400), unit="kg")
+    receiving, booking = (e.event_id for e in received.events)
+    shown = timeline_ids(client, b, batch.id)
+    assert shown.count(receiving) == 1 and booking not in shown

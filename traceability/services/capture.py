@@ -325,7 +325,9 @@ def store_events(
             org_id = named.get(batch_id)
             if org_id is None:  # a service's effect on a lot it built but did not name yet
                 org_id = _batch_owner(batch_id)
-            if org_id == owner or ((owner, batch_id) in receivable and kg == 0):
+            if org_id == owner or (
+                kg == 0 and _is_receiving(rows[index]) and (owner, batch_id) in receivable
+            ):
                 continue
             if kg != 0:  # a service asked to move another organisation's goods: our bug
                 raise Forbidden(_("This event would change another organisation's batch."))
