@@ -74,6 +74,8 @@ class RangeArgs(FormatArgs):
 
 
 def _attachment(body: Any, media_type: str, filename: str) -> Response:
+    # Werkzeug adds "; charset=utf-8" to a text/* media type itself: adding it here too
+    # would send it twice.
     response = Response(body, mimetype=media_type)
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
     response.headers["Content-Disposition"] = (
@@ -119,7 +121,7 @@ def _batch_sheet(batch_id: int, args: dict[str, Any], kind: str) -> Response:
     if kind == "csv":
         return _attachment(
             "".join(fsma.csv_chunks(rows, localised=localised)),
-            f"{fsma.CSV_MEDIA_TYPE}; charset=utf-8",
+            fsma.CSV_MEDIA_TYPE,
             name,
         )
     body = fsma.xlsx_bytes(
@@ -163,7 +165,7 @@ def _range_sheet(organisation_id: int, args: dict[str, Any], kind: str) -> Respo
     if kind == "csv":
         # Streamed: a year of a large cooperative's records never sits in memory whole.
         chunks = stream_with_context(fsma.csv_chunks(rows, localised=localised))
-        return _attachment(chunks, f"{fsma.CSV_MEDIA_TYPE}; charset=utf-8", name)
+        return _attachment(chunks, fsma.CSV_MEDIA_TYPE, name)
     body = fsma.xlsx_bytes(
         rows,
         localised=localised,

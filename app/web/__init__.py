@@ -7,6 +7,8 @@ import importlib
 import flask_babel
 from flask import Flask
 
+from core.formatting import format_quantity
+
 WEB_MODULES: list[str] = [
     "app.api.docs",
     "app.web.auth",
@@ -26,7 +28,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         format_date=flask_babel.format_date,
         format_datetime=flask_babel.format_datetime,
-        format_number=flask_babel.format_decimal,
+        format_number=format_quantity,
     )
+    app.jinja_env.filters["quantity"] = format_quantity  # {{ value|quantity }}
     for name in WEB_MODULES:
         app.register_blueprint(importlib.import_module(name).bp)

@@ -5,11 +5,11 @@ template helpers that use them. Shared by the batch, lot-operation and correctio
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from flask import render_template
 
+from core.formatting import format_quantity
 from core.i18n import _l
 from core.units import Unit
 from traceability.models.batches import BatchStatus
@@ -88,14 +88,9 @@ def process_label(value: Any) -> Any:
         return value
 
 
-def fmt_qty(value: Decimal | int | float | None) -> str:
-    """A quantity without trailing zeros, in the reader's number format."""
-    from flask_babel import format_decimal
-
-    if value is None:
-        return "—"
-    number = Decimal(str(value)).normalize()
-    return str(format_decimal(number, format="#,##0.####"))
+# A quantity without trailing zeros, in the reader's number format: the batch templates'
+# name for the one number formatter.
+fmt_qty = format_quantity
 
 
 def fmt_local(moment: datetime | None) -> str:

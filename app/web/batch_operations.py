@@ -49,13 +49,14 @@ from app.web.form_support import (
 from core.actor import Actor
 from core.boundary import ascii_int
 from core.db import MAX_INTEGER, db
-from core.errors import NotFound
 from core.i18n import _, _l
 from core.units import Unit
-from traceability.models.batches import Batch, BatchStatus
+from traceability.models.batches import Batch
 from traceability.models.products import Product
 from traceability.services import batches as batch_svc
 from traceability.services import business_events as events
+from traceability.services import operations as ops
+from traceability.services.operations import Operation
 
 bp = Blueprint("web_batch_ops", __name__, url_prefix="/batches")
 bp.context_processor(page_helpers)
@@ -142,11 +143,10 @@ class TransformForm(FlaskForm):
 
 
 def _operable(actor: Actor, batch_id: int, kind: str) -> Batch:
-    """The lot, when the actor may make new lots from it: its organisation's (readers who
-    may not write: 403, anyone else 404) and in stock (else 404)."""
-    batch = batch_svc.writable_batch(actor, batch_id)
-    if kind not in web.owner_operations(actor, batch):
-        raise NotFound()
+    """The lot, when ``operations`` allows the actor to make new lots from it: readers who
+    may not write get 403, anyone else 404, and a lot whose state refuses it 409 saying
+    why."""
+    batch, _held = ops.operable_batch(actor, batch_id, Operation(kind))
     return batch
 
 
@@ -159,7 +159,7 @@ def _page(template: str, status: int, kind: str, batch: Batch, **context: Any) -
         batch=batch,
         product=db.session.get(Product, batch.product_id),
         held=batch_svc.current_quantity(batch.id),
-        action=url_for(web.OPERATION_ENDPOINTS[kind], batch_id=batch.id),
+        action=url_for(web.OPERATION_ENDPOINTS[Operation(kind)], batch_id=batch.id),
         **context,
     )
 
@@ -236,17 +236,19 @@ def split(batch_id: int) -> Response | tuple[str, int]:
 # --------------------------------------------------------------------------- merge, processing
 
 
-def _choosable(batch: Batch, *, same_product: bool, search: str) -> tuple[list[Batch], bool]:
-    """The organisation's other lots in stock, newest first, at most ``CHOICES_SHOWN``
-    (and whether there are more), with their current kg loaded in the same query."""
+def _choosable(
+    batch: Batch, kind: str, *, same_product: bool, search: str
+) -> tuple[list[Batch], bool]:
+    """The organisation's other lots that ``kind`` may take, newest first, at most
+    ``CHOICES_SHOWN`` (and whether there are more), with their current kg loaded in the
+    same query."""
     stmt = (
         select(Batch)
         .options(undefer(Batch.current_quantity_kg))
         .where(
             Batch.organisation_id == batch.organisation_id,
-            Batch.status == BatchStatus.ACTIVE,
+            ops.rule_clause(Operation(kind)),
             Batch.id != batch.id,
-            Batch.current_quantity_kg > 0,
         )
     )
     if same_product:
@@ -268,7 +270,7 @@ def _row_batch_id(entry: Any) -> int:
 
 
 def _lot_choices(
-    form: MergeForm | TransformForm, batch: Batch, *, same_product: bool
+    form: MergeForm | TransformForm, batch: Batch, kind: str, *, same_product: bool
 ) -> tuple[dict[int, Batch], bool]:
     """Fill the rows of other lots: on a GET from the organisation's lots in stock; on a
     POST the rows come back from the form, and their lots (the organisation's only) are
@@ -277,7 +279,7 @@ def _lot_choices(
     if request.method == "GET":
         typed = request.args.get("q") or ""
         form.q.data = "".join(ch for ch in typed if ch.isprintable()).strip()[:20]
-        lots, more = _choosable(batch, same_product=same_product, search=form.q.data)
+        lots, more = _choosable(batch, kind, same_product=same_product, search=form.q.data)
         for lot in lots:
             form.others.append_entry({"batch_id": str(lot.id), "unit": lot.unit.value})
         form.unit.data = batch.unit.value
@@ -336,7 +338,7 @@ def merge(batch_id: int) -> Response | tuple[str, int]:
     actor = current_actor()
     batch = _operable(actor, batch_id, "merge")
     form = MergeForm()
-    lots, more = _lot_choices(form, batch, same_product=True)
+    lots, more = _lot_choices(form, batch, "merge", same_product=True)
     inputs, fields = _chosen_inputs(form, batch)
     fields.update(lot_code="lot_code", at="at")
 
@@ -390,7 +392,7 @@ def transform(batch_id: int) -> Response | tuple[str, int]:
     batch = _operable(actor, batch_id, "transformation")
     form = TransformForm()
     names = _products(batch, form)
-    lots, more = _lot_choices(form, batch, same_product=False)
+    lots, more = _lot_choices(form, batch, "transformation", same_product=False)
     inputs, fields = _chosen_inputs(form, batch)
     fields.update(TRANSFORM_FIELDS)
 

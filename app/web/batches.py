@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
@@ -60,25 +61,37 @@ from core.units import Unit
 from linkages.models.members import Member
 from linkages.models.organisations import Organisation
 from traceability.models.areas import ProductionArea
-from traceability.models.batches import Batch, BatchStatus, Shipment
+from traceability.models.batches import Batch, Shipment
 from traceability.models.events import EpcisEvent
 from traceability.models.products import Product
 from traceability.services import batches as batch_svc
 from traceability.services import business_events as events
 from traceability.services import lineage
+from traceability.services import operations as ops
+from traceability.services.operations import Operation
 
 bp = Blueprint("web_batches", __name__, url_prefix="/batches")
 bp.context_processor(page_helpers)
 BATCHES_PER_PAGE = 20
 
-# The next-event forms of the owner, in the order the batch page offers them.
-OWNER_KINDS = ("cooling", "storing", "packing", "shipping", "destroy", "recall")
-# Operations that make new lots (app/web/batch_operations.py), offered on a lot in stock.
-OPERATION_ENDPOINTS: dict[str, str] = {
-    "split": "web_batch_ops.split",
-    "merge": "web_batch_ops.merge",
-    "transformation": "web_batch_ops.transform",
+# The batch page offers a button for every operation ``operations.allowed_operations``
+# answers that has a form: the next-event forms here, in this order …
+EVENT_OPERATIONS = (
+    Operation.COOLING,
+    Operation.STORING,
+    Operation.PACKING,
+    Operation.SHIPPING,
+    Operation.DESTROY,
+    Operation.RECALL,
+)
+# … the forms that make new lots (app/web/batch_operations.py) …
+OPERATION_ENDPOINTS: dict[Operation, str] = {
+    Operation.SPLIT: "web_batch_ops.split",
+    Operation.MERGE: "web_batch_ops.merge",
+    Operation.TRANSFORMATION: "web_batch_ops.transform",
 }
+# … and receiving. Corrections are offered on each record of the history; packing into a
+# new lot is the API's only.
 ACTION_LABELS: dict[str, Any] = {
     "cooling": _l("Cooling"),
     "storing": _l("Storing"),
@@ -321,26 +334,6 @@ def harvest() -> Response | tuple[str, int]:
 # --------------------------------------------------------------------------- batch page
 
 
-def _open_shipments_to_me(actor: Actor, batch_id: int) -> list[Shipment]:
-    """Shipments of the batch addressed to the actor's organisation, not yet received, whose
-    ship event still stands."""
-    if actor.organisation_id is None:
-        return []
-    return list(
-        db.session.scalars(
-            select(Shipment)
-            .join(EpcisEvent, EpcisEvent.id == Shipment.ship_event_pk)
-            .where(
-                Shipment.batch_id == batch_id,
-                Shipment.to_organisation_id == actor.organisation_id,
-                Shipment.received_at.is_(None),
-                EpcisEvent.retracted_at.is_(None),
-            )
-            .order_by(Shipment.shipped_at, Shipment.id)
-        )
-    )
-
-
 def ship_times(event_pks: Iterable[int]) -> dict[int, datetime]:
     """When each shipment happened, from its ship event (stored in UTC): a shipment row's own
     ``shipped_at`` comes back from SQLite in the wall-clock time it was given, offset lost."""
@@ -352,23 +345,6 @@ def ship_times(event_pks: Iterable[int]) -> dict[int, datetime]:
             select(EpcisEvent.id, EpcisEvent.event_time).where(EpcisEvent.id.in_(pks))
         ).all()
     )
-
-
-def owner_operations(actor: Actor, batch: Batch) -> list[str]:
-    """Split, merge and processing: for the owner, on a lot in stock."""
-    if not (actor.is_admin or actor.acts_for(batch.organisation_id)):
-        return []
-    return list(OPERATION_ENDPOINTS) if batch.status == BatchStatus.ACTIVE else []
-
-
-def _owner_actions(actor: Actor, batch: Batch) -> list[str]:
-    if not (actor.is_admin or actor.acts_for(batch.organisation_id)):
-        return []
-    if batch.status in (BatchStatus.DESTROYED, BatchStatus.VOID):  # void: it never existed
-        return []
-    if batch.status == BatchStatus.RECALLED:
-        return ["cooling", "storing", "packing", "destroy"]
-    return list(OWNER_KINDS)
 
 
 @bp.get("/<int:batch_id>")
@@ -385,6 +361,7 @@ def show(batch_id: int) -> tuple[str, int]:
         lot.id for lot in [*back.lots, *forward.lots]
         if lot.details_visible or lot.id in shipped_to_us
     }
+    allowed = ops.allowed_operations(actor, detail.batch, held_kg=detail.current_quantity_kg)
     return render(
         "batches/show.html",
         d=detail,
@@ -394,12 +371,12 @@ def show(batch_id: int) -> tuple[str, int]:
         forward=forward,
         openable=openable,
         shipped_at=ship_times(s.event_pk for s in [*back.shipments, *forward.shipments]),
-        actions=_owner_actions(actor, detail.batch),
-        operations=owner_operations(actor, detail.batch),
+        actions=ops.operations_in(EVENT_OPERATIONS, allowed),
+        operations=ops.operations_in(OPERATION_ENDPOINTS, allowed),
         operation_endpoints=OPERATION_ENDPOINTS,
         action_labels=ACTION_LABELS,
-        incoming=_open_shipments_to_me(actor, batch_id),
-        owner=actor.is_admin or actor.acts_for(detail.batch.organisation_id),
+        incoming=Operation.RECEIVE in allowed,
+        owner=batch_svc.shows_households(actor, detail.batch),
     )
 
 
@@ -529,20 +506,21 @@ SUCCESS = {
 }
 
 
-def _event_batch(actor: Actor, batch_id: int, kind: str) -> tuple[Batch, list[Shipment]]:
-    """The batch the form is about, checked the way the service will check it: the owner's
-    kinds need a batch the actor may write (403 to readers, else 404); receiving needs an
-    open shipment of it to the actor's organisation (else 404)."""
+def _event_batch(
+    actor: Actor, batch_id: int, kind: str
+) -> tuple[Batch, list[Shipment], Decimal | None]:
+    """The batch the form is about, what it holds, and the shipments to receive, checked
+    the way the service will check them (``operations``): receiving needs an open shipment
+    of it to the actor's organisation (else 404); the owner's kinds 404 to those who may
+    not read, 403 to readers, 409 saying why on a lot whose state refuses them."""
     if kind == "receive":
         batch = batch_svc.get_batch(actor, batch_id)
-        shipments = _open_shipments_to_me(actor, batch_id)
+        shipments = ops.receivable_shipments(actor, batch_id)
         if not shipments:
             raise NotFound()
-        return batch, shipments
-    batch = batch_svc.writable_batch(actor, batch_id)
-    if kind not in _owner_actions(actor, batch):
-        raise NotFound()
-    return batch, []
+        return batch, shipments, None
+    batch, held = ops.operable_batch(actor, batch_id, Operation(kind))
+    return batch, [], held
 
 
 @bp.route("/<int:batch_id>/events/<kind>", methods=["GET", "POST"])
@@ -551,7 +529,7 @@ def record_event(batch_id: int, kind: str) -> Response | tuple[str, int]:
     if kind not in EVENT_FORMS:
         raise NotFound()
     actor = current_actor()
-    batch, shipments = _event_batch(actor, batch_id, kind)
+    batch, shipments, held = _event_batch(actor, batch_id, kind)
     product = db.session.get(Product, batch.product_id)
     form = EVENT_FORMS[kind]()
     if hasattr(form, "unit"):
@@ -578,7 +556,6 @@ def record_event(batch_id: int, kind: str) -> Response | tuple[str, int]:
         )
         flash(message, "success")
         return redirect(url_for("web_batches.show", batch_id=target.id))
-    held = batch_svc.current_quantity(batch.id) if kind != "receive" else None
     return render(
         "batches/event.html",
         status,

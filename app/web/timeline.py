@@ -43,6 +43,14 @@ class TimelineItem:
     is_correction: bool = False  # this record corrects an earlier one
     can_correct: bool = False  # captured by the reader's organisation and still standing
     process: Any = ""  # what a processing step did (drying, roasting…), when it says so
+    # A shipping, or the receiving of a shipment on the shipped lot: who received it, what
+    # arrived and when, and (shipping) the shortfall; ``awaiting_receipt`` until then.
+    received_by: str = ""
+    received_kg: Decimal | None = None
+    received_when: str = ""
+    shipped_kg: Decimal | None = None
+    shortfall_kg: Decimal | None = None
+    awaiting_receipt: bool = False
 
 
 class _Places:
@@ -141,9 +149,11 @@ def timeline(actor: Actor, batch_id: int) -> list[TimelineItem]:
             "id"
         )
         counterpart = ""
+        receipt = e["shipment"] or {}
+        received = bool(receipt.get("received"))
         if e["kind"] == "shipping":
             counterpart = _party(doc, "destination", places)
-        elif e["kind"] == "receiving":
+        elif e["kind"] == "receiving" and not receipt:
             counterpart = _party(doc, "source", places)
         label = KIND_LABELS.get(e["kind"], e["kind"])
         process = process_label(doc.get(PROCESS_FIELD))
@@ -170,6 +180,12 @@ def timeline(actor: Actor, batch_id: int) -> list[TimelineItem]:
                     and (actor.is_admin or actor.acts_for(org_id))
                 ),
                 process=process,
+                received_by=receipt["to_organisation_name"] if received else "",
+                received_kg=receipt.get("received_kg"),
+                received_when=fmt_local(receipt.get("received_at")),
+                shipped_kg=receipt.get("quantity_kg"),
+                shortfall_kg=receipt.get("shortfall_kg") if e["kind"] == "shipping" else None,
+                awaiting_receipt=bool(receipt) and not received and not e["corrected"],
             )
         )
     return items

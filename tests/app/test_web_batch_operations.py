@@ -92,7 +92,9 @@ def test_the_owner_is_offered_split_merge_and_processing_on_a_lot_in_stock(clien
     db.session.commit()
     html = client.get(f"/batches/{batch.id}").get_data(as_text=True)
     assert 'data-testid="action-split"' not in html  # a recalled lot makes no new lots
-    assert client.get(f"/batches/{batch.id}/split").status_code == 404
+    refused = client.get(f"/batches/{batch.id}/split")
+    assert refused.status_code == 409  # refused on its state, saying why
+    assert batch.lot_code in refused.get_data(as_text=True)
 
 
 def test_another_cooperatives_user_finds_none_of_the_forms(client, app, coop) -> None:

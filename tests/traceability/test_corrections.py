@@ -366,7 +366,7 @@ def test_a_split_corrected_on_one_side_only_is_refused_and_nothing_is_written(co
         be.correct_event(coop.staff, split.events[0].event_id, reason="incorrect_data",
                          quantities={first.id: (Decimal(700), "kg")})
     message = str(err.value.field_errors["quantities"][0])
-    assert "inputs would give 1000 kg" in message and "new lots hold 1100 kg" in message
+    assert "inputs would give 1,000 kg" in message and "new lots hold 1,100 kg" in message
     assert declarations() == declared
     assert svc.current_quantity(first.id) == 600
 

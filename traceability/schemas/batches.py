@@ -131,6 +131,13 @@ class BatchCorrectionInfoOut(ma.Schema):
     corrective_event_ids = ma.fields.List(ma.fields.String())
 
 
+class TimelineShipmentOut(BatchShipmentOut):
+    to_organisation_name = ma.fields.String()
+    received = ma.fields.Boolean()
+    shortfall_kg = ma.fields.Decimal(as_string=True, allow_none=True, metadata={
+        "description": "Shipped − received, once received (0 for a full receipt)."})
+
+
 class TimelineEntryOut(ma.Schema):
     class Meta:
         ordered = True
@@ -148,6 +155,9 @@ class TimelineEntryOut(ma.Schema):
         "description": "Withdrawn by an error declaration; no longer counts."})
     retracted_at = ma.fields.DateTime(allow_none=True)
     correction = ma.fields.Nested(BatchCorrectionInfoOut, allow_none=True)
+    shipment = ma.fields.Nested(TimelineShipmentOut, allow_none=True, metadata={
+        "description": "On a shipping (or the receiving of a shipment): the shipment, and "
+        "once received, what arrived, when, and the shortfall."})
     document = ma.fields.Dict()
 
 

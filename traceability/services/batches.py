@@ -37,6 +37,7 @@ from sqlalchemy.orm import undefer
 from core.actor import Actor, can_read_private, require_authenticated, require_read
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.formatting import quantity_text
 from core.i18n import _l
 from core.numbers import STORED_PLACES, rounds_to_zero, too_small_message
 from core.units import Unit, to_kg
@@ -303,26 +304,19 @@ def quantity_in_kg(
 
 def require_available(batch: Batch, needed_kg: Decimal, *, field: str = "quantity",
                       exclude_event_pks: Iterable[int] = ()) -> Decimal:
-    """Refuse (409) taking ``needed_kg`` from a batch holding less; the problem names the
-    batch and the shortfall in kg. Returns what the batch holds."""
+    """Refuse (409) taking ``needed_kg`` from a batch holding less; the problem says in
+    one sentence which batch, what it holds and what was asked, in kg. Returns what the
+    batch holds."""
     held = current_quantity(batch.id, exclude_event_pks=exclude_event_pks)
     if needed_kg > held:
-        shortfall = (needed_kg - held).quantize(KG_PLACES)
         message = _l(
-            "Batch %(lot)s holds %(held)s kg; %(needed)s kg is %(short)s kg more than it "
-            "holds.",
+            "Batch %(lot)s holds only %(held)s kg, less than the %(needed)s kg asked for.",
             lot=batch.lot_code,
-            held=_fmt(held),
-            needed=_fmt(needed_kg),
-            short=_fmt(shortfall),
+            held=quantity_text(held),
+            needed=quantity_text(needed_kg),
         )
         raise Conflict(message, field_errors={field: [message]})
     return held
-
-
-def _fmt(kg: Decimal) -> str:
-    text = format(kg.normalize(), "f")
-    return text
 
 
 # --------------------------------------------------------------------------- reading
@@ -616,8 +610,8 @@ def add_contributions(
         errors["contributions"] = [
             _l(
                 "Members' deliveries add up to %(total)s kg, more than the batch's %(kg)s kg.",
-                total=_fmt(total),
-                kg=_fmt(batch.quantity_kg),
+                total=quantity_text(total),
+                kg=quantity_text(batch.quantity_kg),
             )
         ]
     if errors:

@@ -40,9 +40,12 @@ Event shapes (CBV 2.0 values; ``htx:`` is the platform's extension namespace):
   A receiving is corrected by the receiver, whole (receiving event and booking); a lot
   whose making event did not occur becomes ``void``.
 
-Rules: only the owning organisation (its staff or admins, or a platform admin) records
-events on its batches; a batch never goes below zero (409 naming the batch and the
-shortfall in kg); a re-submitted identical event is refused as already recorded (409).
+Rules: what an actor may record on a lot now is ``traceability.services.operations``' one
+answer (``operable_batch``): only the owning organisation (its staff or admins, or a platform
+admin) records events on its batches, an event that needs goods is refused on an empty or
+closed lot saying why (409), a shipment is received by its addressee; a batch never goes
+below zero (409 naming the batch and the shortfall in kg); a re-submitted identical event is
+refused as already recorded (409).
 Nothing here commits.
 """
 
@@ -60,6 +63,7 @@ from sqlalchemy import Select, and_, exists, or_, select, tuple_
 from core.actor import Actor, require_write
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.formatting import quantity_text
 from core.i18n import _l
 from core.numbers import NumberRefused, to_decimal
 from core.units import UNECE, Unit, parse_unit
@@ -81,6 +85,11 @@ from traceability.services.capture import (
     PreparedEvent,
     canonical_identifier,
     store_events,
+)
+from traceability.services.operations import (
+    Operation,
+    operable_batch,
+    receivable_shipment,
 )
 from traceability.services.phi import check_phi
 
@@ -186,29 +195,6 @@ def _product_of(batch: Batch) -> Product:
     product = db.session.get(Product, batch.product_id)
     assert product is not None
     return product
-
-
-def _refuse_if_closed(batch: Batch, *, allow_recalled: bool = False) -> None:
-    if batch.status == BatchStatus.VOID:
-        raise Conflict(
-            _l(
-                "Batch %(lot)s is withdrawn: the event that created it did not occur. "
-                "Nothing can be recorded on it.",
-                lot=batch.lot_code,
-            )
-        )
-    closed = {BatchStatus.DESTROYED} if allow_recalled else {
-        BatchStatus.DESTROYED,
-        BatchStatus.RECALLED,
-    }
-    if batch.status in closed:
-        raise Conflict(
-            _l(
-                "Batch %(lot)s is %(status)s; nothing more can be done with it.",
-                lot=batch.lot_code,
-                status=batch.status.value,
-            )
-        )
 
 
 def _store(actor: Actor, items: Sequence[PreparedEvent]) -> list[EpcisEvent]:
@@ -383,11 +369,9 @@ def record_observation(
     holds now, at the organisation's premises (or one of its areas); effect 0."""
     if kind not in _OBSERVATIONS:
         raise NotFound()
-    batch = svc.writable_batch(actor, batch_id)
-    _refuse_if_closed(batch, allow_recalled=True)
+    batch, held = operable_batch(actor, batch_id, Operation(kind))
     org = _batch_org(actor, batch)
     location = _location(org, area_id)
-    held = svc.current_quantity(batch.id)
     biz_step, disposition = _OBSERVATIONS[kind]
     event = {
         "type": "ObjectEvent",
@@ -431,20 +415,17 @@ def record_packing(
     the same product), the same kilograms, with the link."""
     if not into_new_lot:
         return record_observation(actor, batch_id, "packing", at=at, area_id=area_id)
-    batch = svc.writable_batch(actor, batch_id)
-    _refuse_if_closed(batch)
+    batch, held = operable_batch(actor, batch_id, Operation.PACKING_NEW_LOT)
     org = _batch_org(actor, batch)
     source_product = _product_of(batch)
     product = svc.own_product(org, product_id) if product_id else source_product
     if quantity is None:
-        take_kg = svc.current_quantity(batch.id)
+        take_kg = held
         out_qty, out_unit = take_kg, Unit.KG
     else:
         out_unit = parse_unit(unit or batch.unit)
         out_qty = _positive(quantity, "quantity")
         take_kg = svc.quantity_in_kg(out_qty, out_unit, source_product)
-    if take_kg <= 0:
-        raise Conflict(_l("Batch %(lot)s holds nothing to pack.", lot=batch.lot_code))
     out_kg = svc.quantity_in_kg(out_qty, out_unit, product)
     return _transform(
         actor,
@@ -491,8 +472,7 @@ def record_shipping(
 ) -> Recorded:
     """Ship part or all of a lot to another organisation: −kg, a ``Shipment`` the receiver
     sees and receives. 409 naming the batch and the shortfall when it holds less."""
-    batch = svc.writable_batch(actor, batch_id)
-    _refuse_if_closed(batch)
+    batch, _held = operable_batch(actor, batch_id, Operation.SHIPPING)
     org = _batch_org(actor, batch)
     receiver = db.session.get(Organisation, to_organisation_id)
     if receiver is None:
@@ -570,19 +550,8 @@ def record_receiving(
     its products, default the shipped product) linked to the shipped lot. Refuses a second
     receipt (409) and more than was shipped (422).
     """
-    shipment = db.session.get(Shipment, shipment_id, with_for_update=True)
-    addressee = shipment is not None and (
-        actor.is_admin or actor.acts_for(shipment.to_organisation_id)
-    )
-    if shipment is None or not addressee:
-        raise NotFound()
-    ship_event = db.session.get(EpcisEvent, shipment.ship_event_pk)
-    if ship_event is None or ship_event.retracted_at is not None:
-        raise NotFound()
+    shipment = receivable_shipment(actor, shipment_id)
     receiver = svc.load_org(shipment.to_organisation_id)
-    require_write(actor, receiver.id, receiver.province_code)
-    if shipment.received_at is not None:
-        raise Conflict(_l("This shipment has already been received."))
     shipped = db.session.get(Batch, shipment.batch_id)
     assert shipped is not None
     shipped_product = _product_of(shipped)
@@ -593,7 +562,7 @@ def record_receiving(
         raise ValidationFailed(
             field_errors={
                 "received_quantity": [
-                    _l("More than was shipped (%(kg)s kg).", kg=svc._fmt(shipment.quantity_kg))
+                    _l("More than was shipped (%(kg)s kg).", kg=quantity_text(shipment.quantity_kg))
                 ]
             }
         )
@@ -795,7 +764,6 @@ def _transform(
                 field_errors={item.field: [_l("The same batch is listed twice.")]}
             )
         seen.add(item.batch.id)
-        _refuse_if_closed(item.batch)
         if item.kg <= 0:
             raise ValidationFailed(field_errors={item.field: [_l("Enter a quantity above zero.")]})
     held = {item.batch.id: svc.require_available(item.batch, item.kg, field=item.field)
@@ -858,18 +826,19 @@ def _latest(days: Any) -> date | None:
     return max(known) if known else None
 
 
-def _inputs(actor: Actor, items: Sequence[Mapping[str, Any]], *, default_all: bool
-            ) -> list[_Input]:
-    """Input batches of the actor's organisation with their quantities (a missing quantity
-    means all the batch holds, when ``default_all``)."""
+def _inputs(actor: Actor, items: Sequence[Mapping[str, Any]], op: Operation, *,
+            default_all: bool) -> list[_Input]:
+    """Input batches of the actor's organisation on which ``op`` is allowed, with their
+    quantities (a missing quantity means all the batch holds, when ``default_all``)."""
     parsed = []
     for n, raw in enumerate(items):
         prefix = f"inputs.{n}"
-        batch = svc.writable_batch(actor, int(raw["batch_id"]), field=f"{prefix}.batch_id")
+        batch, held = operable_batch(actor, int(raw["batch_id"]), op,
+                                     field=f"{prefix}.batch_id")
         if raw.get("quantity") is None:
             if not default_all:
                 raise ValidationFailed(field_errors={f"{prefix}.quantity": [_l("Required.")]})
-            kg = svc.current_quantity(batch.id)
+            kg = held
             parsed.append(_Input(batch, kg, Unit.KG, kg, f"{prefix}.quantity"))
             continue
         unit = parse_unit(raw.get("unit") or batch.unit, f"{prefix}.unit")
@@ -905,7 +874,7 @@ def record_transformation(
     ``process``) before anything is written. No input may give more than it holds (409
     naming it and the shortfall)."""
     chosen = parse_process(process)
-    parsed = _inputs(actor, inputs, default_all=False)
+    parsed = _inputs(actor, inputs, Operation.TRANSFORMATION, default_all=False)
     org = _same_org(actor, parsed)
     product = svc.own_product(org, int(output["product_id"]), "output.product_id")
     unit = parse_unit(output.get("unit") or product.default_unit, "output.unit")
@@ -928,7 +897,7 @@ def record_split(
 ) -> Recorded:
     """Split a lot into new lots of the same product: ``parts`` = [{quantity, unit?,
     lot_code?}]; their sum may not exceed what the lot holds (409 with the shortfall)."""
-    batch = svc.writable_batch(actor, batch_id)
+    batch, _held = operable_batch(actor, batch_id, Operation.SPLIT)
     org = _batch_org(actor, batch)
     product = _product_of(batch)
     if len(parts) < 1:
@@ -960,7 +929,7 @@ def record_merge(
     (no quantity: all the lot holds). Inputs must share a product unless ``product_id``
     names the merged lot's product. The new lot holds the sum; in the inputs' unit when
     they share one, else in kg."""
-    parsed = _inputs(actor, inputs, default_all=True)
+    parsed = _inputs(actor, inputs, Operation.MERGE, default_all=True)
     if len(parsed) < 2:
         raise ValidationFailed(field_errors={"inputs": [_l("Merge at least two batches.")]})
     org = _same_org(actor, parsed)
@@ -1002,15 +971,11 @@ def record_destroy(
 ) -> Recorded:
     """Destroy what the lot holds (or ``quantity`` of it): DELETE ``destroying`` /
     ``destroyed``, effect −kg; the lot is ``destroyed`` when nothing is left."""
-    batch = svc.writable_batch(actor, batch_id)
-    _refuse_if_closed(batch, allow_recalled=True)
+    batch, held = operable_batch(actor, batch_id, Operation.DESTROY)
     org = _batch_org(actor, batch)
     if quantity is None:
-        kg = svc.current_quantity(batch.id)
-        if kg <= 0:
-            raise Conflict(_l("Batch %(lot)s holds nothing to destroy.", lot=batch.lot_code))
+        kg = held
         element = _kg_quantity(batch, kg)
-        held = kg
     else:
         parsed = parse_unit(unit or batch.unit)
         amount = _positive(quantity, "quantity")
@@ -1042,8 +1007,7 @@ def record_recall(
 ) -> Recorded:
     """Recall a lot (and, optionally, the lots its organisation made from it): one OBSERVE
     ``holding`` / ``recalled`` event naming them all, effect 0, status ``recalled``."""
-    batch = svc.writable_batch(actor, batch_id)
-    _refuse_if_closed(batch, allow_recalled=True)
+    batch, _held = operable_batch(actor, batch_id, Operation.RECALL)
     org = _batch_org(actor, batch)
     lots = [batch]
     if include_descendants:
@@ -1209,7 +1173,7 @@ def correct_event(
             message = _l(
                 "Batch %(lot)s would hold %(kg)s kg: correct its later events first.",
                 lot=batch.lot_code,
-                kg=svc._fmt(after),
+                kg=quantity_text(after),
             )
             raise Conflict(message, field_errors={"quantities": [message]})
 
@@ -1386,7 +1350,7 @@ def _keep_balanced(doc: Mapping[str, Any], effects: Mapping[int, Decimal]) -> No
             field_errors={"quantities": [_l(
                 "A split or merge keeps its kilograms: the inputs would give %(given)s kg and "
                 "the new lots hold %(made)s kg. Correct both sides together.",
-                given=svc._fmt(given), made=svc._fmt(made),
+                given=quantity_text(given), made=quantity_text(made),
             )]}
         )
 
@@ -1427,7 +1391,7 @@ def _correct_receipt(
                 field_errors={
                     "quantities": [
                         _l("More than was shipped (%(kg)s kg).",
-                           kg=svc._fmt(shipment.quantity_kg))
+                           kg=quantity_text(shipment.quantity_kg))
                     ]
                 }
             )
@@ -1597,7 +1561,9 @@ def event_kind(document: Mapping[str, Any]) -> str:
 
 def batch_timeline(actor: Actor, batch_id: int) -> Select[Any]:
     """The batch's events in time order (error declarations excluded: they are shown on
-    the event they correct), with each event's effect on this batch."""
+    the event they correct), with each event's effect on this batch. Another
+    organisation's event is attached to the lot only when it is its receiving of it
+    (``capture``), so a receipt shows once."""
     svc.get_batch(actor, batch_id)
     return (
         select(EpcisEvent, EventBatch.quantity_kg)
@@ -1609,7 +1575,8 @@ def batch_timeline(actor: Actor, batch_id: int) -> Select[Any]:
 
 def timeline_entries(rows: Sequence[Any]) -> list[dict[str, Any]]:
     """Rows of ``batch_timeline`` as dicts; a withdrawn event carries its correction
-    (reason, time, corrective event IDs), loaded in one query for the page."""
+    (reason, time, corrective event IDs), and a shipping or the receiving of a shipment
+    carries the shipment's receipt (``_receipts``), each loaded in one query for the page."""
     retracted = [
         (event.organisation_id, event.event_id)
         for event, _kg in rows
@@ -1630,6 +1597,7 @@ def timeline_entries(rows: Sequence[Any]) -> list[dict[str, Any]]:
                 "declared_at": info.get("declarationTime"),
                 "corrective_event_ids": list(info.get("correctiveEventIDs") or []),
             }
+    receipts = _receipts([event for event, _kg in rows])
     entries = []
     for event, kg in rows:
         entries.append(
@@ -1646,7 +1614,47 @@ def timeline_entries(rows: Sequence[Any]) -> list[dict[str, Any]]:
                 "corrected": event.retracted_at is not None,
                 "retracted_at": event.retracted_at,
                 "correction": declarations.get((event.organisation_id, event.event_id)),
+                "shipment": receipts.get(event.id),
                 "document": event.document,
             }
         )
     return entries
+
+
+def _receipts(events: Sequence[EpcisEvent]) -> dict[int, dict[str, Any]]:
+    """The shipment of each shipping (or receiving) event among ``events``, by event pk:
+    what was shipped and to whom, and once received, what arrived, when, and the shortfall
+    (shipped − received), so the shipper sees a short receipt on its own lot."""
+    pks = [e.id for e in events if e.biz_step in ("shipping", "receiving")]
+    if not pks:
+        return {}
+    found: dict[int, dict[str, Any]] = {}
+    for shipment, name, short_name in db.session.execute(
+        select(Shipment, Organisation.name, Organisation.short_name)
+        .join(Organisation, Organisation.id == Shipment.to_organisation_id)
+        .where(or_(Shipment.ship_event_pk.in_(pks), Shipment.receive_event_pk.in_(pks)))
+    ):
+        received = shipment.received_at is not None and shipment.received_kg is not None
+        receipt = {
+            "id": shipment.id,
+            "batch_id": shipment.batch_id,
+            "from_organisation_id": shipment.from_organisation_id,
+            "to_organisation_id": shipment.to_organisation_id,
+            "to_organisation_name": short_name or name,
+            "quantity_kg": Decimal(shipment.quantity_kg),
+            "shipped_at": shipment.shipped_at,
+            "purchase_order": shipment.purchase_order,
+            "despatch_ref": shipment.despatch_ref,
+            "received": received,
+            "received_kg": Decimal(shipment.received_kg) if received else None,
+            "received_at": shipment.received_at if received else None,
+            "received_batch_id": shipment.received_batch_id,
+            "shortfall_kg": (
+                Decimal(shipment.quantity_kg) - Decimal(shipment.received_kg)
+                if received else None
+            ),
+        }
+        found[shipment.ship_event_pk] = receipt
+        if shipment.receive_event_pk is not None:
+            found[shipment.receive_event_pk] = receipt
+    return found
