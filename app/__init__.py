@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app import config as settings
-from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.extensions import babel, csrf, db, is_api_request, limiter, login_manager, migrate
 from core.db import MAX_BIGINT, MAX_INTEGER, MAX_SMALLINT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,7 +145,7 @@ def select_locale() -> str:
     chosen = request.args.get("lang")
     if chosen in languages:
         return chosen
-    if not request.path.startswith(("/api/", "/epcis/")):
+    if not is_api_request():
         if session.get("lang") in languages:
             return session["lang"]
         saved = getattr(current_user, "locale", None) if current_user else None

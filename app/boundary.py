@@ -16,18 +16,18 @@ from __future__ import annotations
 from flask import Flask, request
 
 from app.auth.current import current_actor
+from app.extensions import is_api_request
 from core.actor import require_authenticated
 from core.boundary import nul_message, text_errors
 from core.errors import ValidationFailed
 
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
-_MACHINE_PATHS = ("/api/", "/epcis/")
 
 
 def refuse_nul_characters() -> None:
     errors = text_errors((request.view_args or {}).items(), "path")
-    if request.path.startswith(_MACHINE_PATHS):
+    if is_api_request():
         errors.update(text_errors(request.args.items(multi=True), "query"))
     if request.mimetype in _FORMS:
         errors.update(text_errors(request.form.items(multi=True), "form"))

@@ -14,12 +14,12 @@ from typing import Any
 from flask import Flask, Response, current_app, json, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app.extensions import db, wants_problem_json
+from app.epcis.problems import epcis_problem
+from app.extensions import PROBLEM_JSON, db, wants_problem_json
 from core.errors import DomainError
 from core.i18n import _
 
 log = logging.getLogger(__name__)
-PROBLEM_JSON = "application/problem+json"
 
 
 def _titles() -> dict[int, str]:
@@ -91,8 +91,6 @@ def problem(
     if request.path.startswith("/epcis/"):
         # The EPCIS binding speaks GS1's problem vocabulary (epcisException:… types, 400 for
         # invalid input); /api/ keeps the types below.
-        from app.epcis.views import epcis_problem
-
         return epcis_problem(
             status,
             title=title or _titles().get(status),

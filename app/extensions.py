@@ -12,7 +12,18 @@ from flask_wtf import CSRFProtect
 
 from core.db import db
 
-__all__ = ["babel", "csrf", "db", "limiter", "login_manager", "migrate"]
+__all__ = [
+    "MACHINE_PATHS",
+    "PROBLEM_JSON",
+    "babel",
+    "csrf",
+    "db",
+    "is_api_request",
+    "limiter",
+    "login_manager",
+    "migrate",
+    "wants_problem_json",
+]
 
 migrate = Migrate()
 login_manager = LoginManager()
@@ -23,9 +34,16 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+PROBLEM_JSON = "application/problem+json"
+# Machine interfaces: bearer tokens, no session or CSRF, problem+json errors.
+MACHINE_PATHS = ("/api/", "/epcis/")
+
+
+def is_api_request() -> bool:
+    """Is this request for the JSON API or the EPCIS binding (rather than a page)?"""
+    return request.path.startswith(MACHINE_PATHS)
+
+
 def wants_problem_json() -> bool:
     """API and EPCIS paths always answer problem+json; the HTML UI answers pages."""
-    path = request.path
-    return path.startswith(("/api/", "/epcis/")) or request.accept_mimetypes.best == (
-        "application/problem+json"
-    )
+    return is_api_request() or request.accept_mimetypes.best == PROBLEM_JSON

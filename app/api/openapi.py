@@ -33,7 +33,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 from flask_smorest import Api
 from flask_smorest.pagination import PaginationMetadataSchema
 
-from app.errors import PROBLEM_JSON
+from app.extensions import PROBLEM_JSON
 
 __all__ = [
     "PAGINATION_HEADERS",

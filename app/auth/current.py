@@ -18,7 +18,7 @@ from app.auth.services import (
     user_for_session,
     user_for_token,
 )
-from app.extensions import login_manager
+from app.extensions import is_api_request, login_manager
 from core.actor import ANONYMOUS, Actor
 from core.db import db
 
@@ -40,10 +40,6 @@ def bearer_token() -> str | None:
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
     return None
-
-
-def _is_api_request() -> bool:
-    return request.path.startswith(("/api/", "/epcis/"))
 
 
 def default_organisation_id(user: User, wanted: int | None) -> int | None:
@@ -103,6 +99,6 @@ def current_actor() -> Actor:
     exactly as long as the request, unlike ``g`` when an app context is already pushed)."""
     actor = request.environ.get(_ENVIRON_KEY)
     if actor is None:
-        actor = _token_actor() if _is_api_request() else _session_actor()
+        actor = _token_actor() if is_api_request() else _session_actor()
         request.environ[_ENVIRON_KEY] = actor
     return actor

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -392,3 +393,16 @@ FRUITS_BY_PROVINCE: dict[str, tuple[str, ...]] = {
 EXPORT_FRUITS = frozenset(
     {"sầu riêng", "thanh long", "xoài", "bưởi", "vải thiều", "nhãn", "chôm chôm", "dừa"}
 )
+
+
+# --- anchors shared by the registry seeder (country) and the traces seeder -----------------
+
+# Every demo value is drawn on a fixed timeline whose "today" is this day; seeding moves it
+# to the real seeding day (see app.demo.country's docstring).
+REFERENCE_DATE = date(2026, 1, 15)
+# Organisations the demo accounts belong to: fixed names (so the accounts table is a
+# constant), generated like the others otherwise.
+COFFEE_HTX = "Hợp tác xã Nông nghiệp Cà phê Hòa Thuận Xanh"
+PEPPER_HTX = "Hợp tác xã Hồ tiêu Tân Lập Đông"
+COFFEE_UNION = UNIONS[0].name  # Liên hiệp Hợp tác xã Cà phê Đại Ngàn (Đắk Lắk)
+COFFEE_BUYER = ENTERPRISES[0].name  # Công ty TNHH Cà phê Cao Nguyên Vàng

@@ -45,6 +45,7 @@ from sqlalchemy import func, select
 from app.auth.models import User
 from app.auth.services import add_membership, create_user
 from app.demo import catalog
+from app.demo.catalog import COFFEE_BUYER, COFFEE_HTX, COFFEE_UNION, PEPPER_HTX, REFERENCE_DATE
 from app.demo.traces import seed_demo_traces
 from core.actor import SYSTEM, OrgRole, PlatformRole
 from core.db import db
@@ -78,7 +79,6 @@ DEFAULT_SEED = 2026
 UNASSIGNED_BIRTH_PROVINCE = "099"  # see DemoBuilder.person
 # "Today" of the fixed timeline the plan is drawn on; seeding moves the current data by
 # (seeding day - REFERENCE_DATE) days (see the module docstring).
-REFERENCE_DATE = date(2026, 1, 15)
 DEMO_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 # When the 34 provinces replaced the 63: older records also keep their legacy province.
 MERGER_DATE = date(2025, 7, 1)
@@ -123,12 +123,6 @@ class RegistryNotEmpty(DemoSeedError):
 
 # --- anchors and demo accounts -------------------------------------------------------------
 
-# Organisations the demo accounts belong to: fixed names (so the accounts table is a
-# constant), generated like the others otherwise.
-COFFEE_HTX = "Hợp tác xã Nông nghiệp Cà phê Hòa Thuận Xanh"
-PEPPER_HTX = "Hợp tác xã Hồ tiêu Tân Lập Đông"
-COFFEE_UNION = catalog.UNIONS[0].name  # Liên hiệp Hợp tác xã Cà phê Đại Ngàn (Đắk Lắk)
-COFFEE_BUYER = catalog.ENTERPRISES[0].name  # Công ty TNHH Cà phê Cao Nguyên Vàng
 DAK_LAK = "66"
 _ANCHOR_HTX = ((COFFEE_HTX, "coffee"), (PEPPER_HTX, "pepper"))
 

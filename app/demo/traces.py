@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from app.demo.catalog import COFFEE_BUYER, COFFEE_HTX, PEPPER_HTX, REFERENCE_DATE
 from core.actor import Actor, OrgRole
 from core.db import db
 from core.units import Unit
@@ -286,8 +287,6 @@ class _Planner:
         self, seed: int, report: DemoReport, members: Mapping[int, Sequence[tuple[int, Any]]],
         places: PlacesIndex, today: date,
     ) -> None:
-        from app.demo.country import COFFEE_BUYER, COFFEE_HTX, PEPPER_HTX, REFERENCE_DATE
-
         self.rng = random.Random(f"traces-{seed}")
         self.report = report
         self.members = members
@@ -753,8 +752,6 @@ class TraceReport:
 
 class _Writer:
     def __init__(self, report: DemoReport) -> None:
-        from app.demo.country import COFFEE_BUYER, COFFEE_HTX, PEPPER_HTX
-
         self.orgs = {o.key: o for o in report.all()}
         users = {a.email: uid for a, uid in report.accounts}
         by_name = {o.name: o.key for o in report.all()}

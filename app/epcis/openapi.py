@@ -17,13 +17,11 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from app.epcis.views import (
+from app.epcis.problems import (
     ALREADY_EXISTS,
     CAPTURE_LIMIT_EXCEEDED,
-    CBV_VERSION,
     DEFAULT_CAPTURE_FILE_SIZE_LIMIT,
     DEFAULT_CAPTURE_LIMIT,
-    EPCIS_VERSION,
     IMPLEMENTATION,
     NO_SUCH_NAME,
     NOT_ACCEPTABLE,
@@ -32,8 +30,8 @@ from app.epcis.views import (
     UNSUPPORTED_MEDIA_TYPE,
     URI_TOO_LONG,
     VALIDATION,
-    bp,
 )
+from app.epcis.views import CBV_VERSION, EPCIS_VERSION, bp
 from traceability.epcis.validation import EVENT_TYPES
 from traceability.services.event_queries import DEFAULT_PER_PAGE, KNOWN_PARAMS, MAX_PER_PAGE
 

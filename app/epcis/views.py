@@ -33,17 +33,23 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import orjson
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.auth.current import current_actor
 from app.boundary import require_token_to_write
-from app.errors import PROBLEM_JSON
+from app.epcis.problems import (
+    VALIDATION,
+    capture_file_size_limit,
+    capture_limit,
+    epcis_problem,
+    exception_titles,
+    limit_headers,
+)
 from app.extensions import csrf
 from core.actor import Actor, require_authenticated
 from core.boundary import load_json
@@ -81,10 +87,6 @@ bp.before_request(require_token_to_write)
 
 EPCIS_VERSION = "2.0.0"
 CBV_VERSION = "2.0.0"
-# Announced in GS1-EPCIS-Capture-Limit / GS1-EPCIS-Capture-File-Size-Limit and enforced with
-# a 413 problem; settable with the EPCIS_CAPTURE_LIMIT / EPCIS_CAPTURE_FILE_SIZE_LIMIT config.
-DEFAULT_CAPTURE_LIMIT = 10_000  # events per request
-DEFAULT_CAPTURE_FILE_SIZE_LIMIT = 16 * 1024 * 1024  # bytes
 _JSON_TYPES = ("application/json", "application/ld+json")
 _BEHAVIOURS = ("rollback", "proceed")
 
@@ -105,23 +107,6 @@ def _version_headers(response: Response) -> Response:
     return response
 
 
-def capture_limit() -> int:
-    return int(current_app.config.get("EPCIS_CAPTURE_LIMIT", DEFAULT_CAPTURE_LIMIT))
-
-
-def capture_file_size_limit() -> int:
-    return int(
-        current_app.config.get("EPCIS_CAPTURE_FILE_SIZE_LIMIT", DEFAULT_CAPTURE_FILE_SIZE_LIMIT)
-    )
-
-
-def _limit_headers() -> dict[str, str]:
-    return {
-        "GS1-EPCIS-Capture-Limit": str(capture_limit()),
-        "GS1-EPCIS-Capture-File-Size-Limit": str(capture_file_size_limit()),
-    }
-
-
 def _too_large(detail: str) -> Response:
     return epcis_problem(413, detail=detail)
 
@@ -130,98 +115,6 @@ def _json_response(
     body: Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
     response = Response(orjson.dumps(body), status=status, mimetype="application/json")
-    for key, value in (headers or {}).items():
-        response.headers[key] = value
-    return response
-
-
-# --------------------------------------------------------------------------- problems
-
-# GS1's exception names (components.responses of the binding's OpenAPI): the problem ``type``.
-VALIDATION = "epcisException:ValidationException"
-QUERY_VALIDATION = "epcisException:QueryValidationException"
-SECURITY = "epcisException:SecurityException"
-NO_SUCH_NAME = "epcisException:NoSuchNameException"
-NOT_ACCEPTABLE = "epcisException:NotAcceptableException"
-ALREADY_EXISTS = "epcisException:ResourceAlreadyExistsException"
-CAPTURE_LIMIT_EXCEEDED = "epcisException:CaptureLimitExceededException"
-URI_TOO_LONG = "epcisException:URITooLongException"
-UNSUPPORTED_MEDIA_TYPE = "epcisException:UnsupportedMediaTypeException"
-IMPLEMENTATION = "epcisException:ImplementationException"
-
-_TYPES = {
-    400: VALIDATION,
-    401: SECURITY,
-    403: SECURITY,
-    404: NO_SUCH_NAME,
-    406: NOT_ACCEPTABLE,
-    409: ALREADY_EXISTS,
-    413: CAPTURE_LIMIT_EXCEEDED,
-    414: URI_TOO_LONG,
-    415: UNSUPPORTED_MEDIA_TYPE,
-}
-# Endpoints whose 400s are about the query rather than a document or an event.
-_QUERY_ENDPOINTS = frozenset({"epcis.list_events"})
-
-
-def _titles() -> dict[str, str]:
-    """Titles of the types whose generic HTTP title would say less (others keep it)."""
-    return {
-        VALIDATION: _("The data is not valid."),
-        QUERY_VALIDATION: _("The query is not valid."),
-        NOT_ACCEPTABLE: _("This EPCIS version or response format is not available."),
-        CAPTURE_LIMIT_EXCEEDED: _("The capture exceeds the announced limits."),
-        URI_TOO_LONG: _("The URL is too long."),
-    }
-
-
-def _default_details() -> dict[int, str]:
-    """``detail`` when the error itself gave none (every EPCIS problem carries one)."""
-    return {
-        401: _("Send an API token: Authorization: Bearer <token>."),
-        404: _("There is no such EPCIS resource."),
-        500: _("The server failed to handle the request; nothing was stored."),
-    }
-
-
-def problem_type(status: int) -> str:
-    """GS1's exception name for an error status of this request (``about:blank`` when GS1
-    names none, e.g. 405 and 429)."""
-    if status == 400 and request.endpoint in _QUERY_ENDPOINTS:
-        return QUERY_VALIDATION
-    if status >= 500:
-        return IMPLEMENTATION
-    return _TYPES.get(status, "about:blank")
-
-
-def epcis_problem(
-    status: int,
-    *,
-    title: str | None = None,
-    detail: str | None = None,
-    errors: list[dict[str, str]] | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> Response:
-    """An RFC 9457 problem in the binding's terms (see the module docstring).
-
-    ``app.errors.problem`` calls this for every request under ``/epcis/``. Invalid input is
-    ``400`` here, never ``422``: GS1 answers every validation failure with ``400``."""
-    if status == 422:
-        status = 400
-    kind = problem_type(status)
-    title = _titles().get(kind) or title or HTTPStatus(status).phrase
-    body: dict[str, Any] = {
-        "type": kind,
-        "title": title,
-        "status": status,
-        "detail": detail or _default_details().get(status) or title,
-        "instance": request.path,
-    }
-    if errors:
-        body["errors"] = errors
-    response = Response(orjson.dumps(body), status=status, mimetype=PROBLEM_JSON)
-    if status == 413:
-        response.headers.update(_limit_headers())
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
@@ -344,7 +237,7 @@ def capture_options() -> Response:
     response = Response(status=204)
     response.headers["Allow"] = "OPTIONS, GET, POST"
     response.headers["GS1-Capture-Error-Behaviour"] = "all"
-    response.headers.update(_limit_headers())
+    response.headers.update(limit_headers())
     return response
 
 
@@ -352,7 +245,7 @@ def capture_options() -> Response:
 def capture_jobs() -> Response:
     """Capture here is synchronous: no job outlives its request, so the list is empty."""
     require_capturer(current_actor())
-    return _json_response([], headers=_limit_headers())
+    return _json_response([], headers=limit_headers())
 
 
 @bp.post("/capture")
@@ -392,7 +285,7 @@ def capture() -> Response:
     reply = _capture_body(checked.events, checked.event_errors, items, results,
                           behaviour, created_at)
     status = 201 if reply["capturedCount"] else 200
-    return _json_response(reply, status, _limit_headers())
+    return _json_response(reply, status, limit_headers())
 
 
 def _capture_body(
@@ -415,7 +308,7 @@ def _capture_body(
     entries: list[dict[str, Any]] = []
     by_index = {int(item.path.rsplit(".", 1)[1]): r for item, r in zip(items, results, strict=True)}
     problems: list[dict[str, Any]] = []
-    title, detail = _titles()[VALIDATION], _("The EPCIS event is not valid.")
+    title, detail = exception_titles()[VALIDATION], _("The EPCIS event is not valid.")
     for index in range(len(events)):
         result = by_index.get(index)
         if result is None:
@@ -485,7 +378,7 @@ def capture_event() -> Response:
     db.session.commit()
     stored = db.session.get(EpcisEvent, result.pk)
     location = event_location(result.event_id or "")
-    headers = {"Location": location, **_limit_headers()}
+    headers = {"Location": location, **limit_headers()}
     return _json_response(stored.document if stored else event, 201, headers)
 
 

@@ -28,7 +28,7 @@ from wtforms.validators import DataRequired, Length
 
 from app.auth.limits import limit_sign_in
 from app.auth.services import authenticate, end_sessions
-from app.extensions import login_manager
+from app.extensions import is_api_request, login_manager
 from core.db import db
 from core.errors import Unauthenticated
 from core.i18n import _, _l
@@ -134,7 +134,7 @@ def logout() -> Response:
 @login_manager.unauthorized_handler
 def unauthorized() -> Response:
     """API and EPCIS callers get 401 problem+json; people get the login page."""
-    if request.path.startswith(("/api/", "/epcis/")):
+    if is_api_request():
         raise Unauthenticated()
     flash(_("Please sign in to see this page."), "info")
     wanted = current_path() if request.method == "GET" else None

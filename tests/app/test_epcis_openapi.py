@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.epcis import views
+from app.epcis import problems
 from tests.app.test_epcis_api import capture, document, event
 from tests.factories import make_org, make_user_with_token
 from traceability.services.event_queries import KNOWN_PARAMS
@@ -118,11 +118,11 @@ def test_each_error_status_names_the_exception_the_server_answers(
                     continue
                 kind = _problem_type(spec, response)
                 if path == "/epcis/events" and method == "get" and status == "400":
-                    assert kind == views.QUERY_VALIDATION
+                    assert kind == problems.QUERY_VALIDATION
                 elif int(status) >= 500:
-                    assert kind == views.IMPLEMENTATION
+                    assert kind == problems.IMPLEMENTATION
                 else:
-                    assert kind == views._TYPES[int(status)], (path, method, status)
+                    assert kind == problems._TYPES[int(status)], (path, method, status)
 
 
 def test_real_answers_match_the_documented_schemas(
