@@ -43,6 +43,13 @@ def csrf_token_in(html: str) -> str:
     return found.group(1)
 
 
+def error_beside(html: str, field: str) -> str:
+    """The message a form shows beside ``field`` (``_forms.html``, ``batches/_fields.html``)."""
+    found = re.search(rf'<p class="field-error" id="{field}-error">([^<]*)</p>', html)
+    assert found, f"no message beside {field}"
+    return found.group(1)
+
+
 def coffee_coop() -> tuple[Organisation, User, Any, Any]:
     """A cooperative with a staff user, a plot and a product: the batch pages' usual cast."""
     from tests.factories import make_org

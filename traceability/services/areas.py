@@ -147,9 +147,23 @@ def writable_area(actor: Actor, area_id: int) -> ProductionArea:
     """The area if the actor may write to it (its organisation's users, staff included,
     or a platform admin): NotFound to those who may not read it, Forbidden to readers."""
     area = get_area(actor, area_id)
-    if not can_write(actor, area.organisation_id):
+    if not can_edit_area(actor, area):
         raise Forbidden()
     return area
+
+
+def can_edit_area(actor: Actor, area: ProductionArea) -> bool:
+    """May the actor change this area and record its diary? The rule ``writable_area``
+    enforces, for pages that offer (or hide) the edit buttons."""
+    return can_write(actor, area.organisation_id)
+
+
+def can_create_areas(actor: Actor) -> bool:
+    """May the actor create areas for the organisation it acts for (a cooperative's
+    users; ``create_area`` enforces the same)?"""
+    if actor.organisation_id is None or not can_write(actor, actor.organisation_id):
+        return False
+    return _organisation(actor.organisation_id)[2] in COOPERATIVE_TYPES
 
 
 # --- writes -----------------------------------------------------------------------------

@@ -1,0 +1,147 @@
+"""The cultivation diary of a production area in the HTML UI: the diary form, the diary on
+the area page and the pre-harvest-interval status it leads to."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from babel.dates import format_date
+from sqlalchemy import func, select
+
+from app.auth.services import create_user
+from app.web.form_support import today_vn
+from core.actor import PlatformRole
+from core.db import db
+from tests.app.web_support import PASSWORD, coffee_coop, error_beside, login
+from tests.factories import HANOI
+from tests.traceability.batch_factories import spray
+from traceability.models.areas import DiaryEntry, DiaryKind
+
+
+@pytest.fixture()
+def coop():  # type: ignore[no-untyped-def]
+    return coffee_coop()
+
+
+def _entries(area_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(DiaryEntry.id)).where(DiaryEntry.area_id == area_id)
+    )
+
+
+def _pesticide(**overrides: str) -> dict[str, str]:
+    data = {
+        "kind": "pesticide",
+        "occurred_on": today_vn().isoformat(),
+        "input_name": "Regent 800WG",
+        "active_ingredient": "Fipronil",
+        "phi_days": "7",
+        "dose": "1,5",
+        "dose_unit": "g/bình",
+        "operator": "Hộ Nguyễn Văn Tâm",
+        "notes": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_pesticide_application_shows_when_the_area_is_safe_to_harvest(client, coop) -> None:
+    _org, user, area, _product = coop
+    login(client, user.email)
+    page = client.get(f"/areas/{area.id}/diary/new")
+    assert page.status_code == 200
+    assert f'value="{today_vn().isoformat()}"' in page.get_data(as_text=True)
+    response = client.post(f"/areas/{area.id}/diary/new", data=_pesticide())
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.location == f"/areas/{area.id}"
+    safe = today_vn() + timedelta(days=7)
+
+    vi = client.get(f"/areas/{area.id}").get_data(as_text=True)
+    assert f"An toàn để thu hoạch từ {format_date(safe, locale='vi')}" in vi
+    assert "Regent 800WG (Fipronil)" in vi and "1,5 g/bình" in vi
+    en = client.get(f"/areas/{area.id}", headers={"Accept-Language": "en"})
+    assert f"Safe to harvest from {format_date(safe, locale='en')}" in en.get_data(as_text=True)
+    # … and on the list, beside the area.
+    listed = client.get("/areas", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"Safe to harvest from {format_date(safe, locale='en')}" in listed
+
+
+def test_an_area_outside_any_interval_is_safe_to_harvest(client, coop) -> None:
+    _org, user, area, _product = coop
+    spray(area, today_vn() - timedelta(days=10), 7)  # over since three days
+    login(client, user.email)
+    html = client.get(f"/areas/{area.id}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    assert "No pre-harvest interval is running: safe to harvest." in html
+    assert "Safe to harvest from" not in html
+
+
+@pytest.mark.parametrize(
+    ("kind", "input_name"),
+    [("planting", ""), ("feeding", "Cám con cò"), ("vaccination", "Vắc-xin lở mồm long móng")],
+)
+def test_planting_feeding_and_vaccination_are_recorded(client, coop, kind, input_name) -> None:
+    _org, user, area, _product = coop
+    login(client, user.email)
+    data = {"kind": kind, "occurred_on": today_vn().isoformat(), "input_name": input_name,
+            "notes": "Đợt 1"}
+    response = client.post(f"/areas/{area.id}/diary/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    entry = db.session.scalar(select(DiaryEntry).where(DiaryEntry.area_id == area.id))
+    assert entry is not None and entry.kind == DiaryKind(kind)
+    html = client.get(f"/areas/{area.id}").get_data(as_text=True)
+    assert html.count('data-testid="diary-entry"') == 1
+    assert "Đợt 1" in html
+
+
+def test_a_refused_entry_shows_the_reason_beside_the_field_and_writes_nothing(
+    client, coop
+) -> None:
+    _org, user, area, _product = coop
+    login(client, user.email)
+    no_ingredient = client.post(
+        f"/areas/{area.id}/diary/new", data=_pesticide(active_ingredient="")
+    )
+    assert no_ingredient.status_code == 422
+    assert error_beside(no_ingredient.get_data(as_text=True), "active_ingredient")
+    bad_days = client.post(f"/areas/{area.id}/diary/new", data=_pesticide(phi_days="bảy"))
+    assert bad_days.status_code == 422
+    assert error_beside(bad_days.get_data(as_text=True), "phi_days")
+    future = (today_vn() + timedelta(days=1)).isoformat()
+    later = client.post(f"/areas/{area.id}/diary/new", data=_pesticide(occurred_on=future))
+    assert later.status_code == 422
+    assert error_beside(later.get_data(as_text=True), "occurred_on")
+    assert _entries(area.id) == 0
+
+
+def test_the_diary_is_paginated_newest_first(client, coop) -> None:
+    _org, user, area, _product = coop
+    for n in range(25):
+        spray(area, today_vn() - timedelta(days=n + 100), 1)
+    login(client, user.email)
+    first = client.get(f"/areas/{area.id}").get_data(as_text=True)
+    second = client.get(f"/areas/{area.id}?page=2").get_data(as_text=True)
+    assert first.count('data-testid="diary-entry"') == 20
+    assert second.count('data-testid="diary-entry"') == 5
+    newest = format_date(today_vn() - timedelta(days=100), locale="vi")
+    oldest = format_date(today_vn() - timedelta(days=124), locale="vi")
+    assert newest in first and oldest in second
+    assert f'href="/areas/{area.id}?page=2"' in first
+
+
+def test_an_authority_reads_the_diary_but_may_not_record(client, coop) -> None:
+    _org, _user, area, _product = coop
+    spray(area, today_vn(), 3)
+    create_user("so@hanoi.gov.vn", PASSWORD, platform_role=PlatformRole.AUTHORITY,
+                province_code=HANOI)
+    db.session.commit()
+    login(client, "so@hanoi.gov.vn")
+    html = client.get(f"/areas/{area.id}").get_data(as_text=True)
+    assert 'data-testid="diary-entry"' in html
+    assert 'data-testid="new-diary-entry"' not in html
+    assert client.get(f"/areas/{area.id}/diary/new").status_code == 403
+    refused = client.post(f"/areas/{area.id}/diary/new", data=_pesticide())
+    assert refused.status_code == 403
+    assert _entries(area.id) == 1
