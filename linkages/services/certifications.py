@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from core.actor import Actor, can_read_private, can_write, require_authenticated
 from core.db import db
@@ -70,6 +71,80 @@ def _organisation(organisation_id: int) -> tuple[int, str | None]:
     if row is None:
         raise NotFound()
     return row.id, row.province_code
+
+
+# A certification expiring within this many days is flagged on its page and the start page.
+EXPIRY_WARNING_DAYS = 60
+
+
+class ExpiryState(StrEnum):
+    """What a certification's holder should know about its expiry on a given day."""
+
+    FINE = "fine"  # valid beyond the warning window, or with no stated expiry
+    EXPIRING = "expiring"  # still valid, expires within the warning window
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    NOT_YET_VALID = "not_yet_valid"
+
+
+def expiry_state(
+    cert: Certification, today: date, within_days: int = EXPIRY_WARNING_DAYS
+) -> ExpiryState:
+    """The one expiry rule: revoked and not-yet-valid as ``Certification.validity_on``
+    says; expired from the day after ``expires_on`` (valid on its expiry day); expiring
+    when ``expires_on`` falls within ``within_days`` days of ``today`` (inclusive)."""
+    validity = cert.validity_on(today)
+    if validity != Validity.VALID:
+        return ExpiryState(validity.value)
+    if cert.expires_on is not None and cert.expires_on <= today + timedelta(days=within_days):
+        return ExpiryState.EXPIRING
+    return ExpiryState.FINE
+
+
+def expiring_certifications(
+    actor: Actor,
+    organisation_id: int,
+    within_days: int = EXPIRY_WARNING_DAYS,
+    *,
+    today: date | None = None,
+) -> Select[tuple[Certification]]:
+    """A select of the organisation's certifications that need attention on ``today``
+    (Vietnam's by default): expired, or expiring within ``within_days`` — exactly those
+    ``expiry_state`` calls EXPIRED or EXPIRING — soonest expiry first. Visibility as
+    ``list_certifications``; revoked and not-yet-valid ones are left out."""
+    day = today or local_today()
+    stmt = list_certifications(actor, organisation_id).where(
+        Certification.expires_on.is_not(None),
+        Certification.expires_on <= day + timedelta(days=within_days),
+        Certification.issued_on <= day,
+        or_(Certification.revoked_on.is_(None), Certification.revoked_on > day),
+    )
+    return stmt.order_by(None).order_by(Certification.expires_on, Certification.id)
+
+
+def may_edit_certifications(actor: Actor, organisation_id: int) -> bool:
+    """Would ``add_certification``, ``update_certification`` and ``revoke_certification``
+    accept this actor for the organisation? Pages offer their forms on this answer."""
+    return actor.is_authenticated and can_write(actor, organisation_id, admin_only=True)
+
+
+def managed_certification(
+    actor: Actor, certification_id: int, *, edit: bool = False
+) -> Certification:
+    """The certification as its organisation's management pages show it: NotFound unless
+    the actor may read the organisation's private data (a management page is not the
+    public trace page, even for a public certification); with ``edit``, Forbidden to such
+    readers who may not change it (an authority, a staff member)."""
+    require_authenticated(actor)
+    cert = db.session.get(Certification, certification_id)
+    if cert is None:
+        raise NotFound()
+    org_id, province = _organisation(cert.organisation_id)
+    if not can_read_private(actor, org_id, province):
+        raise NotFound()
+    if edit and not may_edit_certifications(actor, org_id):
+        raise Forbidden()
+    return cert
 
 
 def list_certifications(

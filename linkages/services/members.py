@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
-from core.actor import Actor, require_authenticated, require_read, require_write
+from core.actor import Actor, can_write, require_authenticated, require_read, require_write
 from core.db import db
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import _l
@@ -134,6 +134,19 @@ def _writable_member(actor: Actor, member_id: int, organisation_id: int | None) 
     member = get_member(actor, member_id, organisation_id=organisation_id)
     _writable_org(actor, member.organisation_id)
     return member
+
+
+def may_edit_members(actor: Actor, organisation_id: int) -> bool:
+    """Would ``add_member``, ``update_member`` and ``end_membership`` accept this actor for
+    the organisation (an org admin of it, or a platform admin)? Pages offer their forms on
+    this answer."""
+    return actor.is_authenticated and can_write(actor, organisation_id, admin_only=True)
+
+
+def member_for_edit(actor: Actor, member_id: int) -> Member:
+    """The member, if the actor may change it: NotFound to those who may not read it,
+    Forbidden to readers (an authority, a staff member) — what ``update_member`` answers."""
+    return _writable_member(actor, member_id, None)
 
 
 def add_member(actor: Actor, organisation_id: int, **data: Any) -> Member:

@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from core.actor import Actor, can_write, require_authenticated
+from core.actor import Actor, can_read_private, can_write, require_authenticated
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.i18n import _l
@@ -143,6 +143,35 @@ def get_product(actor: Actor, product_id: int) -> Product:
     product = db.session.get(Product, product_id)
     if product is None:
         raise NotFound()
+    return product
+
+
+def may_edit_products(actor: Actor, organisation_id: int) -> bool:
+    """Would ``create_product`` and ``update_product`` accept this actor for the
+    organisation (its users, or a platform admin)? Pages offer their forms on this."""
+    return actor.is_authenticated and can_write(actor, organisation_id)
+
+
+def may_set_gtin(actor: Actor, organisation_id: int) -> bool:
+    """May the actor set, change or remove a GTIN of the organisation's products?"""
+    return actor.is_authenticated and can_write(actor, organisation_id, admin_only=True)
+
+
+def managed_product(actor: Actor, product_id: int, *, edit: bool = False) -> Product:
+    """The product as its organisation's management pages show it: NotFound unless the
+    actor may read the organisation's private data (a management page is not the
+    catalogue); with ``edit``, Forbidden to such readers who may not change it."""
+    require_authenticated(actor)
+    product = db.session.get(Product, product_id)
+    if product is None:
+        raise NotFound()
+    province = db.session.scalar(
+        select(Organisation.province_code).where(Organisation.id == product.organisation_id)
+    )
+    if not can_read_private(actor, product.organisation_id, province):
+        raise NotFound()
+    if edit and not may_edit_products(actor, product.organisation_id):
+        raise Forbidden()
     return product
 
 
