@@ -21,7 +21,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import ApiToken, Membership, User, new_session_nonce
-from core.actor import Actor, OrgRole, PlatformRole, require_authenticated
+from core.actor import (
+    Actor,
+    OrgRole,
+    PlatformRole,
+    require_authenticated,
+    require_platform_admin,
+)
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import _l
@@ -273,3 +279,10 @@ def actor_for(user: User, organisation_id: int | None) -> Actor:
         platform_role=user.platform_role,
         province_code=user.province_code if user.platform_role == PlatformRole.AUTHORITY else None,
     )
+
+
+def list_users(actor: Actor) -> Select[tuple[User]]:
+    """A select of every account, by e-mail, with its memberships, to paginate: the
+    platform admin's only (anyone else: 403)."""
+    require_platform_admin(actor)
+    return select(User).options(selectinload(User.memberships)).order_by(User.email, User.id)

@@ -19,6 +19,10 @@ WEB_MODULES: list[str] = [
     "app.epcis",
     "app.web.batch_operations",
     "app.web.corrections",
+    "app.web.areas",
+    "app.web.members",
+    "app.web.certifications",
+    "app.web.products",
 ]
 
 

@@ -52,6 +52,7 @@ from app.web.form_support import (
     unit_choices,
     within_calendar,
 )
+from app.web.menu import may_record_harvest
 from app.web.timeline import timeline
 from core.actor import Actor, OrgRole
 from core.db import db
@@ -196,8 +197,11 @@ class ReceiveForm(FlaskForm):
 def index() -> tuple[str, int]:
     actor = current_actor()
     page = page_number()
+    # Acting for an organisation, the list is its own stock: a lot shipped to it is the
+    # shipper's (an incoming shipment on the start page until received, then a lot of its
+    # own); overseers acting for none read every lot in their scope.
     batches = db.paginate(
-        batch_svc.list_batches(actor, organisation_id=None),
+        batch_svc.list_batches(actor, organisation_id=actor.organisation_id),
         page=page,
         per_page=BATCHES_PER_PAGE,
         error_out=False,
@@ -209,7 +213,10 @@ def index() -> tuple[str, int]:
         batches=batches,
         products=products,
         orgs=orgs,
-        can_record=actor.organisation_id is not None,
+        can_record=may_record_harvest(
+            actor,
+            db.session.get(Organisation, actor.organisation_id) if actor.organisation_id else None,
+        ),
     )
 
 

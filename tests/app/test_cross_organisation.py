@@ -318,6 +318,26 @@ BODIES: dict[tuple[str, str], Callable[[World, Case], dict[str, Any]]] = {
     ("web_corrections.correct", "POST"): lambda w, c: {
         "reason": "did_not_occur", "at": w.today.isoformat()},
     ("web_orgs.decide", "POST"): lambda w, c: {"decision": "reject", "reason": "Thiếu giấy tờ"},
+    ("web_members.edit", "POST"): lambda w, c: {
+        "display_name": "Hộ Trần Văn Bình", "member_type": "official",
+        "member_kind": "household", "phone": "0912 000 111"},
+    ("web_members.leave", "POST"): lambda w, c: {"left_on": w.today.isoformat()},
+    ("web_certifications.edit", "POST"): lambda w, c: {
+        "scheme": "vietgap", "number": f"VG-BM-{_variant(c, 'cert_id').upper()}",
+        "issuer": "Trung tâm Thử", "issued_on": "2024-05-10", "expires_on": "2027-05-09",
+        "subject_kind": "organisation", "production_area_id": "0", "product_id": "0",
+        "scope": "Cà phê, 5 ha",
+        **({"is_public": "y"} if _variant(c, "cert_id") == "public" else {})},
+    ("web_certifications.revoke", "POST"): lambda w, c: {
+        "revoked_on": w.today.isoformat(), "reason": "Hết hiệu lực"},
+    ("web_products.edit", "POST"): lambda w, c: {
+        "code": "CF-BM", "name": "Cà phê nhân loại 1", "commodity": "coffee",
+        "default_unit": "kg", "active": "y"},
+    ("web_areas.edit", "POST"): lambda w, c: {
+        "code": "BM-01", "name": "Vườn đổi tên", "kind": "plot", "province": w.province_code,
+        "commune_code": w.commune_code, "active": "y"},
+    ("web_areas.diary_new", "POST"): lambda w, c: {
+        "kind": "other", "occurred_on": w.today.isoformat(), "notes": "Tưới"},
 }
 
 # Who rightfully makes each request (default: B's org admin).

@@ -1,0 +1,121 @@
+"""Shipments waiting at the door: what other organisations shipped to the actor's
+organisation and it has not received yet.
+
+Guarantees: only shipments addressed to the organisation the actor acts for (a platform
+admin included: the list is an organisation's inbox, not a registry), whose ship event
+still stands (a withdrawn shipping is not coming) and without a receipt; oldest first, so
+the longest waiting is on top; one query for the page's rows and one for the count.
+
+Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from core.actor import Actor, require_authenticated
+from core.db import db
+from linkages.models.organisations import Organisation
+from traceability.models.batches import Batch, Shipment
+from traceability.models.events import EpcisEvent
+from traceability.models.products import Product
+
+PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class IncomingShipment:
+    shipment_id: int
+    batch_id: int
+    lot_code: str
+    product_name: str
+    shipper_name: str
+    quantity_kg: Decimal
+    shipped_at: datetime  # the ship event's time (UTC)
+    purchase_order: str
+    despatch_ref: str
+
+
+@dataclass(frozen=True)
+class IncomingPage:
+    items: list[IncomingShipment]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def _waiting(organisation_id: int) -> Any:
+    """SQL: the organisation's shipments not received yet whose ship event stands."""
+    return (
+        (Shipment.to_organisation_id == organisation_id)
+        & Shipment.received_at.is_(None)
+        & EpcisEvent.retracted_at.is_(None)
+    )
+
+
+def incoming_shipments(actor: Actor, *, page: int = 1, per_page: int = PER_PAGE) -> IncomingPage:
+    """One page of the shipments addressed to the actor's organisation and not received
+    yet, oldest first, with the lot, product, shipper, kilograms and shipping time. An
+    actor acting for no organisation has none."""
+    require_authenticated(actor)
+    page = max(page, 1)
+    if actor.organisation_id is None:
+        return IncomingPage([], 0, page, per_page)
+    waiting = _waiting(actor.organisation_id)
+    total = db.session.scalar(
+        select(func.count(Shipment.id))
+        .join(EpcisEvent, EpcisEvent.id == Shipment.ship_event_pk)
+        .where(waiting)
+    ) or 0
+    shipper = aliased(Organisation)
+    rows = db.session.execute(
+        select(
+            Shipment.id,
+            Shipment.batch_id,
+            Batch.lot_code,
+            Product.name,
+            shipper.name,
+            Shipment.quantity_kg,
+            EpcisEvent.event_time,
+            Shipment.purchase_order,
+            Shipment.despatch_ref,
+        )
+        .join(EpcisEvent, EpcisEvent.id == Shipment.ship_event_pk)
+        .join(Batch, Batch.id == Shipment.batch_id)
+        .join(Product, Product.id == Batch.product_id)
+        .join(shipper, shipper.id == Shipment.from_organisation_id)
+        .where(waiting)
+        .order_by(EpcisEvent.event_time, Shipment.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return IncomingPage([IncomingShipment(*row) for row in rows], total, page, per_page)
+
+
+__all__ = ["IncomingPage", "IncomingShipment", "incoming_shipments"]
