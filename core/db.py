@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import Enum as PyEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
@@ -120,3 +120,16 @@ def throwaway_postgresql_database(server_url: str, prefix: str) -> Iterator[str]
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+T = TypeVar("T")
+
+# Values per ``IN (…)`` list: far below SQLite's bound-parameter limit (32,766) and small
+# enough that PostgreSQL plans each statement quickly.
+IN_LIST_CHUNK = 500
+
+
+def chunks(values: Sequence[T], size: int = IN_LIST_CHUNK) -> Iterator[Sequence[T]]:
+    """``values`` in consecutive slices of at most ``size``, for ``IN (…)`` lookups."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -38,7 +38,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -48,6 +47,7 @@ from app.demo import catalog
 from app.demo.catalog import COFFEE_BUYER, COFFEE_HTX, COFFEE_UNION, PEPPER_HTX, REFERENCE_DATE
 from app.demo.traces import seed_demo_traces
 from core.actor import SYSTEM, OrgRole, PlatformRole
+from core.clock import VIETNAM, local_today
 from core.db import db
 from linkages import person_id
 from linkages.models.certifications import CertScheme
@@ -79,7 +79,7 @@ DEFAULT_SEED = 2026
 UNASSIGNED_BIRTH_PROVINCE = "099"  # see DemoBuilder.person
 # "Today" of the fixed timeline the plan is drawn on; seeding moves the current data by
 # (seeding day - REFERENCE_DATE) days (see the module docstring).
-DEMO_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+DEMO_TIMEZONE = VIETNAM  # the demo happens in Vietnam's one time zone
 # When the 34 provinces replaced the 63: older records also keep their legacy province.
 MERGER_DATE = date(2025, 7, 1)
 FIGURE_YEARS = (2023, 2024, 2025)
@@ -106,7 +106,7 @@ TAX_CODE_PREFIX = "07"
 
 def demo_today() -> date:
     """The seeding day the demo is anchored on: today in Viet Nam."""
-    return datetime.now(DEMO_TIMEZONE).date()
+    return local_today()
 
 
 class DemoSeedError(RuntimeError):

@@ -46,6 +46,7 @@ from sqlalchemy import func, select
 
 from app.demo.catalog import COFFEE_BUYER, COFFEE_HTX, PEPPER_HTX, REFERENCE_DATE
 from core.actor import Actor, OrgRole
+from core.clock import VIETNAM
 from core.db import db
 from core.units import Unit
 from linkages.models.members import Member, MemberKind
@@ -64,7 +65,6 @@ from traceability.services.products import create_product
 if TYPE_CHECKING:
     from app.demo.country import DemoReport, PlacesIndex, SeededOrganisation
 
-VIETNAM = events.VIETNAM
 TRACED_HTX = 32  # agricultural cooperatives with traceability data (anchors included)
 # Nothing in the demo is dated after this many days before the seeding day ("today").
 LAST_DAY_OFFSET = 2

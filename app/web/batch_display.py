@@ -9,14 +9,12 @@ from typing import Any
 
 from flask import render_template
 
+from core.clock import VIETNAM
 from core.formatting import format_quantity
 from core.i18n import _l
 from core.units import Unit
 from traceability.models.batches import BatchStatus
 from traceability.processes import Process
-from traceability.services import business_events as events
-
-VIETNAM = events.VIETNAM
 
 UNIT_LABELS: dict[Unit, Any] = {
     Unit.KG: _l("kg"),

@@ -19,8 +19,9 @@ from wtforms.validators import Length, Optional
 from app.auth.current import current_actor
 from app.web import register_support as reg
 from app.web.batch_display import page_helpers
-from app.web.form_support import date_field, today_vn
+from app.web.form_support import date_field
 from core.actor import Actor
+from core.clock import local_today
 from core.db import db
 from core.i18n import _, _l
 from linkages.models.certifications import Certification, CertScheme, SubjectKind
@@ -184,7 +185,7 @@ def _editable(cert_id: int) -> tuple[Actor, Certification, Organisation]:
 def index() -> tuple[str, int]:
     actor = current_actor()
     org = reg.page_organisation(actor)
-    today = today_vn()
+    today = local_today()
     certs = reg.paginated(cert_svc.list_certifications(actor, org.id))
     attention = db.session.scalars(
         cert_svc.expiring_certifications(actor, org.id, today=today).limit(reg.PER_PAGE)
@@ -233,7 +234,7 @@ def show(cert_id: int) -> tuple[str, int]:
         orgs.get_organisation(actor, cert.organisation_id),
         cert_svc.may_edit_certifications,
         cert=cert,
-        state=cert_svc.expiry_state(cert, today_vn()),
+        state=cert_svc.expiry_state(cert, local_today()),
     )
 
 

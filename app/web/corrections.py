@@ -37,6 +37,7 @@ from app.web.form_support import (
 )
 from app.web.timeline import timeline
 from core.actor import Actor
+from core.clock import VIETNAM
 from core.db import db
 from core.errors import NotFound
 from core.i18n import _, _l
@@ -82,7 +83,7 @@ class Recorded:
 def _local(moment: datetime) -> datetime:
     if moment.tzinfo is None:  # SQLite gives back naive UTC
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(events.VIETNAM)
+    return moment.astimezone(VIETNAM)
 
 
 def _recorded_quantities(event: EpcisEvent) -> list[Recorded]:

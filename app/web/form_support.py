@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.web.batch_display import UNIT_LABELS, VIETNAM
 from core.boundary import ascii_int, calendar_message, in_calendar
+from core.clock import local_today
 from core.db import MAX_INTEGER, db, utcnow
 from core.errors import DomainError, Forbidden, NotFound
 from core.i18n import _l
@@ -25,8 +26,6 @@ from core.units import Unit
 T = TypeVar("T")
 
 
-def today_vn() -> date:
-    return utcnow().astimezone(VIETNAM).date()
 
 
 def parse_quantity(text: str | None) -> Decimal | None:
@@ -107,7 +106,7 @@ class PositiveQuantity:
 
 
 def not_in_future(form: FlaskForm, field: Field) -> None:
-    if field.data and field.data > today_vn():
+    if field.data and field.data > local_today():
         raise ValidationError(_l("The date cannot be in the future."))
 
 
@@ -127,7 +126,7 @@ def quantity_field(label: Any, required: bool = True, allow_zero: bool = False) 
 def date_field(label: Any) -> DateField:
     return DateField(
         label,
-        default=today_vn,
+        default=local_today,
         validators=[DataRequired(message=_l("Enter a date.")), within_calendar, not_in_future],
     )
 

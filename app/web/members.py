@@ -22,8 +22,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.auth.current import current_actor
 from app.web import register_support as reg
 from app.web.batch_display import page_helpers, render
-from app.web.form_support import date_field, submit_to_service, today_vn
+from app.web.form_support import date_field, submit_to_service
 from core.actor import Actor
+from core.clock import local_today
 from core.errors import DomainError
 from core.i18n import _, _l
 from linkages.models.members import ContributionKind, Member, MemberKind, MemberType
@@ -284,7 +285,7 @@ def statement(member_id: int) -> tuple[str, int]:
     member = member_svc.get_member(actor, member_id)
     args = StatementArgs(request.args)
     if "from" not in request.args and "to" not in request.args:
-        today = today_vn()
+        today = local_today()
         args.date_from.data, args.date_to.data = date(today.year, 1, 1), today
     result = None
     status = 200
@@ -304,5 +305,5 @@ def statement(member_id: int) -> tuple[str, int]:
     org = orgs.get_organisation(actor, member.organisation_id)
     return render(
         "members/statement.html", status, member=member, org=org, args=args, result=result,
-        today=today_vn(),
+        today=local_today(),
     )

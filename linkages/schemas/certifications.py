@@ -5,9 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow.validate import Length, Range
 
+from core.clock import local_today
 from core.schemas import QuerySchema, StrictSchema
 from linkages.models.certifications import Certification, CertScheme, SubjectKind, Validity
-from linkages.services.certifications import local_today
 
 
 class _CertificationFields(StrictSchema):

@@ -13,13 +13,14 @@ a revoked certification is kept, with the day and reason, and no longer edited.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, or_, select
 
 from core.actor import Actor, can_read_private, can_write, require_authenticated
+from core.clock import local_today
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.i18n import _l
@@ -55,11 +56,6 @@ EDITABLE_FIELDS = frozenset(
 )
 _TEXT_LIMITS = {"scheme_name": 200, "number": 100, "issuer": 255}
 
-_VIETNAM = timezone(timedelta(hours=7))
-
-
-def local_today() -> date:
-    return datetime.now(_VIETNAM).date()
 
 
 def _organisation(organisation_id: int) -> tuple[int, str | None]:

@@ -42,8 +42,8 @@ from linkages.services.organisations import (
     _check_unknown,
     _Errors,
     get_organisation,
+    local_today,
     parse_enum,
-    today_vn,
 )
 
 # Cooperative Law 2023 minimums, checked as warnings (an organisation below them must
@@ -288,7 +288,7 @@ def member_counts(organisation_id: int) -> dict[str, int] | None:
 
 
 def active_union_member_count(union_id: int) -> int:
-    today = today_vn()
+    today = local_today()
     return int(
         db.session.scalar(
             select(func.count())
@@ -391,7 +391,7 @@ def get_figures(actor: Actor, organisation_id: int, year: int) -> YearlyFigures:
 
 
 def _check_year(year: Any) -> int:
-    last = today_vn().year + 1  # the statistical year Y+1 starts on 15 December Y
+    last = local_today().year + 1  # the statistical year Y+1 starts on 15 December Y
     if not isinstance(year, int) or isinstance(year, bool) or not FIRST_YEAR <= year <= last:
         raise ValidationFailed(
             field_errors={

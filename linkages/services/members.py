@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from core.actor import Actor, can_write, require_authenticated, require_read, require_write
+from core.clock import local_today
 from core.db import db
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import _l
@@ -58,12 +59,6 @@ EDITABLE_FIELDS = frozenset(
     }
 )
 
-_VIETNAM = timezone(timedelta(hours=7))  # no daylight saving time
-
-
-def local_today() -> date:
-    """Today in Vietnam: a date typed by a cooperative is a Vietnamese calendar date."""
-    return datetime.now(_VIETNAM).date()
 
 
 def _organisation(organisation_id: int) -> tuple[int, str | None, OrgType]:

@@ -15,13 +15,14 @@ Cooperative profiles, yearly figures and union memberships live in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, or_, select
 
 from core.actor import Actor, require_platform_admin, require_write
+from core.clock import local_today
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.i18n import _l
@@ -31,7 +32,6 @@ from linkages.services.places import check_address
 from linkages.taxcode import InvalidRegistrationCode, validate_registration_code
 
 # Viet Nam keeps UTC+7 all year (no daylight saving): "today" for registry dates.
-VN_TZ = timezone(timedelta(hours=7))
 
 # Fields an organisation's own admins edit (PATCH); they decide nothing about oversight.
 SELF_EDITABLE_FIELDS = frozenset(
@@ -59,8 +59,6 @@ _TEXT_LIMITS = {
 E = TypeVar("E", bound=StrEnum)
 
 
-def today_vn() -> date:
-    return datetime.now(UTC).astimezone(VN_TZ).date()
 
 
 def fact_text(value: Any) -> str | None:
@@ -198,7 +196,7 @@ def create_organisation(actor: Actor, data: Mapping[str, Any]) -> Organisation:
         registration_code=code,
         org_type=org_type,
         status=status,
-        status_since=data.get("status_since") or today_vn(),
+        status_since=data.get("status_since") or local_today(),
         registered_on=data.get("registered_on"),
         commune_code=commune,
         province_code=province,

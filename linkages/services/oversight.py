@@ -51,8 +51,8 @@ from linkages.services.organisations import (
     _Errors,
     fact_text,
     get_organisation,
+    local_today,
     parse_enum,
-    today_vn,
 )
 
 REASON_LIMIT = 2000
@@ -154,7 +154,7 @@ def _clean_effective_on(value: Any, errors: _Errors) -> date | None:
     if not isinstance(value, date):
         errors.add("effective_on", _l("Required: the date the change takes effect."))
         return None
-    if value > today_vn():
+    if value > local_today():
         # The organisation row holds today's values: a future change would show too early.
         errors.add("effective_on", _l("Cannot be in the future; record it once in effect."))
         return None
@@ -227,7 +227,7 @@ def _parse_facts(
         registered = data["registered_on"]
         if registered is not None and not isinstance(registered, date):
             errors.add("registered_on", _l("Not a valid date."))
-        elif registered is not None and registered > today_vn():
+        elif registered is not None and registered > local_today():
             errors.add("registered_on", _l("Cannot be in the future."))
         wanted[FactField.REGISTERED_ON] = registered
     if {"commune_code", "province_code"} & set(data):

@@ -43,8 +43,8 @@ from sqlalchemy.engine import Connection
 
 from app.auth.models import User
 from app.auth.services import actor_for, add_membership, create_token, create_user
-from app.web.form_support import today_vn
 from core.actor import Actor, OrgRole, PlatformRole
+from core.clock import local_today
 from core.db import db
 from linkages.models.organisations import Organisation, OrgType
 from linkages.models.places import RegionScheme
@@ -130,7 +130,7 @@ class World:
     commune_code: str = SOC_SON
     region_scheme_code: str = ""
     static_filename: str = "css/app.css"
-    today: date = field(default_factory=today_vn)
+    today: date = field(default_factory=local_today)
 
 
 # --- building --------------------------------------------------------------------------
@@ -178,7 +178,7 @@ def _actor(person: Person) -> Actor:
 
 def build_world(app: Flask) -> World:
     """B and its objects, the other parties and their credentials; committed."""
-    today = today_vn()
+    today = local_today()
     b = make_org("HTX Nông nghiệp Bình Minh", province_code=HANOI, commune_code=SOC_SON)
     c = make_org("HTX Cà phê Người Lạ", province_code=HANOI)
     e = make_org("Công ty TNHH Thu Mua Đông Á", OrgType.DN, province_code=HANOI)

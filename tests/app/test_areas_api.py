@@ -9,12 +9,12 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from core.actor import OrgRole, PlatformRole
+from core.clock import local_today
 from core.db import db
 from linkages.models import Member
 from linkages.models.members import MemberKind, MemberType
 from tests.factories import DAU_TIENG, HANOI, HCMC, ensure_place, make_org, make_user_with_token
 from traceability.models import DiaryEntry, ProductionArea
-from traceability.services.diary import local_today
 
 URL = "/api/areas"
 SQUARE = [[105.80, 21.20], [105.81, 21.20], [105.81, 21.21], [105.80, 21.21], [105.80, 21.20]]

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.actor import OrgRole, PlatformRole
+from core.clock import local_today
 from core.db import db
 from linkages.models.organisations import (
     Organisation,
@@ -18,7 +19,6 @@ from linkages.models.organisations import (
     OrganisationFactChange,
     OrgStatus,
 )
-from linkages.services.organisations import today_vn
 from tests.factories import (
     DAU_TIENG,
     HANOI,
@@ -154,7 +154,7 @@ def test_province_authority_moves_an_organisation_and_the_history_shows_it(api, 
         ({"reason": None}, "reason"),
         ({"reason": "   "}, "reason"),
         ({"effective_on": None}, "effective_on"),
-        ({"effective_on": str(today_vn() + timedelta(days=1))}, "effective_on"),
+        ({"effective_on": str(local_today() + timedelta(days=1))}, "effective_on"),
         ({"commune_code": "99998"}, "commune_code"),
         ({"status": "closed"}, "status"),
         ({"legacy_province_code": "99"}, "legacy_province_code"),

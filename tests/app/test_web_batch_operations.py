@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from app.web.form_support import today_vn
+from core.clock import local_today
 from core.db import db
 from linkages.models.organisations import OrgType
 from tests.app.web_support import coffee_coop, csrf_token_in, harvested, login, make_user
@@ -63,7 +63,7 @@ def _timeline_entries(html: str) -> list[str]:
     return re.findall(r'<li class="timeline-item[^"]*".*?</li>', html, re.S)
 
 
-TODAY = today_vn().isoformat()
+TODAY = local_today().isoformat()
 
 
 def _split_rows(values: dict[str, str]) -> dict[str, str]:
@@ -165,7 +165,7 @@ def test_a_split_makes_linked_lots_and_lists_them_on_the_original(client, coop) 
         .order_by(Batch.id)
     ).all()
     assert parts[0].lot_code == "LOAI-1"
-    assert parts[1].lot_code.startswith(today_vn().strftime("%y%m%d") + "-S-")  # defaulted
+    assert parts[1].lot_code.startswith(local_today().strftime("%y%m%d") + "-S-")  # defaulted
     assert [batch_svc.current_quantity(p.id) for p in parts] == [Decimal("300"), Decimal("250")]
     assert batch_svc.current_quantity(batch.id) == Decimal("450")
     assert _children(batch.id) == {parts[0].id: Decimal("300"), parts[1].id: Decimal("250")}
@@ -351,7 +351,7 @@ def test_processing_turns_inputs_into_a_new_lot_of_the_product_made(client, coop
     assert response.status_code == 302
     made = db.session.scalar(select(Batch).where(Batch.product_id == roasted.id))
     assert response.headers["Location"].endswith(f"/batches/{made.id}")
-    assert made.lot_code.startswith(today_vn().strftime("%y%m%d") + "-T-")
+    assert made.lot_code.startswith(local_today().strftime("%y%m%d") + "-T-")
     assert batch_svc.current_quantity(made.id) == Decimal("480")
     assert batch_svc.current_quantity(batch.id) == Decimal("500")
     assert batch_svc.current_quantity(other.id) == Decimal("200")
@@ -386,7 +386,7 @@ def test_refused_processing_comes_back_beside_the_field(client, coop) -> None:
         assert response.status_code == 422
         assert _error_beside(response.get_data(as_text=True), "out_quantity")
 
-    future = (today_vn() + timedelta(days=1)).isoformat()
+    future = (local_today() + timedelta(days=1)).isoformat()
     response = client.post(f"/batches/{batch.id}/transform", data={
         **base, "quantity": "100", "at": future})
     assert response.status_code == 422
@@ -451,7 +451,7 @@ def test_a_record_that_did_not_happen_is_withdrawn_and_kept_in_the_history(clien
 def test_incorrect_data_adds_a_corrected_record_beside_the_original(client, coop) -> None:
     org, user, area, product = coop
     batch, shipping = _shipped(client, org, user, area, product)
-    yesterday = today_vn() - timedelta(days=1)
+    yesterday = local_today() - timedelta(days=1)
     response = client.post(f"/batches/{batch.id}/events/{shipping.id}/correct", data={
         "reason": "incorrect_data", "quantities-0-quantity": "250",
         "quantities-0-unit": "kg", "at": yesterday.isoformat(),

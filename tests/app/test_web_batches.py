@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth.services import add_membership
-from app.web.form_support import parse_quantity, today_vn
+from app.web.form_support import parse_quantity
 from core.actor import OrgRole
+from core.clock import local_today
 from core.db import db
 from linkages.models.organisations import OrgType
 from tests.app.web_support import coffee_coop, csrf_token_in, harvested, login, make_user
@@ -40,7 +41,7 @@ def _harvest_form(area, product, **overrides):  # type: ignore[no-untyped-def]
         "product_id": str(product.id),
         "quantity": "1250",
         "unit": "",
-        "harvested_on": today_vn().isoformat(),
+        "harvested_on": local_today().isoformat(),
     }
     data.update(overrides)
     return data
@@ -71,7 +72,7 @@ def test_the_harvest_form_is_one_short_form_defaulting_to_today(client, coop) ->
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'inputmode="decimal"' in html
-    assert f'value="{today_vn().isoformat()}"' in html
+    assert f'value="{local_today().isoformat()}"' in html
     assert "<details" in html  # the optional fields are folded away
     assert "phi_override_reason" not in html  # staff may not override the interval
 
@@ -85,7 +86,7 @@ def test_a_harvest_from_the_form_lands_on_the_batch_page_with_its_timeline(clien
     assert batch is not None
     assert response.headers["Location"].endswith(f"/batches/{batch.id}")
     assert batch.unit == product.default_unit  # left empty: the product's usual unit
-    assert batch.lot_code.startswith(today_vn().strftime("%y%m%d") + "-LO1-")
+    assert batch.lot_code.startswith(local_today().strftime("%y%m%d") + "-LO1-")
 
     page = client.get(f"/batches/{batch.id}")
     assert page.status_code == 200
@@ -124,7 +125,7 @@ def test_an_invalid_quantity_comes_back_beside_the_field_and_writes_nothing(clie
         response = client.post("/batches/harvest", data=_harvest_form(area, product, quantity=bad))
         assert response.status_code == 422
         assert _error_beside(response.get_data(as_text=True), "quantity")
-    future = (today_vn() + timedelta(days=2)).isoformat()
+    future = (local_today() + timedelta(days=2)).isoformat()
     response = client.post("/batches/harvest", data=_harvest_form(area, product,
                                                                   harvested_on=future))
     assert response.status_code == 422
@@ -134,13 +135,13 @@ def test_an_invalid_quantity_comes_back_beside_the_field_and_writes_nothing(clie
 
 def test_a_harvest_inside_the_pre_harvest_interval_shows_why_beside_the_date(client, coop) -> None:
     org, user, area, product = coop
-    spray(area, today_vn() - timedelta(days=2), phi_days=7, ingredient="Chlorpyrifos")
+    spray(area, local_today() - timedelta(days=2), phi_days=7, ingredient="Chlorpyrifos")
     login(client, user.email)
     response = client.post("/batches/harvest", data=_harvest_form(area, product))
     assert response.status_code == 409
     message = _error_beside(response.get_data(as_text=True), "harvested_on")
     assert "Chlorpyrifos" in message
-    assert (today_vn() + timedelta(days=5)).isoformat() in message
+    assert (local_today() + timedelta(days=5)).isoformat() in message
     assert _count_batches(org.id) == 0
 
 
@@ -154,7 +155,7 @@ def test_another_cooperatives_batch_is_not_found(client, coop) -> None:
     assert client.get(f"/batches/{batch.id}/trace").status_code == 404
     assert client.get(f"/batches/{batch.id}/events/cooling").status_code == 404
     assert client.post(f"/batches/{batch.id}/events/cooling",
-                       data={"at": today_vn().isoformat()}).status_code == 404
+                       data={"at": local_today().isoformat()}).status_code == 404
     assert batch.lot_code not in client.get("/batches").get_data(as_text=True)
 
 
@@ -165,7 +166,7 @@ def test_the_cooling_form_records_the_next_event_on_the_timeline(client, coop) -
     form = client.get(f"/batches/{batch.id}/events/cooling")
     assert form.status_code == 200
     response = client.post(f"/batches/{batch.id}/events/cooling",
-                           data={"at": today_vn().isoformat()})
+                           data={"at": local_today().isoformat()})
     assert response.status_code == 302
     html = client.get(f"/batches/{batch.id}").get_data(as_text=True)
     assert len(re.findall(r'data-testid="timeline-entry"', html)) == 2
@@ -182,13 +183,13 @@ def test_shipping_moves_the_quantity_and_the_receiver_can_receive(client, app, c
 
     unknown = client.post(f"/batches/{batch.id}/events/shipping", data={
         "receiver_code": "9999999999", "quantity": "300", "unit": "kg",
-        "at": today_vn().isoformat(),
+        "at": local_today().isoformat(),
     })
     assert unknown.status_code == 422
     assert _error_beside(unknown.get_data(as_text=True), "receiver_code")
     too_much = client.post(f"/batches/{batch.id}/events/shipping", data={
         "receiver_code": buyer_org.registration_code, "quantity": "5000", "unit": "kg",
-        "at": today_vn().isoformat(),
+        "at": local_today().isoformat(),
     })
     assert too_much.status_code == 409
     refusal = _error_beside(too_much.get_data(as_text=True), "quantity")
@@ -197,7 +198,7 @@ def test_shipping_moves_the_quantity_and_the_receiver_can_receive(client, app, c
 
     shipped = client.post(f"/batches/{batch.id}/events/shipping", data={
         "receiver_code": buyer_org.registration_code, "quantity": "300", "unit": "kg",
-        "at": today_vn().isoformat(), "purchase_order": "HD-2026/15", "despatch_ref": "PX-7",
+        "at": local_today().isoformat(), "purchase_order": "HD-2026/15", "despatch_ref": "PX-7",
     })
     assert shipped.status_code == 302
     assert batch_svc.current_quantity(batch.id) == Decimal("700")
@@ -221,7 +222,7 @@ def test_shipping_moves_the_quantity_and_the_receiver_can_receive(client, app, c
     assert 'value="300"' in form.get_data(as_text=True)  # defaults to what was shipped
     received = client.post(f"/batches/{batch.id}/events/receive", data={
         "shipment_id": str(shipment.id), "quantity": "300", "unit": "kg",
-        "at": today_vn().isoformat(),
+        "at": local_today().isoformat(),
     })
     assert received.status_code == 302
     booked = db.session.scalar(select(Batch).where(Batch.organisation_id == buyer_org.id))
@@ -243,7 +244,7 @@ def test_an_org_admin_may_harvest_inside_the_interval_with_a_reason(client, coop
     admin = make_user("chu-nhiem@caudat.vn")
     add_membership(admin, org.id, OrgRole.ORG_ADMIN)
     db.session.commit()
-    spray(area, today_vn() - timedelta(days=1), phi_days=7)
+    spray(area, local_today() - timedelta(days=1), phi_days=7)
     login(client, admin.email)
     assert "phi_override_reason" in client.get("/batches/harvest").get_data(as_text=True)
     refused = client.post("/batches/harvest", data=_harvest_form(area, product))
@@ -278,11 +279,11 @@ def test_destroy_and_recall_close_the_batch(client, coop) -> None:
     batch = _seed_batch(org, user, area, product)
     login(client, user.email)
     assert client.post(f"/batches/{batch.id}/events/destroy", data={
-        "quantity": "100", "unit": "kg", "at": today_vn().isoformat(),
+        "quantity": "100", "unit": "kg", "at": local_today().isoformat(),
     }).status_code == 302
     assert batch_svc.current_quantity(batch.id) == Decimal("900")
     assert client.post(f"/batches/{batch.id}/events/recall",
-                       data={"at": today_vn().isoformat()}).status_code == 302
+                       data={"at": local_today().isoformat()}).status_code == 302
     db.session.refresh(batch)
     assert batch.status == BatchStatus.RECALLED
     html = client.get(f"/batches/{batch.id}").get_data(as_text=True)

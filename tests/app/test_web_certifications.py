@@ -11,8 +11,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app.web.form_support import today_vn
 from core.actor import SYSTEM, PlatformRole
+from core.clock import local_today
 from core.db import db
 from linkages.models.certifications import Certification
 from linkages.models.organisations import Organisation
@@ -86,7 +86,7 @@ def test_the_expiry_rule_is_expired_expiring_within_60_days_or_fine(coop) -> Non
 
 
 def test_the_expiring_query_agrees_with_the_rule(coop) -> None:
-    today = today_vn()
+    today = local_today()
     expired = _cert(coop, "OLD", date(2020, 1, 1), today - timedelta(days=3))
     soon = _cert(coop, "SOON", date(2024, 1, 1), today + timedelta(days=30), public=False)
     _cert(coop, "FINE", date(2024, 1, 1), today + timedelta(days=400))
@@ -132,11 +132,11 @@ def test_an_admin_corrects_then_revokes_a_certification(admin, coop) -> None:
     assert db.session.get(Certification, cert.id).scope == "Chè, 15 ha"
 
     response = admin.post(f"/certifications/{cert.id}/revoke",
-                          data={"revoked_on": today_vn().isoformat(), "reason": "Thu hồi"})
+                          data={"revoked_on": local_today().isoformat(), "reason": "Thu hồi"})
     assert response.status_code == 303
     db.session.expire_all()
     revoked = db.session.get(Certification, cert.id)
-    assert revoked.revoked_on == today_vn() and revoked.revocation_reason == "Thu hồi"
+    assert revoked.revoked_on == local_today() and revoked.revocation_reason == "Thu hồi"
     listing = admin.get("/certifications").get_data(as_text=True)
     assert 'data-testid="expiry-revoked"' in listing
     assert f"/certifications/{cert.id}/edit" not in listing
@@ -154,7 +154,7 @@ def test_a_revocation_before_issue_comes_back_beside_the_date(admin, coop) -> No
 
 @pytest.fixture()
 def three(coop) -> dict[str, Certification]:
-    today = today_vn()
+    today = local_today()
     return {
         "expired": _cert(coop, "VG-EXPIRED", date(2022, 1, 1), today - timedelta(days=5)),
         "expiring": _cert(coop, "VG-SOON", date(2024, 1, 1), today + timedelta(days=45)),
@@ -203,7 +203,7 @@ def test_a_stranger_gets_404_on_every_certification_page(client, coop) -> None:
             assert client.get(url).status_code == 404, url
         assert client.post(f"/certifications/{cert.id}/edit", data=_form()).status_code == 404
         assert client.post(f"/certifications/{cert.id}/revoke",
-                           data={"revoked_on": today_vn().isoformat()}).status_code == 404
+                           data={"revoked_on": local_today().isoformat()}).status_code == 404
     listing = client.get("/certifications").get_data(as_text=True)
     assert "VG-PRIVATE" not in listing and "VG-PUBLIC" not in listing
     db.session.expire_all()
@@ -226,4 +226,4 @@ def test_an_authority_reads_the_certifications_without_any_edit_form(client, coo
     assert client.get(f"/certifications/{cert.id}/edit").status_code == 403
     assert client.get(f"/certifications/new?org={coop.id}").status_code == 403
     assert client.post(f"/certifications/{cert.id}/revoke",
-                       data={"revoked_on": today_vn().isoformat()}).status_code == 403
+                       data={"revoked_on": local_today().isoformat()}).status_code == 403

@@ -10,8 +10,8 @@ from babel.dates import format_date
 from sqlalchemy import func, select
 
 from app.auth.services import create_user
-from app.web.form_support import today_vn
 from core.actor import PlatformRole
+from core.clock import local_today
 from core.db import db
 from tests.app.web_support import PASSWORD, coffee_coop, error_beside, login
 from tests.factories import HANOI
@@ -33,7 +33,7 @@ def _entries(area_id: int) -> int:
 def _pesticide(**overrides: str) -> dict[str, str]:
     data = {
         "kind": "pesticide",
-        "occurred_on": today_vn().isoformat(),
+        "occurred_on": local_today().isoformat(),
         "input_name": "Regent 800WG",
         "active_ingredient": "Fipronil",
         "phi_days": "7",
@@ -51,11 +51,11 @@ def test_a_pesticide_application_shows_when_the_area_is_safe_to_harvest(client, 
     login(client, user.email)
     page = client.get(f"/areas/{area.id}/diary/new")
     assert page.status_code == 200
-    assert f'value="{today_vn().isoformat()}"' in page.get_data(as_text=True)
+    assert f'value="{local_today().isoformat()}"' in page.get_data(as_text=True)
     response = client.post(f"/areas/{area.id}/diary/new", data=_pesticide())
     assert response.status_code == 302, response.get_data(as_text=True)
     assert response.location == f"/areas/{area.id}"
-    safe = today_vn() + timedelta(days=7)
+    safe = local_today() + timedelta(days=7)
 
     vi = client.get(f"/areas/{area.id}").get_data(as_text=True)
     assert f"An toàn để thu hoạch từ {format_date(safe, locale='vi')}" in vi
@@ -69,7 +69,7 @@ def test_a_pesticide_application_shows_when_the_area_is_safe_to_harvest(client, 
 
 def test_an_area_outside_any_interval_is_safe_to_harvest(client, coop) -> None:
     _org, user, area, _product = coop
-    spray(area, today_vn() - timedelta(days=10), 7)  # over since three days
+    spray(area, local_today() - timedelta(days=10), 7)  # over since three days
     login(client, user.email)
     html = client.get(f"/areas/{area.id}", headers={"Accept-Language": "en"}).get_data(
         as_text=True
@@ -85,7 +85,7 @@ def test_an_area_outside_any_interval_is_safe_to_harvest(client, coop) -> None:
 def test_planting_feeding_and_vaccination_are_recorded(client, coop, kind, input_name) -> None:
     _org, user, area, _product = coop
     login(client, user.email)
-    data = {"kind": kind, "occurred_on": today_vn().isoformat(), "input_name": input_name,
+    data = {"kind": kind, "occurred_on": local_today().isoformat(), "input_name": input_name,
             "notes": "Đợt 1"}
     response = client.post(f"/areas/{area.id}/diary/new", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -109,7 +109,7 @@ def test_a_refused_entry_shows_the_reason_beside_the_field_and_writes_nothing(
     bad_days = client.post(f"/areas/{area.id}/diary/new", data=_pesticide(phi_days="bảy"))
     assert bad_days.status_code == 422
     assert error_beside(bad_days.get_data(as_text=True), "phi_days")
-    future = (today_vn() + timedelta(days=1)).isoformat()
+    future = (local_today() + timedelta(days=1)).isoformat()
     later = client.post(f"/areas/{area.id}/diary/new", data=_pesticide(occurred_on=future))
     assert later.status_code == 422
     assert error_beside(later.get_data(as_text=True), "occurred_on")
@@ -119,21 +119,21 @@ def test_a_refused_entry_shows_the_reason_beside_the_field_and_writes_nothing(
 def test_the_diary_is_paginated_newest_first(client, coop) -> None:
     _org, user, area, _product = coop
     for n in range(25):
-        spray(area, today_vn() - timedelta(days=n + 100), 1)
+        spray(area, local_today() - timedelta(days=n + 100), 1)
     login(client, user.email)
     first = client.get(f"/areas/{area.id}").get_data(as_text=True)
     second = client.get(f"/areas/{area.id}?page=2").get_data(as_text=True)
     assert first.count('data-testid="diary-entry"') == 20
     assert second.count('data-testid="diary-entry"') == 5
-    newest = format_date(today_vn() - timedelta(days=100), locale="vi")
-    oldest = format_date(today_vn() - timedelta(days=124), locale="vi")
+    newest = format_date(local_today() - timedelta(days=100), locale="vi")
+    oldest = format_date(local_today() - timedelta(days=124), locale="vi")
     assert newest in first and oldest in second
     assert f'href="/areas/{area.id}?page=2"' in first
 
 
 def test_an_authority_reads_the_diary_but_may_not_record(client, coop) -> None:
     _org, _user, area, _product = coop
-    spray(area, today_vn(), 3)
+    spray(area, local_today(), 3)
     create_user("so@hanoi.gov.vn", PASSWORD, platform_role=PlatformRole.AUTHORITY,
                 province_code=HANOI)
     db.session.commit()

@@ -12,8 +12,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app.web.form_support import today_vn
 from core.actor import OrgRole, PlatformRole
+from core.clock import local_today
 from core.db import db
 from linkages.models.members import Member, MemberType
 from linkages.models.organisations import Organisation
@@ -117,10 +117,10 @@ def test_an_admin_records_a_departure_and_the_member_moves_to_the_former(admin, 
     page = admin.get(f"/members/{member.id}").get_data(as_text=True)
     assert 'data-testid="leave-form"' in page
     response = admin.post(f"/members/{member.id}/leave",
-                          data={"left_on": today_vn().isoformat()})
+                          data={"left_on": local_today().isoformat()})
     assert response.status_code == 303
     db.session.expire_all()
-    assert db.session.get(Member, member.id).left_on == today_vn()
+    assert db.session.get(Member, member.id).left_on == local_today()
     assert "Hộ Đỗ Văn Nam" not in admin.get("/members").get_data(as_text=True)
     assert "Hộ Đỗ Văn Nam" in admin.get("/members?former=1").get_data(as_text=True)
 
@@ -128,7 +128,7 @@ def test_an_admin_records_a_departure_and_the_member_moves_to_the_former(admin, 
 def test_a_departure_in_the_future_comes_back_beside_the_date(admin, coop) -> None:
     member = make_member(coop, "Hộ Đỗ Văn Nam")
     response = admin.post(f"/members/{member.id}/leave",
-                          data={"left_on": (today_vn() + timedelta(days=3)).isoformat()})
+                          data={"left_on": (local_today() + timedelta(days=3)).isoformat()})
     assert response.status_code == 422
     assert error_beside(response.get_data(as_text=True), "left_on")
     db.session.expire_all()
@@ -170,7 +170,7 @@ def _pooled_harvest(coop: Organisation, member: Member, on: date, kg: str) -> No
 
 def test_the_statement_sums_the_member_s_deliveries_in_the_period(admin, coop) -> None:
     member = make_member(coop, "Hộ Trần Văn Bình")
-    today = today_vn()
+    today = local_today()
     _pooled_harvest(coop, member, today - timedelta(days=40), "400")
     _pooled_harvest(coop, member, today - timedelta(days=5), "850")
 
@@ -203,7 +203,7 @@ def test_a_stranger_gets_404_on_every_member_page(client, coop) -> None:
                 f"/members/{member.id}/statement"):
         assert client.get(url).status_code == 404, url
     for url, data in ((f"/members/{member.id}/edit", _form()),
-                      (f"/members/{member.id}/leave", {"left_on": today_vn().isoformat()})):
+                      (f"/members/{member.id}/leave", {"left_on": local_today().isoformat()})):
         assert client.post(url, data=data).status_code == 404, url
     assert "Hộ Trần Văn Bình" not in client.get("/members").get_data(as_text=True)
     db.session.expire_all()
@@ -233,7 +233,7 @@ def test_an_authority_reads_the_register_without_any_edit_form(client, coop) -> 
     assert client.get(f"/members/{member.id}/edit").status_code == 403
     assert client.get(f"/members/new?org={coop.id}").status_code == 403
     assert client.post(f"/members/{member.id}/leave",
-                       data={"left_on": today_vn().isoformat()}).status_code == 403
+                       data={"left_on": local_today().isoformat()}).status_code == 403
 
 
 def test_staff_read_the_register_but_only_an_org_admin_edits_it(client, coop) -> None:

@@ -64,13 +64,13 @@ def harvested(org: Organisation, user: User, area: Any, product: Any, qty: str =
     """A lot harvested today through the event service, committed (as a form would leave it)."""
     from decimal import Decimal
 
-    from app.web.form_support import today_vn
+    from core.clock import local_today
     from tests.factories import actor_of
     from traceability.services import business_events
 
     batch = business_events.record_harvest(
         actor_of(user, org), area_ids=[area.id], product_id=product.id,
-        quantity=Decimal(qty), unit="kg", harvested_on=today_vn(),
+        quantity=Decimal(qty), unit="kg", harvested_on=local_today(),
     )
     db.session.commit()
     return batch

@@ -84,7 +84,7 @@ def test_admin_registers_a_cooperative_and_its_province_follows_the_commune(plac
     assert org.name == "Hợp tác xã Rau sạch Sóc Sơn"
     assert org.province_code == HANOI
     assert org.status == OrgStatus.ACTIVE
-    assert org.status_since == orgs.today_vn()
+    assert org.status_since == orgs.local_today()
 
 
 def test_only_a_platform_admin_registers_organisations(places):
@@ -582,5 +582,5 @@ def test_a_membership_ending_in_the_future_still_counts_today(places):
     m = coops.add_union_membership(
         ADMIN, union.id, {"counterpart_id": htx.id, "joined_on": date(2024, 1, 1)}
     )
-    coops.end_union_membership(ADMIN, union.id, m.id, orgs.today_vn() + timedelta(days=30))
+    coops.end_union_membership(ADMIN, union.id, m.id, orgs.local_today() + timedelta(days=30))
     assert coops.active_union_member_count(union.id) == 1

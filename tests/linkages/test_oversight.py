@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.actor import ANONYMOUS, Actor, OrgRole, PlatformRole
+from core.clock import local_today
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from linkages.models.organisations import (
@@ -22,7 +23,6 @@ from linkages.models.organisations import (
     OrgType,
 )
 from linkages.services import oversight
-from linkages.services.organisations import today_vn
 from tests.factories import (
     DAU_TIENG,
     HANOI,
@@ -183,12 +183,13 @@ def test_another_organisations_code_is_a_conflict(org):
         ({"effective_on": D, "status": "suspended"}, "reason"),
         (change(status="suspended", reason="   "), "reason"),
         ({"reason": "x", "status": "suspended"}, "effective_on"),
-        (change(status="suspended", effective_on=today_vn() + timedelta(days=1)), "effective_on"),
+        (change(status="suspended", effective_on=local_today() + timedelta(days=1)),
+         "effective_on"),
         (change(status="suspended", effective_on=date(2019, 12, 31)), "effective_on"),
         (change(commune_code="99998"), "commune_code"),
         (change(province_code="98", commune_code=None), "province_code"),
         (change(legacy_province_code="99"), "legacy_province_code"),
-        (change(registered_on=today_vn() + timedelta(days=3)), "registered_on"),
+        (change(registered_on=local_today() + timedelta(days=3)), "registered_on"),
         (change(registration_code="0100109107"), "registration_code"),
         (change(status="active"), "_schema"),  # nothing changes
         (change(), "_schema"),  # no fact named
@@ -268,7 +269,7 @@ def test_facts_as_of_a_date_follow_the_recorded_changes(org):
     assert on(date(2025, 3, 1)) == (HCMC, DAU_TIENG, OrgStatus.ACTIVE)
     assert on(date(2025, 5, 31)) == (HCMC, DAU_TIENG, OrgStatus.ACTIVE)
     assert on(date(2025, 6, 1)) == (HANOI, KIM_ANH, OrgStatus.DISSOLVED)
-    assert on(today_vn()) == (org.province_code, org.commune_code, org.status)
+    assert on(local_today()) == (org.province_code, org.commune_code, org.status)
     assert oversight.facts_as_of(admin(), org.id, D)["registration_code"] == org.registration_code
 
 

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core.actor import Actor, OrgRole, PlatformRole
+from core.clock import local_today
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tests.factories import HANOI, actor_of, make_org, make_user_with_token
 from traceability.models import AreaKind, DiaryEntry, DiaryKind
 from traceability.services import areas, diary
-from traceability.services.diary import local_today
 
 
 def _actor(org, role=OrgRole.ORG_ADMIN) -> Actor:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 
 from core.actor import PlatformRole
+from core.clock import VIETNAM
 from core.errors import NotFound, ValidationFailed
 from linkages.models.organisations import OrgType
 from tests.factories import actor_of, make_user_with_token
@@ -23,7 +24,7 @@ from traceability.services import business_events as be
 from traceability.services import exports
 from traceability.services import exports_fsma as fsma
 
-VN = timezone(timedelta(hours=7))
+VN = VIETNAM
 DAY = date(2026, 3, 2)
 
 

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, timedelta, timezone
+from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
 
 from core.actor import PlatformRole
+from core.clock import VIETNAM
 from core.db import db
 from linkages.models.organisations import OrgType
 from tests.factories import actor_of, make_user_with_token
@@ -16,8 +17,6 @@ from traceability.models.events import EpcisEvent
 from traceability.services import business_events as be
 from traceability.services.shipments import incoming_shipments
 from traceability.services.worklists import batches_needing_action, count_needing_action
-
-VIETNAM = timezone(timedelta(hours=7))
 
 
 def _lot(coop: Party, kg: int = 1000) -> Any:

@@ -54,13 +54,14 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, or_, select, tuple_
 
 from core.actor import Actor, require_write
+from core.clock import VIETNAM
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.formatting import quantity_text
@@ -95,7 +96,6 @@ from traceability.services.phi import check_phi
 
 HTX_NAMESPACE = "https://ns.htx-trace.vn/epcis/"
 EVENT_CONTEXT: list[Any] = [EPCIS_CONTEXT_URL, {"htx": HTX_NAMESPACE}]
-VIETNAM = timezone(timedelta(hours=7))  # no daylight saving time
 ERROR_REASONS = ("did_not_occur", "incorrect_data")
 ZERO = Decimal("0.0000")
 

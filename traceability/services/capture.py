@@ -48,7 +48,7 @@ from typing import Any, Literal
 from sqlalchemy import and_, delete, insert, select, tuple_, update
 
 from core.actor import Actor, require_authenticated
-from core.db import db, utcnow
+from core.db import chunks, db, utcnow
 from core.errors import Forbidden, ValidationFailed
 from core.i18n import _
 from traceability.digital_link import canonical_uri
@@ -69,8 +69,6 @@ __all__ = [
     "store_events",
 ]
 
-# Rows per IN (...) lookup: far below SQLite's bound-parameter limit.
-CHUNK = 500
 
 Status = Literal["captured", "duplicate"]
 
@@ -213,11 +211,6 @@ def _context_namespaces(context: Any) -> list[dict[str, Any]] | None:
     items = context if isinstance(context, list) else [context]
     found = [item for item in items if isinstance(item, dict)]
     return found or None
-
-
-def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def _join(path: str, key: str) -> str:
@@ -390,7 +383,7 @@ def store_events(
             if org_id is None
             else events.c.organisation_id == org_id
         )
-        for chunk in _chunks(sorted(event_ids)):
+        for chunk in chunks(sorted(event_ids)):
             originals = and_(
                 events.c.event_id.in_(chunk), events.c.declares_error.is_(False), same_org
             )
@@ -439,7 +432,7 @@ def _existing_events(event_ids: Iterable[str]) -> dict[_Key, int]:
     them: the caller only ever looks up its own organisation's keys)."""
     found: dict[_Key, int] = {}
     t = EpcisEvent.__table__
-    for chunk in _chunks(sorted(event_ids)):
+    for chunk in chunks(sorted(event_ids)):
         query = select(t.c.organisation_id, t.c.event_id, t.c.declares_error, t.c.id).where(
             t.c.event_id.in_(chunk)
         )
@@ -452,7 +445,7 @@ def _batches_named(identifiers: set[str]) -> dict[str, tuple[int, int]]:
     """canonical id → (batch id, owning organisation) for the identifiers that are batches."""
     found: dict[str, tuple[int, int]] = {}
     t = Batch.__table__
-    for chunk in _chunks(sorted(identifiers)):
+    for chunk in chunks(sorted(identifiers)):
         query = select(t.c.canonical_id, t.c.id, t.c.organisation_id).where(
             t.c.canonical_id.in_(chunk)
         )
@@ -467,7 +460,7 @@ def _received_by_shipment(wanted: set[tuple[int | None, int]]) -> set[tuple[int 
     found: set[tuple[int | None, int]] = set()
     pairs = sorted((org, b) for org, b in wanted if org is not None)
     events = EpcisEvent.__table__
-    for chunk in _chunks(pairs):
+    for chunk in chunks(pairs):
         query = (
             select(Shipment.to_organisation_id, Shipment.batch_id)
             .join(events, events.c.id == Shipment.ship_event_pk)

@@ -22,13 +22,14 @@ Nothing here commits: the caller commits once.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, select
 
 from core.actor import Actor, OrgRole
+from core.clock import VIETNAM, local_today
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.i18n import _l
@@ -63,12 +64,6 @@ INPUT_KINDS = frozenset(
 PHI_DAYS_MAX = 365  # the longest label PHIs are a few months; more is a typo
 DOSE_MAX = Decimal(10) ** 9  # Numeric(14, 4)
 
-_VIETNAM = timezone(timedelta(hours=7))  # no daylight saving time
-
-
-def local_today() -> date:
-    """Today in Vietnam: diary dates are Vietnamese calendar dates."""
-    return datetime.now(_VIETNAM).date()
 
 
 def recorded_on(entry: DiaryEntry) -> date:
@@ -76,7 +71,7 @@ def recorded_on(entry: DiaryEntry) -> date:
     created = entry.created_at
     if created.tzinfo is None:  # SQLite hands back naive UTC
         created = created.replace(tzinfo=UTC)
-    return created.astimezone(_VIETNAM).date()
+    return created.astimezone(VIETNAM).date()
 
 
 # --- reads ------------------------------------------------------------------------------

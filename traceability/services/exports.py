@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Select, and_, false, or_, select, tuple_
 
 from core.actor import Actor, require_authenticated, require_read
-from core.db import db, utcnow
+from core.db import chunks, db, utcnow
 from core.errors import NotFound, ValidationFailed
 from core.i18n import _l
 from linkages.models.organisations import Organisation
@@ -115,11 +115,6 @@ def _stored(row: Any) -> StoredEvent:
     )
 
 
-def _chunks(values: Sequence[int], size: int = _CHUNK) -> Iterator[Sequence[int]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 # --------------------------------------------------------------------------- one lot's trace
 
 
@@ -132,7 +127,7 @@ def trace_events(actor: Actor, batch_id: int) -> Trace:
     lot_ids = list(dict.fromkeys(lot_ids))
     found: dict[int, StoredEvent] = {}
     visible = readable_events(actor)
-    for chunk in _chunks(lot_ids):
+    for chunk in chunks(lot_ids, _CHUNK):
         touched = select(EventBatch.event_pk).where(EventBatch.batch_id.in_(chunk))
         # An error declaration names the same lots as its original, so it is usually
         # attached to them too; the second branch finds it through its original (same

@@ -45,7 +45,7 @@ from flask_babel import force_locale
 from sqlalchemy import false, select
 
 from core.actor import Actor, can_read_private
-from core.db import db
+from core.db import chunks, db
 from core.i18n import _l
 from linkages.models.organisations import Organisation
 from traceability.models.areas import ProductionArea
@@ -74,6 +74,9 @@ __all__ = [
     "trace_kde_rows",
     "xlsx_bytes",
 ]
+
+# Ids per IN (…) lookup while resolving names for the rows.
+_IN_CHUNK = 900
 
 CSV_MEDIA_TYPE = "text/csv"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -267,7 +270,7 @@ class _Resolver:
             .join(Product, Product.id == Batch.product_id)
             .join(Organisation, Organisation.id == Batch.organisation_id)
         )
-        for chunk in _chunks(sorted(wanted)):
+        for chunk in chunks(sorted(wanted), _IN_CHUNK):
             for canonical, lot_code, product, org, source in db.session.execute(
                 stmt.where(Batch.canonical_id.in_(chunk))
             ):
@@ -276,14 +279,14 @@ class _Resolver:
             self.lots.setdefault(key, None)
 
     def _load_orgs(self, ids: set[int], codes: set[str]) -> None:
-        for chunk in _chunks(sorted(ids)):
+        for chunk in chunks(sorted(ids), _IN_CHUNK):
             for org_id, code, name in db.session.execute(
                 select(Organisation.id, Organisation.registration_code, Organisation.name)
                 .where(Organisation.id.in_(chunk))
             ):
                 self.orgs_by_id[org_id] = name
                 self.orgs_by_code[code] = name
-        for chunk in _chunks(sorted(codes - self.orgs_by_code.keys())):
+        for chunk in chunks(sorted(codes - self.orgs_by_code.keys()), _IN_CHUNK):
             for code, name in db.session.execute(
                 select(Organisation.registration_code, Organisation.name)
                 .where(Organisation.registration_code.in_(chunk))
@@ -294,7 +297,7 @@ class _Resolver:
 
     def _load_areas(self, ids: set[int]) -> None:
         # Area names are the owning organisation's private data (lineage.Origin).
-        for chunk in _chunks(sorted(ids)):
+        for chunk in chunks(sorted(ids), _IN_CHUNK):
             for area_id, code, name, org_id, province in db.session.execute(
                 select(
                     ProductionArea.id,
@@ -312,7 +315,7 @@ class _Resolver:
             self.areas.setdefault(area_id, None)
 
     def _load_receipts(self, pks: list[int]) -> None:
-        for chunk in _chunks(sorted(set(pks) - self.received_into.keys())):
+        for chunk in chunks(sorted(set(pks) - self.received_into.keys()), _IN_CHUNK):
             for pk, lot_code in db.session.execute(
                 select(Shipment.receive_event_pk, Batch.lot_code)
                 .join(Batch, Batch.id == Shipment.received_batch_id)
@@ -344,11 +347,6 @@ class _Resolver:
 
     def lot(self, uri: str) -> _Lot | None:
         return self.lots.get(canonical_identifier(uri))
-
-
-def _chunks(values: Sequence[Any], size: int = 900) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 # --------------------------------------------------------------------------- reading events
