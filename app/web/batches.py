@@ -26,6 +26,9 @@ from werkzeug.wrappers import Response
 from wtforms import (
     BooleanField,
     DateField,
+    FieldList,
+    Form,
+    FormField,
     SelectField,
     StringField,
     TextAreaField,
@@ -120,10 +123,30 @@ ACTION_HINTS: dict[str, Any] = {
 # --------------------------------------------------------------------------- forms
 
 
+CONTRIBUTION_ROWS = 3  # member rows the harvest form shows at first …
+MAX_CONTRIBUTION_ROWS = 30  # … and at most, one more per "Add a row"
+
+
+class ContributionRowForm(Form):
+    """One member household's delivery into a pooled lot (the page's form carries the CSRF
+    token). A row left empty is ignored."""
+
+    member_id = SelectField(_l("Member household"), coerce=int, default=0)
+    quantity = quantity_field(_l("Quantity"), required=False)
+    unit = SelectField(_l("Unit"), choices=[], default="")
+    area_id = SelectField(_l("Area"), coerce=int, default=0)
+
+    def filled(self) -> bool:
+        return bool(
+            self.member_id.data or (self.quantity.data or "").strip() or self.area_id.data
+        )
+
+
 class HarvestForm(FlaskForm):
     area_id = SelectField(_l("Area"), coerce=int)
     product_id = SelectField(_l("Product"), coerce=int)
-    quantity = quantity_field(_l("Quantity"))
+    # Left empty on a pooled lot, the service adds up the members' deliveries.
+    quantity = quantity_field(_l("Quantity"), required=False)
     unit = SelectField(_l("Unit"), choices=[], default="")
     harvested_on = date_field(_l("Harvest date"))
     lot_code = lot_code_field(
@@ -144,6 +167,34 @@ class HarvestForm(FlaskForm):
         validators=[Optional(), Length(max=500, message=_l("At most 500 characters."))],
         description=_l("Organisation admins only; it is recorded with the batch."),
     )
+    contributions = FieldList(
+        FormField(ContributionRowForm),
+        min_entries=CONTRIBUTION_ROWS,
+        max_entries=MAX_CONTRIBUTION_ROWS,
+    )
+
+    def filled_rows(self) -> list[int]:
+        """The contribution rows filled in, by their place on the page."""
+        return [n for n, entry in enumerate(self.contributions) if entry.form.filled()]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        rows = self.filled_rows()
+        for n in rows:
+            row = self.contributions[n].form
+            if not row.member_id.data:
+                row.member_id.errors = [*row.member_id.errors, _l("Choose the household.")]
+                valid = False
+            if not (row.quantity.data or "").strip():
+                row.quantity.errors = [*row.quantity.errors, _l("Enter the quantity.")]
+                valid = False
+        if rows and self.member_id.data:
+            self.member_id.errors = [
+                *self.member_id.errors,
+                _l("Leave this empty when the rows below name the households."),
+            ]
+            valid = False
+        return valid
 
 
 class ObservationForm(FlaskForm):
@@ -246,13 +297,21 @@ def _harvest_choices(actor: Actor, form: HarvestForm) -> list[Product]:
     form.product_id.choices = [
         (p.id, f"{p.name} ({UNIT_LABELS[p.default_unit]})") for p in products
     ]
-    members = db.session.execute(
-        select(Member.id, Member.display_name)
-        .where(Member.organisation_id == org.id, Member.left_on.is_(None))
-        .order_by(Member.display_name, Member.id)
-    ).all()
-    form.member_id.choices = [(0, _l("None"))] + [(m.id, m.display_name) for m in members]
+    members = [
+        (m.id, m.display_name)
+        for m in db.session.execute(
+            select(Member.id, Member.display_name)
+            .where(Member.organisation_id == org.id, Member.left_on.is_(None))
+            .order_by(Member.display_name, Member.id)
+        )
+    ]
+    form.member_id.choices = [(0, _l("None")), *members]
     form.unit.choices = unit_choices(_l("Default"))
+    for entry in form.contributions:
+        row = entry.form
+        row.member_id.choices = [(0, "—"), *members]
+        row.unit.choices = form.unit.choices
+        row.area_id.choices = [(0, _l("Not stated")), *form.area_id.choices]
     # Left empty, the unit is the chosen product's; when every product uses the same one,
     # show it chosen already.
     usual = {p.default_unit for p in products}
@@ -261,16 +320,35 @@ def _harvest_choices(actor: Actor, form: HarvestForm) -> list[Product]:
     return list(products)
 
 
-def _contribution(form: HarvestForm, product: Product) -> list[batch_svc.ContributionIn]:
-    """The whole lot as one member household's delivery, when one was chosen."""
-    if not form.member_id.data:
-        return []
+def _added_row(form: HarvestForm) -> bool:
+    """"Add a row" was pressed: one more member row (up to the cap), keeping what was
+    typed; nothing is checked or recorded yet."""
+    if request.method != "POST" or "add_row" not in request.form:
+        return False
+    if len(form.contributions) < MAX_CONTRIBUTION_ROWS:
+        form.contributions.append_entry()
+    return True
+
+
+def _contributions(
+    form: HarvestForm, product: Product, rows: list[int]
+) -> list[batch_svc.ContributionIn]:
+    """The members' deliveries: the filled rows, or the whole lot as the delivery of the
+    one household chosen (when its quantity is given)."""
+    unit = Unit(form.unit.data or product.default_unit)
+    if not rows:
+        total = parse_quantity(form.quantity.data)
+        if not form.member_id.data or total is None:
+            return []
+        return [batch_svc.ContributionIn(member_id=form.member_id.data, quantity=total, unit=unit)]
     return [
         batch_svc.ContributionIn(
-            member_id=form.member_id.data,
-            quantity=parse_quantity(form.quantity.data),  # type: ignore[arg-type]
-            unit=Unit(form.unit.data or product.default_unit),
+            member_id=row.member_id.data,
+            quantity=parse_quantity(row.quantity.data),  # type: ignore[arg-type]
+            unit=Unit(row.unit.data or unit),
+            area_id=row.area_id.data or None,
         )
+        for row in (form.contributions[n].form for n in rows)
     ]
 
 
@@ -293,32 +371,53 @@ HARVEST_FIELDS = {
 }
 
 
+def _harvest_fields(rows: list[int]) -> dict[str, str]:
+    """Where the service's messages go: a row's beside its field in that row (the service
+    numbers the filled rows only); the deliveries' sum beside the lot's quantity."""
+    if not rows:
+        return HARVEST_FIELDS
+    fields = {**HARVEST_FIELDS, "contributions": "quantity"}
+    for n, row in enumerate(rows):
+        for name in ("member_id", "quantity", "unit", "area_id"):
+            fields[f"contributions.{n}.{name}"] = f"contributions.{row}.{name}"
+    return fields
+
+
 @bp.route("/harvest", methods=["GET", "POST"])
 @login_required
 def harvest() -> Response | tuple[str, int]:
     actor = current_actor()
     form = HarvestForm()
+    adding = _added_row(form)
     products = _harvest_choices(actor, form)
     if request.method == "POST" and not _may_override_phi(actor):
         form.phi_override_reason.data = ""
+    rows = form.filled_rows()
 
     def record() -> Batch:
         product = next(p for p in products if p.id == form.product_id.data)
+        contributions = _contributions(form, product, rows)
         return events.record_harvest(
             actor,
-            area_ids=[form.area_id.data],
+            # The lot comes from its own area and those its members delivered from.
+            area_ids=list(dict.fromkeys(
+                [form.area_id.data, *(c.area_id for c in contributions if c.area_id)]
+            )),
             product_id=product.id,
-            quantity=parse_quantity(form.quantity.data),  # type: ignore[arg-type]
+            quantity=parse_quantity(form.quantity.data),
             unit=form.unit.data or product.default_unit,
             harvested_on=moment_on(form.harvested_on.data),
             lot_code=(form.lot_code.data or "").strip() or None,
             grade=(form.grade.data or "").strip(),
             expiry=form.expiry.data,
             phi_override_reason=(form.phi_override_reason.data or "").strip() or None,
-            contributions=_contribution(form, product),
+            contributions=contributions,
         )
 
-    batch, errors, status = submit_to_service(form, record, HARVEST_FIELDS, "quantity")
+    batch, errors, status = (
+        (None, [], 200) if adding
+        else submit_to_service(form, record, _harvest_fields(rows), "quantity")
+    )
     if batch is not None:
         flash(_("Harvest recorded: lot %(lot)s.", lot=batch.lot_code), "success")
         return redirect(url_for("web_batches.show", batch_id=batch.id))
@@ -335,6 +434,9 @@ def harvest() -> Response | tuple[str, int]:
             or form.phi_override_reason.errors or form.phi_override_reason.data
             or (form.harvested_on.errors and _may_override_phi(actor))
         ),
+        open_members=adding or bool(rows),
+        may_add_row=len(form.contributions) < MAX_CONTRIBUTION_ROWS,
+        new_row=len(form.contributions) - 1 if adding else None,
     )
 
 

@@ -26,6 +26,8 @@ ORGS = (
 )
 # The buyer of the harvest flow: an enterprise the user does not belong to.
 BUYER = ("0100000035", "Công ty TNHH Chè Thái Nguyên", "Chè Thái Nguyên", OrgType.DN)
+# The member households of each cooperative (a harvest can be pooled from them).
+HOUSEHOLDS = ("Hộ Nguyễn Văn An", "Hộ Trần Thị Bình", "Hộ Lò Văn Cường")
 AREA_CODE = "LO1"
 PRODUCT_NAME = "Chè búp tươi"
 
@@ -58,15 +60,18 @@ def main() -> None:
                         rating_score=84,
                     )
                 )
-            # What a harvest needs: a production area, a product, a member household.
+            # What a harvest needs: a production area, a product, member households.
             db.session.add_all(
                 [
                     ProductionArea(organisation_id=org.id, code=AREA_CODE, name="Đồi chè số 1",
                                    kind=AreaKind.PLOT),
                     Product(organisation_id=org.id, code="CHE1", name=PRODUCT_NAME,
                             commodity=Commodity.TEA, default_unit=Unit.KG),
-                    Member(organisation_id=org.id, member_type=MemberType.OFFICIAL,
-                           member_kind=MemberKind.HOUSEHOLD, display_name="Hộ Nguyễn Văn An"),
+                    *(
+                        Member(organisation_id=org.id, member_type=MemberType.OFFICIAL,
+                               member_kind=MemberKind.HOUSEHOLD, display_name=name)
+                        for name in HOUSEHOLDS
+                    ),
                 ]
             )
         code, name, short, org_type = BUYER

@@ -55,7 +55,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, or_, select, tuple_
@@ -237,7 +237,7 @@ def record_harvest(
     *,
     area_ids: Sequence[int],
     product_id: int,
-    quantity: Decimal,
+    quantity: Decimal | None,
     unit: Unit | str,
     harvested_on: date | datetime | str,
     lot_code: str | None = None,
@@ -251,7 +251,8 @@ def record_harvest(
 
     Areas and product must be the organisation's (else 404); the PHI gate runs on every
     area (409, or an org admin's recorded override; staff overriding get 403); member
-    contributions must be active members and add up to no more than the lot (422).
+    contributions must be active members and add up to no more than the lot (422). A
+    pooled lot's quantity may be left out (None): it is then its contributions' sum.
     """
     org = _writer_org(actor)
     if not area_ids:
@@ -274,6 +275,8 @@ def record_harvest(
     areas = [found[a] for a in wanted]
     product = svc.own_product(org, product_id)
     unit = parse_unit(unit)
+    if quantity is None:
+        quantity = _pooled_total(contributions, unit, product)
     quantity = _positive(quantity, "quantity")
     kg = svc.quantity_in_kg(quantity, unit, product)
     moment = event_time(harvested_on, "harvested_on")
@@ -343,6 +346,28 @@ def record_harvest(
     }
     _store(actor, [PreparedEvent(event, effects=[BatchEffect(batch.id, kg)])])
     return batch
+
+
+def _pooled_total(
+    items: Sequence[svc.ContributionIn | dict[str, Any]], unit: Unit, product: Product
+) -> Decimal:
+    """A pooled lot's quantity when only its members' deliveries are given: their sum in
+    the lot's unit, rounded up to what is stored so that they never exceed the lot."""
+    parsed = [i if isinstance(i, svc.ContributionIn) else svc.ContributionIn(**i) for i in items]
+    if not parsed:
+        raise ValidationFailed(field_errors={"quantity": [_l("Enter the quantity.")]})
+    units = [parse_unit(c.unit, f"contributions.{i}.unit") for i, c in enumerate(parsed)]
+    if all(u == unit for u in units):
+        return sum((_decimal(c.quantity, f"contributions.{i}.quantity")
+                    for i, c in enumerate(parsed)), Decimal(0))
+    kg = sum(
+        (svc.quantity_in_kg(_decimal(c.quantity, f"contributions.{i}.quantity"), u, product,
+                            field=f"contributions.{i}.quantity")
+         for i, (c, u) in enumerate(zip(parsed, units, strict=True))),
+        Decimal(0),
+    )
+    per_unit = svc.quantity_in_kg(Decimal(1), unit, product)
+    return (kg / per_unit).quantize(Decimal("0.0001"), rounding=ROUND_CEILING)
 
 
 # --------------------------------------------------------------------------- observations
