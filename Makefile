@@ -21,7 +21,7 @@ BASE_STAMP := $(VENV)/.installed-base
 DEV_STAMP := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench lint lock install install-dev translations db-upgrade clean
+.PHONY: help run test bench lint lock install install-dev translations assets db-upgrade clean
 
 help:
 	@echo "make run    serve on http://$(BIND) (migrates, loads places, seeds demo data if empty)"
@@ -29,7 +29,7 @@ help:
 	@echo "make bench  benchmarks, appended to bench/RESULTS.md"
 	@echo "make lint   ruff check"
 	@echo "make lock   regenerate requirements/base.lock and requirements/dev.lock"
-	@echo "make clean  remove the virtualenv and compiled translations"
+	@echo "make clean  remove the virtualenv, compiled translations and built static files"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else \
@@ -59,19 +59,29 @@ translations: $(BASE_STAMP)
 		echo "translations: no catalogs in app/translations yet; the UI falls back to msgids"; \
 	fi
 
+# Fingerprinted copies of static/ files, their .gz and .br, and static/cache_manifest.json
+# (Flask-Static-Digest; app/static_files.py serves them): build output, not committed. Redone
+# when a source file changes, appears or goes; without them the app serves the plain names.
+STATIC_SOURCES := $(shell find static -type f -regextype posix-extended \
+	! -name '*.gz' ! -name '*.br' ! -name cache_manifest.json ! -regex '.*-[0-9a-f]{32}(\..*)?')
+static/cache_manifest.json: $(STATIC_SOURCES) $(shell find static -type d) $(BASE_STAMP)
+	$(FLASK) digest clean >/dev/null
+	$(FLASK) digest compile
+assets: static/cache_manifest.json
+
 db-upgrade: install
 	$(FLASK) db upgrade
 
-run: install translations db-upgrade
+run: install translations assets db-upgrade
 	$(FLASK) places load
 	$(FLASK) seed-demo --if-empty
 	$(BIN)/gunicorn --bind $(BIND) --workers $(WORKERS) --worker-class sync \
 		--access-logfile - 'app:create_app()'
 
-test: install-dev translations
+test: install-dev translations assets
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: install translations
+bench: install translations assets
 	$(BIN)/python bench/run.py
 
 lint: install-dev
@@ -97,3 +107,5 @@ lock:
 clean:
 	rm -rf $(VENV)
 	find app/translations -name '*.mo' -delete 2>/dev/null || true
+	find static -regextype posix-extended \( -name '*.gz' -o -name '*.br' \
+		-o -name cache_manifest.json -o -regex '.*-[0-9a-f]{32}(\..*)?' \) -delete

@@ -80,10 +80,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         _configure_sqlite(db.engine)
 
-    from app import boundary, errors, health
+    from app import boundary, errors, health, static_files
 
     errors.register(app)
     boundary.register(app)
+    static_files.register(app)  # fingerprinted, pre-compressed, far-future cached
     app.register_blueprint(health.bp)
 
     from app import api, web

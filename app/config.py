@@ -87,6 +87,10 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_TOKEN_FAILURES": "10 per minute",
     "RATELIMIT_EPCIS_CAPTURE": "120 per minute",
     "RATELIMIT_EPCIS_QUERY": "600 per minute",
+    # `flask digest compile` (app/static_files.py) writes a .gz and a .br of each static file
+    # and fingerprints all but licence texts (.txt, and names without an extension).
+    "FLASK_STATIC_DIGEST_COMPRESSION": ["gzip", "brotli"],
+    "FLASK_STATIC_DIGEST_BLACKLIST_FILTER": [".txt", ""],
 }
 
 
