@@ -16,7 +16,7 @@ private data:
 
 The ids are those of B's objects (``tests/app/cross_org_world.py``, built once per module).
 The API and ``/epcis/`` are called with the party's bearer token, the HTML routes with its
-signed-in session. Expected (README, "Permissions"):
+signed-in session. Expected (README, "Security model"):
 
 - reads of private data: 404 (401 for anonymous on ``/api`` and ``/epcis``, except the
   ``ANONYMOUS_404`` reads; the sign-in page for anonymous on the web); a public resource
