@@ -39,8 +39,8 @@ from linkages.models.cooperatives import (
 from linkages.models.organisations import COOPERATIVE_TYPES, Organisation, OrgType
 from linkages.services.organisations import (
     TERMINAL_STATUSES,
-    _check_unknown,
-    _Errors,
+    ErrorCollector,
+    check_unknown,
     get_organisation,
     local_today,
     parse_enum,
@@ -128,8 +128,8 @@ def put_profile(actor: Actor, organisation_id: int, data: Mapping[str, Any]) -> 
     _require_cooperative(
         org, _l("Only cooperatives, unions and cooperative groups have a cooperative profile.")
     )
-    _check_unknown(data, PROFILE_FIELDS)
-    errors = _Errors()
+    check_unknown(data, PROFILE_FIELDS)
+    errors = ErrorCollector()
     if data.get("field_group") is None:
         errors.add("field_group", _l("Required."))
     field_group = parse_enum(FieldGroup, data.get("field_group"), "field_group", errors)
@@ -416,8 +416,8 @@ def put_figures(
         org, _l("Yearly figures are kept for cooperatives, unions and cooperative groups.")
     )
     year = _check_year(year)
-    _check_unknown(data, FIGURE_FIELDS)
-    errors = _Errors()
+    check_unknown(data, FIGURE_FIELDS)
+    errors = ErrorCollector()
     values: dict[str, Any] = {}
     for field in (*FIGURE_COUNTS, "revenue_vnd", "rating_score"):
         value = data.get(field)
@@ -517,8 +517,8 @@ def add_union_membership(
     membership per pair (409).
     """
     org = _writable_org(actor, organisation_id)
-    _check_unknown(data, frozenset({"counterpart_id", "joined_on"}))
-    errors = _Errors()
+    check_unknown(data, frozenset({"counterpart_id", "joined_on"}))
+    errors = ErrorCollector()
     if data.get("counterpart_id") is None:
         errors.add("counterpart_id", _l("Required."))
     if data.get("joined_on") is None:

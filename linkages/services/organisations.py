@@ -73,7 +73,7 @@ def fact_text(value: Any) -> str | None:
     return str(value).strip() or None
 
 
-class _Errors(dict[str, list[Any]]):
+class ErrorCollector(dict[str, list[Any]]):
     """Field errors collected while validating, raised together."""
 
     def add(self, field: str, message: Any) -> None:
@@ -84,7 +84,7 @@ class _Errors(dict[str, list[Any]]):
             raise ValidationFailed(_l("The data is not valid."), field_errors=self)
 
 
-def parse_enum(enum_cls: type[E], value: Any, field: str, errors: _Errors) -> E | None:
+def parse_enum(enum_cls: type[E], value: Any, field: str, errors: ErrorCollector) -> E | None:
     """``value`` as a member of ``enum_cls`` (None stays None), or a field error."""
     if value is None or isinstance(value, enum_cls):
         return value
@@ -98,7 +98,7 @@ def parse_enum(enum_cls: type[E], value: Any, field: str, errors: _Errors) -> E 
         return None
 
 
-def _clean_text(field: str, value: Any, errors: _Errors) -> str | None:
+def _clean_text(field: str, value: Any, errors: ErrorCollector) -> str | None:
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -118,7 +118,7 @@ def _clean_text(field: str, value: Any, errors: _Errors) -> str | None:
     return value
 
 
-def _check_unknown(data: Mapping[str, Any], allowed: frozenset[str]) -> None:
+def check_unknown(data: Mapping[str, Any], allowed: frozenset[str]) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise ValidationFailed(
@@ -126,8 +126,8 @@ def _check_unknown(data: Mapping[str, Any], allowed: frozenset[str]) -> None:
         )
 
 
-def _check_address(
-    commune_code: str | None, province_code: str | None, errors: _Errors
+def collect_address(
+    commune_code: str | None, province_code: str | None, errors: ErrorCollector
 ) -> tuple[str | None, str | None]:
     """Validate a commune/province pair (``places.check_address``); return the normalised
     (commune, province) to store: a commune alone gives its province, one of another
@@ -142,8 +142,8 @@ def _check_address(
         return None, None
 
 
-def _check_registration_code(
-    code: Any, org_type: OrgType | None, errors: _Errors, *, exclude_id: int | None = None
+def check_registration_code(
+    code: Any, org_type: OrgType | None, errors: ErrorCollector, *, exclude_id: int | None = None
 ) -> str | None:
     try:
         normalised = validate_registration_code(code, org_type)
@@ -168,8 +168,8 @@ def create_organisation(actor: Actor, data: Mapping[str, Any]) -> Organisation:
     the commune exists and lies in the province; nothing is written when anything fails.
     """
     require_platform_admin(actor)
-    _check_unknown(data, CREATE_FIELDS)
-    errors = _Errors()
+    check_unknown(data, CREATE_FIELDS)
+    errors = ErrorCollector()
     for field in REQUIRED_ON_CREATE:
         if data.get(field) in (None, ""):
             errors.add(field, _l("Required."))
@@ -182,14 +182,14 @@ def create_organisation(actor: Actor, data: Mapping[str, Any]) -> Organisation:
         values[field] = _clean_text(field, data.get(field), errors)
     if not values.get("name") and "name" not in errors:
         errors.add("name", _l("Required."))
-    commune, province = _check_address(
+    commune, province = collect_address(
         data.get("commune_code"), data.get("province_code"), errors
     )
     legacy = data.get("legacy_province_code")
     if legacy and db.session.get(LegacyProvince, legacy) is None:
         errors.add("legacy_province_code", _l("Unknown legacy province code."))
     errors.raise_if_any()
-    code = _check_registration_code(data["registration_code"], org_type, errors)
+    code = check_registration_code(data["registration_code"], org_type, errors)
     errors.raise_if_any()
 
     org = Organisation(
@@ -221,7 +221,7 @@ def update_organisation(
     """
     org = get_organisation(actor, organisation_id)
     require_write(actor, org.id, org.province_code, admin_only=True)
-    _check_unknown(changes, CREATE_FIELDS)
+    check_unknown(changes, CREATE_FIELDS)
     locked = sorted(
         f
         for f in OVERSIGHT_FIELDS
@@ -230,7 +230,7 @@ def update_organisation(
     if locked:
         _refuse_oversight_change(actor, org, locked)
 
-    errors = _Errors()
+    errors = ErrorCollector()
     values: dict[str, Any] = {}
     for field in _TEXT_LIMITS:
         if field in changes:
@@ -292,7 +292,7 @@ def list_organisations(
     accented Vietnamese capitals match only as typed on SQLite) or a registration code
     prefix.
     """
-    errors = _Errors()
+    errors = ErrorCollector()
     org_type = parse_enum(OrgType, org_type, "org_type", errors)
     status = parse_enum(OrgStatus, status, "status", errors)
     errors.raise_if_any()

@@ -45,10 +45,10 @@ from linkages.models.places import LegacyProvince
 from linkages.services.organisations import (
     REGISTRAR_STATUSES,
     TERMINAL_STATUSES,
-    _check_address,
-    _check_registration_code,
-    _check_unknown,
-    _Errors,
+    ErrorCollector,
+    check_registration_code,
+    check_unknown,
+    collect_address,
     fact_text,
     get_organisation,
     local_today,
@@ -141,7 +141,7 @@ class _CheckedChange:
     reason: str
 
 
-def _clean_reason(value: Any, errors: _Errors) -> str:
+def _clean_reason(value: Any, errors: ErrorCollector) -> str:
     reason = value.strip() if isinstance(value, str) else ""
     if not reason:
         errors.add("reason", _l("Required: say why."))
@@ -150,7 +150,7 @@ def _clean_reason(value: Any, errors: _Errors) -> str:
     return reason
 
 
-def _clean_effective_on(value: Any, errors: _Errors) -> date | None:
+def _clean_effective_on(value: Any, errors: ErrorCollector) -> date | None:
     if not isinstance(value, date):
         errors.add("effective_on", _l("Required: the date the change takes effect."))
         return None
@@ -162,7 +162,7 @@ def _clean_effective_on(value: Any, errors: _Errors) -> date | None:
 
 
 def _check_status(
-    current: OrgStatus, wanted: OrgStatus, by_request: bool, errors: _Errors
+    current: OrgStatus, wanted: OrgStatus, by_request: bool, errors: ErrorCollector
 ) -> None:
     if wanted not in STATUS_TRANSITIONS[current]:
         errors.add(
@@ -181,7 +181,7 @@ def _check_status(
 
 
 def _check_not_before_last_change(
-    org: Organisation, fields: list[FactField], effective_on: date, errors: _Errors
+    org: Organisation, fields: list[FactField], effective_on: date, errors: ErrorCollector
 ) -> None:
     rows = db.session.execute(
         select(OrganisationFactChange.field, func.max(OrganisationFactChange.effective_on))
@@ -210,7 +210,7 @@ def _check_not_before_last_change(
 
 
 def _parse_facts(
-    org: Organisation, data: Mapping[str, Any], errors: _Errors
+    org: Organisation, data: Mapping[str, Any], errors: ErrorCollector
 ) -> dict[FactField, Any]:
     """The facts ``data`` names, parsed and checked one by one (not yet the registration
     code, whose check depends on the type and may be a conflict)."""
@@ -236,7 +236,7 @@ def _parse_facts(
         province_given = data.get("province_code", org.province_code)
         if data.get("commune_code") and "province_code" not in data:
             province_given = None
-        commune, province = _check_address(
+        commune, province = collect_address(
             data.get("commune_code", org.commune_code), province_given, errors
         )
         wanted[FactField.COMMUNE_CODE] = commune
@@ -255,7 +255,7 @@ def _check_change(
     """Validate a change of facts against the organisation as it is now; return only the
     fields whose value changes. Raises ``ValidationFailed`` naming each failing field
     (``Conflict`` for a registration code already taken)."""
-    errors = _Errors()
+    errors = ErrorCollector()
     for field in sorted(set(data) - CHANGE_FIELDS):
         if field == "status_since":
             errors.add(field, _l("Set by the effective date of a status change."))
@@ -271,7 +271,7 @@ def _check_change(
     org_type = wanted.get(FactField.ORG_TYPE, org.org_type)
     if "registration_code" in data or org_type != org.org_type:
         # A type change re-checks the code: a personal ID is only for individuals.
-        wanted[FactField.REGISTRATION_CODE] = _check_registration_code(
+        wanted[FactField.REGISTRATION_CODE] = check_registration_code(
             data.get("registration_code", org.registration_code), org_type, errors,
             exclude_id=org.id,
         )
@@ -351,7 +351,7 @@ def list_fact_changes(
     """The history of an organisation's facts, latest effective first (readable by those
     who may read its private data), to paginate."""
     org = _readable_org(actor, organisation_id)
-    errors = _Errors()
+    errors = ErrorCollector()
     field = parse_enum(FactField, field, "field", errors)
     errors.raise_if_any()
     stmt = select(OrganisationFactChange).where(OrganisationFactChange.organisation_id == org.id)
@@ -436,7 +436,7 @@ def list_change_requests(
 ) -> Select[tuple[OrganisationChangeRequest]]:
     """The organisation's change requests, newest first (private readers), to paginate."""
     org = _readable_org(actor, organisation_id)
-    errors = _Errors()
+    errors = ErrorCollector()
     status = parse_enum(ChangeRequestStatus, status, "status", errors)
     errors.raise_if_any()
     stmt = select(OrganisationChangeRequest).where(
@@ -476,7 +476,7 @@ def _pending_request_to_decide(
             else _l("This request was already rejected."),
             field_errors={"status": [_l("Already decided.")]},
         )
-    _check_unknown(data, DECISION_FIELDS)
+    check_unknown(data, DECISION_FIELDS)
     return org, request
 
 
@@ -513,7 +513,7 @@ def approve_change_request(
             field_errors={f: [_l("Changed since the request was made.")] for f in stale},
         )
     note = data.get("reason")
-    errors = _Errors()
+    errors = ErrorCollector()
     if note is not None and (not isinstance(note, str) or len(note) > REASON_LIMIT):
         errors.add("reason", _l("At most %(n)d characters.", n=REASON_LIMIT))
     errors.raise_if_any()
@@ -542,7 +542,7 @@ def reject_change_request(
             _l("A rejection has no effective date."),
             field_errors={"effective_on": [_l("Unknown field.")]},
         )
-    errors = _Errors()
+    errors = ErrorCollector()
     reason = _clean_reason(data.get("reason"), errors)
     errors.raise_if_any()
     _decide(actor, request, ChangeRequestStatus.REJECTED, reason)

@@ -71,6 +71,14 @@ def harvested(party: Party, kg: str = "1000") -> Batch:
     )
 
 
+def shipped_lot(party: Party, to: Party) -> Batch:
+    """A lot of ``party``, 400 of its 1,000 kg shipped to ``to`` and not received yet."""
+    batch = harvested(party)
+    be.record_shipping(party.staff, batch.id, to_organisation_id=to.org.id,
+                       quantity=Decimal(400), unit="kg", shipped_at=SHIPPED_AT)
+    return batch
+
+
 def shipping_body(to: Party, kg: int = 400) -> dict[str, Any]:
     return {"to_organisation_id": to.org.id, "quantity": kg, "unit": "kg",
             "shipped_at": SHIPPED_AT}
@@ -194,9 +202,7 @@ def test_resending_another_organisations_event_reveals_nothing(
 def test_an_addressee_cannot_write_into_the_shippers_lot_before_receiving_it(
     client: FlaskClient, b: Party, buyer: Party, step: str, extra: dict[str, Any]
 ) -> None:
-    batch = harvested(b)
-    be.record_shipping(b.staff, batch.id, to_organisation_id=buyer.org.id,
-                       quantity=Decimal(400), unit="kg", shipped_at=SHIPPED_AT)
+    batch = shipped_lot(b, buyer)
     before = timeline_ids(client, b, batch.id)
     lot = {"epcClass": batch.identifier, "quantity": 400, "uom": "KGM"}
     if step == "transformation":
@@ -226,9 +232,7 @@ def test_an_addressee_cannot_write_into_the_shippers_lot_before_receiving_it(
 def test_the_addressees_receiving_is_attached_to_the_shipped_lot(
     client: FlaskClient, b: Party, buyer: Party
 ) -> None:
-    batch = harvested(b)
-    be.record_shipping(b.staff, batch.id, to_organisation_id=buyer.org.id,
-                       quantity=Decimal(400), unit="kg", shipped_at=SHIPPED_AT)
+    batch = shipped_lot(b, buyer)
     receive = receiving_of(batch)
     reply = capture(client, buyer, receive)
     assert reply.status_code == 201
@@ -246,9 +250,7 @@ def test_the_addressees_receiving_is_attached_to_the_shipped_lot(
 def test_a_receiving_in_any_cbv_spelling_is_attached_and_queryable(
     client: FlaskClient, b: Party, buyer: Party, spelling: str
 ) -> None:
-    batch = harvested(b)
-    be.record_shipping(b.staff, batch.id, to_organisation_id=buyer.org.id,
-                       quantity=Decimal(400), unit="kg", shipped_at=SHIPPED_AT)
+    batch = shipped_lot(b, buyer)
     receive = receiving_of(batch, spelling)
     event_id = capture(client, buyer, receive).get_json()["events"][0]["eventID"]
     assert event_id in timeline_ids(client, b, batch.id)
@@ -262,9 +264,7 @@ def test_a_receiving_in_any_cbv_spelling_is_attached_and_queryable(
 def test_a_receiving_does_not_carry_other_events_of_the_same_capture_into_the_lot(
     client: FlaskClient, b: Party, buyer: Party
 ) -> None:
-    batch = harvested(b)
-    be.record_shipping(b.staff, batch.id, to_organisation_id=buyer.org.id,
-                       quantity=Decimal(400), unit="kg", shipped_at=SHIPPED_AT)
+    batch = shipped_lot(b, buyer)
     destroy = {**receiving_of(batch), "bizStep": "destroying", "action": "DELETE",
                "disposition": "destroyed", "eventTime": "2026-03-06T09:00:00+07:00"}
     reply = capture(client, buyer, receiving_of(batch), destroy).get_json()

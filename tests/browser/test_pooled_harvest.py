@@ -36,7 +36,8 @@ def test_a_harvest_pooled_from_three_households(phone, expect) -> None:
     expect(rows).to_have_count(3)
     fill_row(phone, 0, first, "50")
     fill_row(phone, 1, second, "30,5")
-    expect(phone.locator("#quantity")).to_have_attribute("placeholder", "80,5")  # the script
+    # pooled-total.js shows the running sum, in the Vietnamese format, as a placeholder.
+    expect(phone.locator("#quantity")).to_have_attribute("placeholder", "80,5")
 
     phone.locator("input[name=add_row]").click()  # without JavaScript: the server adds it
     expect(rows).to_have_count(4)

@@ -303,10 +303,16 @@ def store_events(
         {(owners[i], batch[0]) for i in fresh if _is_receiving(rows[i])
          for _, epc, _ in epcs[i] if (batch := batches.get(epc)) and batch[1] != owners[i]}
     )
+    # Owners of every lot concerned: the named ones, plus those a service gave an effect on
+    # without naming them yet (one query for all, not one per effect).
+    batch_org = dict(batches.values())
+    batch_org.update(_batch_owners(
+        {e.batch_id for i in fresh for e in items[i].effects} - batch_org.keys()
+    ))
     attach: dict[int, dict[int, Decimal]] = {}
     for index in fresh:
         owner = owners[index]
-        named = {batch[0]: batch[1] for _, epc, _ in epcs[index] if (batch := batches.get(epc))}
+        named = {batch[0] for _, epc, _ in epcs[index] if (batch := batches.get(epc))}
         effects: dict[int, Decimal] = {}
         for effect in items[index].effects:
             effects[effect.batch_id] = effects.get(effect.batch_id, Decimal(0)) + Decimal(
@@ -315,10 +321,7 @@ def store_events(
         for batch_id in named:
             effects.setdefault(batch_id, Decimal(0))
         for batch_id, kg in list(effects.items()):
-            org_id = named.get(batch_id)
-            if org_id is None:  # a service's effect on a lot it built but did not name yet
-                org_id = _batch_owner(batch_id)
-            if org_id == owner or (
+            if batch_org.get(batch_id) == owner or (
                 kg == 0 and _is_receiving(rows[index]) and (owner, batch_id) in receivable
             ):
                 continue
@@ -473,8 +476,13 @@ def _received_by_shipment(wanted: set[tuple[int | None, int]]) -> set[tuple[int 
     return found
 
 
-def _batch_owner(batch_id: int) -> int | None:
-    return db.session.scalar(select(Batch.organisation_id).where(Batch.id == batch_id))
+def _batch_owners(batch_ids: set[int]) -> dict[int, int]:
+    """batch id → owning organisation, for lots looked up by id rather than by identifier."""
+    found: dict[int, int] = {}
+    for chunk in chunks(sorted(batch_ids)):
+        query = select(Batch.id, Batch.organisation_id).where(Batch.id.in_(chunk))
+        found.update((batch_id, org_id) for batch_id, org_id in db.session.execute(query))
+    return found
 
 
 def _insert_events(rows: list[dict[str, Any]]) -> list[int]:
