@@ -121,7 +121,7 @@ def prepare(database_url: str) -> str:
     from core.db import db
     from core.units import Unit
     from linkages.models.organisations import Organisation, OrgType
-    from traceability.digital_link import build_digital_link, canonical_uri
+    from traceability.gs1 import build_digital_link, canonical_uri
     from traceability.models import Batch, Commodity, Product
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),

@@ -54,7 +54,8 @@ from traceability.schemas.events_in import (
     TransformationIn,
 )
 from traceability.services import batches as batch_service
-from traceability.services import business_events as events
+from traceability.services import recording as events
+from traceability.services.timeline import batch_timeline, timeline_entries
 
 blp = ApiBlueprint(
     "api_batches",
@@ -80,7 +81,7 @@ class TimelinePage(SelectPage):
     @property
     def items(self) -> list[Any]:
         stmt = self.page_of(self.collection)
-        return [] if stmt is None else events.timeline_entries(db.session.execute(stmt).all())
+        return [] if stmt is None else timeline_entries(db.session.execute(stmt).all())
 
 
 @blp.route("")
@@ -139,7 +140,7 @@ class Timeline(MethodView):
     def get(self, batch_id: int) -> Any:
         """The batch's events in time order, each with its effect on the batch; an event
         withdrawn by an error declaration is flagged ``corrected`` with the correction."""
-        return events.batch_timeline(current_actor(), batch_id)
+        return batch_timeline(current_actor(), batch_id)
 
 
 @blp.route("/<int:batch_id>/events/cooling")

@@ -51,12 +51,12 @@ from core.db import db
 from core.units import Unit
 from linkages.models.members import Member, MemberKind
 from linkages.models.organisations import OrgStatus
-from traceability.digital_link import gs1_check_digit
+from traceability.gs1 import gs1_check_digit
 from traceability.models.areas import DiaryEntry, ProductionArea
 from traceability.models.batches import Batch, BatchLink, Shipment
 from traceability.models.events import EpcisEvent, EventBatch
 from traceability.models.products import Product
-from traceability.services import business_events as events
+from traceability.services import recording as events
 from traceability.services.areas import create_area
 from traceability.services.batches import lot_tag
 from traceability.services.diary import add_entry

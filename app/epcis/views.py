@@ -54,24 +54,16 @@ from app.extensions import csrf
 from core.actor import Actor, require_authenticated
 from core.boundary import load_json
 from core.db import db
-from core.errors import Conflict, DomainError, ValidationFailed
+from core.errors import DomainError
 from core.i18n import _
-from traceability.epcis.hashing import document_ignore_fields, event_hash_id
-from traceability.epcis.validation import (
-    DOCUMENT_TYPES,
-    EPCIS_CONTEXT_URL,
-    EVENT_LIST_PATHS,
-    check_document,
-    validate_event,
-)
-from traceability.models.events import EpcisEvent
+from traceability.epcis.validation import EPCIS_CONTEXT_URL, EVENT_LIST_PATHS
 from traceability.services.capture import (
-    CaptureResult,
-    PreparedEvent,
+    DocumentCapture,
+    capture_document,
     format_record_time,
     require_capturer,
-    store_events,
 )
+from traceability.services.capture import capture_event as capture_one_event
 from traceability.services.event_queries import (
     event_documents,
     parse_event_filters,
@@ -251,7 +243,7 @@ def capture_jobs() -> Response:
 @bp.post("/capture")
 def capture() -> Response:
     actor = current_actor()
-    require_capturer(actor)
+    require_capturer(actor)  # 403 before the body is read (the service checks it again)
     body = _read_body()
     if isinstance(body, Response):
         return body
@@ -263,39 +255,15 @@ def capture() -> Response:
               count=count, limit=capture_limit())
         )
     behaviour = _behaviour()
-    proceed = behaviour == "proceed"
     created_at = format_record_time(datetime.now(UTC))
-    checked = check_document(doc)  # raises (422) when the document itself is unusable
-    if checked.event_errors and not proceed:
-        raise ValidationFailed(
-            _("The EPCIS document is not valid; nothing was stored."),
-            field_errors=checked.field_errors(),
-        )
-    body_path = ".".join(EVENT_LIST_PATHS[checked.document_type])
-    ignore = document_ignore_fields(checked.document)
-    context = checked.context
-    items: list[PreparedEvent] = []
-    for index, event in checked.valid_events:
-        if ignore and not event.get("eventID"):
-            # A document may ask hashers to skip some fields (reference convention).
-            event["eventID"] = event_hash_id(event, context, ignore_fields=ignore)
-        items.append(PreparedEvent(event, path=f"{body_path}.{index}"))
-    results = store_events(actor, items, context)
+    captured = capture_document(actor, doc, proceed=behaviour == "proceed")
     db.session.commit()
-    reply = _capture_body(checked.events, checked.event_errors, items, results,
-                          behaviour, created_at)
+    reply = _capture_body(captured, behaviour, created_at)
     status = 201 if reply["capturedCount"] else 200
     return _json_response(reply, status, limit_headers())
 
 
-def _capture_body(
-    events: list[Any],
-    invalid: Mapping[int, Mapping[str, Sequence[str]]],
-    items: list[PreparedEvent],
-    results: list[CaptureResult],
-    behaviour: str,
-    created_at: str,
-) -> dict[str, Any]:
+def _capture_body(captured: DocumentCapture, behaviour: str, created_at: str) -> dict[str, Any]:
     """The finished capture job (GS1 CaptureJob fields) plus one entry per event, in
     document order: ``{"index", "eventID", "status", "location"}`` where status is
     ``captured``, ``duplicate`` (already stored: nothing written) or ``error`` (only
@@ -306,13 +274,13 @@ def _capture_body(
     refused event (``type``, ``title``, ``status``, ``detail``), here with the event's
     ``index``, ``eventID`` and JSON-path ``errors`` as extension members."""
     entries: list[dict[str, Any]] = []
-    by_index = {int(item.path.rsplit(".", 1)[1]): r for item, r in zip(items, results, strict=True)}
+    events = captured.events
     problems: list[dict[str, Any]] = []
     title, detail = exception_titles()[VALIDATION], _("The EPCIS event is not valid.")
     for index in range(len(events)):
-        result = by_index.get(index)
+        result = captured.outcomes.get(index)
         if result is None:
-            errors = _error_list(invalid.get(index) or {})
+            errors = _error_list(captured.errors.get(index) or {})
             event = events[index]
             event_id = event.get("eventID") if isinstance(event, dict) else None
             entries.append(
@@ -357,29 +325,14 @@ def capture_event() -> Response:
     """One event (GS1 "synchronous capture interface for a single event"): 201 + Location;
     409 when an event with the same eventID is already stored."""
     actor = current_actor()
-    require_capturer(actor)
+    require_capturer(actor)  # 403 before the body is read (the service checks it again)
     body = _read_body()
     if isinstance(body, Response):
         return body
-    event = _parse_json(body)
-    if isinstance(event, dict) and event.get("type") in DOCUMENT_TYPES:
-        raise ValidationFailed(
-            _("POST /epcis/events takes one event; send documents to /epcis/capture."),
-            field_errors={"type": [_("An event is expected here, not a document.")]},
-        )
-    own_context = event.get("@context") if isinstance(event, dict) else None
-    context = own_context if own_context is not None else [EPCIS_CONTEXT_URL]
-    errors = validate_event(event, None if own_context is not None else context)
-    if errors:
-        raise ValidationFailed(_("The EPCIS event is not valid."), field_errors=errors)
-    [result] = store_events(actor, [PreparedEvent(event)], context)
-    if result.status == "duplicate":
-        raise Conflict(_("An event with this eventID has already been captured."))
+    stored = capture_one_event(actor, _parse_json(body))
     db.session.commit()
-    stored = db.session.get(EpcisEvent, result.pk)
-    location = event_location(result.event_id or "")
-    headers = {"Location": location, **limit_headers()}
-    return _json_response(stored.document if stored else event, 201, headers)
+    headers = {"Location": event_location(stored.event_id), **limit_headers()}
+    return _json_response(stored.document, 201, headers)
 
 
 def _query_document(events: list[dict[str, Any]]) -> dict[str, Any]:

@@ -26,7 +26,6 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
-    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import Length, Optional
@@ -40,6 +39,12 @@ from app.web.form_support import (
     plain_qty,
     quantity_field,
     submit_to_service,
+)
+from app.web.place_picker import (
+    PlaceForm,
+    asked_for_communes,
+    chosen_commune,
+    fill_place_choices,
 )
 from core.boundary import ascii_int, load_json
 from core.errors import MalformedInput, ValidationFailed
@@ -85,7 +90,7 @@ def _text(limit: int, label: Any, description: Any = None) -> StringField:
 # --------------------------------------------------------------------------- forms
 
 
-class AreaForm(FlaskForm):
+class AreaForm(PlaceForm):
     code = StringField(
         _l("Area code"),
         validators=[Length(max=40, message=_l("At most 40 characters."))],
@@ -93,9 +98,6 @@ class AreaForm(FlaskForm):
     )
     name = _text(200, _l("Name"))
     kind = SelectField(_l("Kind of area"), choices=[])
-    province = SelectField(_l("Province"), choices=[], validate_choice=False)
-    show_communes = SubmitField(_l("Show its communes"))
-    commune_code = SelectField(_l("Commune"), choices=[], validate_choice=False)
     area_ha = quantity_field(_l("Area (ha)"), required=False, allow_zero=True)
     crop = _text(100, _l("Crop or animal"))
     variety = _text(100, _l("Variety"))
@@ -200,7 +202,7 @@ def _area_data(form: AreaForm) -> dict[str, Any]:
         "code": form.code.data or "",
         "name": form.name.data or "",
         "kind": form.kind.data,
-        "commune_code": form.commune_code.data or None,
+        "commune_code": chosen_commune(form),
         "area_ha": parse_quantity(form.area_ha.data),
         "crop": form.crop.data or "",
         "variety": form.variety.data or "",
@@ -221,9 +223,7 @@ AREA_FIELDS = {name: name for name in areas.EDITABLE_FIELDS} | {
 
 def _fill_choices(form: AreaForm, choices: area_pages.AreaChoices) -> None:
     form.kind.choices = [(k.value, label) for k, label in KIND_LABELS.items()]
-    form.province.choices = choices.provinces
-    form.province.data = choices.province_code
-    form.commune_code.choices = [("", _l("Not recorded")), *choices.communes]
+    fill_place_choices(form, choices.places)
     form.household_ids.choices = choices.households
 
 
@@ -249,7 +249,7 @@ def _area_form_page(area_id: int | None) -> Response | tuple[str, int]:
     _fill_choices(form, choices)
     if request.method == "GET" and choices.area is not None:
         _fill_from(form, choices.area)
-    if form.show_communes.data:  # only a new province's communes asked for: nothing saved
+    if asked_for_communes(form):
         return render("areas/form.html", form=form, area_id=area_id, errors=[])
 
     def record() -> ProductionArea:
@@ -321,19 +321,50 @@ def _diary_data(form: DiaryForm) -> dict[str, Any]:
     }
 
 
+def _fill_diary_from(form: DiaryForm, entry: DiaryEntry) -> None:
+    form.kind.data = entry.kind.value
+    form.occurred_on.data = entry.occurred_on
+    form.input_name.data = entry.input_name
+    form.active_ingredient.data = entry.active_ingredient
+    form.phi_days.data = "" if entry.phi_days is None else str(entry.phi_days)
+    form.dose.data = "" if entry.dose is None else plain_qty(entry.dose)
+    form.dose_unit.data = entry.dose_unit
+    form.operator.data = entry.operator
+    form.notes.data = entry.notes
+
+
+def _diary_form_page(area_id: int, entry_id: int | None) -> Response | tuple[str, int]:
+    """Record a diary entry, or fix one on the day it was recorded (the service says
+    whether it still may be: 409 once the day has passed, 403 to others than its author
+    and the admins, shown above the form)."""
+    actor = current_actor()
+    area = areas.writable_area(actor, area_id)
+    entry = None if entry_id is None else diary.get_entry(actor, area.id, entry_id)
+    form = DiaryForm()
+    form.kind.choices = [(k.value, label) for k, label in DIARY_LABELS.items()]
+    if request.method == "GET" and entry is not None:
+        _fill_diary_from(form, entry)
+
+    def record() -> DiaryEntry:
+        if entry is None:
+            return diary.add_entry(actor, area.id, **_diary_data(form))
+        return diary.correct_entry(actor, area.id, entry.id, **_diary_data(form))
+
+    saved, errors, status = submit_to_service(form, record, DIARY_FIELDS, "notes")
+    if saved is not None:
+        flash(_("Diary entry corrected.") if entry else _("Diary entry recorded."), "success")
+        return redirect(url_for("web_areas.show", area_id=area_id))
+    return render("areas/diary_form.html", status, form=form, area=area, entry=entry,
+                  errors=errors)
+
+
 @bp.route("/areas/<int:area_id>/diary/new", methods=["GET", "POST"])
 @login_required
 def diary_new(area_id: int) -> Response | tuple[str, int]:
-    actor = current_actor()
-    area = areas.writable_area(actor, area_id)
-    form = DiaryForm()
-    form.kind.choices = [(k.value, label) for k, label in DIARY_LABELS.items()]
+    return _diary_form_page(area_id, None)
 
-    def record() -> DiaryEntry:
-        return diary.add_entry(actor, area.id, **_diary_data(form))
 
-    entry, errors, status = submit_to_service(form, record, DIARY_FIELDS, "notes")
-    if entry is not None:
-        flash(_("Diary entry recorded."), "success")
-        return redirect(url_for("web_areas.show", area_id=area_id))
-    return render("areas/diary_new.html", status, form=form, area=area, errors=errors)
+@bp.route("/areas/<int:area_id>/diary/<int:entry_id>/correct", methods=["GET", "POST"])
+@login_required
+def diary_correct(area_id: int, entry_id: int) -> Response | tuple[str, int]:
+    return _diary_form_page(area_id, entry_id)

@@ -54,8 +54,8 @@ from core.units import Unit
 from traceability.models.batches import Batch
 from traceability.models.products import Product
 from traceability.services import batches as batch_svc
-from traceability.services import business_events as events
 from traceability.services import operations as ops
+from traceability.services import recording as events
 from traceability.services.operations import Operation
 
 bp = Blueprint("web_batch_ops", __name__, url_prefix="/batches")

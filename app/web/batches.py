@@ -55,16 +55,13 @@ from app.web.form_support import (
     unit_choices,
     within_calendar,
 )
-from app.web.menu import may_record_harvest
 from app.web.timeline import timeline
-from core.actor import Actor, OrgRole
+from core.actor import Actor
 from core.db import db
 from core.errors import NotFound
 from core.i18n import _, _l
 from core.units import Unit
-from linkages.models.members import Member
 from linkages.models.organisations import Organisation
-from traceability.models.areas import ProductionArea
 from traceability.models.batches import Batch, Shipment
 from traceability.models.events import EpcisEvent
 from traceability.models.products import Product
@@ -156,12 +153,6 @@ class HarvestForm(FlaskForm):
         _l("Grade"), validators=[Optional(), Length(max=40, message=_l("At most 40 characters."))]
     )
     expiry = DateField(_l("Best before / expiry"), validators=[Optional(), within_calendar])
-    member_id = SelectField(
-        _l("Delivered by member household"),
-        coerce=int,
-        default=0,
-        description=_l("When one household delivered the whole lot."),
-    )
     phi_override_reason = TextAreaField(
         _l("Reason to harvest inside the pre-harvest interval"),
         validators=[Optional(), Length(max=500, message=_l("At most 500 characters."))],
@@ -188,12 +179,6 @@ class HarvestForm(FlaskForm):
             if not (row.quantity.data or "").strip():
                 row.quantity.errors = [*row.quantity.errors, _l("Enter the quantity.")]
                 valid = False
-        if rows and self.member_id.data:
-            self.member_id.errors = [
-                *self.member_id.errors,
-                _l("Leave this empty when the rows below name the households."),
-            ]
-            valid = False
         return valid
 
 
@@ -264,7 +249,7 @@ def index() -> tuple[str, int]:
         batches=batches,
         products=products,
         orgs=orgs,
-        can_record=may_record_harvest(
+        can_record=ops.may_record_harvest(
             actor,
             db.session.get(Organisation, actor.organisation_id) if actor.organisation_id else None,
         ),
@@ -282,30 +267,13 @@ def _names(model: Any, ids: Iterable[int]) -> dict[int, str]:
 
 
 def _harvest_choices(actor: Actor, form: HarvestForm) -> list[Product]:
-    org = batch_svc.actor_org(actor)
-    areas = db.session.scalars(
-        select(ProductionArea)
-        .where(ProductionArea.organisation_id == org.id, ProductionArea.active.is_(True))
-        .order_by(ProductionArea.code, ProductionArea.id)
-    ).all()
-    products = db.session.scalars(
-        select(Product)
-        .where(Product.organisation_id == org.id, Product.active.is_(True))
-        .order_by(Product.name, Product.id)
-    ).all()
-    form.area_id.choices = [(a.id, f"{a.code} · {a.name}") for a in areas]
+    choices = harvest_choices(actor)
+    products = choices.products
+    form.area_id.choices = [(a.id, f"{a.code} · {a.name}") for a in choices.areas]
     form.product_id.choices = [
         (p.id, f"{p.name} ({UNIT_LABELS[p.default_unit]})") for p in products
     ]
-    members = [
-        (m.id, m.display_name)
-        for m in db.session.execute(
-            select(Member.id, Member.display_name)
-            .where(Member.organisation_id == org.id, Member.left_on.is_(None))
-            .order_by(Member.display_name, Member.id)
-        )
-    ]
-    form.member_id.choices = [(0, _l("None")), *members]
+    members = choices.households
     form.unit.choices = unit_choices(_l("Default"))
     for entry in form.contributions:
         row = entry.form
@@ -333,14 +301,9 @@ def _added_row(form: HarvestForm) -> bool:
 def _contributions(
     form: HarvestForm, product: Product, rows: list[int]
 ) -> list[batch_svc.ContributionIn]:
-    """The members' deliveries: the filled rows, or the whole lot as the delivery of the
-    one household chosen (when its quantity is given)."""
+    """The members' deliveries: the filled rows (one household that delivered the whole
+    lot is one row)."""
     unit = Unit(form.unit.data or product.default_unit)
-    if not rows:
-        total = parse_quantity(form.quantity.data)
-        if not form.member_id.data or total is None:
-            return []
-        return [batch_svc.ContributionIn(member_id=form.member_id.data, quantity=total, unit=unit)]
     return [
         batch_svc.ContributionIn(
             member_id=row.member_id.data,
@@ -350,10 +313,6 @@ def _contributions(
         )
         for row in (form.contributions[n].form for n in rows)
     ]
-
-
-def _may_override_phi(actor: Actor) -> bool:
-    return actor.is_admin or actor.org_role == OrgRole.ORG_ADMIN
 
 
 HARVEST_FIELDS = {
@@ -390,7 +349,7 @@ def harvest() -> Response | tuple[str, int]:
     form = HarvestForm()
     adding = _added_row(form)
     products = _harvest_choices(actor, form)
-    if request.method == "POST" and not _may_override_phi(actor):
+    if request.method == "POST" and not may_override_phi(actor):
         form.phi_override_reason.data = ""
     rows = form.filled_rows()
 
@@ -426,13 +385,13 @@ def harvest() -> Response | tuple[str, int]:
         status,
         form=form,
         errors=errors,
-        may_override=_may_override_phi(actor),
+        may_override=may_override_phi(actor),
         has_choices=bool(form.area_id.choices and form.product_id.choices),
+        has_households=len(form.contributions[0].form.member_id.choices) > 1,
         open_more=bool(
             form.lot_code.errors or form.grade.errors or form.expiry.errors
-            or form.member_id.errors or form.member_id.data
             or form.phi_override_reason.errors or form.phi_override_reason.data
-            or (form.harvested_on.errors and _may_override_phi(actor))
+            or (form.harvested_on.errors and may_override_phi(actor))
         ),
         open_members=adding or bool(rows),
         may_add_row=len(form.contributions) < MAX_CONTRIBUTION_ROWS,
@@ -520,40 +479,13 @@ def _batch_units(form: FlaskForm, batch: Batch) -> None:
         form.unit.data = batch.unit.value
 
 
-def _recent_receivers(actor: Actor) -> list[Organisation]:
-    """Organisations the actor's organisation shipped to before (a datalist: the field
-    still takes any registration code)."""
-    if actor.organisation_id is None:
-        return []
-    recent = (
-        select(Shipment.to_organisation_id)
-        .where(Shipment.from_organisation_id == actor.organisation_id)
-        .distinct()
-    )
-    return list(
-        db.session.scalars(
-            select(Organisation).where(Organisation.id.in_(recent)).order_by(Organisation.name)
-            .limit(50)
-        )
-    )
-
-
 def _record(actor: Actor, batch: Batch, kind: str, form: FlaskForm) -> events.Recorded:
     """Call the service for ``kind`` with the form's values (raises DomainError)."""
     at = moment_on(form.at.data)
     if kind in ("cooling", "storing", "packing"):
         return events.record_observation(actor, batch.id, kind, at=at)
     if kind == "shipping":
-        code = (form.receiver_code.data or "").strip()
-        receiver = db.session.scalar(
-            select(Organisation).where(Organisation.registration_code == code)
-        )
-        if receiver is None:
-            raise NotFound(
-                field_errors={
-                    "to_organisation_id": [_l("No organisation has this registration code.")]
-                }
-            )
+        receiver = receiver_by_code(form.receiver_code.data or "")
         return events.record_shipping(
             actor,
             batch.id,
@@ -676,5 +608,5 @@ def record_event(batch_id: int, kind: str) -> Response | tuple[str, int]:
         product=product,
         held=held,
         errors=errors,
-        receivers=_recent_receivers(actor) if kind == "shipping" else [],
+        receivers=recent_receivers(actor) if kind == "shipping" else [],
     )

@@ -46,8 +46,9 @@ from traceability.models.batches import Batch
 from traceability.models.events import EpcisEvent, EventBatch
 from traceability.models.products import Product
 from traceability.services import batches as batch_svc
-from traceability.services import business_events as events
+from traceability.services import recording as events
 from traceability.services.capture import QUANTITY_LIST_KEYS, canonical_identifier
+from traceability.services.operations import may_correct_event
 
 bp = Blueprint("web_corrections", __name__, url_prefix="/batches")
 bp.context_processor(page_helpers)
@@ -127,8 +128,7 @@ def _correctable(actor: Actor, batch_id: int, event_pk: int) -> tuple[Batch, Epc
         event is None
         or event.declares_error
         or not touches
-        or event.organisation_id is None
-        or not (actor.is_admin or actor.acts_for(event.organisation_id))
+        or not may_correct_event(actor, event.organisation_id)
     ):
         raise NotFound()
     return batch, event

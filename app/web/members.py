@@ -23,6 +23,7 @@ from app.auth.current import current_actor
 from app.web import register_support as reg
 from app.web.batch_display import page_helpers, render
 from app.web.form_support import date_field, submit_to_service
+from app.web.place_picker import PlaceForm, asked_for_communes, chosen_commune, fill_place_choices
 from core.actor import Actor
 from core.clock import local_today
 from core.errors import DomainError
@@ -32,6 +33,7 @@ from linkages.models.organisations import Organisation
 from linkages.services import cooperatives as coops
 from linkages.services import members as member_svc
 from linkages.services import organisations as orgs
+from linkages.services import places
 from traceability.services import batches as batch_svc
 
 bp = Blueprint("web_members", __name__, url_prefix="/members")
@@ -68,7 +70,7 @@ bp.context_processor(lambda: {"member_label": member_label})
 # --------------------------------------------------------------------------- forms
 
 
-class MemberForm(FlaskForm):
+class MemberForm(PlaceForm):
     display_name = StringField(
         _l("Name"),
         validators=[
@@ -141,6 +143,7 @@ def _member_data(form: MemberForm, *, creating: bool) -> dict[str, Any]:
         "legal_registration_code": (form.legal_registration_code.data or "").strip() or None,
         "household_size": reg.parse_whole(form.household_size.data),
         "phone": (form.phone.data or "").strip(),
+        "commune_code": chosen_commune(form),
     }
     id_number = (form.id_number.data or "").strip()
     if id_number or creating:
@@ -158,6 +161,19 @@ def _fill(form: MemberForm, member: Member) -> None:
     form.legal_registration_code.data = member.legal_registration_code or ""
     form.household_size.data = str(member.household_size or "")
     form.phone.data = member.phone
+    form.commune_code.data = member.commune_code or ""
+
+
+def _member_form(org: Organisation, member: Member | None) -> MemberForm:
+    """The form with its commune picker on the province asked for, else the member's,
+    else the cooperative's."""
+    form = MemberForm()
+    fill_place_choices(form, places.place_choices(
+        request.values.get("province"),
+        places.province_of_commune(member.commune_code) if member else None,
+        org.province_code,
+    ))
+    return form
 
 
 # --------------------------------------------------------------------------- pages
@@ -196,7 +212,7 @@ def _member_page(member: Member) -> str:
 def new() -> Response | tuple[str, int]:
     actor = current_actor()
     org = reg.editable_page_organisation(actor, member_svc.may_edit_members)
-    form = MemberForm()
+    form = _member_form(org, None)
     return reg.form_page(
         form,
         lambda: member_svc.add_member(actor, org.id, **_member_data(form, creating=True)),
@@ -206,6 +222,7 @@ def new() -> Response | tuple[str, int]:
         here=reg.org_args(org, actor),
         template="members/form.html",
         fallback="display_name",
+        redisplay=asked_for_communes(form),
         org=org,
         member=None,
     )
@@ -228,6 +245,7 @@ def _show(actor: Actor, member: Member, leave_form: LeaveForm, status: int) -> t
         member_svc.may_edit_members,
         status,
         member=member,
+        commune=places.commune_label(member.commune_code),
         warnings=_warnings(org),
         leave_form=leave_form,
     )
@@ -239,7 +257,7 @@ def edit(member_id: int) -> Response | tuple[str, int]:
     actor = current_actor()
     member = member_svc.member_for_edit(actor, member_id)
     org = orgs.get_organisation(actor, member.organisation_id)
-    form = MemberForm()
+    form = _member_form(org, member)
     if request.method == "GET":
         _fill(form, member)
     return reg.form_page(
@@ -252,6 +270,7 @@ def edit(member_id: int) -> Response | tuple[str, int]:
         here=reg.org_args(org, actor),
         template="members/form.html",
         fallback="display_name",
+        redisplay=asked_for_communes(form),
         org=org,
         member=member,
     )

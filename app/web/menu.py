@@ -5,6 +5,7 @@ organisation the switcher chose, or None): what an organisation's people do, by 
 (a cooperative — HTX, union, group — records harvests, production areas and members; an
 enterprise receives and processes, and is never offered a harvest), then what a platform
 role adds (an authority reads the registry in its scope; a platform admin also the users).
+Whether a harvest is offered is the service's rule (``operations.may_record_harvest``).
 A page another module serves appears only once its endpoint is registered, so the menu
 works before and after that page lands.
 """
@@ -21,6 +22,7 @@ from werkzeug.routing import BuildError
 from core.actor import Actor
 from core.i18n import _l
 from linkages.models.organisations import COOPERATIVE_TYPES, Organisation
+from traceability.services.operations import may_record_harvest
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def _platform_admin(actor: Actor, org: Organisation | None) -> bool:
 # platform's lists, the account last.
 ITEMS: tuple[tuple[str, Any, Applies], ...] = (
     ("web_shell.home", _l("Home"), _signed_in),
-    ("web_batches.harvest", _l("Record a harvest"), _cooperative),
+    ("web_batches.harvest", _l("Record a harvest"), may_record_harvest),
     ("web_batches.index", _l("Batches"), _reads_batches),
     ("web_shell.incoming", _l("Incoming shipments"), _for_org),
     ("web_areas.index", _l("Production areas"), _cooperative),
@@ -73,11 +75,6 @@ ITEMS: tuple[tuple[str, Any, Applies], ...] = (
     ("web_shell.users", _l("Users"), _platform_admin),
     ("web_account.tokens", _l("API tokens"), _signed_in),
 )
-
-
-def may_record_harvest(actor: Actor, org: Organisation | None) -> bool:
-    """Harvests are recorded by the cooperatives that farm production areas."""
-    return actor.is_authenticated and _cooperative(actor, org)
 
 
 def _url(endpoint: str, org: Organisation | None) -> str | None:
@@ -108,4 +105,4 @@ def menu_for(actor: Actor, org: Organisation | None) -> list[MenuItem]:
     return items
 
 
-__all__ = ["ITEMS", "MenuItem", "may_record_harvest", "menu_for"]
+__all__ = ["ITEMS", "MenuItem", "menu_for"]

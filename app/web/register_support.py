@@ -90,11 +90,15 @@ def form_page(
     template: str,
     fallback: str | None = None,
     code: int = 302,
+    redisplay: bool = False,
     **context: Any,
 ) -> Response | tuple[str, int]:
     """A register's form: on a valid POST the service call (``submit_to_service``), then the
     success message and the page ``done`` names; else the form again, the service's
-    refusals beside its fields."""
+    refusals beside its fields. ``redisplay``: the POST only asked for the form again
+    (e.g. another province's communes), nothing is saved."""
+    if redisplay:
+        return render(template, 200, form=form, errors=[], **context)
     result, errors, status = submit_to_service(form, record, fields, fallback)
     if result is not None:
         message, target = done(result)

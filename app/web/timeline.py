@@ -22,7 +22,8 @@ from linkages.models.organisations import Organisation
 from traceability.models.areas import ProductionArea
 from traceability.processes import PROCESS_FIELD
 from traceability.services import batches as batch_svc
-from traceability.services import business_events as events
+from traceability.services.operations import may_correct_event
+from traceability.services.timeline import batch_timeline, timeline_entries
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ class TimelineItem:
 class _Places:
     """Names for the location and party URIs of a batch's events, looked up in two queries:
     ``…/loc/{code}`` and ``…/party/{code}`` name an organisation, ``…/loc/{code}/areas/{id}``
-    an area (its name shown only to those who may read its organisation's private data)."""
+    an area (its name shown only to its organisation's people and platform admins:
+    ``batches.shows_owner_details``)."""
 
     LOC = re.compile(r"/(loc|party)/([^/]+)(?:/areas/([0-9]+))?$")
 
@@ -102,7 +104,7 @@ class _Places:
         org = self.orgs.get(code)
         org_name = (org.short_name or org.name) if org else code
         area = self.areas.get(area_id) if area_id is not None else None
-        if area is not None and (self.actor.is_admin or self.actor.acts_for(area.organisation_id)):
+        if area is not None and batch_svc.shows_owner_details(self.actor, area.organisation_id):
             return f"{area.code} · {area.name}"
         return org_name
 
@@ -133,8 +135,8 @@ def timeline(actor: Actor, batch_id: int) -> list[TimelineItem]:
     """The batch's events, newest first, ready to read: a withdrawn record stays, marked
     with its correction (why, when), and the corrected record that replaced it is marked as
     a correction; the reader's organisation may correct the records it captured."""
-    rows = db.session.execute(events.batch_timeline(actor, batch_id)).all()
-    entries = events.timeline_entries(rows)
+    rows = db.session.execute(batch_timeline(actor, batch_id)).all()
+    entries = timeline_entries(rows)
     captured_by = {event.id: event.organisation_id for event, _kg in rows}
     corrective_ids = {
         cid for e in entries if e["correction"] for cid in e["correction"]["corrective_event_ids"]
@@ -174,11 +176,7 @@ def timeline(actor: Actor, batch_id: int) -> list[TimelineItem]:
                 corrected_when=_declared_at(correction.get("declared_at")),
                 replaced=bool(correction.get("corrective_event_ids")),
                 is_correction=e["event_id"] in corrective_ids,
-                can_correct=(
-                    not e["corrected"]
-                    and org_id is not None
-                    and (actor.is_admin or actor.acts_for(org_id))
-                ),
+                can_correct=not e["corrected"] and may_correct_event(actor, org_id),
                 process=process,
                 received_by=receipt["to_organisation_name"] if received else "",
                 received_kg=receipt.get("received_kg"),

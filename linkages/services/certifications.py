@@ -23,6 +23,7 @@ from core.actor import Actor, can_read_private, can_write, require_authenticated
 from core.clock import local_today
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.formatting import date_text
 from core.i18n import _l
 from linkages.models.certifications import (
     OCOP_CERTIFICATE_MIN_STARS,
@@ -293,7 +294,7 @@ def revoke_certification(
     if cert.revoked_on is not None:
         raise Conflict(
             _l("This certification was already revoked on %(day)s.",
-               day=cert.revoked_on.isoformat()),
+               day=date_text(cert.revoked_on)),
             field_errors={"revoked_on": [_l("Already revoked.")]},
         )
     day = revoked_on or local_today()

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from core.actor import Actor, OrgRole, can_read_private, require_read, require_write
+from core.actor import Actor, can_read_private, can_write, require_read, require_write
 from core.db import db, utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.i18n import _, _l
@@ -528,8 +528,7 @@ def add_union_membership(
     if other is None:
         raise ValidationFailed(field_errors={"counterpart_id": [_l("No such organisation.")]})
     union, member = _sides(org, other)
-    union_admin = actor.acts_for(union.id) and actor.org_role == OrgRole.ORG_ADMIN
-    if not (actor.is_admin or union_admin):
+    if not can_write(actor, union.id, admin_only=True):
         raise Forbidden(_l("Only the union's administrators record a new member."))
     clash = db.session.scalar(
         select(UnionMembership.id).where(

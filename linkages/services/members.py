@@ -25,6 +25,7 @@ from core.actor import Actor, can_write, require_authenticated, require_read, re
 from core.clock import local_today
 from core.db import db
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.formatting import date_text
 from core.i18n import _l
 from linkages import person_id
 from linkages.models.members import (
@@ -220,7 +221,7 @@ def end_membership(
     member = _writable_member(actor, member_id, organisation_id)
     if member.left_on is not None:
         raise Conflict(
-            _l("This member already left on %(day)s.", day=member.left_on.isoformat()),
+            _l("This member already left on %(day)s.", day=date_text(member.left_on)),
             field_errors={"left_on": [_l("The membership has already ended.")]},
         )
     if left_on > local_today():

@@ -29,6 +29,7 @@ from sqlalchemy import ColumnElement, Select, String, case, cast, exists, func, 
 from core.actor import Actor, require_authenticated, require_read, require_write
 from core.db import db, utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.formatting import date_text
 from core.i18n import _l
 from linkages.models.organisations import (
     FACT_VALUE_LENGTH,
@@ -204,7 +205,7 @@ def _check_not_before_last_change(
                 _l(
                     "Cannot be before the last recorded change of %(field)s (%(date)s).",
                     field=field.value,
-                    date=floor.isoformat(),
+                    date=date_text(floor),
                 ),
             )
 

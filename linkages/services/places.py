@@ -325,6 +325,41 @@ def memberships_on(scheme_code: str, on: date | None = None) -> Select[tuple[str
 # --- lists (select() statements, for SelectPage pagination) -------------------------------
 
 
+@dataclass(frozen=True)
+class PlaceChoices:
+    """What a form's province → commune picker offers."""
+
+    province_code: str  # the province whose communes are offered ("" when none is known)
+    provinces: list[tuple[str, str]]  # (code, name) of every province
+    communes: list[tuple[str, str]]  # (code, name) of that province's communes
+
+
+def place_choices(asked: str | None, *defaults: str | None) -> PlaceChoices:
+    """The picker for the province ``asked`` (as submitted), else the first known of
+    ``defaults`` (e.g. the record's province, then its organisation's)."""
+    provinces = [(p.code, p.name) for p in db.session.scalars(provinces_query())]
+    known = {code for code, _name in provinces}
+    chosen = next((c for c in (_clean(asked), *map(_clean, defaults)) if c in known), "")
+    communes = (
+        [(c.code, c.name) for c in db.session.scalars(communes_query(chosen))] if chosen else []
+    )
+    return PlaceChoices(province_code=chosen, provinces=provinces, communes=communes)
+
+
+def commune_label(code: str | None) -> str:
+    """"Xã Sóc Sơn, Thành phố Hà Nội" for a commune code, "" for none."""
+    if not code:
+        return ""
+    commune = get_commune(code)
+    return f"{commune.name}, {commune.province.name}"
+
+
+def province_of_commune(code: str | None) -> str | None:
+    if not code:
+        return None
+    return db.session.scalar(select(Commune.province_code).where(Commune.code == code))
+
+
 def provinces_query() -> Select[tuple[Province]]:
     return select(Province).order_by(Province.code)
 

@@ -54,8 +54,8 @@ from linkages.services import oversight
 from tests.factories import HANOI, HCMC, SOC_SON, make_org
 from tests.traceability.batch_factories import make_area, make_member, make_product
 from traceability.models import DiaryKind
-from traceability.services import business_events as events
 from traceability.services import diary
+from traceability.services import recording as events
 
 PASSWORD = "cross organisation world"
 FIGURES_YEAR = 2025

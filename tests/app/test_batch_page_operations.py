@@ -20,7 +20,7 @@ from tests.factories import actor_of, make_org
 from tests.traceability.batch_factories import make_area, make_party, make_product
 from traceability.models import Batch, BatchStatus, EpcisEvent
 from traceability.services import batches as batch_svc
-from traceability.services import business_events as events
+from traceability.services import recording as events
 from traceability.services.operations import Operation, allowed_operations
 
 BUTTON = re.compile(r'data-testid="action-([a-z_]+)"')

@@ -122,10 +122,14 @@ def test_receiving_corrections_refused_over_the_api(client: FlaskClient) -> None
         res = _post(client, f"/api/batches/{batch_id}/corrections", coop,
                     {"event_id": booking, "reason": "did_not_occur"})
         assert res.status_code == 404
-    # a lot the receiving does not concern
-    other = _post(client, "/api/batches", dn, {
-        "area_ids": [make_area(dn.org).id], "product_id": make_product(dn.org).id,
-        "quantity": "5", "unit": "kg", "harvested_on": "2026-03-01"}).json
+    # a lot the receiving does not concern: another delivery, booked apart (an enterprise
+    # records no harvest)
+    again = _post(client, f"/api/batches/{lot['id']}/events/shipping", coop, {
+        "to_organisation_id": dn.org.id, "quantity": "5", "unit": "kg",
+        "shipped_at": "2026-03-07"}).json
+    other = _post(client, f"/api/batches/{lot['id']}/events/receiving", dn, {
+        "shipment_id": again["shipment"]["id"], "received_quantity": "5", "unit": "kg",
+        "received_at": "2026-03-08", "lot_code": "RX-2"}).json["created"][0]
     res = _post(client, f"/api/batches/{other['id']}/corrections", dn,
                 {"event_id": booking, "reason": "did_not_occur"})
     assert res.status_code == 404

@@ -21,7 +21,7 @@ from linkages.models.organisations import OrgType
 from tests.traceability.batch_factories import Party, make_area, make_party, make_product
 from traceability.models import Batch, EpcisEvent, EventBatch
 from traceability.services import batches as svc
-from traceability.services import business_events as be
+from traceability.services import recording as be
 
 CONTEXT = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]
 SHIPPED_AT = "2026-03-05T09:00:00+07:00"

@@ -27,7 +27,7 @@ from linkages.services import certifications as certs
 from tests.app.web_support import PASSWORD, login
 from tests.factories import HANOI, HCMC, actor_of, api_client, make_org
 from tests.traceability.batch_factories import make_area, make_product
-from traceability.services import business_events as be
+from traceability.services import recording as be
 
 NO_ORGANISATION = "Your account does not belong to any organisation yet"
 

@@ -19,7 +19,7 @@ from linkages.models.organisations import OrgType
 from tests.app.test_migration_batch_void import _session_on_the_fresh_database
 from tests.app.test_migrations import app_on, fresh_database_url
 from tests.traceability.batch_factories import make_area, make_party, make_product
-from traceability.services import business_events as be
+from traceability.services import recording as be
 
 BEFORE = "5b1e0c9d4a7f"  # the head before this session's revisions
 

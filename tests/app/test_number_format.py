@@ -19,7 +19,7 @@ from core.formatting import format_quantity
 from linkages.models.organisations import OrgType
 from tests.app.web_support import coffee_coop, harvested, login
 from tests.traceability.batch_factories import make_area, make_party, make_product
-from traceability.services import business_events as be
+from traceability.services import recording as be
 
 
 @contextmanager
@@ -47,6 +47,20 @@ def test_numbers_follow_the_readers_locale(app: Flask, lang: str, value: Decimal
     with reading_in(app, lang):
         assert format_quantity(value) == expected
     assert format_quantity(None) == "—"
+
+
+def test_dates_in_messages_follow_the_readers_locale(app: Flask) -> None:
+    """A refusal raised once reads in the language it is shown in (the PHI gate's days)."""
+    from datetime import date
+
+    from core.formatting import date_text
+    from core.i18n import _l
+
+    message = _l("Safe from %(day)s", day=date_text(date(2026, 12, 21)))
+    with reading_in(app, "vi"):
+        assert str(message).endswith("21 thg 12, 2026")
+    with reading_in(app, "en"):
+        assert str(message).endswith("Dec 21, 2026")
 
 
 def test_the_jinja_filter_is_the_same_helper(app: Flask) -> None:

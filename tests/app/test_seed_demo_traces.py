@@ -1,8 +1,9 @@
 """The demo's traceability data (``app.demo.traces``, run by ``flask seed-demo``): products,
 areas, diaries, lots and event histories that show full traces to the demo accounts.
 
-One test seeds once and checks everything: seeding the whole demo country is the
-expensive part, and every check reads the same data."""
+One test checks everything on one seeding: seeding the whole demo country is the expensive
+part, and every check reads the same data. That seeding (``demo_country``, tests/conftest.py)
+is shared with the documented-country test of test_seed_demo.py, which reads it too."""
 
 from __future__ import annotations
 
@@ -16,14 +17,13 @@ from app.demo.country import (
     COFFEE_HTX,
     DEMO_TIMEZONE,
     load_places_index,
-    seed_demo_country,
 )
 from app.demo.traces import lots_digest, plan_demo_traces, registered_members
 from core.actor import Actor, OrgRole, PlatformRole
 from core.db import db
 from core.errors import NotFound
 from linkages.models import Member, Organisation, OrgType
-from traceability import digital_link
+from traceability import gs1
 from traceability.models import (
     Batch,
     BatchContribution,
@@ -38,17 +38,16 @@ from traceability.models import (
 )
 from traceability.services import batches as svc
 from traceability.services import lineage
-from traceability.services.business_events import batch_timeline
 from traceability.services.phi import phi_violations
+from traceability.services.timeline import batch_timeline
 
 
 def _count(column) -> int:
     return db.session.scalar(select(func.count(column)))
 
 
-def test_seed_demo_creates_full_traces_for_the_demo_accounts(app):
-    report = seed_demo_country()
-    db.session.flush()
+def test_seed_demo_creates_full_traces_for_the_demo_accounts(demo_country):
+    report = demo_country  # seed_demo_country() on today's date (tests/conftest.py)
     counts = report.counts
     orgs = {o.id: o for o in db.session.scalars(select(Organisation))}
     by_name = {o.name: o for o in orgs.values()}
@@ -82,13 +81,13 @@ def test_seed_demo_creates_full_traces_for_the_demo_accounts(app):
     gtins = db.session.scalars(select(Product.gtin).where(Product.gtin.is_not(None))).all()
     assert 3 <= len(gtins) < counts["products"] / 2
     for gtin in gtins:
-        assert gtin.startswith("0893") and digital_link.normalise_gtin(gtin) == gtin
+        assert gtin.startswith("0893") and gs1.normalise_gtin(gtin) == gtin
 
     # Areas: in the organisation's province, some with planting-area codes, GLNs, polygons.
     areas = db.session.scalars(select(ProductionArea)).all()
     assert all(a.province_code == orgs[a.organisation_id].province_code for a in areas)
     assert any(a.planting_area_code for a in areas)
-    assert all(digital_link.is_valid_gln(a.gln) for a in areas if a.gln)
+    assert all(gs1.is_valid_gln(a.gln) for a in areas if a.gln)
     assert sum(1 for a in areas if a.gln) >= 4
     assert sum(1 for a in areas if a.geometry) >= 4
     assert all(1 <= c <= 4 for c in Counter(a.organisation_id for a in areas).values())

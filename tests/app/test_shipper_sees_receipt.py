@@ -15,11 +15,12 @@ from linkages.models.organisations import OrgType
 from tests.app.web_support import coffee_coop, harvested, login
 from tests.factories import actor_of
 from tests.traceability.batch_factories import make_area, make_party, make_product
-from traceability.services import business_events as be
+from traceability.services import recording as be
+from traceability.services.timeline import batch_timeline, timeline_entries
 
 
 def _entries(actor: Any, batch_id: int) -> list[dict[str, Any]]:
-    return be.timeline_entries(db.session.execute(be.batch_timeline(actor, batch_id)).all())
+    return timeline_entries(db.session.execute(batch_timeline(actor, batch_id)).all())
 
 
 def _cooperative_buyer_and_lot(kg: int) -> tuple[Any, Any, Any]:

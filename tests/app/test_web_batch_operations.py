@@ -19,7 +19,7 @@ from tests.traceability.batch_factories import make_area, make_product
 from traceability.models.batches import Batch, BatchLink, BatchStatus
 from traceability.models.events import EpcisEvent
 from traceability.services import batches as batch_svc
-from traceability.services import business_events as events
+from traceability.services import recording as events
 
 
 @pytest.fixture()

@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from app.auth.services import add_membership
@@ -21,7 +22,7 @@ from tests.factories import actor_of, make_org
 from tests.traceability.batch_factories import make_member, spray
 from traceability.models.batches import Batch, BatchStatus, Shipment
 from traceability.services import batches as batch_svc
-from traceability.services import business_events as events
+from traceability.services import recording as events
 
 
 @pytest.fixture()
@@ -111,11 +112,33 @@ def test_a_harvest_delivered_by_one_member_household_shows_it_to_the_cooperative
     member = make_member(org, "Hộ Trần Văn Bình")
     login(client, user.email)
     assert "Hộ Trần Văn Bình" in client.get("/batches/harvest").get_data(as_text=True)
+    # One household delivering the whole lot is one row; the lot's quantity is its sum.
     response = client.post("/batches/harvest", data=_harvest_form(
-        area, product, quantity="80", member_id=str(member.id)))
+        area, product, quantity="", **{"contributions-0-member_id": str(member.id),
+                                       "contributions-0-quantity": "80"}))
     assert response.status_code == 302
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Hộ Trần Văn Bình" in html and "80 kg" in html
+
+
+def test_an_enterprise_is_not_offered_a_harvest_form_and_may_not_post_one(client) -> None:
+    from linkages.models.organisations import OrgType
+    from tests.factories import make_org
+    from tests.traceability.batch_factories import make_product
+
+    dn = make_org("Công ty TNHH Chè Phú Bình", OrgType.DN)
+    product = make_product(dn, name="Chè xanh")
+    user = make_user("mua@phubinh.vn", dn)
+    login(client, user.email)
+    en = {"Accept-Language": "en"}
+    page = client.get("/batches/harvest", headers=en)
+    assert page.status_code == 403
+    assert "an enterprise receives its lots from its suppliers" in page.get_data(as_text=True)
+    posted = client.post("/batches/harvest", headers=en, data={
+        "area_id": "1", "product_id": str(product.id), "quantity": "5",
+        "harvested_on": local_today().isoformat()})
+    assert posted.status_code == 403
+    assert _count_batches(dn.id) == 0
 
 
 def test_an_invalid_quantity_comes_back_beside_the_field_and_writes_nothing(client, coop) -> None:
@@ -141,7 +164,8 @@ def test_a_harvest_inside_the_pre_harvest_interval_shows_why_beside_the_date(cli
     assert response.status_code == 409
     message = _error_beside(response.get_data(as_text=True), "harvested_on")
     assert "Chlorpyrifos" in message
-    assert (local_today() + timedelta(days=5)).isoformat() in message
+    # The first safe day as a Vietnamese reader writes it.
+    assert format_date(local_today() + timedelta(days=5), locale="vi") in message
     assert _count_batches(org.id) == 0
 
 

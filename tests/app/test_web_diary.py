@@ -13,7 +13,7 @@ from app.auth.services import create_user
 from core.actor import PlatformRole
 from core.clock import local_today
 from core.db import db
-from tests.app.web_support import PASSWORD, coffee_coop, error_beside, login
+from tests.app.web_support import PASSWORD, coffee_coop, error_beside, login, make_user
 from tests.factories import HANOI
 from tests.traceability.batch_factories import spray
 from traceability.models.areas import DiaryEntry, DiaryKind
@@ -145,3 +145,76 @@ def test_an_authority_reads_the_diary_but_may_not_record(client, coop) -> None:
     refused = client.post(f"/areas/{area.id}/diary/new", data=_pesticide())
     assert refused.status_code == 403
     assert _entries(area.id) == 1
+
+
+def _record_then_open_area(client, area) -> DiaryEntry:  # type: ignore[no-untyped-def]
+    assert client.post(f"/areas/{area.id}/diary/new", data=_pesticide()).status_code == 302
+    return db.session.scalars(select(DiaryEntry).where(DiaryEntry.area_id == area.id)).one()
+
+
+def test_the_author_corrects_an_entry_on_the_day_it_was_recorded(client, coop) -> None:
+    _org, user, area, _product = coop
+    login(client, user.email)
+    entry = _record_then_open_area(client, area)
+    html = client.get(f"/areas/{area.id}").get_data(as_text=True)
+    link = f'href="/areas/{area.id}/diary/{entry.id}/correct"'
+    assert link in html
+    form = client.get(f"/areas/{area.id}/diary/{entry.id}/correct",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Correct a diary entry" in form
+    assert 'value="Regent 800WG"' in form and 'value="7"' in form and 'value="1.5"' in form
+    fixed = client.post(f"/areas/{area.id}/diary/{entry.id}/correct",
+                        data=_pesticide(phi_days="14"))
+    assert fixed.status_code == 302, fixed.get_data(as_text=True)
+    db.session.expire_all()
+    assert _entries(area.id) == 1
+    assert db.session.get(DiaryEntry, entry.id).phi_days == 14
+    safe = format_date(local_today() + timedelta(days=14), locale="vi")
+    assert f"An toàn để thu hoạch từ {safe}" in client.get(f"/areas/{area.id}").get_data(
+        as_text=True
+    )
+
+
+def test_a_correction_is_validated_like_a_new_entry(client, coop) -> None:
+    _org, user, area, _product = coop
+    login(client, user.email)
+    entry = _record_then_open_area(client, area)
+    refused = client.post(f"/areas/{area.id}/diary/{entry.id}/correct",
+                          data=_pesticide(active_ingredient=""))
+    assert refused.status_code == 422
+    assert error_beside(refused.get_data(as_text=True), "active_ingredient")
+    db.session.expire_all()
+    assert db.session.get(DiaryEntry, entry.id).active_ingredient == "Fipronil"
+
+
+def test_after_its_day_an_entry_is_kept_as_recorded(client, coop) -> None:
+    _org, user, area, _product = coop
+    login(client, user.email)
+    entry = _record_then_open_area(client, area)
+    entry.created_at = entry.created_at - timedelta(days=2)
+    db.session.commit()
+    html = client.get(f"/areas/{area.id}").get_data(as_text=True)
+    assert 'data-testid="correct-diary-entry"' not in html
+    refused = client.post(f"/areas/{area.id}/diary/{entry.id}/correct",
+                          data=_pesticide(phi_days="14"), headers={"Accept-Language": "en"})
+    assert refused.status_code == 409
+    assert "record a new entry that corrects this one" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(DiaryEntry, entry.id).phi_days == 7
+
+
+def test_a_colleague_who_is_not_the_author_may_not_correct(client, coop) -> None:
+    org, user, area, _product = coop
+    login(client, user.email)
+    entry = _record_then_open_area(client, area)
+    client.post("/logout")
+    colleague = make_user("binh@caudat.vn", org)
+    login(client, colleague.email)
+    html = client.get(f"/areas/{area.id}").get_data(as_text=True)
+    assert 'data-testid="diary-entry"' in html
+    assert 'data-testid="correct-diary-entry"' not in html
+    refused = client.post(f"/areas/{area.id}/diary/{entry.id}/correct",
+                          data=_pesticide(phi_days="14"))
+    assert refused.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(DiaryEntry, entry.id).phi_days == 7

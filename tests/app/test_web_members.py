@@ -20,7 +20,7 @@ from linkages.models.organisations import Organisation
 from tests.app.register_pages import error_beside, sign_in
 from tests.factories import HANOI, HCMC, actor_of, make_org
 from tests.traceability.batch_factories import make_area, make_member, make_product
-from traceability.services import business_events as events
+from traceability.services import recording as events
 
 
 @pytest.fixture()
@@ -256,3 +256,34 @@ def test_a_platform_admin_registers_a_member_for_the_organisation_named_in_the_u
     response = client.post(f"/members/new?org={coop.id}", data=_form())
     assert response.status_code == 302
     assert _count(coop) == 1
+
+
+def test_the_member_s_commune_is_picked_from_a_province_s_communes(admin, coop) -> None:
+    from tests.factories import SOC_SON
+
+    form = admin.get("/members/new").get_data(as_text=True)
+    assert f'<option selected value="{HANOI}">' in form  # the cooperative's province
+    assert f'value="{SOC_SON}"' in form
+    # Another province's communes: the form comes back as typed, nothing is saved.
+    other = admin.post("/members/new", data=_form(province=HCMC, show_communes="y"))
+    assert other.status_code == 200
+    html = other.get_data(as_text=True)
+    assert f'value="{SOC_SON}"' not in html and "Phường Sài Gòn" in html
+    assert 'value="Hộ Lê Thị Hoa"' in html
+    assert _count(coop) == 0
+
+    saved = admin.post("/members/new", data=_form(province=HANOI, commune_code=SOC_SON))
+    assert saved.status_code == 302
+    member = db.session.scalar(select(Member).where(Member.organisation_id == coop.id))
+    assert member.commune_code == SOC_SON
+    page = admin.get(f"/members/{member.id}").get_data(as_text=True)
+    assert "Xã Sóc Sơn, Thành phố Hà Nội" in page
+    edit = admin.get(f"/members/{member.id}/edit").get_data(as_text=True)
+    assert f'<option selected value="{SOC_SON}">' in edit
+
+
+def test_an_unknown_commune_comes_back_beside_the_field(admin, coop) -> None:
+    response = admin.post("/members/new", data=_form(commune_code="99999"))
+    assert response.status_code == 422
+    assert error_beside(response.get_data(as_text=True), "commune_code")
+    assert _count(coop) == 0

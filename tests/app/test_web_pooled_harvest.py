@@ -20,7 +20,7 @@ from tests.app.web_support import coffee_coop, error_beside, login
 from tests.factories import actor_of
 from tests.traceability.batch_factories import make_area, make_member
 from traceability.models.batches import Batch, BatchContribution
-from traceability.services import business_events as events
+from traceability.services import recording as events
 
 
 @pytest.fixture()

@@ -66,9 +66,9 @@ def harvested(org: Organisation, user: User, area: Any, product: Any, qty: str =
 
     from core.clock import local_today
     from tests.factories import actor_of
-    from traceability.services import business_events
+    from traceability.services import recording
 
-    batch = business_events.record_harvest(
+    batch = recording.record_harvest(
         actor_of(user, org), area_ids=[area.id], product_id=product.id,
         quantity=Decimal(qty), unit="kg", harvested_on=local_today(),
     )

@@ -16,7 +16,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,16 @@ STARTUP_DEADLINE_S = 60
 EMAIL = prepare_db.EMAIL
 PASSWORD = prepare_db.PASSWORD
 ORG_SHORT_NAMES = tuple(short for _code, _name, short, _type in prepare_db.ORGS)
+
+
+def vi_date(day: date) -> str:
+    """A date as the Vietnamese pages write it (Babel's medium format): 7 thg 12, 2026."""
+    return f"{day.day} thg {day.month}, {day.year}"
+
+
+def vi_short_date(day: date) -> str:
+    """A date as the Vietnamese pages write it next to a time (short format): 7/12/26."""
+    return f"{day.day}/{day.month}/{day.year % 100:02d}"
 
 
 def _unavailable(reason: str) -> None:
@@ -164,19 +175,43 @@ def browser() -> Iterator[Any]:
             browser.close()
 
 
+PhoneFactory = Callable[[], Any]
+
+
 @pytest.fixture()
-def phone(browser: Any, live_server: str) -> Iterator[Any]:
-    """A page in a fresh phone-sized context whose browser prefers Vietnamese."""
-    context = browser.new_context(
-        base_url=live_server,
-        viewport=PHONE,
-        is_mobile=True,
-        has_touch=True,
-        locale="vi-VN",
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
+def new_phone(browser: Any, live_server: str) -> Iterator[PhoneFactory]:
+    """Opens pages in fresh phone-sized contexts whose browser prefers Vietnamese: one per
+    person of a scenario with several (each signs in once and keeps its own session)."""
+    contexts: list[Any] = []
+
+    def open_page() -> Any:
+        context = browser.new_context(
+            base_url=live_server,
+            viewport=PHONE,
+            is_mobile=True,
+            has_touch=True,
+            locale="vi-VN",
+        )
+        contexts.append(context)
+        context.set_default_timeout(15_000)
+        return context.new_page()
+
     try:
-        yield page
+        yield open_page
     finally:
-        context.close()
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture()
+def phone(new_phone: PhoneFactory) -> Any:
+    """A page in a fresh phone-sized context whose browser prefers Vietnamese."""
+    return new_phone()
+
+
+@pytest.fixture()
+def expect():  # type: ignore[no-untyped-def]
+    """Playwright's auto-waiting assertions (imported late: Playwright may be absent)."""
+    from playwright.sync_api import expect
+
+    return expect

@@ -9,7 +9,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.auth.services import add_membership, create_user
-from core.actor import OrgRole
+from core.actor import OrgRole, PlatformRole
 from core.db import db
 from core.units import Unit
 from linkages.models.cooperatives import Rating, YearlyFigures
@@ -31,6 +31,31 @@ HOUSEHOLDS = ("Hộ Nguyễn Văn An", "Hộ Trần Thị Bình", "Hộ Lò Văn
 AREA_CODE = "LO1"
 PRODUCT_NAME = "Chè búp tươi"
 
+# The cooperative back office: a tea cooperative of Thái Nguyên, run by its admin, with
+# households of its own and an area no pesticide was applied on (safe to harvest from).
+COOP_ADMIN_EMAIL = "hoa@htx-chelabang.vn"
+COOP_ADMIN_NAME = "Hoàng Thị Hoa"
+COOP = ("4600000016", "Hợp tác xã Chè La Bằng", "HTX Chè La Bằng", OrgType.HTX)
+COOP_HOUSEHOLDS = ("Hộ Hoàng Văn Dũng", "Hộ Đặng Thị Hà", "Hộ Ma Văn Khánh")
+COOP_SAFE_AREA = ("DOI2", "Đồi chè số 2")
+COOP_PRODUCT = "Chè búp tươi La Bằng"
+# An enterprise of Thái Nguyên that buys from it, with a user of its own.
+ENTERPRISE_EMAIL = "minh@chebienphubinh.vn"
+ENTERPRISE_USER_NAME = "Trần Văn Minh"
+ENTERPRISE = ("4600000023", "Công ty Cổ phần Chế biến Chè Phú Bình", "Chè Phú Bình", OrgType.DN)
+# The provincial authority: the registry of Thái Nguyên's organisations is its start page.
+AUTHORITY_EMAIL = "kiemtra@snnmt.thainguyen.gov.vn"
+AUTHORITY_NAME = "Đỗ Văn Hùng"
+# Where each organisation is registered: the authority oversees Thái Nguyên only.
+THAI_NGUYEN, HA_NOI = "19", "01"
+PROVINCES = {
+    ORGS[0][0]: HA_NOI,
+    ORGS[1][0]: THAI_NGUYEN,
+    BUYER[0]: THAI_NGUYEN,
+    COOP[0]: THAI_NGUYEN,
+    ENTERPRISE[0]: THAI_NGUYEN,
+}
+
 
 def main() -> None:
     app = create_app()
@@ -40,7 +65,8 @@ def main() -> None:
         user = create_user(EMAIL, PASSWORD, full_name="Nguyễn Thị Lan")
         for code, name, short, org_type in ORGS:
             org = Organisation(
-                registration_code=code, name=name, short_name=short, org_type=org_type
+                registration_code=code, name=name, short_name=short, org_type=org_type,
+                province_code=PROVINCES[code],
             )
             db.session.add(org)
             db.session.flush()
@@ -79,6 +105,38 @@ def main() -> None:
             Organisation(registration_code=code, name=name, short_name=short, org_type=org_type)
         )
         db.session.commit()
+
+
+def _organisation(org: tuple[str, str, str, OrgType], email: str, full_name: str,
+                  role: OrgRole) -> Organisation:
+    code, name, short, org_type = org
+    organisation = Organisation(registration_code=code, name=name, short_name=short,
+                                org_type=org_type, province_code=PROVINCES[code])
+    db.session.add(organisation)
+    db.session.flush()
+    add_membership(create_user(email, PASSWORD, full_name=full_name), organisation.id, role)
+    return organisation
+
+
+def _back_office() -> None:
+    """The cooperative run by its admin, the enterprise it ships to, and the authority."""
+    coop = _organisation(COOP, COOP_ADMIN_EMAIL, COOP_ADMIN_NAME, OrgRole.ORG_ADMIN)
+    code, name = COOP_SAFE_AREA
+    db.session.add_all(
+        [
+            ProductionArea(organisation_id=coop.id, code=code, name=name, kind=AreaKind.PLOT),
+            Product(organisation_id=coop.id, code="CHE-LB", name=COOP_PRODUCT,
+                    commodity=Commodity.TEA, default_unit=Unit.KG),
+            *(
+                Member(organisation_id=coop.id, member_type=MemberType.OFFICIAL,
+                       member_kind=MemberKind.HOUSEHOLD, display_name=name)
+                for name in COOP_HOUSEHOLDS
+            ),
+        ]
+    )
+    _organisation(ENTERPRISE, ENTERPRISE_EMAIL, ENTERPRISE_USER_NAME, OrgRole.STAFF)
+    create_user(AUTHORITY_EMAIL, PASSWORD, full_name=AUTHORITY_NAME,
+                platform_role=PlatformRole.AUTHORITY, province_code=THAI_NGUYEN)
 
 
 if __name__ == "__main__":

@@ -14,13 +14,6 @@ from tests.browser.test_harvest import TAP_PX, no_sideways_scroll, save_screensh
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture()
-def expect():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import expect
-
-    return expect
-
-
 def record_harvest(page: Any, quantity: str) -> str:
     page.goto("/batches/harvest")
     page.locator("#quantity").fill(quantity)

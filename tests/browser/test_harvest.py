@@ -19,16 +19,10 @@ pytestmark = pytest.mark.browser
 TAP_PX = 44
 
 
-@pytest.fixture()
-def expect():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import expect
-
-    return expect
-
-
-def sign_in(page: Any) -> None:
+def sign_in(page: Any, email: str = EMAIL) -> None:
+    """Sign in through the form and land on the start page."""
     page.goto("/login")
-    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Email").fill(email)
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(re.compile(r"/$"))

@@ -10,16 +10,9 @@ from typing import Any
 import pytest
 
 from tests.browser import prepare_db
-from tests.browser.test_harvest import (
-    expect,
-    no_sideways_scroll,
-    save_screenshot,
-    sign_in,
-    submit,
-)
+from tests.browser.test_harvest import no_sideways_scroll, save_screenshot, sign_in, submit
 
 pytestmark = pytest.mark.browser
-__all__ = ["expect"]  # the fixture, shared with the harvest flow
 
 
 def fill_row(page: Any, n: int, household: str, quantity: str) -> None:

@@ -14,14 +14,6 @@ from tests.browser.conftest import EMAIL, ORG_SHORT_NAMES, PASSWORD
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture()
-def expect():  # type: ignore[no-untyped-def]
-    """Playwright's auto-waiting assertions (imported late: Playwright may be absent)."""
-    from playwright.sync_api import expect
-
-    return expect
-
-
 def sign_in(page, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
     page.goto("/login")
     page.get_by_label("Email").fill(EMAIL)

@@ -15,7 +15,7 @@ from core.units import Unit
 from linkages.models.members import Member, MemberKind, MemberType
 from linkages.models.organisations import Organisation, OrgType
 from tests.factories import actor_of, make_org, make_user_with_token
-from traceability.digital_link import gs1_check_digit
+from traceability.gs1 import gs1_check_digit
 from traceability.models import (
     AreaKind,
     Commodity,

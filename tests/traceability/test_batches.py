@@ -19,10 +19,10 @@ from tests.traceability.batch_factories import (
     make_product,
     new_gtin,
 )
-from traceability.digital_link import canonical_uri
+from traceability.gs1 import canonical_uri
 from traceability.models import BatchContribution, BatchStatus
 from traceability.services import batches as svc
-from traceability.services import business_events as be
+from traceability.services import recording as be
 
 BASE = "https://trace.example.vn"
 DAY = date(2026, 3, 1)

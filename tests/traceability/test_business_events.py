@@ -28,7 +28,8 @@ from traceability.models import (
     Shipment,
 )
 from traceability.services import batches as svc
-from traceability.services import business_events as be
+from traceability.services import recording as be
+from traceability.services.timeline import batch_timeline, timeline_entries
 
 DAY = date(2026, 3, 1)
 
@@ -41,8 +42,8 @@ def harvest(party, area, product, qty="1000", unit="kg", actor=None, **kw):  # t
 
 
 def docs(batch_id: int, actor) -> list[dict]:  # type: ignore[no-untyped-def]
-    rows = db.session.execute(be.batch_timeline(actor, batch_id)).all()
-    return be.timeline_entries(rows)
+    rows = db.session.execute(batch_timeline(actor, batch_id)).all()
+    return timeline_entries(rows)
 
 
 # --------------------------------------------------------------------------- harvest
@@ -100,8 +101,10 @@ def test_harvest_inside_a_pre_harvest_interval_is_refused_naming_area_ingredient
     spray(area, date(2026, 2, 25), 10, "Abamectin")
     with pytest.raises(Conflict) as err:
         harvest(coop, area, make_product(coop.org))
-    message = " ".join(err.value.field_errors["harvested_on"])
-    assert "A7" in message and "Abamectin" in message and "2026-03-07" in message
+    message = " ".join(str(m) for m in err.value.field_errors["harvested_on"])
+    # The first safe day in the reader's date format (Vietnamese by default).
+    assert "A7" in message and "Abamectin" in message and "7 thg 3, 2026" in message
+    assert "25 thg 2, 2026" in message
     assert db.session.scalar(select(Batch.id)) is None
 
 

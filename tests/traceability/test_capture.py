@@ -18,8 +18,8 @@ from core.errors import Forbidden, Unauthenticated
 from core.units import Unit
 from linkages.models.organisations import Organisation, OrgType
 from tests.factories import actor_of, make_org, make_user_with_token
-from traceability.digital_link import build_digital_link, canonical_uri, gs1_check_digit
 from traceability.epcis.validation import check_document, validate_event
+from traceability.gs1 import build_digital_link, canonical_uri, gs1_check_digit
 from traceability.models import (
     Batch,
     BatchLink,

@@ -19,9 +19,10 @@ from tests.factories import actor_of, make_user_with_token
 from tests.traceability.batch_factories import make_area, make_party, make_product
 from traceability.models import BatchLink, BatchStatus, EpcisEvent, EventBatch, Shipment
 from traceability.services import batches as svc
-from traceability.services import business_events as be
 from traceability.services import lineage
+from traceability.services import recording as be
 from traceability.services.capture import PreparedEvent, store_events
+from traceability.services.timeline import batch_timeline, timeline_entries
 
 DAY = date(2026, 3, 1)
 
@@ -434,8 +435,8 @@ def test_a_platform_admins_correction_is_recorded_for_the_events_organisation(co
     db.session.refresh(original)
     assert original.retracted_at is not None
     # The cooperative sees the correction on its own timeline.
-    rows = db.session.execute(be.batch_timeline(coop.staff, batch.id)).all()
-    [entry] = [e for e in be.timeline_entries(rows) if e["event_id"] == original.event_id]
+    rows = db.session.execute(batch_timeline(coop.staff, batch.id)).all()
+    [entry] = [e for e in timeline_entries(rows) if e["event_id"] == original.event_id]
     assert entry["correction"]["reason"] == "did_not_occur"
 
 

@@ -8,7 +8,8 @@ import pytest
 from flask_babel import force_locale
 
 from core.errors import ValidationFailed
-from traceability.digital_link import (
+from traceability.epcis.hashing import canonical_digital_link
+from traceability.gs1 import (
     CSET82,
     DigitalLink,
     build_digital_link,
@@ -26,11 +27,13 @@ from traceability.digital_link import (
     is_vietnamese_gtin13,
     normalise_gtin,
     parse_digital_link,
+    parse_epc_urn,
     to_epc_urn,
     validate_lot,
     validate_serial,
     yymmdd,
 )
+from traceability.gs1.epc import EpcKey
 
 BASE = "https://trace.example.vn"
 VN_GTIN = "08931234500016"
@@ -165,6 +168,8 @@ def test_build_normalises_the_base_url() -> None:
         "https://x.vn/01",
         "https://x.vn/p",
         "https://x.vn/#top",
+        "https://x.vn/8003/dl",  # a key this platform does not read is still a key
+        "https://x.vn/giai",
     ],
 )
 def test_build_refuses_a_base_url_that_could_not_be_read_back(base_url: str) -> None:
@@ -461,12 +466,24 @@ def test_platform_identifiers_have_no_gs1_form_but_a_canonical_platform_uri() ->
         ("urn:epc:id:sgln:0614141.12345.400", f"/414/{GLN}/254/400"),
         ("urn:epc:id:sgln:0614141.12345.0", f"/414/{GLN}"),
         ("urn:epc:id:pgln:0614141.12345", f"/417/{GLN}"),
+        ("urn:epc:idpat:sgtin:8931234.050001.*", f"/01/{VN_GTIN}"),
     ],
 )
 def test_epc_urns_convert_to_canonical_digital_links(urn: str, canonical: str) -> None:
     link = epc_urn_to_digital_link(urn)
     assert link.to_uri() == f"https://id.gs1.org{canonical}"
     assert to_epc_urn(link, len(urn.split(":")[4].split(".")[0])) == urn
+    # One EPC table serves the event hash too: the same key, in the hash's spelling.
+    assert canonical_digital_link(urn) == link.to_uri()
+
+
+def test_the_event_hash_reads_every_gs1_key_the_epc_table_knows() -> None:
+    assert parse_epc_urn("urn:epc:id:grai:0614141.12345.400") == EpcKey("8003", "00614141123452400")
+    assert parse_epc_urn("urn:epc:id:cpi:0614141.5PQ7%2FZ43.12345") == EpcKey(
+        "8010", "06141415PQ7%2FZ43", (("8011", "12345"),)
+    )
+    assert parse_epc_urn("urn:epc:id:sgtin:0614141.81234.6789") is None  # 12 digits, not 13
+    assert parse_epc_urn("urn:epc:id:foo:0614141.1") is None
 
 
 def test_epc_urn_conversion_refuses_what_it_cannot_read() -> None:

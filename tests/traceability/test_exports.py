@@ -20,9 +20,9 @@ from tests.factories import actor_of, make_user_with_token
 from tests.traceability.batch_factories import Party, make_area, make_party, make_product, new_gtin
 from traceability.epcis.validation import EPCIS_CONTEXT_URL, validate_document
 from traceability.models import Batch
-from traceability.services import business_events as be
 from traceability.services import exports
 from traceability.services import exports_fsma as fsma
+from traceability.services import recording as be
 
 VN = VIETNAM
 DAY = date(2026, 3, 2)

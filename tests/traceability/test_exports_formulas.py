@@ -12,8 +12,8 @@ from decimal import Decimal
 from openpyxl import load_workbook
 
 from tests.traceability.batch_factories import make_area, make_party, make_product
-from traceability.services import business_events as be
 from traceability.services import exports_fsma as fsma
+from traceability.services import recording as be
 
 STARTS = ("=", "+", "-", "@", "\t")  # "\r" comes back from the XML as "\n"
 FORMULAS = ["=1+1", "+1+1", "-1+1", "@SUM(1,1)", "\t=1+1", "\r=1+1", "=HYPERLINK(\"x\")"]

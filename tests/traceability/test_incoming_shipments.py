@@ -14,7 +14,7 @@ from linkages.models.organisations import OrgType
 from tests.factories import actor_of, make_user_with_token
 from tests.traceability.batch_factories import Party, make_area, make_party, make_product
 from traceability.models.events import EpcisEvent
-from traceability.services import business_events as be
+from traceability.services import recording as be
 from traceability.services.shipments import incoming_shipments
 from traceability.services.worklists import batches_needing_action, count_needing_action
 

@@ -48,9 +48,9 @@ from traceability.models import (
     ProductionArea,
     Shipment,
 )
-from traceability.services import business_events as be
 from traceability.services import capture, lineage
-from traceability.services.business_events import EVENT_CONTEXT
+from traceability.services import recording as be
+from traceability.services.recording import EVENT_CONTEXT
 
 _serial = count(1)
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)

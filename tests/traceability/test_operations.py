@@ -15,11 +15,12 @@ from sqlalchemy import event, func, select
 from core.actor import PlatformRole
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound
+from linkages.models.organisations import COOPERATIVE_TYPES
 from tests.factories import actor_of, make_user_with_token
 from tests.traceability.batch_factories import Party, make_area, make_party, make_product
 from traceability.models import Batch, BatchStatus, EpcisEvent
 from traceability.services import batches as svc
-from traceability.services import business_events as be
+from traceability.services import recording as be
 from traceability.services.operations import (
     Operation,
     allowed_operations,
@@ -126,9 +127,19 @@ def state(request, coop, dn):  # type: ignore[no-untyped-def]
     return batch, owner, allowed, refused
 
 
+def _stock(owner: Party) -> Batch:
+    """50 kg in the owner's stock: its own harvest for a cooperative; an enterprise, which
+    records no harvest, books a cooperative's shipment."""
+    if owner.org.org_type in COOPERATIVE_TYPES:
+        return harvest(owner, "50")
+    grower = make_party("HTX Cung ứng")
+    shipment = ship(grower, harvest(grower, "50"), owner, "50")
+    return be.record_receiving(owner.staff, shipment.id, received_quantity=Decimal(50)).batch
+
+
 def _recorders(owner: Party, batch: Batch) -> dict[Operation, Callable[[], Any]]:
     """Every recorder, as the owner's staff would call it on the lot."""
-    other = harvest(owner, "50")  # a lot in stock to merge or process with
+    other = _stock(owner)  # a lot in stock to merge or process with
     buyer = make_party("Người mua")
     staff, lot = owner.staff, batch.id
     return {

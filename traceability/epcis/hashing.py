@@ -27,8 +27,11 @@ implementation is order-dependent or document-dependent (see the comments marked
 "Deliberate difference") this module takes the event's meaning, so a hash never depends on
 JSON key order or on the other events of the document.
 
-Pure Python, standard library only; it runs on every captured event, so values are normalised
-through small caches and the renderer walks the event once.
+GS1 keys come from ``traceability.gs1``: its check digit, its AI table (primary keys and short
+names) and its EPC URN table; what stays here is the reference's own rendering of them.
+
+Pure Python, no database; it runs on every captured event, so values are normalised through
+small caches and the renderer walks the event once.
 """
 
 from __future__ import annotations
@@ -50,6 +53,9 @@ from traceability.epcis.cbv import (
     SENSOR_COMPONENTS,
     SOURCE_DEST_TYPES,
 )
+from traceability.gs1.ai import AI, CPV, GMN, LOT, PRIMARY_KEYS, SERIAL
+from traceability.gs1.digital_link import CANONICAL_BASE, compose_uri
+from traceability.gs1.epc import parse_epc_urn
 
 __all__ = [
     "HASH_ALGORITHM_VERSION",
@@ -67,7 +73,6 @@ _HASH_SUFFIX = "?ver=" + HASH_ALGORITHM_VERSION
 
 _CBV = "https://ref.gs1.org/cbv/"
 _GS1_VOC = "https://gs1.org/voc/"
-_DL_ROOT = "https://id.gs1.org"
 
 # Prefixes the standard EPCIS 2.0 JSON-LD context declares: a document that only references
 # that context may still write ``cbvmda:bestBeforeDate`` or ``gs1:Angle``. The document's own
@@ -329,13 +334,9 @@ def _canonical_value(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # GS1 keys: EPC URIs (TDS 2.0) and Digital Link URIs -> constrained canonical Digital Link
 # (README: canonical domain id.gs1.org, numeric AIs, finest identification level only,
-# no key qualifier CPV, no query string).
+# no key qualifier CPV, no query string). The keys, their short names and the EPC URN schemes
+# are the traceability.gs1 package's; what is left here is the reference's own rendering.
 # ---------------------------------------------------------------------------------------------
-def _check_digit(body: str) -> str:
-    """GS1 mod-10: weights 3,1,3,... from the rightmost digit; returns body + check digit."""
-    total = 3 * sum(map(int, body[-1::-2])) + sum(map(int, body[-2::-2]))
-    return body + str((10 - total % 10) % 10)
-
 
 # Characters an EPC URI may carry raw but a Digital Link path must percent-encode
 # (GS1 Digital Link 1.x table 7-1, the subset the reference implementation encodes).
@@ -348,219 +349,38 @@ def _escape(component: str) -> str:
     return component.translate(_DL_ESCAPES)
 
 
-# One character of an EPC URI serial/lot/asset component (TDS 2.0 "GS3A3" escapes).
-_X = (
-    r"(?:%2[125-9A-Fa-f]|%3[0-9A-Fa-f]|%4[1-9A-Fa-f]|%5[0-9AaFf]|%6[1-9A-Fa-f]|%7[0-9Aa]"
-    r"|[!')(*+,.0-9:;=A-Za-z_-])"
-)
-# One character of a CPI component part reference.
-_CP = r"(?:%2[3dfDF]|%3[0-9]|%4[1-9A-Fa-f]|%5[0-9Aa]|[0-9A-Z-])"
-_GCP = r"(\d{6,12})"
-
-
-def _units(component: str) -> int:
-    """Length of a URI component counting each %xx escape as one character."""
-    return len(component) - 2 * component.count("%")
-
-
-def _gtin(gcp: str, item_ref: str) -> str:
-    # Indicator digit first, then company prefix, rest of the item reference, check digit.
-    return _check_digit(item_ref[0] + gcp + item_ref[1:])
-
-
-def _sgtin(m: re.Match[str]) -> str | None:
-    gcp, ref, serial = m.groups()
-    if len(gcp) + len(ref) != 13:
+def _epc_canonical(urn: str) -> str | None:
+    """An EPC URN's Digital Link: its values as the URN writes them, with ``_DL_ESCAPES``."""
+    key = parse_epc_urn(urn)
+    if key is None:
         return None
-    return f"{_DL_ROOT}/01/{_gtin(gcp, ref)}/21/{_escape(serial)}"
+    return compose_uri(CANONICAL_BASE, key.key_ai, key.key_value, key.qualifiers, escape=_escape)
 
 
-def _sscc(m: re.Match[str]) -> str | None:
-    gcp, ref = m.groups()
-    if len(gcp) + len(ref) != 17:
-        return None
-    return f"{_DL_ROOT}/00/{_check_digit(ref[0] + gcp + ref[1:])}"
-
-
-def _sgln(m: re.Match[str]) -> str | None:
-    gcp, loc, ext = m.groups()
-    if len(gcp) + len(loc) != 12:
-        return None
-    gln = _check_digit(gcp + loc)
-    # Extension "0" means "no extension" in SGLN; the Digital Link simply omits AI 254.
-    return f"{_DL_ROOT}/414/{gln}" if ext == "0" else f"{_DL_ROOT}/414/{gln}/254/{_escape(ext)}"
-
-
-def _grai(m: re.Match[str]) -> str | None:
-    gcp, asset, serial = m.groups()
-    if len(gcp) + len(asset) != 12:
-        return None
-    return f"{_DL_ROOT}/8003/{_check_digit('0' + gcp + asset)}{_escape(serial)}"
-
-
-def _giai(m: re.Match[str]) -> str | None:
-    gcp, ref = m.groups()
-    if len(gcp) + _units(ref) > 30:
-        return None
-    return f"{_DL_ROOT}/8004/{gcp}{_escape(ref)}"
-
-
-def _digits(ai: str, total: int) -> Any:
-    def build(m: re.Match[str]) -> str | None:
-        gcp, ref = m.groups()
-        if len(gcp) + len(ref) != total:
-            return None
-        return f"{_DL_ROOT}/{ai}/{_check_digit(gcp + ref)}"
-
-    return build
-
-
-def _gdti(m: re.Match[str]) -> str | None:
-    gcp, doc_type, serial = m.groups()
-    if len(gcp) + len(doc_type) != 12:
-        return None
-    return f"{_DL_ROOT}/253/{_check_digit(gcp + doc_type)}{_escape(serial)}"
-
-
-def _cpi(m: re.Match[str]) -> str | None:
-    gcp, part, serial = m.groups()
-    if len(gcp) + _units(part) > 30:
-        return None
-    return f"{_DL_ROOT}/8010/{_escape(gcp + part)}/8011/{serial}"
-
-
-def _sgcn(m: re.Match[str]) -> str | None:
-    gcp, coupon, serial = m.groups()
-    if len(gcp) + len(coupon) != 12:
-        return None
-    return f"{_DL_ROOT}/255/{_check_digit(gcp + coupon)}{serial}"
-
-
-def _ginc(m: re.Match[str]) -> str | None:
-    gcp, ref = m.groups()
-    if len(gcp) + _units(ref) > 30:
-        return None
-    return f"{_DL_ROOT}/401/{gcp}{_escape(ref)}"
-
-
-def _itip(m: re.Match[str]) -> str | None:
-    gcp, ref, piece, total, serial = m.groups()
-    if len(gcp) + len(ref) != 13:
-        return None
-    return f"{_DL_ROOT}/8006/{_gtin(gcp, ref)}{piece}{total}/21/{_escape(serial)}"
-
-
-def _upui(m: re.Match[str]) -> str | None:
-    gcp, ref, serial = m.groups()
-    if len(gcp) + len(ref) != 13:
-        return None
-    return f"{_DL_ROOT}/01/{_gtin(gcp, ref)}/235/{_escape(serial)}"
-
-
-def _lgtin(m: re.Match[str]) -> str | None:
-    gcp, ref, lot = m.groups()
-    if len(gcp) + len(ref) != 13:
-        return None
-    return f"{_DL_ROOT}/01/{_gtin(gcp, ref)}/10/{_escape(lot)}"
-
-
-def _pattern_gtin(m: re.Match[str]) -> str | None:
-    gcp, ref = m.groups()
-    return f"{_DL_ROOT}/01/{_gtin(gcp, ref)}" if len(gcp) + len(ref) == 13 else None
-
-
-def _pattern_grai(m: re.Match[str]) -> str | None:
-    gcp, asset = m.groups()
-    return f"{_DL_ROOT}/8003/{_check_digit('0' + gcp + asset)}" if len(gcp + asset) == 12 else None
-
-
-def _pattern_cpi(m: re.Match[str]) -> str | None:
-    gcp, part = m.groups()
-    return f"{_DL_ROOT}/8010/{_escape(gcp + part)}" if len(gcp) + _units(part) <= 30 else None
-
-
-def _pattern_itip(m: re.Match[str]) -> str | None:
-    gcp, ref, piece, total = m.groups()
-    return f"{_DL_ROOT}/8006/{_gtin(gcp, ref)}{piece}{total}" if len(gcp + ref) == 13 else None
-
-
-# (URN head, scheme) -> (pattern of what follows "urn:epc:<head>:<scheme>:", builder).
-# Pattern ID URIs are reduced to the class they select (the finest level they name).
-_EPC_SCHEMES: dict[tuple[str, str], tuple[re.Pattern[str], Any]] = {
-    (head, scheme): (re.compile(pattern), build)
-    for head, scheme, pattern, build in (
-        ("id", "sgtin", rf"{_GCP}\.(\d{{1,7}})\.({_X}{{1,20}})", _sgtin),
-        ("id", "sscc", rf"{_GCP}\.(\d{{5,11}})", _sscc),
-        ("id", "sgln", rf"{_GCP}\.(\d{{0,6}})\.({_X}{{1,20}})", _sgln),
-        ("id", "grai", rf"{_GCP}\.(\d{{0,6}})\.({_X}{{1,16}})", _grai),
-        ("id", "giai", rf"{_GCP}\.({_X}{{1,24}})", _giai),
-        ("id", "gsrn", rf"{_GCP}\.(\d{{5,11}})", _digits("8018", 17)),
-        ("id", "gsrnp", rf"{_GCP}\.(\d{{5,11}})", _digits("8017", 17)),
-        ("id", "gdti", rf"{_GCP}\.(\d{{0,6}})\.({_X}{{0,19}})", _gdti),
-        ("id", "cpi", rf"{_GCP}\.({_CP}{{1,24}})\.(\d{{1,12}})", _cpi),
-        ("id", "sgcn", rf"{_GCP}\.(\d{{0,6}})\.(\d{{1,12}})", _sgcn),
-        ("id", "ginc", rf"{_GCP}\.({_X}{{1,24}})", _ginc),
-        ("id", "gsin", rf"{_GCP}\.(\d{{4,10}})", _digits("402", 16)),
-        ("id", "itip", rf"{_GCP}\.(\d{{1,7}})\.(\d\d)\.(\d\d)\.({_X}{{1,20}})", _itip),
-        ("id", "upui", rf"{_GCP}\.(\d{{1,7}})\.({_X}{{1,28}})", _upui),
-        ("id", "pgln", rf"{_GCP}\.(\d{{0,6}})", _digits("417", 12)),
-        ("class", "lgtin", rf"{_GCP}\.(\d{{1,7}})\.({_X}{{1,20}})", _lgtin),
-        ("idpat", "sgtin", rf"{_GCP}\.(\d{{1,7}})\.\*", _pattern_gtin),
-        ("idpat", "grai", rf"{_GCP}\.(\d{{0,6}})\.\*", _pattern_grai),
-        ("idpat", "gdti", rf"{_GCP}\.(\d{{0,6}})\.\*", _digits("253", 12)),
-        ("idpat", "sgcn", rf"{_GCP}\.(\d{{0,6}})\.\*", _digits("255", 12)),
-        ("idpat", "cpi", rf"{_GCP}\.({_CP}{{1,24}})\.\*", _pattern_cpi),
-        ("idpat", "itip", rf"{_GCP}\.(\d{{1,7}})\.(\d\d)\.(\d\d)\.\*", _pattern_itip),
-        ("idpat", "upui", rf"{_GCP}\.(\d{{1,7}})\.\*", _pattern_gtin),
-    )
-}
-
-_DL_KEYS = (
-    "01|gtin|8006|itip|8010|cpid|414|gln|417|party|8017|gsrnp|8018|gsrn|255|gcn|00|sscc"
-    "|253|gdti|401|ginc|402|gsin|8003|grai|8004|giai"
-)
+# The reference knows the GS1 Digital Link 1.1 primary keys (not GMN, 8013) and, of the
+# qualifiers, the short names of CPV, lot and serial only.
+_DL_KEY_CODES = tuple(key.code for key in PRIMARY_KEYS if key.code != GMN)
+_DL_KEYS = "|".join(f"{code}|{AI[code].short_name}" for code in _DL_KEY_CODES)
+_ROOT = re.escape(CANONICAL_BASE)
 # An http(s) URI with a GS1 primary key (numeric or short name) in its path.
 _DL_DETECT = re.compile(rf"https?:[^?#]*/(?:{_DL_KEYS})/\d{{4}}[^/]")
-_DL_SHORT_NAMES = (
-    ("/gtin/", "/01/"),
-    ("/itip/", "/8006/"),
-    ("/cpid/", "/8010/"),
-    ("/gln/", "/414/"),
-    ("/party/", "/417/"),
-    ("/gsrnp/", "/8017/"),
-    ("/gsrn/", "/8018/"),
-    ("/gcn/", "/255/"),
-    ("/sscc/", "/00/"),
-    ("/gdti/", "/253/"),
-    ("/ginc/", "/401/"),
-    ("/gsin/", "/402/"),
-    ("/grai/", "/8003/"),
-    ("/giai/", "/8004/"),
-    ("/cpv/", "/22/"),
-    ("/lot/", "/10/"),
-    ("/ser/", "/21/"),
+_DL_SHORT_NAMES = tuple(
+    (f"/{AI[code].short_name}/", f"/{code}/") for code in (*_DL_KEY_CODES, CPV, LOT, SERIAL)
 )
-_DL_CANONICAL_START = re.compile(
-    r"https://id\.gs1\.org/(?:01|8006|8010|414|417|8017|8018|255|00|253|401|402|8003|8004)"
-    r"/\d{4}[^/]"
-)
+_DL_CANONICAL_START = re.compile(rf"{_ROOT}/(?:{'|'.join(_DL_KEY_CODES)})/\d{{4}}[^/]")
 # Which primary key a non-canonical URI is re-rooted at: the first of these found, in this order.
-_DL_REROOT_KEYS = (
-    "/00/", "/01/", "/253/", "/255/", "/401/", "/402/", "/414/", "/417/",
-    "/8003/", "/8004/", "/8006/", "/8010/", "/8017/", "/8018/",
-)  # fmt: skip
+_DL_REROOT_KEYS = tuple(f"/{code}/" for code in sorted(_DL_KEY_CODES))
 # GS1 AI encodable characters the reference accepts unescaped in a canonical path. A percent
 # escape is not among them: such a Digital Link is left as written (reference behaviour).
 _C = r"[\"'\-.0-9;<=>?A-Z_a-z]"
-_DL_CPV_LAST = re.compile(rf"https://id\.gs1\.org/(?:01/\d{{14}}|8006/\d{{18}})/22/{_C}{{0,20}}")
-_DL_CPV_INNER = re.compile(
-    rf"https://id\.gs1\.org/(?:01/\d{{14}}|8006/\d{{18}})/22/(?:{_C}|/){{0,20}}"
-)
+_DL_CPV_LAST = re.compile(rf"{_ROOT}/(?:01/\d{{14}}|8006/\d{{18}})/22/{_C}{{0,20}}")
+_DL_CPV_INNER = re.compile(rf"{_ROOT}/(?:01/\d{{14}}|8006/\d{{18}})/22/(?:{_C}|/){{0,20}}")
 _DL_LOT_AND_SERIAL = re.compile(
-    rf"https://id\.gs1\.org/(?:01/\d{{14}}|8006/\d{{18}})/10/{_C}{{0,20}}/21/{_C}{{0,20}}"
+    rf"{_ROOT}/(?:01/\d{{14}}|8006/\d{{18}})/10/{_C}{{0,20}}/21/{_C}{{0,20}}"
 )
+# The reference's grammar of a canonical Digital Link (not the AI formats: values may be empty).
 _DL_VALID = re.compile(
-    r"https://id\.gs1\.org/(?:"
+    rf"{_ROOT}/(?:"
     + "|".join(
         (
             r"00/\d{18}",
@@ -592,13 +412,7 @@ def canonical_digital_link(uri: str) -> str | None:
     is not rewritten, and only one key qualifier after the CPV is dropped).
     """
     if uri.startswith("urn:epc:"):
-        head, _, rest = uri[8:].partition(":")
-        scheme, _, body = rest.partition(":")
-        entry = _EPC_SCHEMES.get((head, scheme))
-        if entry is None:
-            return None
-        m = entry[0].fullmatch(body)
-        return None if m is None else entry[1](m)
+        return _epc_canonical(uri)
     if not uri.startswith("http") or _DL_DETECT.match(uri) is None:
         return None
     uri = uri.split("?", 1)[0]  # data attributes are not part of the identifier
@@ -610,11 +424,12 @@ def canonical_digital_link(uri: str) -> str | None:
         for key in _DL_REROOT_KEYS:
             at = uri.find(key)
             if at != -1:
-                uri = _DL_ROOT + uri[at:]
+                uri = CANONICAL_BASE + uri[at:]
                 break
-    if uri.startswith(_DL_ROOT + "/01/"):
+    if uri.startswith(CANONICAL_BASE + "/01/"):
         # GTIN-8/12/13 are written as GTIN-14 (left zero padding).
-        digits = _LEADING_DIGITS.match(uri, len(_DL_ROOT) + 4).end() - len(_DL_ROOT) - 4
+        start = len(CANONICAL_BASE) + 4
+        digits = _LEADING_DIGITS.match(uri, start).end() - start
         if digits < 14:
             pad = "0" if digits == 13 else "00" if digits == 12 else "000000" if digits >= 8 else ""
             uri = uri.replace("/01/", "/01/" + pad)

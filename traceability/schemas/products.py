@@ -9,7 +9,7 @@ from marshmallow.validate import Length, Range
 
 from core.schemas import QuerySchema, StrictSchema
 from core.units import Unit
-from traceability import digital_link
+from traceability import gs1
 from traceability.models.products import Commodity, Product
 
 _POSITIVE = Range(min=0, min_inclusive=False, max=10**9, max_inclusive=False)
@@ -94,7 +94,7 @@ class ProductOut(ma.Schema):
     updated_at = ma.fields.DateTime()
 
     def _is_vietnamese_gtin(self, product: Product) -> bool:
-        return product.gtin is not None and digital_link.is_vietnamese_gtin13(product.gtin)
+        return product.gtin is not None and gs1.is_vietnamese_gtin13(product.gtin)
 
 
 class CommodityOut(ma.Schema):

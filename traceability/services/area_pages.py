@@ -41,14 +41,13 @@ class AreaOverview:
     outline: Outline | None
     phi: PhiViolation | None  # the blocking application today, None when safe
     diary: Pagination  # of DiaryEntry, newest first
+    correctable: frozenset[int]  # ids of the page's entries the actor may still correct
 
 
 @dataclass(frozen=True)
 class AreaChoices:
     area: ProductionArea | None  # the area being edited
-    province_code: str  # the province whose communes are offered
-    provinces: list[tuple[str, str]]  # (code, name)
-    communes: list[tuple[str, str]]
+    places: places.PlaceChoices
     households: list[tuple[int, str]]  # active members, and those already on the area
 
 
@@ -84,11 +83,12 @@ def overview(actor: Actor, area_id: int, diary_page: int, per_page: int) -> Area
     return AreaOverview(
         area=area,
         may_edit=areas.can_edit_area(actor, area),
-        commune=_commune_name(area.commune_code),
+        commune=places.commune_label(area.commune_code),
         households=names,
         outline=outline(area.geometry),
         phi=blocked[0] if blocked else None,
         diary=entries,
+        correctable=frozenset(e.id for e in entries.items if diary.may_correct(actor, e)),
     )
 
 
@@ -107,15 +107,6 @@ def form_choices(
         org_id = actor.organisation_id
     else:
         raise Forbidden()
-    province_list = [(p.code, p.name) for p in db.session.scalars(places.provinces_query())]
-    known = {code for code, _name in province_list}
-    chosen = (province_code or "").strip()
-    if chosen not in known:
-        chosen = (area.province_code if area else None) or _org_province(org_id) or ""
-    communes = (
-        [(c.code, c.name) for c in db.session.scalars(places.communes_query(chosen))]
-        if chosen else []
-    )
     linked = area.household_ids if area else []
     members = db.session.execute(
         select(Member.id, Member.display_name)
@@ -127,9 +118,9 @@ def form_choices(
     ).all()
     return AreaChoices(
         area=area,
-        province_code=chosen,
-        provinces=province_list,
-        communes=communes,
+        places=places.place_choices(
+            province_code, area.province_code if area else None, _org_province(org_id)
+        ),
         households=[(m.id, m.display_name) for m in members],
     )
 
@@ -138,10 +129,3 @@ def _org_province(organisation_id: int) -> str | None:
     return db.session.scalar(
         select(Organisation.province_code).where(Organisation.id == organisation_id)
     )
-
-
-def _commune_name(code: str | None) -> str:
-    if not code:
-        return ""
-    commune = places.get_commune(code)
-    return f"{commune.name}, {commune.province.name}"

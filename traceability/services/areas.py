@@ -36,7 +36,7 @@ from core.numbers import NumberRefused, to_decimal
 from linkages.models.members import Member
 from linkages.models.organisations import COOPERATIVE_TYPES, Organisation
 from linkages.services.places import check_address
-from traceability import digital_link
+from traceability import gs1
 from traceability.models.areas import AreaHousehold, AreaKind, ProductionArea
 
 EDITABLE_FIELDS = frozenset(
@@ -384,7 +384,7 @@ def _validate(
     gln = state["gln"]
     if isinstance(gln, str):
         gln = gln.strip() or None
-    if gln is not None and not digital_link.is_valid_gln(str(gln)):
+    if gln is not None and not gs1.is_valid_gln(str(gln)):
         err("gln", _l("A GLN has 13 digits, the last a valid check digit."))
     state["gln"] = gln
 

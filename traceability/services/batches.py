@@ -4,7 +4,7 @@ member contributions and the per-member statement.
 Guarantees:
 - a batch's identifier is fixed at creation: ``{PUBLIC_BASE_URL}/01/{gtin14}/10/{lot}`` for a
   product with a GTIN, else the platform URI ``{base}/p/{registration code}.{product code}/10/
-  {lot}``; its ``canonical_id`` is ``digital_link.canonical_uri(identifier)``;
+  {lot}``; its ``canonical_id`` is ``gs1.canonical_uri(identifier)``;
 - a lot code is unique in its organisation and a valid GS1 AI 10 value; generated codes are
   readable and deterministic: ``YYMMDD-<tag>-<n>`` (tag = area code, or R/T/S/M/P for
   receiving, transformation, split, merge, packing), ``n`` the first free number;
@@ -34,7 +34,13 @@ from flask import current_app
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import undefer
 
-from core.actor import Actor, can_read_private, require_authenticated, require_read
+from core.actor import (
+    Actor,
+    can_read_private,
+    can_write,
+    require_authenticated,
+    require_read,
+)
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.formatting import quantity_text
@@ -43,7 +49,7 @@ from core.numbers import STORED_PLACES, rounds_to_zero, too_small_message
 from core.units import Unit, to_kg
 from linkages.models.members import Member
 from linkages.models.organisations import Organisation
-from traceability import digital_link
+from traceability import gs1
 from traceability.models.areas import ProductionArea
 from traceability.models.batches import (
     Batch,
@@ -83,16 +89,16 @@ def area_location_uri(area: ProductionArea, org: Organisation) -> str:
     platform URI under its organisation's location, keyed by the stable row id (codes
     can be renamed; printed labels and captured events must not break)."""
     if area.gln:
-        return digital_link.build_gln_uri(base_url(), area.gln)
+        return gs1.build_gln_uri(base_url(), area.gln)
     return f"{org_location_uri(org)}/areas/{area.id}"
 
 
 def batch_identifier(org: Organisation, product: Product, lot_code: str) -> str:
     """The label URI of a lot (see the module docstring)."""
     if product.gtin:
-        return digital_link.build_digital_link(base_url(), product.gtin, lot=lot_code)
+        return gs1.build_digital_link(base_url(), product.gtin, lot=lot_code)
     owner = db.session.get(Organisation, product.organisation_id) or org
-    return digital_link.build_platform_uri(
+    return gs1.build_platform_uri(
         base_url(), f"{owner.registration_code}.{product.code}", lot=lot_code
     )
 
@@ -110,7 +116,7 @@ def lot_tag(text: str) -> str:
 
 def generate_lot_code(organisation_id: int, day: date, tag: str) -> str:
     """``YYMMDD-<tag>-<n>`` with the first ``n`` not used in the organisation."""
-    prefix = f"{digital_link.yymmdd(day)}-{lot_tag(tag)}-"
+    prefix = f"{gs1.yymmdd(day)}-{lot_tag(tag)}-"
     used = set(
         db.session.scalars(
             select(Batch.lot_code).where(
@@ -183,7 +189,7 @@ def new_batch(
             lot_code = f"{lot_code.rsplit('-', 1)[0]}-{n}"
             identifier = batch_identifier(org, product, lot_code)
     else:
-        digital_link.validate_lot(lot_code, field=field)
+        gs1.validate_lot(lot_code, field=field)
         taken = db.session.scalar(
             select(Batch.id).where(Batch.organisation_id == org.id, Batch.lot_code == lot_code)
         )
@@ -203,7 +209,7 @@ def new_batch(
         product_id=product.id,
         lot_code=lot_code,
         identifier=identifier,
-        canonical_id=digital_link.canonical_uri(identifier),
+        canonical_id=gs1.canonical_uri(identifier),
         quantity=quantity,
         unit=unit,
         quantity_kg=quantity_kg.quantize(KG_PLACES),
@@ -222,7 +228,7 @@ def new_batch(
 
 
 def _identifier_taken(identifier: str) -> bool:
-    canonical = digital_link.canonical_uri(identifier)
+    canonical = gs1.canonical_uri(identifier)
     return (
         db.session.scalar(
             select(Batch.id).where(
@@ -359,27 +365,6 @@ def get_batch(actor: Actor, batch_id: int, *, for_update: bool = False) -> Batch
     return batch
 
 
-def writable_batch(actor: Actor, batch_id: int, *, field: str | None = None) -> Batch:
-    """A batch the actor's organisation owns (staff and admins may record events), locked
-    for update on PostgreSQL so two concurrent withdrawals cannot both pass the check.
-    Readers who may not write get 403, others 404."""
-    require_authenticated(actor)
-    batch = db.session.get(Batch, batch_id, with_for_update=True)
-    if batch is None:
-        raise _not_found(field)
-    if actor.is_admin or actor.acts_for(batch.organisation_id):
-        return batch
-    if can_read_batch(actor, batch):
-        raise Forbidden()
-    raise _not_found(field)
-
-
-def _not_found(field: str | None) -> NotFound:
-    if field is None:
-        return NotFound()
-    return NotFound(field_errors={field: [_l("No such batch in your organisation.")]})
-
-
 def list_batches(
     actor: Actor,
     *,
@@ -424,9 +409,16 @@ def private_or_shipped_scope(actor: Actor) -> Any:
     return or_(*clauses)
 
 
+def shows_owner_details(actor: Actor, organisation_id: int) -> bool:
+    """An organisation's internal details (its member households, its areas by name) are
+    for its own people and platform admins, the same people who write for it; others reading
+    its lots (an authority, a buyer) see communes and the organisation's name instead."""
+    return can_write(actor, organisation_id)
+
+
 def shows_households(actor: Actor, batch: Batch) -> bool:
     """Member households are the owning organisation's business only."""
-    return actor.is_admin or actor.acts_for(batch.organisation_id)
+    return shows_owner_details(actor, batch.organisation_id)
 
 
 @dataclass(frozen=True)
@@ -722,5 +714,6 @@ __all__ = [
     "org_location_uri",
     "party_uri",
     "require_available",
-    "writable_batch",
+    "shows_households",
+    "shows_owner_details",
 ]

@@ -31,9 +31,9 @@ of, and counted in the quantity of — the lots of its own organisation, plus, f
 else that names another organisation's lot is kept as the recording organisation's own
 observation: stored, queryable by it, invisible in the owner's history.
 
-Events reach it validated (the EPCIS view refuses invalid ones, all or nothing unless the
-client asked to proceed), so it refuses nothing one by one. It never commits: the caller
-commits once.
+Events reach it validated (``capture_document`` and ``capture_event``, the services of the
+EPCIS binding, refuse invalid ones, all or nothing unless the client asked to proceed), so it
+refuses nothing one by one. It never commits: the caller commits once.
 """
 
 from __future__ import annotations
@@ -47,21 +47,36 @@ from typing import Any, Literal
 
 from sqlalchemy import and_, delete, insert, select, tuple_, update
 
-from core.actor import Actor, require_authenticated
+from core.actor import Actor, can_write, require_authenticated
 from core.db import chunks, db, utcnow
-from core.errors import Forbidden, ValidationFailed
+from core.errors import Conflict, Forbidden, ValidationFailed
 from core.i18n import _
-from traceability.digital_link import canonical_uri
-from traceability.epcis.hashing import canonical_digital_link, event_hash_id
+from traceability.epcis.hashing import (
+    canonical_digital_link,
+    document_ignore_fields,
+    event_hash_id,
+)
+from traceability.epcis.validation import (
+    DOCUMENT_TYPES,
+    EPCIS_CONTEXT_URL,
+    EVENT_LIST_PATHS,
+    FieldErrorDict,
+    check_document,
+    validate_event,
+)
+from traceability.gs1 import canonical_uri
 from traceability.models.batches import Batch, BatchLink, Shipment
 from traceability.models.events import EpcisEvent, EpcRole, EventBatch, EventEpc
 
 __all__ = [
     "BatchEffect",
     "CaptureResult",
+    "DocumentCapture",
     "Link",
     "PreparedEvent",
     "canonical_identifier",
+    "capture_document",
+    "capture_event",
     "event_identifiers",
     "format_record_time",
     "parse_event_time",
@@ -407,6 +422,88 @@ def store_events(
     return results
 
 
+# --------------------------------------------------------------------------- EPCIS capture
+
+
+@dataclass(frozen=True)
+class DocumentCapture:
+    """What capturing an EPCIS document did to each of its events.
+
+    ``events`` are the document's events in document order; every index is either in
+    ``outcomes`` (stored: ``captured``, or ``duplicate`` when already stored) or in
+    ``errors`` (refused, with its field errors keyed by document path such as
+    ``epcisBody.eventList.3.eventTime``; only possible when the caller asked to proceed)."""
+
+    events: list[Any]
+    outcomes: dict[int, CaptureResult]
+    errors: dict[int, FieldErrorDict]
+
+
+def capture_document(actor: Actor, document: Any, *, proceed: bool) -> DocumentCapture:
+    """Validate an EPCISDocument (or EPCISQueryDocument) and store its events. Never commits.
+
+    Guarantees: the actor may capture (``require_capturer``: 401/403 otherwise); a document
+    that is itself unusable is refused whole (``ValidationFailed`` naming every failing
+    path); with ``proceed`` false an invalid event refuses the whole document and nothing is
+    written, with ``proceed`` true the valid events are stored and the invalid ones reported
+    in ``errors``. Events without an ``eventID`` in a document that asks hashers to ignore
+    some fields get the hash ID computed without them; the others get theirs in
+    ``store_events``. A re-sent event is a ``duplicate`` outcome, not an error.
+    """
+    require_capturer(actor)
+    checked = check_document(document)
+    if checked.event_errors and not proceed:
+        raise ValidationFailed(
+            _("The EPCIS document is not valid; nothing was stored."),
+            field_errors=checked.field_errors(),
+        )
+    body_path = ".".join(EVENT_LIST_PATHS[checked.document_type])
+    ignore = document_ignore_fields(checked.document)
+    context = checked.context
+    indexes: list[int] = []
+    items: list[PreparedEvent] = []
+    for index, event in checked.valid_events:
+        if ignore and not event.get("eventID"):
+            # A document may ask hashers to skip some fields (reference convention).
+            event["eventID"] = event_hash_id(event, context, ignore_fields=ignore)
+        indexes.append(index)
+        items.append(PreparedEvent(event, path=f"{body_path}.{index}"))
+    results = store_events(actor, items, context)
+    return DocumentCapture(
+        events=checked.events,
+        outcomes=dict(zip(indexes, results, strict=True)),
+        errors=dict(checked.event_errors),
+    )
+
+
+def capture_event(actor: Actor, event: Any) -> EpcisEvent:
+    """Validate one EPCIS event (sent on its own, not in a document) and store it; returns
+    the stored row. Never commits.
+
+    Guarantees: the actor may capture (401/403 otherwise); a document sent instead of an
+    event, or an invalid event, is a ``ValidationFailed`` naming the failing paths and
+    nothing is written; an event already stored by the actor's organisation (same eventID)
+    is a ``Conflict``. A bare event without ``@context`` is read in the EPCIS 2.0 context.
+    """
+    require_capturer(actor)
+    if isinstance(event, dict) and event.get("type") in DOCUMENT_TYPES:
+        raise ValidationFailed(
+            _("POST /epcis/events takes one event; send documents to /epcis/capture."),
+            field_errors={"type": [_("An event is expected here, not a document.")]},
+        )
+    own_context = event.get("@context") if isinstance(event, dict) else None
+    context = own_context if own_context is not None else [EPCIS_CONTEXT_URL]
+    errors = validate_event(event, None if own_context is not None else context)
+    if errors:
+        raise ValidationFailed(_("The EPCIS event is not valid."), field_errors=errors)
+    [result] = store_events(actor, [PreparedEvent(event)], context)
+    if result.status == "duplicate":
+        raise Conflict(_("An event with this eventID has already been captured."))
+    stored = db.session.get(EpcisEvent, result.pk)
+    assert stored is not None  # written just now, in this transaction
+    return stored
+
+
 # (recording organisation, eventID, is an error declaration): unique among stored events.
 _Key = tuple[int | None, str, bool]
 
@@ -419,9 +516,9 @@ def _owner(actor: Actor, item: PreparedEvent) -> int | None:
     """The organisation an event is recorded for: the actor's, unless a platform admin
     records it for another one."""
     wanted = item.organisation_id
-    if wanted is None or wanted == actor.organisation_id:
+    if wanted is None:
         return actor.organisation_id
-    if not actor.is_admin:
+    if not can_write(actor, wanted):
         raise Forbidden(_("Events can only be recorded for your own organisation."))
     return wanted
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from core.actor import Actor, OrgRole
+from core.actor import Actor, can_write
 from core.clock import VIETNAM, local_today
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -108,6 +108,22 @@ def get_entry(actor: Actor, area_id: int, entry_id: int) -> DiaryEntry:
     return entry
 
 
+def may_correct(actor: Actor, entry: DiaryEntry) -> bool:
+    """Whether ``correct_entry`` would let the actor fix this entry now (its day and its
+    author or an admin), so a page offers "correct" exactly where it is allowed. The
+    entry is one of an area the actor may read; writing the area is checked too."""
+    return (
+        recorded_on(entry) == local_today()
+        and can_write(actor, entry.organisation_id)
+        and _is_author_or_admin(actor, entry.organisation_id, entry)
+    )
+
+
+def _is_author_or_admin(actor: Actor, organisation_id: int, entry: DiaryEntry) -> bool:
+    is_author = entry.recorded_by_id is not None and entry.recorded_by_id == actor.user_id
+    return is_author or can_write(actor, organisation_id, admin_only=True)
+
+
 # --- writes -----------------------------------------------------------------------------
 
 
@@ -158,11 +174,7 @@ def correct_entry(actor: Actor, area_id: int, entry_id: int, **changes: Any) -> 
                 "record a new entry that corrects this one."
             )
         )
-    is_author = entry.recorded_by_id is not None and entry.recorded_by_id == actor.user_id
-    is_admin = actor.is_admin or (
-        actor.acts_for(area.organisation_id) and actor.org_role == OrgRole.ORG_ADMIN
-    )
-    if not (is_author or is_admin):
+    if not _is_author_or_admin(actor, area.organisation_id, entry):
         raise Forbidden(_l("Only the author or an org admin may correct this entry."))
     state = {name: getattr(entry, name) for name in EDITABLE_FIELDS}
     state.update(changes)

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Select, and_, false, or_, select, tuple_
 
 from core.actor import Actor, require_authenticated, require_read
+from core.clock import VIETNAM
 from core.db import chunks, db, utcnow
 from core.errors import NotFound, ValidationFailed
 from core.i18n import _l
@@ -36,8 +37,8 @@ from traceability.models.batches import Batch
 from traceability.models.events import EpcisEvent, EventBatch
 from traceability.services import lineage
 from traceability.services.batches import get_batch
-from traceability.services.business_events import HTX_NAMESPACE, VIETNAM
 from traceability.services.event_queries import readable_events
+from traceability.services.recording import HTX_NAMESPACE
 
 __all__ = [
     "MAX_RANGE_DAYS",

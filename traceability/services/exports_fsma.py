@@ -2,7 +2,7 @@
 spreadsheet: CSV (UTF-8 with BOM, so Excel shows Vietnamese right) and XLSX.
 
 One row per critical tracking event × lot. The mapping from the platform's EPCIS events
-(``traceability.services.business_events``) to CTEs and KDEs lives in ONE place,
+(``traceability.services.recording``) to CTEs and KDEs lives in ONE place,
 ``event_rows``:
 
 - Harvesting — ObjectEvent ADD ``commissioning`` with harvest ILMD; location = the field
@@ -53,7 +53,6 @@ from traceability.models.batches import Batch, Shipment
 from traceability.models.events import EpcisEvent, EventBatch
 from traceability.models.products import Product
 from traceability.services.batches import base_url
-from traceability.services.business_events import COOLING_STEP
 from traceability.services.capture import canonical_identifier
 from traceability.services.exports import (
     DateRange,
@@ -61,6 +60,7 @@ from traceability.services.exports import (
     organisation_events,
     trace_events,
 )
+from traceability.services.recording import COOLING_STEP
 
 __all__ = [
     "COLUMNS",

@@ -30,6 +30,9 @@ correct                any (a closed lot's records stay            no
 organisation whose ship event stands and that is not received yet, whatever the lot's
 status. An addressee that received a shipment may ``correct`` its receipt.
 
+Two rules concern no existing lot: ``may_record_harvest`` (a new lot) and
+``may_correct_event`` (one record of a lot's history, for pages that offer its "Correct").
+
 Nothing here writes.
 """
 
@@ -43,10 +46,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.actor import Actor, can_write, require_authenticated
+from core.actor import Actor, can_write, require_authenticated, require_write
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound
 from core.i18n import _l
+from linkages.models.organisations import COOPERATIVE_TYPES, Organisation
 from traceability.models.batches import Batch, BatchStatus, Shipment
 from traceability.models.events import EpcisEvent
 from traceability.services import batches as svc
@@ -266,6 +270,43 @@ def _not_found(field: str | None) -> NotFound:
     return NotFound(field_errors={field: [_l("No such batch in your organisation.")]})
 
 
+# --------------------------------------------------------------------------- beyond one lot
+
+
+def may_record_harvest(actor: Actor, org: Organisation | None) -> bool:
+    """May the actor record a harvest (a new lot) for ``org``, the organisation it acts
+    for? Harvests are recorded by the cooperatives that farm production areas (HTX, union,
+    cooperative group), by their own people or a platform admin: never by an enterprise,
+    an authority, or for no organisation."""
+    return (
+        org is not None
+        and actor.is_authenticated
+        and org.org_type in COOPERATIVE_TYPES
+        and can_write(actor, org.id)
+    )
+
+
+def harvesting_org(actor: Actor) -> Organisation:
+    """The organisation the actor records a harvest for: its own, when
+    ``may_record_harvest`` (a user acting for none: 403 asking to choose one; anyone
+    else: 404 to strangers, 403 to readers, 403 to an enterprise saying why)."""
+    org = svc.actor_org(actor)
+    require_write(actor, org.id, org.province_code)
+    if not may_record_harvest(actor, org):
+        raise Forbidden(
+            _l("Harvests are recorded by the cooperatives that farm the areas; "
+               "an enterprise receives its lots from its suppliers.")
+        )
+    return org
+
+
+def may_correct_event(actor: Actor, recorded_for: int | None) -> bool:
+    """May the actor correct an event recorded for the organisation ``recorded_for``? Only
+    that organisation's people, or a platform admin on its behalf: what ``correct_event``
+    enforces (anyone else: 404), for pages that offer or hide the "Correct" link."""
+    return recorded_for is not None and actor.is_authenticated and can_write(actor, recorded_for)
+
+
 def operations_in(order: Iterable[Operation], allowed: frozenset[Operation]) -> list[str]:
     """The allowed operations among ``order``, in that order, as their names (for pages)."""
     return [op.value for op in order if op in allowed]
@@ -276,6 +317,8 @@ __all__ = [
     "Operation",
     "Rule",
     "allowed_operations",
+    "may_correct_event",
+    "may_record_harvest",
     "operable_batch",
     "receivable_shipment",
     "receivable_shipments",

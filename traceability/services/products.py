@@ -40,7 +40,7 @@ from core.i18n import _l
 from core.numbers import NumberRefused, to_decimal
 from core.units import MASS_FACTORS, Unit
 from linkages.models.organisations import Organisation
-from traceability import digital_link
+from traceability import gs1
 from traceability.models.batches import Batch
 from traceability.models.products import DEFAULT_UNITS, Commodity, Product
 
@@ -368,7 +368,7 @@ def _validate(state: dict[str, Any], *, creating: bool) -> None:
         gtin = gtin.strip() or None
     if gtin is not None:
         try:
-            gtin = digital_link.normalise_gtin(str(gtin), field="gtin")
+            gtin = gs1.normalise_gtin(str(gtin), field="gtin")
         except ValidationFailed as refused:
             for field, messages in refused.field_errors.items():
                 errors.setdefault(field, []).extend(messages)
