@@ -438,4 +438,8 @@ if __name__ == "__main__":
     import lineage as lineage_bench
 
     lineage_status = lineage_bench.main(["--no-record"] if "--no-record" in sys.argv else [])
-    sys.exit(status or lineage_status)
+    # QR codes per second and label sheet PDFs (no database): bench/labels.py.
+    import labels as labels_bench
+
+    labels_status = labels_bench.main(["--no-record"] if "--no-record" in sys.argv else [])
+    sys.exit(status or lineage_status or labels_status)

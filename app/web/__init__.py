@@ -18,11 +18,15 @@ WEB_MODULES: list[str] = [
     "app.web.batches",
     "app.epcis",
     "app.web.batch_operations",
+    "app.web.labels",
     "app.web.corrections",
     "app.web.areas",
     "app.web.members",
     "app.web.certifications",
     "app.web.products",
+    "app.resolver",
+    "app.public",
+    "app.web.reports",
 ]
 
 

@@ -66,10 +66,14 @@ from traceability.models.batches import Batch, Shipment
 from traceability.models.events import EpcisEvent
 from traceability.models.products import Product
 from traceability.services import batches as batch_svc
-from traceability.services import business_events as events
 from traceability.services import lineage
 from traceability.services import operations as ops
+from traceability.services import recording as events
+from traceability.services.harvest_choices import harvest_choices
+from traceability.services.labels import may_print_labels
 from traceability.services.operations import Operation
+from traceability.services.phi import may_override_phi
+from traceability.services.receivers import receiver_by_code, recent_receivers
 
 bp = Blueprint("web_batches", __name__, url_prefix="/batches")
 bp.context_processor(page_helpers)
@@ -445,6 +449,7 @@ def show(batch_id: int) -> tuple[str, int]:
         action_labels=ACTION_LABELS,
         incoming=Operation.RECEIVE in allowed,
         owner=batch_svc.shows_households(actor, detail.batch),
+        may_print=may_print_labels(actor, detail.batch),
     )
 
 

@@ -199,6 +199,30 @@ CODES: dict[str, Callable[[World], str]] = {
     "api_places.RegionSchemeDetail": lambda w: w.region_scheme_code,
 }
 
+
+def _lot_path(w: World) -> str:
+    """B's lot identifier without its base: the path its label's QR code holds."""
+    batch = db.session.get(Batch, w.batch_id)
+    assert batch is not None
+    return batch.identifier.split("://", 1)[1].split("/", 1)[1]
+
+
+def _b_report_id(w: World) -> int:
+    """A consumer's report about B's lot (on the test's transaction: made again after each
+    rollback, before the request is fingerprinted)."""
+    from traceability.models import ScanReport
+
+    found = db.session.scalar(select(ScanReport.id).where(ScanReport.organisation_id == w.b_id))
+    if found is not None:
+        return found
+    report = ScanReport(uri="https://trace.example.vn/" + _lot_path(w), batch_id=w.batch_id,
+                        organisation_id=w.b_id, kind="suspected_fake", message="Bao bì lạ",
+                        language="vi", client_fingerprint="0" * 64)
+    db.session.add(report)
+    db.session.commit()
+    return report.id
+
+
 ARG_VALUES: dict[str, Callable[[World, Case], Any]] = {
     "organisation_id": lambda w, c: w.b_id,
     "org_id": lambda w, c: w.b_id,
@@ -219,11 +243,19 @@ ARG_VALUES: dict[str, Callable[[World, Case], Any]] = {
     "kind": lambda w, c: _variant(c, "kind"),
     "code": lambda w, c: CODES[c.endpoint](w),
     "filename": lambda w, c: w.static_filename,
+    # The resolver at B's lot identifier: /01/{gtin}/10/{lot} or /p/{ref}/10/{lot}.
+    "dl_key": lambda w, c: _lot_path(w).split("/", 1)[0],
+    "dl_path": lambda w, c: _lot_path(w).split("/", 1)[1],
+    # The consumer trace page of B's lot (the resolver's redirect target).
+    "key_path": lambda w, c: _lot_path(w),
+    "report_id": lambda w, c: _b_report_id(w),
 }
 
 # Query strings some reads need to answer 200 to their owner.
 QUERIES: dict[tuple[str, str], Callable[[World], dict[str, str]]] = {
     ("api_organisations.FactsAsOf", "GET"): lambda w: {"on": w.today.isoformat()},
+    # Without it the resolver redirects (307) to the trace page; the linkset is its 200.
+    ("resolver.resolve", "GET"): lambda w: {"linkType": "linkset"},
     ("api_exports.OrganisationFsmaCsv", "GET"): lambda w: {
         "from": (w.today - timedelta(days=30)).isoformat(), "to": w.today.isoformat()},
     ("api_exports.OrganisationFsmaXlsx", "GET"): lambda w: {
@@ -338,6 +370,13 @@ BODIES: dict[tuple[str, str], Callable[[World, Case], dict[str, Any]]] = {
         "commune_code": w.commune_code, "active": "y"},
     ("web_areas.diary_new", "POST"): lambda w, c: {
         "kind": "other", "occurred_on": w.today.isoformat(), "notes": "Tưới"},
+    ("web_areas.diary_correct", "POST"): lambda w, c: {
+        "kind": "other", "occurred_on": w.today.isoformat(), "notes": "Làm cỏ, bón lót"},
+    # a serial range recorded under the lot (labels page)
+    ("web_labels.labels", "POST"): lambda w, c: {
+        "prefix": "CF-", "first": "1", "count": "5", "width": "4"},
+    # a consumer's report about B's lot, marked seen on B's reports page
+    ("web_reports.mark_seen", "POST"): lambda w, c: {},
 }
 
 # Who rightfully makes each request (default: B's org admin).
@@ -404,7 +443,8 @@ def allowed(case: Case, actor: str) -> bool:
 
 
 # HTML pages anyone may see (the API's are read from its OpenAPI document).
-WEB_PUBLIC = {("web_orgs.profile", "GET"), ("static", "GET")}
+WEB_PUBLIC = {("web_orgs.profile", "GET"), ("static", "GET"), ("resolver.resolve", "GET"),
+              ("public.trace", "GET")}
 
 
 def public(case: Case) -> bool:

@@ -16,6 +16,7 @@ from linkages.models.cooperatives import Rating, YearlyFigures
 from linkages.models.members import Member, MemberKind, MemberType
 from linkages.models.organisations import Organisation, OrgType
 from linkages.services.places import load_places
+from tests.browser import trace_data
 from traceability.models import AreaKind, Commodity, Product, ProductionArea
 
 EMAIL = "lan@htx-thanhcong.vn"
@@ -102,8 +103,11 @@ def main() -> None:
             )
         code, name, short, org_type = BUYER
         db.session.add(
-            Organisation(registration_code=code, name=name, short_name=short, org_type=org_type)
+            Organisation(registration_code=code, name=name, short_name=short, org_type=org_type,
+                         province_code=PROVINCES[code])
         )
+        _back_office()
+        trace_data.build()  # the consumer trace page's chain (tests/browser/trace_data.py)
         db.session.commit()
 
 

@@ -17,6 +17,8 @@ from traceability.models.batches import (
 )
 from traceability.models.events import EpcisEvent, EpcRole, EventBatch, EventEpc, EventType
 from traceability.models.products import Commodity, Product
+from traceability.models.scan_reports import ReportKind, ReportStatus, ScanReport
+from traceability.models.serials import BatchSerial
 
 __all__ = [
     "AreaHousehold",
@@ -25,6 +27,7 @@ __all__ = [
     "BatchArea",
     "BatchContribution",
     "BatchLink",
+    "BatchSerial",
     "BatchStatus",
     "Commodity",
     "DiaryEntry",
@@ -36,5 +39,8 @@ __all__ = [
     "EventType",
     "Product",
     "ProductionArea",
+    "ReportKind",
+    "ReportStatus",
+    "ScanReport",
     "Shipment",
 ]

@@ -1,0 +1,235 @@
+"""The consumer trace page (``/trace/{key path}``) and the report form (``/trace/report``).
+
+The resolver answers a scanned label (``/01/…``, ``/p/…``) with a redirect here; this view
+resolves the same path again (``traceability.services.resolution``), reads the page's data
+(``traceability.services.trace_page``) and renders a standalone page: Vietnamese by default,
+English by ``?lang=en`` or Accept-Language, inline CSS, no script, no request to anywhere else.
+
+- The page sets no cookie: it reads no session beyond the language choice (and a session
+  is only written when a form needs its CSRF token: the report form and the warning of an
+  unregistered lot, which embeds it).
+- Errors under /trace/ are small pages of their own, not the signed-in shell: a syntax
+  fault of the identifier 400, an unknown one 404 (with the way to report it), too many
+  reports 429.
+- Reports: CSRF-protected (Flask-WTF, as every form), limited per client address (the
+  address the app trusts: ``TRUSTED_PROXY_COUNT`` hops, never a header a client may set),
+  and nothing is stored unless every field is valid.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_limiter.util import get_remote_address
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+from wtforms import RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.extensions import db, limiter
+from app.public import labels
+from app.web.form_support import submit_to_service
+from core.errors import DomainError, MalformedInput, NotFound, ValidationFailed
+from core.i18n import _, _l
+from traceability.models.scan_reports import (
+    CONTACT_MAX,
+    MESSAGE_MAX,
+    URI_MAX,
+    ReportKind,
+)
+from traceability.services import scan_reports
+from traceability.services.resolution import resolve_path, trace_page_path
+from traceability.services.trace_page import trace_page
+
+bp = Blueprint("public", __name__, url_prefix="/trace")
+bp.context_processor(labels.helpers)
+bp.context_processor(lambda: {"language_links": language_links})
+
+# Reports a client address may send (``RATELIMIT_SCAN_REPORT`` overrides it): a consumer
+# sends one, perhaps a few; a flood is refused long before it fills a cooperative's list.
+SCAN_REPORT_LIMIT = "5 per 10 minutes; 20 per day"
+_PREFIX = trace_page_path("")  # "/trace/"
+
+
+def _report_limit() -> str:
+    return str(current_app.config.get("RATELIMIT_SCAN_REPORT", SCAN_REPORT_LIMIT))
+
+
+# --------------------------------------------------------------------------- the form
+
+
+class ReportForm(FlaskForm):
+    uri = StringField(
+        _l("Code or web address on the label"),
+        validators=[
+            DataRequired(message=_l("Say which code or address the report is about.")),
+            Length(max=URI_MAX, message=_l("At most %(n)d characters.", n=URI_MAX)),
+        ],
+    )
+    kind = RadioField(
+        _l("What is wrong?"),
+        choices=[(k.value, labels.REPORT_KINDS[k]) for k in ReportKind],
+        validators=[DataRequired(message=_l("Choose what the problem is."))],
+    )
+    message = TextAreaField(
+        _l("What did you notice?"),
+        validators=[
+            DataRequired(message=_l("Describe the problem.")),
+            Length(max=MESSAGE_MAX, message=_l("At most %(n)d characters.", n=MESSAGE_MAX)),
+        ],
+        render_kw={"rows": 4, "maxlength": MESSAGE_MAX},
+    )
+    contact = StringField(
+        _l("Your phone or e-mail (optional)"),
+        validators=[
+            Optional(),
+            Length(max=CONTACT_MAX, message=_l("At most %(n)d characters.", n=CONTACT_MAX)),
+        ],
+        description=_l("Only if you want an answer; it is given to the producer only."),
+        render_kw={"autocomplete": "email", "maxlength": CONTACT_MAX},
+    )
+
+
+_FIELDS = {name: name for name in ("uri", "kind", "message", "contact")}
+
+
+def _language() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def label_uri(key_path: str) -> str:
+    """The identifier as printed on labels (the platform's base URL and the key path)."""
+    return f"{current_app.config['PUBLIC_BASE_URL']}/{key_path}"
+
+
+def _key_path() -> str:
+    """The identifier path as the client sent it, percent-encoding and all: Werkzeug hands
+    the view a decoded path, where a lot code holding ``%2F`` would read as two segments."""
+    return _raw_path()[len(_PREFIX):]
+
+
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}  # each in its own language
+
+
+def _raw_path() -> str:
+    """The path as the client sent it (percent-encoding kept), else Werkzeug's."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
+    path = urlsplit(raw).path if raw else ""
+    return path if path.startswith(_PREFIX) else request.path
+
+
+def language_links() -> list[tuple[str, str, str]]:
+    """(code, name, href) of this page in each language: the same path and query, with
+    ``lang`` set; plain links, so the choice needs neither a form nor a cookie."""
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    path = _raw_path()
+    return [
+        (code, LANGUAGE_NAMES.get(code, code), f"{path}?{urlencode([*kept, ('lang', code)])}")
+        for code in current_app.config["LANGUAGES"]
+    ]
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@bp.get("/")
+def no_code() -> tuple[str, int]:
+    raise NotFound()
+
+
+@bp.get("/<path:key_path>")
+def trace(key_path: str) -> tuple[str, int]:
+    """The trace page of a scanned identifier (``key_path`` is re-read undecoded)."""
+    raw_path = _key_path()
+    resolution = resolve_path("/" + raw_path, request.query_string.decode("latin-1"))
+    page = trace_page(resolution)
+    uri = label_uri(resolution.key_path)
+    form = None
+    if page.unregistered_lot is not None:
+        # The warning embeds the report form (a fake is the likely cause).
+        form = ReportForm(formdata=None, uri=uri, kind=ReportKind.SUSPECTED_FAKE.value)
+    return render_template("public/trace.html", page=page, uri=uri, form=form), 200
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@limiter.limit(_report_limit, methods=["POST"], key_func=get_remote_address,
+               scope="scan-report")
+def report() -> Response | tuple[str, int]:
+    """Report a suspected fake or a problem about a scanned code (``?uri=``)."""
+    asked = request.args.get("uri", "")
+    form = ReportForm(uri=asked[:URI_MAX] if "\x00" not in asked else "")
+    made, problems, status = submit_to_service(
+        form,
+        lambda: scan_reports.submit_report(
+            uri=form.uri.data or "",
+            kind=form.kind.data or "",
+            message=form.message.data or "",
+            contact=form.contact.data or "",
+            language=_language(),
+            client_address=get_remote_address(),
+        ),
+        _FIELDS,
+        fallback="message",
+    )
+    if made is not None:
+        return redirect(url_for(".report_sent", lang=request.args.get("lang")), code=303)
+    return render_template("public/report.html", form=form, problems=problems), status
+
+
+@bp.get("/report/sent")
+def report_sent() -> tuple[str, int]:
+    return render_template("public/sent.html"), 200
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _error_page(
+    status: int, title: str, detail: str | None = None, **context: Any
+) -> tuple[str, int]:
+    db.session.rollback()
+    return render_template(
+        "public/error.html", status=status, title=title, detail=detail, **context
+    ), status
+
+
+@bp.errorhandler(DomainError)
+def domain_error(error: DomainError) -> tuple[str, int]:
+    if isinstance(error, NotFound):
+        # Whatever was scanned, the consumer may report it (a fake label names no product).
+        uri = label_uri(_key_path()) if request.path.startswith(_PREFIX) else ""
+        return _error_page(
+            404,
+            _("This code is not known here."),
+            str(error.detail) if error.detail is not None else None,
+            report_uri=uri,
+        )
+    if isinstance(error, ValidationFailed | MalformedInput):
+        messages = [m for msgs in error.field_errors.values() for m in msgs]
+        return _error_page(
+            400, _("This is not a valid product code."), " ".join(messages) or None
+        )
+    return _error_page(error.status, _("Something is wrong with this request."))
+
+
+@bp.errorhandler(CSRFError)
+def csrf_error(_error: CSRFError) -> tuple[str, int]:
+    return _error_page(
+        400,
+        _("The form has expired."),
+        _("Go back, reload the page and send the report again."),
+    )
+
+
+@bp.errorhandler(429)
+def too_many(_error: HTTPException) -> tuple[str, int]:
+    return _error_page(
+        429,
+        _("Too many reports from here."),
+        _("Thank you: we have your reports. Please wait a while before sending another."),
+    )
