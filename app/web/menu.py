@@ -70,6 +70,7 @@ ITEMS: tuple[tuple[str, Any, Applies], ...] = (
     ("web_members.index", _l("Members"), _cooperative),
     ("web_products.index", _l("Products"), _for_org),
     ("web_certifications.index", _l("Certifications"), _for_org),
+    ("web_reports.index", _l("Consumer reports"), _for_org),
     ("web_orgs.profile", _l("Profile"), _for_org),
     ("web_shell.registry_index", _l("Organisations"), _overseer),
     ("web_shell.users", _l("Users"), _platform_admin),

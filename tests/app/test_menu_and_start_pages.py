@@ -114,7 +114,7 @@ def _existing(app: Flask, *endpoints: str) -> set[str]:
 
 
 COOPERATIVE_PAGES = ("web_areas.index", "web_members.index")
-ORGANISATION_PAGES = ("web_products.index", "web_certifications.index")
+ORGANISATION_PAGES = ("web_products.index", "web_certifications.index", "web_reports.index")
 
 
 @pytest.mark.parametrize("email", ["htx.staff@htxtrace.example", "htx.admin@htxtrace.example",
