@@ -1,6 +1,6 @@
 # HTX Trace: everyday commands. Needs only Python >= 3.11 and GNU make.
 #   make run     serve the app on http://127.0.0.1:8000 (SQLite in instance/ unless DATABASE_URL)
-#   make test    the whole test suite (SQLite unless TEST_DATABASE_URL)
+#   make test    the whole test suite (SQLite unless TEST_DATABASE_URL), one worker per core
 #   make bench   throughput of the hot paths against the framework ceiling -> bench/RESULTS.md
 #   make lint    ruff
 #   make lock    regenerate requirements/*.lock after editing pyproject.toml dependencies
@@ -11,6 +11,7 @@ BIN := $(VENV)/bin
 BIND ?= 127.0.0.1:8000
 WORKERS ?= 2
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= auto
 
 export FLASK_APP := app:create_app
 FLASK := $(BIN)/flask
@@ -78,8 +79,11 @@ run: install translations assets db-upgrade
 	$(BIN)/gunicorn --bind $(BIND) --workers $(WORKERS) --worker-class sync \
 		--access-logfile - 'app:create_app()'
 
+# One pytest-xdist worker per core, each on a database of its own (tests/conftest.py); the
+# browser tests share one worker, as do the tests of the shared demo country (loadgroup).
+# PYTEST_WORKERS=0 runs the suite in a single process.
 test: install-dev translations assets
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: install translations assets
 	$(BIN)/python bench/run.py

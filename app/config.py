@@ -7,9 +7,11 @@ module describe the same thing.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from argon2 import DEFAULT_MEMORY_COST, DEFAULT_PARALLELISM, DEFAULT_TIME_COST
 from dotenv import load_dotenv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +26,10 @@ def _bool(value: str | None, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return None if value is None or not value.strip() else int(value)
 
 
 def default_sqlite_url(instance_path: str) -> str:
@@ -61,7 +67,41 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "EPCIS_CAPTURE_FILE_SIZE_LIMIT": int(
             env.get("EPCIS_CAPTURE_FILE_SIZE_LIMIT", str(16 * 1024 * 1024))
         ),
+        # Unset (None): see ``password_hash_parameters``.
+        "PASSWORD_HASH_TIME_COST": _int_or_none(env.get("PASSWORD_HASH_TIME_COST")),
+        "PASSWORD_HASH_MEMORY_COST": _int_or_none(env.get("PASSWORD_HASH_MEMORY_COST")),
+        "PASSWORD_HASH_PARALLELISM": _int_or_none(env.get("PASSWORD_HASH_PARALLELISM")),
     }
+
+
+# argon2id parameters of new password hashes: passes, memory in KiB, lanes. Unset, they are
+# argon2-cffi's defaults (RFC 9106's low-memory profile: 3 passes over 64 MiB on 4 lanes,
+# ~0.3 s a hash) except under HTX_ENV=testing, where a hash costs microseconds: the test
+# suite signs in thousands of times. A hash records its own parameters, so every stored
+# hash still verifies whatever these say, and a sign-in rehashes a password whose hash was
+# made with other parameters.
+PASSWORD_HASH_SETTINGS = (
+    "PASSWORD_HASH_TIME_COST",
+    "PASSWORD_HASH_MEMORY_COST",
+    "PASSWORD_HASH_PARALLELISM",
+)
+PASSWORD_HASH_DEFAULTS = (DEFAULT_TIME_COST, DEFAULT_MEMORY_COST, DEFAULT_PARALLELISM)
+PASSWORD_HASH_TESTING = (1, 8, 1)  # argon2's minimum: for test runs only
+# Production refuses less work than OWASP's weakest recommended argon2id setting
+# (5 passes over 7 MiB, or equivalently 2 over 19 MiB): passes × KiB below this.
+PASSWORD_HASH_MIN_WORK = 5 * 7168
+
+
+def password_hash_parameters(config: Mapping[str, Any]) -> tuple[int, int, int]:
+    """(time cost, memory cost in KiB, parallelism) of new password hashes."""
+    defaults = (
+        PASSWORD_HASH_TESTING if config.get("ENV_NAME") == "testing" else PASSWORD_HASH_DEFAULTS
+    )
+    time_cost, memory_cost, parallelism = (
+        default if config.get(name) is None else int(config[name])
+        for name, default in zip(PASSWORD_HASH_SETTINGS, defaults, strict=True)
+    )
+    return time_cost, memory_cost, parallelism
 
 
 DEFAULTS: dict[str, Any] = {
@@ -95,6 +135,16 @@ DEFAULTS: dict[str, Any] = {
 
 
 def check(config: dict[str, Any]) -> None:
+    time_cost, memory_cost, parallelism = password_hash_parameters(config)
+    if time_cost < 1 or parallelism < 1 or memory_cost < 8 * parallelism:
+        raise ConfigError(
+            "PASSWORD_HASH_*: argon2 needs at least 1 pass, 1 lane and 8 KiB per lane"
+        )
+    if config.get("ENV_NAME") == "production" and time_cost * memory_cost < PASSWORD_HASH_MIN_WORK:
+        raise ConfigError(
+            "PASSWORD_HASH_TIME_COST × PASSWORD_HASH_MEMORY_COST is too low for production "
+            f"(at least {PASSWORD_HASH_MIN_WORK}, e.g. 2 passes over 19456 KiB)"
+        )
     if config.get("ENV_NAME") == "production" and config.get("SECRET_KEY") in (
         None,
         "",

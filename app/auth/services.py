@@ -1,6 +1,7 @@
 """Account services: users, passwords, memberships, API tokens.
 
-Passwords are argon2id hashes (argon2-cffi defaults, rehashed when parameters change);
+Passwords are argon2id hashes (parameters from the config, argon2-cffi's defaults unless
+set; rehashed at sign-in when they change);
 API tokens are ``htx_<prefix>_<secret>``: the prefix finds the row, the secret's SHA-256 is
 compared in constant time.
 """
@@ -13,14 +14,17 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app, has_app_context
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import ApiToken, Membership, User, new_session_nonce
+from app.config import password_hash_parameters
 from core.actor import (
     Actor,
     OrgRole,
@@ -33,14 +37,30 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import _l
 from linkages.models.places import Province
 
-_hasher = PasswordHasher()
-# A real hash to verify against when the e-mail is unknown, so that a missing account
-# takes as long to refuse as a wrong password (no user enumeration by timing).
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 TOKEN_PREFIX = "htx"
 MIN_PASSWORD_LENGTH = 10
 LAST_USED_GRANULARITY = timedelta(minutes=15)
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Hashing:
+    hasher: PasswordHasher
+    # A real hash to verify against when the e-mail is unknown, so that a missing account
+    # takes as long to refuse as a wrong password (no user enumeration by timing).
+    dummy_hash: str
+
+
+@lru_cache(maxsize=4)
+def _hashing_with(time_cost: int, memory_cost: int, parallelism: int) -> _Hashing:
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    return _Hashing(hasher, hasher.hash(secrets.token_urlsafe(16)))
+
+
+def _hashing() -> _Hashing:
+    """The hasher the app's ``PASSWORD_HASH_*`` settings describe (app/config.py)."""
+    config = current_app.config if has_app_context() else {}
+    return _hashing_with(*password_hash_parameters(config))
 
 
 def normalise_email(email: str) -> str:
@@ -56,7 +76,7 @@ def hash_password(password: str) -> str:
                 ]
             }
         )
-    return _hasher.hash(password)
+    return _hashing().hasher.hash(password)
 
 
 def create_user(
@@ -94,15 +114,16 @@ def create_user(
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None (in constant-ish time)."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    hashing = _hashing()
+    stored = user.password_hash if user and user.password_hash else hashing.dummy_hash
     try:
-        _hasher.verify(stored, password)
+        hashing.hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
     if user is None or not user.password_hash or not user.active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if hashing.hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hashing.hasher.hash(password)
     user.last_login_at = utcnow()
     return user
 

@@ -60,9 +60,10 @@ def _name_code_digest(rows: list[tuple[str, str]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def test_seeding_builds_the_documented_demo_country(app):
-    report = seed_demo_country()
-    db.session.flush()
+def test_seeding_builds_the_documented_demo_country(demo_country):
+    # Seeded by ``seed_demo_country()`` on today's date, once for this test and
+    # test_seed_demo_traces.py (tests/conftest.py), on a database of its own.
+    report = demo_country
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.id)).all()
     types = Counter(o.org_type for o in orgs)
     assert 110 <= types[OrgType.HTX] <= 130
