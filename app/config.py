@@ -127,6 +127,21 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_TOKEN_FAILURES": "10 per minute",
     "RATELIMIT_EPCIS_CAPTURE": "120 per minute",
     "RATELIMIT_EPCIS_QUERY": "600 per minute",
+    # Trace page GETs per client address (a shop's customers may share one address; the
+    # resolver in front allows 600 a minute). A flood beyond it gets 429 and records nothing.
+    "RATELIMIT_TRACE": "120 per minute",
+    # The consumer trace page (app/public/views.py, traceability/services/trace_cache.py):
+    # rendered pages kept per worker, and the longest a page may show what its version
+    # stamp does not follow (another organisation's renamed profile, a new certificate).
+    "TRACE_PAGE_CACHE_SIZE": 512,
+    "TRACE_PAGE_CACHE_SECONDS": 300,
+    # Scans (traceability/services/scans.py): written per worker in one INSERT of this many
+    # rows, or when the oldest is this many seconds old; and what the producer's flags say.
+    "SCAN_BUFFER_ROWS": 100,
+    "SCAN_BUFFER_SECONDS": 5.0,
+    "SCAN_FLAG_SERIAL_MAX": 20,  # scans of one serial number
+    "SCAN_FLAG_DISTINCT_CLIENTS": 10,  # distinct clients scanning one serial number
+    "SCAN_FLAG_AFTER_EXPIRY_DAYS": 30,
     # `flask digest compile` (app/static_files.py) writes a .gz and a .br of each static file
     # and fingerprints all but licence texts (.txt, and names without an extension).
     "FLASK_STATIC_DIGEST_COMPRESSION": ["gzip", "brotli"],

@@ -14,10 +14,31 @@ English by ``?lang=en`` or Accept-Language, inline CSS, no script, no request to
 - Reports: CSRF-protected (Flask-WTF, as every form), limited per client address (the
   address the app trusts: ``TRUSTED_PROXY_COUNT`` hops, never a header a client may set),
   and nothing is stored unless every field is valid.
+
+The scan is the hottest path, so the trace page is cached:
+- the rendered page (resolution aside, the costly part: the page's data and its template)
+  is kept per worker (``trace_cache.LruCache``) under (path, query, language, time bucket,
+  version). The version (``trace_cache.page_version``) is read from the database on every
+  request in one statement, so an event captured on the lot or an ancestor by any worker
+  makes the next request render afresh; the time bucket (``TRACE_PAGE_CACHE_SECONDS``)
+  bounds what the version does not follow;
+- the one line that changes with every scan ("scanned N times before, first on …") is not
+  in the cached page: a marker holds its place, replaced at serve time by a fragment of its
+  own (one indexed count, ``scans.scan_summary``);
+- the ETag is weak and names that same key: a 304 says "the facts of the page (recall,
+  journey, lot) are those of your copy", not that the scan count is unchanged;
+- a page embedding the report form (an unregistered lot) holds the session's CSRF token
+  and is never cached.
+Each GET of a page (200 or 304) records one scan (``scans.note_scan``, after the response
+is sent); a HEAD, a self-declared robot, an invalid or unknown identifier, a place and a
+request over the limit (``RATELIMIT_TRACE`` per client address, 429) record none. The
+resolver's redirect records nothing: the scan is the page it leads to.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -26,7 +47,9 @@ from flask_babel import get_locale
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import is_resource_modified
 from werkzeug.wrappers import Response
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -42,8 +65,8 @@ from traceability.models.scan_reports import (
     URI_MAX,
     ReportKind,
 )
-from traceability.services import scan_reports
-from traceability.services.resolution import resolve_path, trace_page_path
+from traceability.services import scan_reports, scans, trace_cache
+from traceability.services.resolution import Resolution, resolve_path, trace_page_path
 from traceability.services.trace_page import trace_page
 
 bp = Blueprint("public", __name__, url_prefix="/trace")
@@ -56,8 +79,19 @@ SCAN_REPORT_LIMIT = "5 per 10 minutes; 20 per day"
 _PREFIX = trace_page_path("")  # "/trace/"
 
 
+# Where the scan line goes in a cached page (an HTML comment: harmless if ever left).
+SCANS_MARKER = "<!--htx:scans-->"
+# Self-declared robots and link previews (a chat app unfurling a shared link): not scans.
+_ROBOTS = re.compile(r"bot|crawl|spider|slurp|preview|facebookexternalhit", re.I)
+_PAGES = "htx_trace_pages"  # the app's page cache, in ``app.extensions``
+
+
 def _report_limit() -> str:
     return str(current_app.config.get("RATELIMIT_SCAN_REPORT", SCAN_REPORT_LIMIT))
+
+
+def _trace_limit() -> str:
+    return str(current_app.config["RATELIMIT_TRACE"])
 
 
 # --------------------------------------------------------------------------- the form
@@ -143,17 +177,91 @@ def no_code() -> tuple[str, int]:
 
 
 @bp.get("/<path:key_path>")
-def trace(key_path: str) -> tuple[str, int]:
+@limiter.limit(_trace_limit, key_func=get_remote_address, scope="trace-page")
+def trace(key_path: str) -> Response:
     """The trace page of a scanned identifier (``key_path`` is re-read undecoded)."""
     raw_path = _key_path()
-    resolution = resolve_path("/" + raw_path, request.query_string.decode("latin-1"))
+    query = request.query_string.decode("latin-1")
+    resolution = resolve_path("/" + raw_path, query)
+    scan = _scan_of(resolution)
+    if resolution.unregistered_lot is not None:
+        response = current_app.response_class(_render(resolution), mimetype="text/html")
+    else:
+        response = _cached_page(resolution, raw_path, query)
+    if scan is not None:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        response.call_on_close(lambda: scans.note_scan(scan, app))
+    return response
+
+
+def _scan_of(resolution: Resolution) -> dict[str, Any] | None:
+    """The scan this request records, if any (see the module docstring)."""
+    if request.method != "GET" or _ROBOTS.search(request.user_agent.string or ""):
+        return None
+    return scans.scan_row(
+        resolution, language=_language(), client_address=get_remote_address()
+    )
+
+
+def _page_cache() -> trace_cache.LruCache[str]:
+    extensions = current_app.extensions
+    if _PAGES not in extensions:
+        extensions[_PAGES] = trace_cache.LruCache(
+            int(current_app.config["TRACE_PAGE_CACHE_SIZE"])
+        )
+    return extensions[_PAGES]  # type: ignore[no-any-return]
+
+
+def _cached_page(resolution: Resolution, raw_path: str, query: str) -> Response:
+    """The page from the cache, or rendered and kept; 304 when the client's copy is of the
+    same version (module docstring)."""
+    language = _language()
+    version = trace_cache.page_version(resolution)
+    bucket = int(time.time() // max(1, int(current_app.config["TRACE_PAGE_CACHE_SECONDS"])))
+    etag = version.etag(raw_path, query, language, bucket)
+    response = current_app.response_class(mimetype="text/html")
+    # Revalidated at every use rather than ``max-age``: a browser or proxy never shows a
+    # copy without asking (a recall must show on the very next scan, and every scan must
+    # reach us to be counted); asking costs a 304 without a body.
+    response.cache_control.no_cache = True
+    response.set_etag(etag, weak=True)
+    response.last_modified = version.last_modified
+    if not is_resource_modified(
+        request.environ, etag=etag, last_modified=version.last_modified
+    ):
+        response.status_code = 304
+        return response
+    html, _found = _page_cache().get_or_make(
+        (etag, raw_path, query, language), lambda: _render(resolution, SCANS_MARKER)
+    )
+    response.set_data(html.replace(SCANS_MARKER, _scan_line(resolution), 1))
+    return response
+
+
+def _render(resolution: Resolution, scans_line: str = "") -> str:
     page = trace_page(resolution)
     uri = label_uri(resolution.key_path)
     form = None
     if page.unregistered_lot is not None:
         # The warning embeds the report form (a fake is the likely cause).
         form = ReportForm(formdata=None, uri=uri, kind=ReportKind.SUSPECTED_FAKE.value)
-    return render_template("public/trace.html", page=page, uri=uri, form=form), 200
+    return render_template(
+        "public/trace.html", page=page, uri=uri, form=form, scans_line=Markup(scans_line)
+    )
+
+
+def _scan_line(resolution: Resolution) -> str:
+    """How many times the scanned code was scanned before, and when first (lots only)."""
+    if resolution.batch is None:
+        return ""
+    summary = scans.scan_summary(
+        resolution.batch.id, resolution.serial or resolution.unknown_serial
+    )
+    copied = (
+        resolution.serial is not None
+        and summary.count > int(current_app.config["SCAN_FLAG_SERIAL_MAX"])
+    )
+    return render_template("public/_scans.html", summary=summary, copied=copied)
 
 
 @bp.route("/report", methods=["GET", "POST"])
@@ -228,6 +336,12 @@ def csrf_error(_error: CSRFError) -> tuple[str, int]:
 
 @bp.errorhandler(429)
 def too_many(_error: HTTPException) -> tuple[str, int]:
+    if request.endpoint == "public.trace":
+        return _error_page(
+            429,
+            _("Too many requests from here."),
+            _("Please wait a minute, then scan the code again."),
+        )
     return _error_page(
         429,
         _("Too many reports from here."),

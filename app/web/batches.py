@@ -69,6 +69,7 @@ from traceability.services import batches as batch_svc
 from traceability.services import lineage
 from traceability.services import operations as ops
 from traceability.services import recording as events
+from traceability.services import scans as scan_svc
 from traceability.services.harvest_choices import harvest_choices
 from traceability.services.labels import may_print_labels
 from traceability.services.operations import Operation
@@ -450,6 +451,7 @@ def show(batch_id: int) -> tuple[str, int]:
         incoming=Operation.RECEIVE in allowed,
         owner=batch_svc.shows_households(actor, detail.batch),
         may_print=may_print_labels(actor, detail.batch),
+        scans=scan_svc.batch_scans(actor, detail.batch),
     )
 
 

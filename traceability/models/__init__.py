@@ -18,6 +18,7 @@ from traceability.models.batches import (
 from traceability.models.events import EpcisEvent, EpcRole, EventBatch, EventEpc, EventType
 from traceability.models.products import Commodity, Product
 from traceability.models.scan_reports import ReportKind, ReportStatus, ScanReport
+from traceability.models.scans import Scan
 from traceability.models.serials import BatchSerial
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "ProductionArea",
     "ReportKind",
     "ReportStatus",
+    "Scan",
     "ScanReport",
     "Shipment",
 ]

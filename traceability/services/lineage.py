@@ -299,6 +299,16 @@ def descendant_ids(batch_id: int) -> Select[Any]:
     return select(walk.c.id).where(walk.c.depth > _ZERO)
 
 
+def ancestry_ids(batch_id: int) -> Select[Any]:
+    """The ids of ``batch_id`` itself and of every lot it was made from, as a select to
+    embed in the caller's statement (a lot reached by several paths comes once per depth:
+    use it with ``IN``). One round trip with the caller's, however many lots."""
+    anchor = select(
+        cast(bindparam("ancestry_of", batch_id), Integer).label("id"), _ZERO.label("depth")
+    )
+    return select(_walk(anchor, forward=False, name="ancestry").c.id)
+
+
 def _id_list_anchor(dialect: str) -> Select[Any]:
     """Anchor rows (id) for a list of lot ids passed as ONE parameter ``ids`` (an array on
     PostgreSQL, a JSON text on SQLite), so 10,000 or 100,000 ids never hit a limit on bound

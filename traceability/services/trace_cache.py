@@ -1,0 +1,147 @@
+"""What the consumer trace page's cache keys on: a version stamp of what the page shows, read
+from the database, and a small bounded in-process store for whatever is cached under it.
+
+The page of a lot shows the lot and its ancestors: their events, statuses, expiry and
+shipments (``traceability.services.trace_page``). ``page_version`` reads one stamp of all of
+that in ONE statement (the ancestry walk of ``lineage`` and index-only maxima over it):
+
+- the newest event attached to any lot of the ancestry (``event_batches`` is indexed by
+  (batch_id, event_pk), so its max is an index probe per lot): a captured event, whatever
+  path captured it (``capture.store_events`` is the one), and an error declaration (stored
+  as an event of its own on the same lots) changes it;
+- the latest ``updated_at`` of those lots (a recall, a withdrawal, an edited expiry) and of
+  their shipments (the receiver's confirmation);
+- how many lots the ancestry holds (a withdrawn transformation leaves the genealogy).
+
+Plus, free from the resolution already loaded: what the identifier resolved to (a lot
+registered or a serial recorded later is another key) and the ``updated_at`` of the
+product and producer it names. Because the stamp is read from the database on every
+request, a page cached by one worker is never served after another worker captured an event:
+no signal between processes is needed. What the stamp does not follow (another
+organisation's name on the journey, a certification added later) is bounded by the time
+bucket in the key (``TRACE_PAGE_CACHE_SECONDS``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+
+from core.db import db
+from traceability.models.batches import Batch, Shipment
+from traceability.models.events import EpcisEvent, EventBatch
+from traceability.services import lineage
+from traceability.services.resolution import Resolution
+
+__all__ = ["LruCache", "PageVersion", "page_version"]
+
+V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class PageVersion:
+    """``key``: equal keys mean the page shows the same facts. ``last_modified``: the latest
+    change the stamp saw (None when it saw none)."""
+
+    key: tuple[Hashable, ...]
+    last_modified: datetime | None
+
+    def etag(self, *parts: Hashable) -> str:
+        """An entity tag of this version and ``parts`` (path, language…): 32 hex digits."""
+        text = repr((self.key, parts)).encode()
+        return hashlib.sha256(text).hexdigest()[:32]
+
+
+def _stamp(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def page_version(resolution: Resolution) -> PageVersion:
+    """The version of the trace page of ``resolution`` (see the module docstring): one
+    statement for a lot, none for a product or a place."""
+    named = [
+        resolution.level,
+        resolution.serial,
+        resolution.unknown_serial,
+        resolution.unregistered_lot,
+    ]
+    changed: list[datetime] = []
+    for row in (resolution.product, resolution.organisation, resolution.area):
+        named.append(None if row is None else (row.id, _stamp(row.updated_at)))
+        if row is not None and row.updated_at is not None:
+            changed.append(row.updated_at)
+    if resolution.batch is not None:
+        lots, last_event, event_time, lot_time, shipment_time = _lineage_stamp(
+            resolution.batch.id
+        )
+        named += [resolution.batch.id, lots, last_event, _stamp(lot_time), _stamp(shipment_time)]
+        changed += [t for t in (event_time, lot_time, shipment_time) if t is not None]
+    return PageVersion(tuple(named), max(changed) if changed else None)
+
+
+@cache
+def _lineage_stamp_statement() -> Select[Any]:
+    """Built once (building the walk costs more than running it on a small lineage); the
+    lot is the ``ancestry_of`` parameter."""
+    ids = lineage.ancestry_ids(0)
+    lots = ids.subquery("lots")
+    newest_event = (
+        select(func.max(EventBatch.event_pk)).where(EventBatch.batch_id.in_(ids))
+    ).scalar_subquery()
+    return select(
+        select(func.count(func.distinct(lots.c.id))).scalar_subquery(),
+        newest_event,
+        select(EpcisEvent.record_time).where(EpcisEvent.id == newest_event).scalar_subquery(),
+        select(func.max(Batch.updated_at)).where(Batch.id.in_(ids)).scalar_subquery(),
+        select(func.max(Shipment.updated_at)).where(Shipment.batch_id.in_(ids))
+        .scalar_subquery(),
+    )
+
+
+def _lineage_stamp(
+    batch_id: int,
+) -> tuple[int, int | None, datetime | None, datetime | None, datetime | None]:
+    """(lots in the ancestry, newest event pk on them, that event's record time, latest
+    lot change, latest shipment change), in one statement."""
+    row = db.session.execute(_lineage_stamp_statement(), {"ancestry_of": batch_id}).one()
+    return int(row[0] or 0), row[1], row[2], row[3], row[4]
+
+
+class LruCache(Generic[V]):
+    """A bounded, thread-safe, least-recently-used map (per process: each worker has its
+    own, which is correct as long as keys carry a version read from the database)."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key: Hashable, make: Callable[[], V]) -> tuple[V, bool]:
+        """The value under ``key`` (made by ``make`` and kept when missing) and whether it
+        was found. ``make`` runs outside the lock: two threads may both make a value."""
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key], True
+        value = make()
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value, False
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
