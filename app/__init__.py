@@ -16,11 +16,35 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app import config as settings
-from app.extensions import babel, csrf, db, is_api_request, limiter, login_manager, migrate
+from app.extensions import (
+    CookieSessions,
+    babel,
+    csrf,
+    db,
+    is_api_request,
+    is_public_request,
+    limiter,
+    login_manager,
+    migrate,
+)
 from core.db import MAX_BIGINT, MAX_INTEGER, MAX_SMALLINT
 
 ROOT = Path(__file__).resolve().parent.parent
 _LOCALISED_TYPES = frozenset({"text/html", "application/problem+json"})
+# On every response unless the view set its own: (lower-case name, name, value).
+SECURITY_HEADERS = tuple(
+    (name.lower(), name, value)
+    for name, value in (
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+        (
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; frame-ancestors 'none'",
+        ),
+    )
+)
 
 
 class RowIdConverter(IntegerConverter):
@@ -69,10 +93,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=app.config["LOG_LEVEL"])
 
+    app.session_interface = CookieSessions()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    _check_method_before_exemptions(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
@@ -110,22 +136,45 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self'; frame-ancestors 'none'",
-        )
+        headers = response.headers
+        # One pass over the few headers there are (``setdefault`` scans them per name).
+        present = {name.lower() for name, _value in headers}
+        for lower, name, value in SECURITY_HEADERS:
+            if lower not in present:
+                headers.add(name, value)
         # Only what people read is negotiated; probes and JSON data stay free of the cost
         # of working out a locale (session, user lookup) on every call.
         if response.mimetype in _LOCALISED_TYPES:
-            response.headers["Content-Language"] = str(get_locale())
+            headers["Content-Language"] = str(get_locale())
             response.vary.add("Accept-Language")
         return response
 
     return app
+
+
+def _csrf_protect() -> None:
+    """Flask-WTF's check of every unsafe request (exempt views and blueprints aside)."""
+    config = current_app.config
+    if (
+        config["WTF_CSRF_ENABLED"]
+        and config["WTF_CSRF_CHECK_DEFAULT"]
+        and request.method in config["WTF_CSRF_METHODS"]
+    ):
+        csrf.protect(apply_exemptions=True)
+
+
+def _check_method_before_exemptions(app: Flask) -> None:
+    """Put ``_csrf_protect`` in the place of Flask-WTF's own hook, which looks up the view's
+    and blueprint's exemptions on every request before it asks whether the method is one
+    that needs a token. Same outcome (``protect`` checks the method too and the lookups
+    have no effect), without the lookups on GETs. Left alone should Flask-WTF change."""
+    hooks = app.before_request_funcs.setdefault(None, [])
+    for i, hook in enumerate(hooks):
+        if getattr(hook, "__module__", "") == "flask_wtf.csrf" and (
+            getattr(hook, "__name__", "") == "csrf_protect"
+        ):
+            hooks[i] = _csrf_protect
+            return
 
 
 def _import_models() -> None:
@@ -138,7 +187,9 @@ def _import_models() -> None:
 
 def select_locale() -> str:
     """``?lang=``, then the session's choice, the user's saved choice, Accept-Language, and
-    the default. API calls are stateless (bearer tokens): they skip the session and user."""
+    the default. API calls are stateless (bearer tokens): they skip the session and user;
+    so do public pages (``PUBLIC_BLUEPRINTS``: the resolver, the trace page), whose language
+    is the URL's (their language links set ``?lang=``) or the browser's, never a cookie's."""
     config = current_app.config
     languages = config["LANGUAGES"]
     if not has_request_context():  # CLI commands render in the default language
@@ -146,7 +197,7 @@ def select_locale() -> str:
     chosen = request.args.get("lang")
     if chosen in languages:
         return chosen
-    if not is_api_request():
+    if not (is_api_request() or is_public_request()):
         if session.get("lang") in languages:
             return session["lang"]
         saved = getattr(current_user, "locale", None) if current_user else None

@@ -26,10 +26,12 @@ _FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 def refuse_nul_characters() -> None:
-    errors = text_errors((request.view_args or {}).items(), "path")
-    if is_api_request():
+    # Each part only when the request has it: most requests (a scan, a page) have no query
+    # on the API and no body, and their checks then cost no parsing.
+    errors = text_errors(request.view_args.items(), "path") if request.view_args else {}
+    if request.query_string and is_api_request():
         errors.update(text_errors(request.args.items(multi=True), "query"))
-    if request.mimetype in _FORMS:
+    if request.environ.get("CONTENT_TYPE") and request.mimetype in _FORMS:
         errors.update(text_errors(request.form.items(multi=True), "form"))
     if errors:
         raise ValidationFailed(nul_message(), field_errors=errors)

@@ -7,11 +7,21 @@
    ``BENCH_DATABASE_URL`` names a server, e.g. ``postgresql://postgres@127.0.0.1/postgres``;
    the database created there is dropped afterwards), applies the migrations, lets every
    target prepare its data, starts gunicorn (sync workers, 2 workers) on a free loopback port
-   and runs wrk against each target: first the ceiling (``/healthz``, which touches nothing),
-   then the hot paths, each reported as a ratio to the ceiling of the same run; a bare Flask
-   app (bench/bare_app.py) answering the same JSON is measured just before the ceiling as a
-   reference, to show what the app's shell costs on every request;
-3. appends a dated section to ``bench/RESULTS.md`` with the machine's description.
+   and runs wrk against each target: the ceiling (``/healthz``, which touches nothing) and
+   the hot paths, each reported as a ratio to the ceiling of the same run; a bare Flask app
+   (bench/bare_app.py) answering the same JSON is measured beside them as a reference, to
+   show what the app's shell costs on every request. Every server stays up while wrk goes
+   over the targets in rounds, in alternating order, so that the load other work puts on a
+   shared machine falls on every target alike;
+3. appends a dated section to ``bench/RESULTS.md`` with the machine's description, the load
+   (``uptime``) before and after, and whether the aims of issue 10 are met (``AIM_*``).
+
+The hot paths are a consumer's scan of a demo lot (``flask seed-demo``, ``app.demo.showcase``:
+the GTIN export lot of green coffee): the label's URI through the resolver (a 307 to the
+trace page) and the trace page itself, each also with the rate limits on (as in production,
+at a limit no run reaches) to show what the per-address limit costs. ``--http-only`` skips
+the capture, lineage and label benchmarks; ``--note`` adds a line (e.g. the state of the
+trace page's cache at the time).
 
 Absolute figures drift between machines and runs; the ratio to the ceiling is what to compare
 (see shared/reference/PERFORMANCE.md). Traffic goes to 127.0.0.1 only and every wrk run is
@@ -25,6 +35,7 @@ and returns the request to send.
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import platform
 import re
@@ -33,16 +44,19 @@ import shutil
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import capture as capture_bench  # bench/capture.py: events/s through POST /epcis/capture
 from environment import code_line, machine_line, postgresql_database, sqlite_database
@@ -67,6 +81,7 @@ class Request:
     method: str = "GET"
     body: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    status: int = 200  # what the server must answer (checked once before wrk runs)
 
     def lua_script(self) -> str | None:
         if self.method == "GET" and not self.body and not self.headers:
@@ -89,6 +104,9 @@ class Target:
     description: str
     # Runs inside an app context on the benchmark database before gunicorn starts.
     prepare: Callable[[], Request]
+    # Configuration the app is created with (the server's app spec), when not the default:
+    # targets sharing one are measured on one server.
+    config: tuple[tuple[str, object], ...] = ()
 
 
 def _healthz() -> Request:
@@ -100,9 +118,70 @@ CEILING = Target("healthz", "framework ceiling: JSON answer, no database", _heal
 BARE_FLASK = Target("bare Flask", "reference: bare Flask app, same answer, no extensions",
                     _healthz)
 
-# Hot paths, measured in the same run as the ceiling. Add the public scan page and the capture
-# endpoint here once they exist.
-TARGETS: list[Target] = []
+
+# --- the scan: a consumer's phone reads a demo lot's label ------------------------------------
+
+_SCAN_HEADERS = {
+    # What a phone's browser sends (wrk keeps the connection alive, as a browser does).
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "vi-VN,vi;q=0.9,en-US;q=0.8,en;q=0.7",
+    "User-Agent": "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 "
+                  "(KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36",
+}
+_demo: dict[str, Any] = {}
+
+
+def demo_scan_lot() -> Any:
+    """The demo's GTIN lot (``app.demo.showcase``), seeding the demo country into the empty
+    benchmark database the first time (places, then ``seed_demo_country``; committed)."""
+    if "lot" not in _demo:
+        from app.demo.country import registry_is_empty, seed_demo_country
+        from app.demo.showcase import showcase_lots
+        from core.db import db
+        from linkages.services.places import load_places
+        from traceability.services import lineage
+
+        if registry_is_empty():
+            load_places()
+            seed_demo_country()
+            db.session.commit()
+        lot = next(lot for lot in showcase_lots() if lot.kind == "gtin")
+        _demo["lot"] = lot
+        _demo["ancestors"] = len(lineage.ancestors(lot.batch_id))
+    return _demo["lot"]
+
+
+def _resolver() -> Request:
+    return Request(demo_scan_lot().label_path, headers=_SCAN_HEADERS, status=307)
+
+
+def _trace_page() -> Request:
+    return Request(demo_scan_lot().trace_path, headers=_SCAN_HEADERS)
+
+
+# Limits on, as in production, at a rate no run reaches: what looking them up costs.
+LIMITS_ON: tuple[tuple[str, object], ...] = (
+    ("RATELIMIT_ENABLED", True),
+    ("RATELIMIT_RESOLVER", "100000000 per minute"),
+    ("RATELIMIT_TRACE", "100000000 per minute"),
+)
+RESOLVER = Target("scan: resolver", "the label's URI /01/{GTIN}/10/{lot}: 307 to the trace "
+                  "page", _resolver)
+TRACE_PAGE = Target("scan: trace page", "/trace/01/{GTIN}/10/{lot}: the consumer page of the "
+                    "lot and its journey", _trace_page)
+RESOLVER_LIMITED = Target("scan: resolver, limits on", "the same with the rate limits on "
+                          "(memory://)", _resolver, LIMITS_ON)
+TRACE_PAGE_LIMITED = Target("scan: trace page, limits on", "the same with the rate limits on "
+                            "(memory://)", _trace_page, LIMITS_ON)
+
+# Hot paths, measured in the same run as the ceiling.
+TARGETS: list[Target] = [RESOLVER, TRACE_PAGE, RESOLVER_LIMITED, TRACE_PAGE_LIMITED]
+SCANS = (RESOLVER, TRACE_PAGE)
+
+# Issue 10's aims for the shell and the scan (limits off, as every earlier run).
+AIM_SHELL = 0.85  # /healthz at least this share of the bare Flask app's rate
+AIM_SCAN = 0.50  # a scan at least this share of /healthz's rate
+AIM_SCAN_P99_MS = 50.0  # a scan's p99 at 32 connections
 
 
 # ---------------------------------------------------------------------------------------------
@@ -114,6 +193,7 @@ class Measurement:
     target: Target
     requests_per_s: float
     p50_ms: float
+    p90_ms: float
     p99_ms: float
     requests: int
     errors: int  # socket errors + timeouts + responses other than expected
@@ -155,9 +235,10 @@ def _duration_ms(text: str) -> float:
 def parse_wrk(output: str, target: Target) -> Measurement:
     rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
     p50 = re.search(r"^\s+50%\s+(\S+)", output, re.M)
+    p90 = re.search(r"^\s+90%\s+(\S+)", output, re.M)
     p99 = re.search(r"^\s+99%\s+(\S+)", output, re.M)
     total = re.search(r"(\d+) requests in", output)
-    if not (rps and p50 and p99 and total):
+    if not (rps and p50 and p90 and p99 and total):
         raise RuntimeError(f"could not read wrk's output:\n{output}")
     errors = 0
     socket_errors = re.search(
@@ -172,6 +253,7 @@ def parse_wrk(output: str, target: Target) -> Measurement:
         target=target,
         requests_per_s=float(rps.group(1)),
         p50_ms=_duration_ms(p50.group(1)),
+        p90_ms=_duration_ms(p90.group(1)),
         p99_ms=_duration_ms(p99.group(1)),
         requests=int(total.group(1)),
         errors=errors,
@@ -210,11 +292,37 @@ def server_environment(database_url: str) -> dict[str, str]:
         "HTX_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
         "PERSON_ID_HASH_KEY": secrets.token_hex(32),
-        # The public rate limits would turn a load test into a test of the limiter.
+        # The public rate limits would turn a load test into a test of the limiter (the
+        # "limits on" targets switch them on, at a rate no run reaches).
         "RATELIMIT_ENABLED": "false",
         "LOG_LEVEL": "WARNING",
+        # Plain HTTP on the loopback: production otherwise insists on secure cookies.
+        "ALLOW_PLAIN_HTTP": "true",
     }
     return env
+
+
+def factory_spec(config: tuple[tuple[str, object], ...]) -> str:
+    """gunicorn's app spec: the factory, called with ``config`` (literals only)."""
+    return f"app:create_app({dict(config)!r})" if config else "app:create_app()"
+
+
+def check_answer(base_url: str, target: Target, request: Request) -> dict[str, str]:
+    """One request before the load: the status must be the expected one (wrk counts a 3xx
+    as a success, and a 404 would be measured as fast as anything). Returns its headers."""
+    url = urlsplit(base_url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    try:
+        connection.request(request.method, request.path, body=request.body,
+                           headers=request.headers)
+        response = connection.getresponse()
+        response.read()
+    finally:
+        connection.close()
+    if response.status != request.status:
+        raise RuntimeError(f"{target.name}: {request.method} {request.path} answered "
+                           f"{response.status}, not {request.status}")
+    return dict(response.getheaders())
 
 
 def migrate(env: dict[str, str]) -> None:
@@ -229,6 +337,7 @@ def prepare_targets(database_url: str, targets: list[Target]) -> list[Request]:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
                       "RATELIMIT_ENABLED": False})
+    _demo.clear()  # each database is seeded with a demo of its own
     with app.app_context():
         try:
             return [target.prepare() for target in targets]
@@ -291,11 +400,20 @@ def _command_output(command: list[str]) -> str:
     return lines[0] if lines else "?"
 
 
+def uptime() -> str:
+    """``uptime``'s line (the load averages), or the 1, 5 and 15-minute loads."""
+    line = _command_output(["uptime"])
+    if line == "?":
+        return "load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return line.strip()
+
+
 def machine_description(
     wrk: str,
     pg_versions: dict[str, str],
     load_before: tuple[float, float, float],
     load_after: tuple[float, float, float],
+    uptimes: tuple[str, str] | None = None,
 ) -> list[str]:
     import gunicorn as gunicorn_package
 
@@ -304,36 +422,65 @@ def machine_description(
         f"- Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
         + "".join(f", PostgreSQL {v}" for v in pg_versions.values()),
         f"- gunicorn {gunicorn_package.__version__}: {WORKERS} {WORKER_CLASS} workers, "
-        "no access log, HTX_ENV=production, rate limits off",
+        "no access log, HTX_ENV=production, rate limits off (but for the *limits on* rows)",
         f"- load: {_command_output([wrk, '-v']).split(' [')[0]} on the same machine; "
         f"1-min load average {load_before[0]:.2f} before the run, {load_after[0]:.2f} after"
         + (" (other work shared the cores: absolute figures are low, ratios still hold)"
            if load_before[0] > 0.5 else ""),
         code_line(),
     ]
+    if uptimes:
+        lines.insert(4, f"- load (`uptime`): before `{uptimes[0]}`; after `{uptimes[1]}`")
     return lines
 
 
 def report(
-    results: dict[str, list[Measurement]], args: argparse.Namespace, machine: list[str]
+    results: dict[str, list[Measurement]], args: argparse.Namespace, machine: list[str],
+    notes: list[str] | None = None,
 ) -> str:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = [f"## {stamp}", "", *machine,
-           f"- wrk: {args.threads} threads, {args.connections} connections, "
-           f"{args.duration} s per target after a {args.warmup} s warm-up", ""]
+           f"- wrk: {args.threads} threads, {args.connections} connections; "
+           f"{args.rounds} round(s) over every target in alternating order (every server up "
+           f"throughout), {args.duration} s per target and round after a {args.warmup} s "
+           "warm-up; req/s is the mean of the rounds, each percentile their median",
+           *(f"- {note}" for note in notes or []), ""]
     for database, measurements in results.items():
         ceiling = next(m for m in measurements if m.target is CEILING)
         out += [f"### {database}", "",
-                "| target | req/s | p50 ms | p99 ms | vs ceiling | errors | what |",
-                "|---|---:|---:|---:|---:|---:|---|"]
+                "| target | req/s | p50 ms | p90 ms | p99 ms | vs ceiling | errors | what |",
+                "|---|---:|---:|---:|---:|---:|---:|---|"]
         for m in measurements:
             out.append(
                 f"| {m.target.name} | {m.requests_per_s:,.0f} | {m.p50_ms:.2f} | "
-                f"{m.p99_ms:.2f} | {m.ratio(ceiling):.2f} | {m.errors} | "
+                f"{m.p90_ms:.2f} | {m.p99_ms:.2f} | {m.ratio(ceiling):.2f} | {m.errors} | "
                 f"{m.target.description} |"
             )
-        out.append("")
+        out += ["", *aims(measurements), ""]
     return "\n".join(out) + "\n"
+
+
+def aims(measurements: list[Measurement]) -> list[str]:
+    """Issue 10's aims against this run's figures (limits off), each met or not."""
+    by_target = {m.target: m for m in measurements}
+    ceiling, bare = by_target.get(CEILING), by_target.get(BARE_FLASK)
+    lines = ["Aims (issue 10, limits off):", ""]
+
+    def line(text: str, met: bool) -> None:
+        lines.append(f"- {'met' if met else '**not met**'}: {text}")
+
+    if ceiling and bare:
+        shell = ceiling.ratio(bare)
+        line(f"`/healthz` ≥ {AIM_SHELL:.0%} of bare Flask: {shell:.0%}", shell >= AIM_SHELL)
+    for target in SCANS:
+        scan = by_target.get(target)
+        if scan is None or ceiling is None:
+            continue
+        share = scan.ratio(ceiling)
+        line(f"{target.name} ≥ {AIM_SCAN:.0%} of `/healthz`: {share:.0%}", share >= AIM_SCAN)
+        line(f"{target.name} p99 < {AIM_SCAN_P99_MS:.0f} ms at 32 connections: "
+             f"{scan.p99_ms:.1f} ms", scan.p99_ms < AIM_SCAN_P99_MS)
+    return lines
 
 
 RESULTS_HEADER = """# Benchmark results
@@ -349,17 +496,25 @@ login, locale, security headers, limiter) adds to every request.
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per target")
-    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per target")
+    parser.add_argument("--duration", type=int, default=5,
+                        help="seconds per target in each round")
+    parser.add_argument("--warmup", type=int, default=1,
+                        help="seconds of warm-up per target in each round")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds over every target, in alternating order")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-record", action="store_true", help="print, do not append")
+    parser.add_argument("--http-only", action="store_true",
+                        help="only the HTTP targets: no capture, lineage or label benchmarks")
+    parser.add_argument("--note", action="append", default=[],
+                        help="a line to add to the report (repeatable)")
     args = parser.parse_args(argv)
-    if not 1 <= args.duration <= 120 or not 0 <= args.warmup <= 30:
-        parser.error("keep runs bounded: 1-120 s per target, 0-30 s warm-up")
+    if not 1 <= args.duration <= 120 or not 0 <= args.warmup <= 30 or not 1 <= args.rounds <= 10:
+        parser.error("keep runs bounded: 1-120 s per target, 0-30 s warm-up, 1-10 rounds")
 
     wrk = ensure_wrk()
-    load_before = os.getloadavg()
+    load_before, uptime_before = os.getloadavg(), uptime()
     databases: list[tuple[str, Callable[[], object]]] = [("SQLite", sqlite_database)]
     server_url = os.environ.get("BENCH_DATABASE_URL")
     if server_url:
@@ -369,6 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     pg_versions: dict[str, str] = {}
     capture_figures = []  # POST /epcis/capture vs raw insert (bench/capture.py)
     failures: list[str] = []
+    notes: list[str] = [*args.note]
     for label, make_database in databases:
         with make_database() as database_url:  # type: ignore[attr-defined]
             env = server_environment(database_url)
@@ -378,27 +534,55 @@ def main(argv: list[str] | None = None) -> int:
             requests = prepare_targets(database_url, targets)
             if label == "PostgreSQL":
                 pg_versions[label] = _postgresql_version(database_url)
-            # The reference right before the ceiling, so both see the same machine.
-            print(f"[{label}] bare Flask: GET /healthz", flush=True)
-            with gunicorn(dict(os.environ), "bare_app:app", "/healthz",
-                          ("--pythonpath", str(ROOT / "bench"))) as base_url:
-                bare = run_wrk(wrk, base_url, BARE_FLASK, BARE_FLASK.prepare(), args)
-            _print(bare)
-            measurements = [bare]
-            with gunicorn(env) as base_url:
-                for target, request in zip(targets, requests, strict=True):
-                    print(f"[{label}] {target.name}: {request.method} {request.path}", flush=True)
-                    measurements.append(run_wrk(wrk, base_url, target, request, args))
-                    _print(measurements[-1])
+            load_here = uptime()
+            with ExitStack() as servers:
+                # Every server up at once (an idle one costs nothing), so the rounds can
+                # alternate between them: the load other work puts on the machine then
+                # falls on every target alike, the reference and the ceiling included.
+                bases: dict[object, str] = {
+                    BARE_FLASK: servers.enter_context(gunicorn(
+                        dict(os.environ), "bare_app:app", "/healthz",
+                        ("--pythonpath", str(ROOT / "bench")))),
+                }
+                for config in dict.fromkeys(t.config for t in targets):
+                    bases[config] = servers.enter_context(gunicorn(env, factory_spec(config)))
+                plan = [(BARE_FLASK, bases[BARE_FLASK], BARE_FLASK.prepare())] + [
+                    (target, bases[target.config], request)
+                    for target, request in zip(targets, requests, strict=True)
+                ]
+                for target, base_url, request in plan:
+                    answered = check_answer(base_url, target, request)
+                    if target is TRACE_PAGE:
+                        notes.append(_trace_page_note(label, answered))
+                rounds: dict[Target, list[Measurement]] = {t: [] for t, _b, _r in plan}
+                for n in range(args.rounds):
+                    for target, base_url, request in plan if n % 2 == 0 else plan[::-1]:
+                        print(f"[{label}] round {n + 1}: {target.name}: {request.method} "
+                              f"{request.path}", flush=True)
+                        rounds[target].append(run_wrk(wrk, base_url, target, request, args))
+                        _print(rounds[target][-1])
+            measurements = [combined(target, runs) for target, runs in rounds.items()]
+            notes.append(f"{label}: `uptime` before its targets `{load_here}`, after "
+                         f"`{uptime()}`")
             failures += [f"{label} {m.target.name}: {m.errors} errors"
                          for m in measurements if m.errors]
             results[label] = measurements
-            capture_figures.append(capture_bench.measure(label, database_url, env))
+            if not args.http_only:
+                capture_figures.append(capture_bench.measure(label, database_url, env))
 
+    if "lot" in _demo:
+        lot = _demo["lot"]
+        notes.insert(0, f"scanned: the demo's GTIN lot ({lot.product}, lot {lot.lot_code}, "
+                        f"{_demo['ancestors']} ancestor lots), `{lot.label_path}`")
     load_after = os.getloadavg()
-    section = report(results, args,
-                     machine_description(wrk, pg_versions, load_before, load_after))
-    section += "\n" + capture_bench.report(capture_figures)
+    section = report(
+        results, args,
+        machine_description(wrk, pg_versions, load_before, load_after,
+                            (uptime_before, uptime())),
+        notes,
+    )
+    if capture_figures:
+        section += "\n" + capture_bench.report(capture_figures)
     print()
     print(section)
     if not args.no_record:
@@ -413,9 +597,30 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def combined(target: Target, runs: list[Measurement]) -> Measurement:
+    """A target's rounds as one figure: the mean rate, the median of each percentile."""
+    return Measurement(
+        target=target,
+        requests_per_s=statistics.fmean(m.requests_per_s for m in runs),
+        p50_ms=statistics.median(m.p50_ms for m in runs),
+        p90_ms=statistics.median(m.p90_ms for m in runs),
+        p99_ms=statistics.median(m.p99_ms for m in runs),
+        requests=sum(m.requests for m in runs),
+        errors=sum(m.errors for m in runs),
+    )
+
+
 def _print(m: Measurement) -> None:
-    print(f"    {m.requests_per_s:,.0f} req/s, p50 {m.p50_ms:.2f} ms, p99 {m.p99_ms:.2f} ms, "
-          f"errors {m.errors}", flush=True)
+    print(f"    {m.requests_per_s:,.0f} req/s, p50 {m.p50_ms:.2f} ms, p90 {m.p90_ms:.2f} ms, "
+          f"p99 {m.p99_ms:.2f} ms, errors {m.errors}", flush=True)
+
+
+def _trace_page_note(label: str, headers: dict[str, str]) -> str:
+    """What the trace page's answer said about caching, as measured."""
+    said = [f"{name}: {headers[name]}" for name in ("Cache-Control", "ETag", "Last-Modified")
+            if name in headers]
+    return (f"{label}: the trace page answered " + ("; ".join(f"`{s}`" for s in said)
+            if said else "with no caching header"))
 
 
 def _postgresql_version(database_url: str) -> str:
@@ -433,6 +638,8 @@ def _postgresql_version(database_url: str) -> str:
 
 if __name__ == "__main__":
     status = main()
+    if "--http-only" in sys.argv:
+        sys.exit(status)
     # Lineage traces and recalls in a generated genealogy (SQL, no HTTP): bench/lineage.py,
     # its own section in RESULTS.md.
     import lineage as lineage_bench

@@ -28,9 +28,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
+from flask import has_app_context
 from flask_babel import force_locale
 
 from core.i18n import _
@@ -106,9 +108,19 @@ def _title_texts() -> dict[str, str]:
     }
 
 
-def _titles(language: str) -> dict[str, str]:
-    with force_locale(language):
-        return _title_texts()
+# Per language, for the life of the process (the catalogs do not change while it runs):
+# looking eight titles up in two languages on every scan cost as much as the query.
+_TITLES: dict[str, Mapping[str, str]] = {}
+
+
+def _titles(language: str) -> Mapping[str, str]:
+    titles = _TITLES.get(language)
+    if titles is None:
+        with force_locale(language):
+            titles = MappingProxyType(_title_texts())
+        if has_app_context():  # outside one, nothing was translated: not worth keeping
+            _TITLES[language] = titles
+    return titles
 
 
 # --------------------------------------------------------------------------- building

@@ -13,6 +13,7 @@ from app.demo.country import (
     registry_is_empty,
     seed_demo_country,
 )
+from app.demo.showcase import showcase_lots
 from core.db import db
 from core.errors import DomainError
 
@@ -78,6 +79,33 @@ def seed_demo(seed: int, if_empty: bool) -> None:
         click.echo("  " + "  ".join(
             [*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[3]]
         ))
+    click.echo("")
+    _echo_showcase()
 
 
-commands = [seed_demo]
+@click.command("demo-urls")
+def demo_urls() -> None:
+    """Print the demo's lots to scan: each one's trace page, the URI its label's QR code
+    holds (the resolver redirects it to the page) and its lot page (to print labels)."""
+    if not _echo_showcase():
+        raise click.ClickException(
+            "No demo lots here: seed the demo country first (`flask seed-demo`)."
+        )
+
+
+def _echo_showcase() -> bool:
+    lots = showcase_lots()
+    if not lots:
+        return False
+    click.echo("Demo lots to scan (open the trace page, or scan the label's QR code):")
+    for lot in lots:
+        unit = f", serial {lot.serial}" if lot.serial else ""
+        click.echo(f"  {lot.kind}: {lot.what}")
+        click.echo(f"    {lot.product}, lot {lot.lot_code}{unit} ({lot.organisation})")
+        click.echo(f"    trace page: {lot.url(lot.trace_path)}")
+        click.echo(f"    label (QR): {lot.url(lot.label_path)}")
+        click.echo(f"    lot page:   {lot.url(f'/batches/{lot.batch_id}')} (Print labels)")
+    return True
+
+
+commands = [seed_demo, demo_urls]

@@ -1,7 +1,8 @@
 """Traceability data of the demo country: products, production areas, cultivation diaries,
 harvest lots with member deliveries, and their event histories (harvest → cooling/packing →
 storing → shipping → receiving → processing, with merges, splits, one recall and one
-corrected event), so that the demo shows full traces (issue 4).
+corrected event), so that the demo shows full traces (issue 4); and serial numbers under one
+export lot. ``app.demo.showcase`` finds the lots worth scanning (``flask demo-urls``).
 
 Like the country (``app.demo.country``), in two steps:
 
@@ -56,11 +57,13 @@ from traceability.models.areas import DiaryEntry, ProductionArea
 from traceability.models.batches import Batch, BatchLink, Shipment
 from traceability.models.events import EpcisEvent, EventBatch
 from traceability.models.products import Product
+from traceability.models.serials import BatchSerial
 from traceability.services import recording as events
 from traceability.services.areas import create_area
 from traceability.services.batches import lot_tag
 from traceability.services.diary import add_entry
 from traceability.services.products import create_product
+from traceability.services.serials import record_serial_range
 
 if TYPE_CHECKING:
     from app.demo.country import DemoReport, PlacesIndex, SeededOrganisation
@@ -70,6 +73,9 @@ TRACED_HTX = 32  # agricultural cooperatives with traceability data (anchors inc
 LAST_DAY_OFFSET = 2
 # Fictitious GS1 company prefixes under Vietnam's 893: "893" + 4 digits; items 5 digits.
 GS1_COMPANY_BASE = 8930600
+# Serialised units (``_Planner.serials``): sacks of green coffee, at most this many numbered.
+SACK_KG = 60
+SERIALS_SHOWN = 200
 PHI_OVERRIDE_REASON = (
     "Đơn hàng xuất khẩu phải giao trước Tết; đã lấy mẫu kiểm dư lượng Hexaconazole tại "
     "phòng thí nghiệm, kết quả dưới mức MRL của EU (phiếu KN-0142/2025)."
@@ -304,7 +310,11 @@ class _Planner:
         self.received: dict[tuple[str, str], list[_Received]] = defaultdict(list)
         self.enterprise_products: set[tuple[str, str]] = set()
         self.gs1_companies = 0
-        self.recall_done = False
+        # Lots a buyer received, in plan order: (cooperative key, its harvest lot, the lot
+        # shipped, commodity). The demo's recall picks one (``recall``).
+        self.delivered: list[tuple[str, str, str, str]] = []
+        # Export lots made by a split, per enterprise, in plan order: (lot code, kilograms).
+        self.export_lots: dict[str, list[tuple[str, float]]] = defaultdict(list)
 
     # --- small helpers --------------------------------------------------------------------
 
@@ -359,7 +369,36 @@ class _Planner:
             self.cooperative(org)
         for (enterprise, _product), received in self.received.items():
             self.processing(enterprise, received)
+        self.recall()
+        self.serials()
         return self.steps
+
+    def recall(self) -> None:
+        """The demo's one recall: a residue sample over the MRL, taken at a buyer's intake,
+        makes a cooperative recall a harvest lot after it was shipped (and with it the lots
+        it packed from it). The buyer's lots made from it are not the cooperative's to
+        recall: their trace pages show the recall through their lineage. Vegetables or
+        fruit from a cooperative other than the anchors, else any delivered lot."""
+        if not self.delivered:
+            return
+        anchors = {o.key for o in self.orgs.values()
+                   if o.name in (self.coffee_htx, self.pepper_htx)}
+        candidates = [d for d in self.delivered if d[0] not in anchors]
+        fresh = [d for d in candidates if d[3] in ("vegetables", "fruit")]
+        org, harvest, _shipped, _commodity = (fresh or candidates or self.delivered)[0]
+        self.step("recall", org, lot=harvest, at=self.at(self.last_day, 9))
+
+    def serials(self) -> None:
+        """Serialised units: the coffee buyer numbers the 60 kg sacks of its second export
+        lot (the first stays a lot-level label: the demo shows both), as ``CF-NX-000001``…"""
+        buyer = next((o.key for o in self.orgs.values() if o.name == self.coffee_buyer), None)
+        lots = self.export_lots.get(buyer or "", [])
+        if len(lots) < 2:
+            return
+        code, kg = lots[1]
+        prefix = SPECS["coffee"].processed[0]
+        self.step("serials", buyer or "", lot=code, prefix=f"{prefix}-", first=1,
+                  count=max(1, min(SERIALS_SHOWN, int(kg // SACK_KG))), width=6)
 
     def choose_htx(self) -> list[SeededOrganisation]:
         htx = [o for o in self.report.organisations.get("htx", [])
@@ -604,12 +643,6 @@ class _Planner:
         ship_day = day + timedelta(days=rng.randint(2, 9))
         if keep or ship_day > self.last_day - timedelta(days=2):
             return
-        if not anchor and not self.recall_done and spec.commodity in ("vegetables", "fruit") \
-                and rng.random() < 0.5:
-            # The recall: a routine sample over the MRL; the lot is held, never shipped.
-            self.recall_done = True
-            self.step("recall", org.key, lot=current.code, at=self.at(ship_day, 9))
-            return
         if not anchor and rng.random() < 0.2:
             return  # still in the cooperative's store
         share = 1.0 if rng.random() < 0.6 else rng.uniform(0.6, 0.95)
@@ -634,6 +667,7 @@ class _Planner:
         self.step("receive", buyer.key, shipment=(org.key, current.code, buyer.key),
                   quantity=str(received_kg), unit="kg", at=self.at(receive_day, 15),
                   new_lot=booked, product=intake)
+        self.delivered.append((org.key, lot.code, current.code, spec.commodity))
         self.received[(buyer.key, spec.code)].append(_Received(
             _Lot(buyer.key, booked, received_kg, Unit.KG, received_kg, receive_day,
                  spec.commodity), spec, org.key))
@@ -695,9 +729,11 @@ class _Planner:
                 for _n in range(n_parts):
                     share = out_qty * rng.uniform(0.25, 0.9 / n_parts * 1.1)
                     value = round(share, 3) if out_unit == Unit.TAN else float(round(share))
+                    code = self.lot_code(enterprise, day + timedelta(days=4), "XK")
                     parts.append({"quantity": _dec(value, out_unit, 3), "unit": out_unit.value,
-                                  "lot_code": self.lot_code(enterprise, day + timedelta(days=4),
-                                                            "XK")})
+                                  "lot_code": code})
+                    self.export_lots[enterprise].append(
+                        (code, value * 1000 if out_unit == Unit.TAN else value))
                 self.step("split", enterprise, lot=made, parts=parts,
                           at=self.at(day + timedelta(days=4), 9))
 
@@ -882,6 +918,11 @@ class _Writer:
         events.record_recall(self.actor(org), self.batch(org, lot), at=at,
                              include_descendants=True)
 
+    def do_serials(self, org: str, *, lot: str, prefix: str, first: int, count: int,
+                   width: int) -> None:
+        record_serial_range(self.actor(org), self.batch(org, lot), first=first, count=count,
+                            prefix=prefix, width=width)
+
 
 def write_demo_traces(plan: TracePlan, report: DemoReport) -> TraceReport:
     """Replay ``plan`` through the services. Does not commit."""
@@ -897,6 +938,7 @@ def write_demo_traces(plan: TracePlan, report: DemoReport) -> TraceReport:
         "events": _count(EpcisEvent.id),
         "shipments": _count(Shipment.id),
         "batch_links": _count(BatchLink.child_id),
+        "serials": _count(BatchSerial.id),
     }
     return TraceReport(plan.digest(), counts)
 

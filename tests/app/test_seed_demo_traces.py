@@ -1,9 +1,10 @@
 """The demo's traceability data (``app.demo.traces``, run by ``flask seed-demo``): products,
 areas, diaries, lots and event histories that show full traces to the demo accounts.
 
-One test checks everything on one seeding: seeding the whole demo country is the expensive
-part, and every check reads the same data. That seeding (``demo_country``, tests/conftest.py)
-is shared with the documented-country test of test_seed_demo.py, which reads it too."""
+One test checks the traces on one seeding, another the demo's lots to scan
+(``app.demo.showcase``, ``flask demo-urls``) over HTTP: seeding the whole demo country is the
+expensive part, and every check reads the same data. That seeding (``demo_country``,
+tests/conftest.py) is shared with the documented-country test of test_seed_demo.py."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from app.demo.country import (
     DEMO_TIMEZONE,
     load_places_index,
 )
+from app.demo.showcase import KINDS, showcase_lots
 from app.demo.traces import lots_digest, plan_demo_traces, registered_members
 from core.actor import Actor, OrgRole, PlatformRole
 from core.db import db
@@ -28,6 +30,7 @@ from traceability.models import (
     Batch,
     BatchContribution,
     BatchLink,
+    BatchSerial,
     BatchStatus,
     DiaryEntry,
     DiaryKind,
@@ -195,3 +198,57 @@ def test_seed_demo_creates_full_traces_for_the_demo_accounts(demo_country):
     assert plan_demo_traces(report.seed + 1, report, members, places).digest() != (
         plan.digest()
     )
+
+
+def test_the_demo_has_a_lot_of_each_kind_to_scan_and_each_resolves(demo_world, demo_country):
+    """``flask demo-urls`` (``app.demo.showcase``): a GTIN lot, a platform-URI lot, a lot
+    made from a recalled one and a serialised unit; each label's URI redirects (307) to the
+    trace page, which answers 200; the recall banner shows through the lineage."""
+    demo_app = demo_world[0]
+    lots = {lot.kind: lot for lot in showcase_lots()}
+    assert set(lots) == set(KINDS)
+    batches = {kind: db.session.get(Batch, lot.batch_id) for kind, lot in lots.items()}
+    products = {kind: db.session.get(Product, b.product_id) for kind, b in batches.items()}
+
+    # GTIN: Viet Nam's prefix, a valid check digit; the label is a GS1 Digital Link. The
+    # journey reaches back to the cooperative's harvests.
+    gtin = products["gtin"].gtin
+    assert gtin.startswith("0893") and gs1.normalise_gtin(gtin) == gtin
+    assert lots["gtin"].key_path == f"01/{gtin}/10/{batches['gtin'].lot_code}"
+    assert len(lineage.ancestors(batches["gtin"].id)) >= 3
+    # Platform URI: a product without a GTIN, labelled /p/{registration code}.{code}.
+    assert products["platform"].gtin is None
+    assert lots["platform"].key_path.startswith("p/")
+    # Recalled: not itself, an ancestor at another organisation is.
+    recalled = batches["recalled"]
+    assert recalled.status != BatchStatus.RECALLED
+    up = db.session.scalars(select(Batch).where(
+        Batch.id.in_(list(lineage.ancestors(recalled.id))))).all()
+    assert any(b.status == BatchStatus.RECALLED and b.organisation_id != recalled.organisation_id
+               for b in up)
+    # Serialised: a recorded range, the unit's label names its serial.
+    serials = db.session.scalars(select(BatchSerial.serial).where(
+        BatchSerial.batch_id == batches["serialised"].id).order_by(BatchSerial.id)).all()
+    assert len(serials) >= 10 and serials[0] == lots["serialised"].serial
+    assert lots["serialised"].key_path.endswith(f"/21/{serials[0]}")
+    assert products["serialised"].gtin is not None
+
+    client = demo_app.test_client()
+    for kind, lot in lots.items():
+        redirect = client.get(lot.label_path)
+        assert redirect.status_code == 307, kind
+        assert lot.trace_path in redirect.headers["Location"], kind
+        page = client.get(lot.trace_path, headers={"Accept-Language": "en"})
+        assert page.status_code == 200, kind
+        banner = 'data-testid="recall-banner"' in page.get_data(as_text=True)
+        assert banner == (kind == "recalled"), kind
+
+    # The command prints them.
+    output = demo_app.test_cli_runner().invoke(args=["demo-urls"]).output
+    for lot in lots.values():
+        assert lot.url(lot.trace_path) in output and lot.url(lot.label_path) in output
+
+
+def test_demo_urls_without_a_demo_says_how_to_seed_one(app):
+    result = app.test_cli_runner().invoke(args=["demo-urls"])
+    assert result.exit_code != 0 and "flask seed-demo" in result.output

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
 
 from core.db import db
@@ -119,15 +119,16 @@ def resolve_path(path: str, query: str = "") -> Resolution:
 # --------------------------------------------------------------------------- trade items
 
 
-def _lot_query(canonical_id: str):  # type: ignore[no-untyped-def]
-    # areas are a selectin relationship: not loaded unless a page asks for them.
-    return (
-        select(Batch, Product, Organisation)
-        .join(Product, Product.id == Batch.product_id)
-        .join(Organisation, Organisation.id == Product.organisation_id)
-        .where(Batch.canonical_id == canonical_id)
-        .options(lazyload(Batch.areas))
-    )
+# Built once, the lot bound at execution: building this statement and its cache key on
+# every scan cost more than running it (~170 of ~280 µs on SQLite).
+# areas are a selectin relationship: not loaded unless a page asks for them.
+_LOT_QUERY = (
+    select(Batch, Product, Organisation)
+    .join(Product, Product.id == Batch.product_id)
+    .join(Organisation, Organisation.id == Product.organisation_id)
+    .where(Batch.canonical_id == bindparam("canonical_id"))
+    .options(lazyload(Batch.areas))
+)
 
 
 def _product_query(link: DigitalLink):  # type: ignore[no-untyped-def]
@@ -159,7 +160,9 @@ def _resolve_trade_item(link: DigitalLink, key_path: str) -> Resolution:
     producer: Organisation | None = None
     if lot is not None:
         lot_link = DigitalLink(link.base, link.key_ai, link.key_value, (("10", lot),))
-        row = db.session.execute(_lot_query(canonical_uri(lot_link))).first()
+        row = db.session.execute(
+            _LOT_QUERY, {"canonical_id": canonical_uri(lot_link)}
+        ).first()
         if row is not None:
             batch, product, producer = row
     if product is None:
