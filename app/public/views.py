@@ -5,9 +5,10 @@ resolves the same path again (``traceability.services.resolution``), reads the p
 (``traceability.services.trace_page``) and renders a standalone page: Vietnamese by default,
 English by ``?lang=en`` or Accept-Language, inline CSS, no script, no request to anywhere else.
 
-- The page sets no cookie: it reads no session beyond the language choice (and a session
-  is only written when a form needs its CSRF token: the report form and the warning of an
-  unregistered lot, which embeds it).
+- The page sets no cookie and reads no session: its language comes from ``?lang=`` or the
+  browser (public requests skip the session, app/extensions.py), and a session is only
+  written when a form needs its CSRF token: the report form and the warning of an
+  unregistered lot, which embeds it.
 - Errors under /trace/ are small pages of their own, not the signed-in shell: a syntax
   fault of the identifier 400, an unknown one 404 (with the way to report it), too many
   reports 429.
