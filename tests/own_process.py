@@ -10,6 +10,29 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# What every script of a limit test starts with: an app on the script's own SQLite file
+# with the rate limiter on (in memory), its schema made, and ``client`` to call it.
+_LIMITED_APP = """
+import sys
+from app import create_app
+from core.db import db
+
+app = create_app({**%(settings)r, "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1]})
+with app.app_context():
+    db.create_all()
+client = app.test_client()
+"""
+
+
+def limited_app_script(body: str, **config: object) -> str:
+    """A script for ``printed_by``: the limited app (``config`` on top of the testing
+    settings, e.g. ``RATELIMIT_LOGIN="3 per minute"``), then ``body``."""
+    settings = {
+        "TESTING": True, "ENV_NAME": "testing", "SECRET_KEY": "own-process-test",
+        "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://", **config,
+    }
+    return _LIMITED_APP % {"settings": settings} + body
+
 
 def printed_by(script: str, tmp_path: Path) -> list[str]:
     """Run ``script`` with a fresh SQLite file's path as ``sys.argv[1]`` and the instance

@@ -11,7 +11,7 @@ from app.auth.models import ApiToken
 from core.actor import OrgRole, PlatformRole
 from core.db import db
 from tests.factories import make_org, make_user_with_token
-from tests.own_process import printed_by
+from tests.own_process import limited_app_script, printed_by
 
 PROBLEM = "application/problem+json"
 
@@ -164,26 +164,14 @@ def test_duplicate_registration_code_is_409_problem_naming_the_field(client):
     assert [e["field"] for e in body["errors"]] == ["registration_code"]
 
 
-_PUBLIC_LIMIT_SCRIPT = """
-import sys
-from app import create_app
-from core.db import db
-app = create_app({
-    "TESTING": True, "ENV_NAME": "testing", "SECRET_KEY": "rate-limit-test",
-    "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1],
-    "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_PUBLIC": "3 per minute",
-})
-with app.app_context():
-    db.create_all()
-client = app.test_client()
+_PUBLIC_LIMIT_SCRIPT = limited_app_script("""
 codes = [client.get("/api/places/provinces").status_code for _ in range(4)]
 last = client.get("/api/places/provinces")
 codes.append(last.status_code)
 codes.append(last.mimetype)
 codes.append(client.get("/api/me", headers={"Authorization": "Bearer x"}).status_code)
 print(" ".join(map(str, codes)))
-"""
+""", RATELIMIT_PUBLIC="3 per minute")
 
 
 def test_anonymous_api_reads_are_rate_limited_with_a_429_problem(tmp_path):

@@ -15,7 +15,7 @@ import app.auth.current as current
 from app import SECURITY_HEADERS
 from tests.app.web_support import login, make_user
 from tests.factories import api_client
-from tests.own_process import printed_by
+from tests.own_process import limited_app_script, printed_by
 from tests.traceability.trace_world import TraceWorld, build_trace_world
 
 
@@ -106,23 +106,13 @@ def test_the_report_form_still_needs_its_csrf_token(app, web, world, monkeypatch
 
 
 # The limiter is one object per process, off in the session's app (tests/own_process.py).
-_LIMIT_SCRIPT = """
-import sys
-from app import create_app
+_LIMIT_SCRIPT = limited_app_script("""
 from app.auth.services import create_user
-from core.db import db
 
-app = create_app({
-    "TESTING": True, "ENV_NAME": "testing", "SECRET_KEY": "public-limit-test",
-    "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1], "WTF_CSRF_ENABLED": False,
-    "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_RESOLVER": "3 per minute", "RATELIMIT_LOGIN": "100 per minute",
-})
 with app.app_context():
-    db.create_all()
     create_user("lan@public.vn", "correct horse battery")
     db.session.commit()
-anonymous, signed_in = app.test_client(), app.test_client()
+anonymous, signed_in = client, app.test_client()
 signed_in.post("/login", data={"email": "lan@public.vn", "password": "correct horse battery"},
                environ_base={"REMOTE_ADDR": "10.8.0.9"})
 assert signed_in.get_cookie("session") is not None
@@ -139,7 +129,8 @@ codes = [call(anonymous, scan, "10.8.0.1") for _ in range(3)]
 codes += [call(signed_in, scan, "10.8.0.1"), call(anonymous, scan, "10.8.0.2")]
 codes += [call(signed_in, "/healthz", "10.8.0.1") for _ in range(5)]
 print(",".join(codes))
-"""
+""", WTF_CSRF_ENABLED=False, RATELIMIT_RESOLVER="3 per minute",
+    RATELIMIT_LOGIN="100 per minute")
 
 
 def test_scans_stay_limited_per_address_with_or_without_a_session_and_probes_never(

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.own_process import printed_by
+from tests.own_process import limited_app_script, printed_by
 from tests.traceability.resolution_world import BASE, LOT, SERIAL, World, make_world
 
 SCHEMA = Path("/work/shared/conformance/digital-link/linkset-schema.json")
@@ -556,20 +556,7 @@ def test_an_anonymous_scan_opens_no_session(client, world) -> None:
 # --------------------------------------------------------------------------- rate limit
 
 # The limiter is one object per process, off in the session's app (tests/own_process.py).
-_LIMIT_SCRIPT = """
-import sys
-from app import create_app
-from core.db import db
-
-app = create_app({
-    "TESTING": True, "ENV_NAME": "testing", "SECRET_KEY": "resolver-limit-test",
-    "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1],
-    "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_RESOLVER": "3 per minute",
-})
-with app.app_context():
-    db.create_all()
-client = app.test_client()
+_LIMIT_SCRIPT = limited_app_script("""
 
 
 def call(addr, path="/01/09506000134352", **headers):
@@ -585,7 +572,7 @@ codes += [
     call("10.9.0.2"),
 ]
 print(",".join(codes))
-"""
+""", RATELIMIT_RESOLVER="3 per minute")
 
 
 def test_scans_are_limited_per_client_address_with_no_way_around(tmp_path) -> None:

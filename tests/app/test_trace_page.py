@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from core.db import db
 from tests.app.web_support import csrf_token_in, login, make_user
 from tests.factories import api_client
-from tests.own_process import printed_by
+from tests.own_process import limited_app_script, printed_by
 from tests.traceability.trace_world import (
     HOUSEHOLD,
     ROASTED_LOT,
@@ -342,21 +342,9 @@ def test_the_reports_page_needs_a_sign_in(web):
 
 # The limiter is one object per process and off in the session's app: exercised in a
 # process of its own (tests/own_process.py), as tests/app/test_sessions_and_limits.py does.
-_LIMIT_SCRIPT = """
-import sys
-from app import create_app
-from core.db import db
+_LIMIT_SCRIPT = limited_app_script("""
 from traceability.models import ScanReport
 
-app = create_app({
-    "TESTING": True, "ENV_NAME": "testing", "SECRET_KEY": "rate-limit-test",
-    "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1], "WTF_CSRF_ENABLED": False,
-    "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_SCAN_REPORT": "2 per minute",
-})
-with app.app_context():
-    db.create_all()
-client = app.test_client()
 form = {"uri": "https://elsewhere.example/01/09506000134352", "kind": "other",
         "message": "flood"}
 
@@ -376,7 +364,7 @@ with app.app_context():
     stored = db.session.query(ScanReport).count()
 print("codes=" + ",".join(codes))
 print("stored=" + str(stored))
-"""
+""", WTF_CSRF_ENABLED=False, RATELIMIT_SCAN_REPORT="2 per minute")
 
 
 def test_reports_are_limited_per_client_whatever_the_headers(tmp_path: Path):

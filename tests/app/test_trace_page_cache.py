@@ -27,7 +27,7 @@ from core.db import db
 from tests.app.test_epcis_api import capture, document
 from tests.app.web_support import login, make_user
 from tests.factories import api_client
-from tests.own_process import printed_by
+from tests.own_process import limited_app_script, printed_by
 from tests.traceability.trace_world import TraceWorld, at, build_trace_world
 from traceability.models import BatchSerial, Scan
 from traceability.services import recording, scans
@@ -316,24 +316,13 @@ def test_the_owner_sees_scans_and_flags_on_the_batch_page_and_a_buyer_does_not(
 # --------------------------------------------------------------------------- floods
 
 # The limiter is one object per process, off in the session's app (tests/own_process.py).
-_FLOOD_SCRIPT = """
-import sys
-from app import create_app
-from core.db import db
+_FLOOD_SCRIPT = limited_app_script("""
 from traceability.models import Scan
 
-app = create_app({
-    "TESTING": True, "ENV_NAME": "testing", "SECRET_KEY": "trace-flood-test",
-    "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1],
-    "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_TRACE": "3 per minute",
-})
 with app.app_context():
-    db.create_all()
     from tests.factories import make_org
     from tests.traceability.batch_factories import make_product, new_gtin
     gtin = make_product(make_org("HTX Lũ"), gtin=new_gtin()).gtin
-client = app.test_client()
 
 
 def get(addr, path):
@@ -350,7 +339,7 @@ with app.app_context():
     stored = db.session.query(Scan).count()
 print("codes=" + ",".join(codes))
 print("stored=" + str(stored))
-"""
+""", RATELIMIT_TRACE="3 per minute")
 
 
 def test_a_flood_of_scans_gets_429_and_stores_nothing_more(tmp_path: Path):

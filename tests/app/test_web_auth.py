@@ -17,7 +17,7 @@ from core.db import db
 from core.errors import Unauthenticated
 from tests.app.web_support import csrf_token_in, login, make_user
 from tests.factories import api_client, make_org
-from tests.own_process import printed_by
+from tests.own_process import limited_app_script, printed_by
 
 
 @pytest.fixture()
@@ -287,24 +287,12 @@ def test_error_pages_use_the_layout_and_keep_their_text(web):
     assert re.search(r'"/static/css/app(-[0-9a-f]{32})?\.css"', html)  # fingerprinted or not
 
 
-_RATE_LIMIT_SCRIPT = """
-import sys
-from app import create_app
-from core.db import db
-app = create_app({
-    "TESTING": True, "ENV_NAME": "testing", "SECRET_KEY": "rate-limit-test",
-    "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1], "WTF_CSRF_ENABLED": False,
-    "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_LOGIN": "3 per minute",
-})
-with app.app_context():
-    db.create_all()
-client = app.test_client()
+_RATE_LIMIT_SCRIPT = limited_app_script("""
 form = {"email": "nobody@htx.vn", "password": "wrong password"}
 codes = [client.post("/login", data=form).status_code for _ in range(4)]
 codes.append(client.get("/login").status_code)
 print(" ".join(map(str, codes)))
-"""
+""", WTF_CSRF_ENABLED=False, RATELIMIT_LOGIN="3 per minute")
 
 
 def test_login_attempts_are_rate_limited(tmp_path):
