@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -203,7 +206,15 @@ def select_locale() -> str:
         saved = getattr(current_user, "locale", None) if current_user else None
         if saved in languages:
             return saved
-    return request.accept_languages.best_match(languages) or config["BABEL_DEFAULT_LOCALE"]
+    header = request.headers.get("Accept-Language", "")
+    return _best_language(header, tuple(languages)) or config["BABEL_DEFAULT_LOCALE"]
+
+
+@lru_cache(maxsize=256)
+def _best_language(header: str, languages: tuple[str, ...]) -> str | None:
+    """Accept-Language's best match among ``languages``. Kept per header text: browsers
+    send a handful of distinct headers, and parsing one costs more than a scan's page."""
+    return parse_accept_header(header, LanguageAccept).best_match(languages)
 
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

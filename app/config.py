@@ -135,6 +135,11 @@ DEFAULTS: dict[str, Any] = {
     # stamp does not follow (another organisation's renamed profile, a new certificate).
     "TRACE_PAGE_CACHE_SIZE": 512,
     "TRACE_PAGE_CACHE_SECONDS": 300,
+    # How long a worker answers a scan (resolver and trace page) from what it read for the
+    # same identifier a moment ago, without asking the database again, unless it wrote
+    # since (trace_cache.RecentCache): another worker's event, recall or scans show at
+    # most this late. 0 asks the database on every scan.
+    "TRACE_RECHECK_SECONDS": 2.0,
     # Scans (traceability/services/scans.py): written per worker in one INSERT of this many
     # rows, or when the oldest is this many seconds old; and what the producer's flags say.
     "SCAN_BUFFER_ROWS": 100,

@@ -23,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from core import process_writes  # noqa: F401  (counts this process's writes from the start)
+
 # What integer columns hold. Keys are INTEGER, 32-bit on PostgreSQL, except where a model
 # says BIGINT (EPCIS events); a value beyond its column's range can name no row, and binding
 # it fails in the driver ("integer out of range"; SQLite's OverflowError beyond 64 bits).

@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -58,6 +60,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.extensions import db, limiter
 from app.public import labels
 from app.web.form_support import submit_to_service
+from core import process_writes
 from core.errors import DomainError, MalformedInput, NotFound, ValidationFailed
 from core.i18n import _, _l
 from traceability.models.scan_reports import (
@@ -85,6 +88,7 @@ SCANS_MARKER = "<!--htx:scans-->"
 # Self-declared robots and link previews (a chat app unfurling a shared link): not scans.
 _ROBOTS = re.compile(r"bot|crawl|spider|slurp|preview|facebookexternalhit", re.I)
 _PAGES = "htx_trace_pages"  # the app's page cache, in ``app.extensions``
+_RECENT = "htx_trace_recent"  # what the last requests of each identifier served
 
 
 def _report_limit() -> str:
@@ -177,31 +181,54 @@ def no_code() -> tuple[str, int]:
     raise NotFound()
 
 
+@dataclass(frozen=True, slots=True)
+class SeenPage:
+    """A trace page as served a moment ago (``RecentCache``): everything a request needs
+    to answer again without the database: the page and its validators, and the code its
+    scans count under."""
+
+    html: str  # with ``SCANS_MARKER`` where the scan line goes
+    etag: str
+    last_modified: datetime | None
+    target: scans.ScanTarget | None  # what a scan records (None: nothing)
+    serial_level: bool  # a known serial: its scan line may warn of a copied label
+
+
 @bp.get("/<path:key_path>")
 @limiter.limit(_trace_limit, key_func=get_remote_address, scope="trace-page")
 def trace(key_path: str) -> Response:
     """The trace page of a scanned identifier (``key_path`` is re-read undecoded)."""
     raw_path = _key_path()
     query = request.query_string.decode("latin-1")
-    resolution = resolve_path("/" + raw_path, query)
-    scan = _scan_of(resolution)
-    if resolution.unregistered_lot is not None:
-        response = current_app.response_class(_render(resolution), mimetype="text/html")
-    else:
-        response = _cached_page(resolution, raw_path, query)
-    if scan is not None:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        response.call_on_close(lambda: scans.note_scan(scan, app))
+    language = _language()
+    key = (raw_path, query, language)
+    seen = _recent_pages().get(key)
+    if seen is None:
+        read_in = process_writes.generation()
+        resolution = resolve_path("/" + raw_path, query)
+        if resolution.unregistered_lot is not None:
+            # The warning embeds the report form and its CSRF token: never kept.
+            response = current_app.response_class(_render(resolution), mimetype="text/html")
+            _note_scan(response, scans.scan_target(resolution), language)
+            return response
+        seen = _seen_page(resolution, raw_path, query, language)
+        _recent_pages().put(key, seen, read_in)
+    response = _answer(seen)
+    _note_scan(response, seen.target, language)
     return response
 
 
-def _scan_of(resolution: Resolution) -> dict[str, Any] | None:
-    """The scan this request records, if any (see the module docstring)."""
-    if request.method != "GET" or _ROBOTS.search(request.user_agent.string or ""):
-        return None
-    return scans.scan_row(
-        resolution, language=_language(), client_address=get_remote_address()
-    )
+def _note_scan(response: Response, target: scans.ScanTarget | None, language: str) -> None:
+    """Record the scan once the response is sent (module docstring: which requests do)."""
+    if (
+        target is None
+        or request.method != "GET"
+        or _ROBOTS.search(request.user_agent.string or "")
+    ):
+        return
+    row = target.row(language=language, client_address=get_remote_address())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    response.call_on_close(lambda: scans.note_scan(row, app))
 
 
 def _page_cache() -> trace_cache.LruCache[str]:
@@ -213,29 +240,40 @@ def _page_cache() -> trace_cache.LruCache[str]:
     return extensions[_PAGES]  # type: ignore[no-any-return]
 
 
-def _cached_page(resolution: Resolution, raw_path: str, query: str) -> Response:
-    """The page from the cache, or rendered and kept; 304 when the client's copy is of the
-    same version (module docstring)."""
-    language = _language()
+def _recent_pages() -> trace_cache.RecentCache[SeenPage]:
+    return trace_cache.recent_cache(_RECENT)
+
+
+def _seen_page(resolution: Resolution, raw_path: str, query: str, language: str) -> SeenPage:
+    """The page of ``resolution``: from the cache when its version is unchanged, else
+    rendered and kept (module docstring)."""
     version = trace_cache.page_version(resolution)
     bucket = int(time.time() // max(1, int(current_app.config["TRACE_PAGE_CACHE_SECONDS"])))
     etag = version.etag(raw_path, query, language, bucket)
+    html, _found = _page_cache().get_or_make(
+        (etag, raw_path, query, language), lambda: _render(resolution, SCANS_MARKER)
+    )
+    return SeenPage(
+        html, etag, version.last_modified, scans.scan_target(resolution),
+        resolution.serial is not None,
+    )
+
+
+def _answer(seen: SeenPage) -> Response:
+    """The page with its scan line, or 304 when the client's copy is of the same version."""
     response = current_app.response_class(mimetype="text/html")
     # Revalidated at every use rather than ``max-age``: a browser or proxy never shows a
     # copy without asking (a recall must show on the very next scan, and every scan must
     # reach us to be counted); asking costs a 304 without a body.
     response.cache_control.no_cache = True
-    response.set_etag(etag, weak=True)
-    response.last_modified = version.last_modified
+    response.set_etag(seen.etag, weak=True)
+    response.last_modified = seen.last_modified
     if not is_resource_modified(
-        request.environ, etag=etag, last_modified=version.last_modified
+        request.environ, etag=seen.etag, last_modified=seen.last_modified
     ):
         response.status_code = 304
         return response
-    html, _found = _page_cache().get_or_make(
-        (etag, raw_path, query, language), lambda: _render(resolution, SCANS_MARKER)
-    )
-    response.set_data(html.replace(SCANS_MARKER, _scan_line(resolution), 1))
+    response.set_data(seen.html.replace(SCANS_MARKER, _scan_line(seen), 1))
     return response
 
 
@@ -251,18 +289,19 @@ def _render(resolution: Resolution, scans_line: str = "") -> str:
     )
 
 
-def _scan_line(resolution: Resolution) -> str:
+def _scan_line(seen: SeenPage) -> str:
     """How many times the scanned code was scanned before, and when first (lots only)."""
-    if resolution.batch is None:
+    target = seen.target
+    if target is None or target.batch_id is None:
         return ""
-    summary = scans.scan_summary(
-        resolution.batch.id, resolution.serial or resolution.unknown_serial
+    summary = scans.scan_summary(target.batch_id, target.serial)
+    copied = seen.serial_level and summary.count > int(
+        current_app.config["SCAN_FLAG_SERIAL_MAX"]
     )
-    copied = (
-        resolution.serial is not None
-        and summary.count > int(current_app.config["SCAN_FLAG_SERIAL_MAX"])
-    )
-    return render_template("public/_scans.html", summary=summary, copied=copied)
+    # The template alone, without the request's context processors (language links,
+    # label helpers): this runs on every scan, and the line needs none of them.
+    template = current_app.jinja_env.get_template("public/_scans.html")
+    return template.render(summary=summary, copied=copied)
 
 
 @bp.route("/report", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ from flask_limiter.util import get_remote_address
 from app.errors import flatten_field_errors, problem
 from app.extensions import limiter
 from app.resolver import negotiation as nego
+from core import process_writes
 from core.errors import DomainError, NotFound
 from core.i18n import _
 from traceability.gs1.ai import AI
@@ -27,6 +28,7 @@ from traceability.linkset import (
     linkset_document,
 )
 from traceability.services.resolution import resolve_path
+from traceability.services.trace_cache import recent_cache
 
 bp = Blueprint("resolver", __name__)
 
@@ -41,6 +43,7 @@ _KEY = "<any(" + ",".join(f"'{k}'" for k in KEY_SEGMENTS) + "):dl_key>"
 # URI characters but the comma (Link header values are comma-separated) and the quotes.
 _ECHO_SAFE = "/%-._~!$&'()*+;=:@"
 _SCANNED_SHOWN = 300  # characters of a scanned URI shown on a page (2 KB lot codes exist)
+_RECENT = "htx_resolver_recent"  # levels resolved a moment ago, in ``app.extensions``
 
 
 def _scan_limit() -> str:
@@ -118,10 +121,9 @@ def resolve(dl_key: str, dl_path: str) -> Response:
     if request.method == "OPTIONS":
         return _options()
     path, query = raw_target()
-    found = resolve_path(path, query)
     lang = request_language()
     with force_locale(lang):
-        levels = levels_of(found, lang)
+        levels = _levels(path, query, lang)
         answer = nego.decide(
             levels[0].links,
             link_type=request.args.get("linkType"),
@@ -153,6 +155,20 @@ def description() -> Response:
         "supportedLanguages": list(LANGUAGES),
     }
     return Response(json.dumps(body), mimetype="application/json")
+
+
+def _levels(path: str, query: str, lang: str) -> tuple[Level, ...]:
+    """The levels of the identifier and their links, as resolved a moment ago when this
+    worker resolved the same path (``trace_cache.RecentCache``, ``TRACE_RECHECK_SECONDS``):
+    a scan's redirect then needs neither the parser nor the database. Errors are not kept."""
+    recent = recent_cache(_RECENT)
+    key = (path, query, lang)
+    levels = recent.get(key)
+    if levels is None:
+        read_in = process_writes.generation()
+        levels = levels_of(resolve_path(path, query), lang)
+        recent.put(key, levels, read_in)
+    return levels
 
 
 # --------------------------------------------------------------------------- answers

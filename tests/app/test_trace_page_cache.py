@@ -44,7 +44,8 @@ def web(app: Flask) -> FlaskClient:
 @pytest.fixture()
 def renders(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The key paths whose page data were built (a cache miss), in order."""
-    app.extensions.pop(views._PAGES, None)  # an empty cache for each test
+    for name in (views._PAGES, views._RECENT):  # empty caches for each test
+        app.extensions.pop(name, None)
     scans.app_buffer().take()  # and no scan held from another test
     built: list[str] = []
     real = views.trace_page
@@ -55,7 +56,8 @@ def renders(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     monkeypatch.setattr(views, "trace_page", counting)
     yield built
-    app.extensions.pop(views._PAGES, None)
+    for name in (views._PAGES, views._RECENT):
+        app.extensions.pop(name, None)
     scans.app_buffer().take()
 
 

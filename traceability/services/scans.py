@@ -48,6 +48,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import ColumnElement, and_, case, func, insert, literal, select
 
+from core import process_writes
 from core.actor import Actor, can_write
 from core.clock import VIETNAM, local_today
 from core.db import chunks, db, utcnow
@@ -58,11 +59,13 @@ from traceability.models.scans import Scan
 from traceability.services import lineage
 from traceability.services.resolution import Resolution
 from traceability.services.scan_reports import client_fingerprint
+from traceability.services.trace_cache import recent_cache
 
 __all__ = [
     "BatchScans",
     "ScanBuffer",
     "ScanSummary",
+    "ScanTarget",
     "SerialFlag",
     "app_buffer",
     "batch_scans",
@@ -70,6 +73,7 @@ __all__ = [
     "note_scan",
     "scan_row",
     "scan_summary",
+    "scan_target",
 ]
 
 log = logging.getLogger(__name__)
@@ -80,6 +84,7 @@ RECORDED_LEVELS = frozenset({"serial", "lot", "product"})
 ROWS_PER_STATEMENT = 500
 FLAGGED_SERIALS_SHOWN = 20
 _EXTENSION = "htx_scans"
+_COUNTS = "htx_scan_counts"
 
 Row = dict[str, Any]
 
@@ -87,21 +92,48 @@ Row = dict[str, Any]
 # --------------------------------------------------------------------------- recording
 
 
+@dataclass(frozen=True, slots=True)
+class ScanTarget:
+    """What a scan of a resolved identifier records, known once the identifier is resolved
+    (kept with the page a scan serves, so a page served from memory still records it)."""
+
+    batch_id: int | None
+    product_id: int | None
+    serial: str | None
+    level: str
+
+    def row(self, *, language: str, client_address: str, at: datetime | None = None) -> Row:
+        return {
+            "scanned_at": at or utcnow(),
+            "batch_id": self.batch_id,
+            "product_id": self.product_id,
+            "serial": self.serial,
+            "level": self.level,
+            "language": language,
+            "fingerprint": client_fingerprint(client_address),
+        }
+
+
+def scan_target(resolution: Resolution) -> ScanTarget | None:
+    """What a scan of ``resolution`` records (None for what is not recorded)."""
+    if resolution.level not in RECORDED_LEVELS:
+        return None
+    return ScanTarget(
+        resolution.batch.id if resolution.batch is not None else None,
+        resolution.product.id if resolution.product is not None else None,
+        resolution.serial or resolution.unknown_serial,
+        resolution.level,
+    )
+
+
 def scan_row(
     resolution: Resolution, *, language: str, client_address: str, at: datetime | None = None
 ) -> Row | None:
     """The row recording a scan of ``resolution`` (None for what is not recorded)."""
-    if resolution.level not in RECORDED_LEVELS:
+    target = scan_target(resolution)
+    if target is None:
         return None
-    return {
-        "scanned_at": at or utcnow(),
-        "batch_id": resolution.batch.id if resolution.batch is not None else None,
-        "product_id": resolution.product.id if resolution.product is not None else None,
-        "serial": resolution.serial or resolution.unknown_serial,
-        "level": resolution.level,
-        "language": language,
-        "fingerprint": client_fingerprint(client_address),
-    }
+    return target.row(language=language, client_address=client_address, at=at)
 
 
 class ScanBuffer:
@@ -123,6 +155,9 @@ class ScanBuffer:
         self._rows: list[Row] = []
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
+        # Writes so far: a count read from the database is kept only while this is
+        # unchanged (the rows it held leave ``pending`` when they are written).
+        self.writes = 0
 
     def add(self, row: Row) -> bool:
         """Keep ``row``; True when the buffer is now full (the caller flushes it)."""
@@ -165,15 +200,21 @@ class ScanBuffer:
             return 0
         try:
             session = session_factory()
+            session.info[process_writes.NEUTRAL] = True  # a scan changes no page
             try:
+                # executemany: one statement compiled once (and cached), which
+                # SQLAlchemy sends as multi-row INSERTs (insertmanyvalues); a ``values()``
+                # of the rows themselves compiled anew at each write (~10 ms).
                 for part in chunks(rows, ROWS_PER_STATEMENT):
-                    session.execute(insert(Scan.__table__).values(list(part)))
+                    session.execute(insert(Scan.__table__), list(part))
                 session.commit()
             finally:
                 session.close()
         except Exception:  # a scan must never fail anything
             log.warning("%d scans could not be stored", len(rows), exc_info=True)
             return 0
+        finally:
+            self.writes += 1
         return len(rows)
 
     def __len__(self) -> int:
@@ -254,15 +295,27 @@ def _serial_is(serial: str | None) -> ColumnElement[bool]:
 
 def scan_summary(batch_id: int, serial: str | None) -> ScanSummary:
     """Scans of the code (``serial`` None: the lot's own label) recorded so far: one
-    aggregate on the (batch, serial, time) index, plus this process's unwritten ones."""
-    count, first = db.session.execute(
-        select(func.count(), func.min(Scan.scanned_at)).where(
-            Scan.batch_id == batch_id, _serial_is(serial)
-        )
-    ).one()
-    held, held_first = app_buffer().pending(batch_id, serial)
-    firsts = [t for t in (first, held_first) if t is not None]
-    return ScanSummary(int(count or 0) + held, min(firsts) if firsts else None)
+    aggregate on the (batch, serial, time) index, plus this process's unwritten ones.
+
+    The aggregate is kept for ``TRACE_RECHECK_SECONDS`` (``trace_cache.RecentCache``)
+    while this process's buffer wrote nothing: other workers' scans show that much
+    later, this process's own at once (they are in the buffer until written)."""
+    buffer = app_buffer()
+    recent = recent_cache(_COUNTS)
+    key = (batch_id, serial, buffer.writes)
+    written = recent.get(key)
+    if written is None:
+        read_in = process_writes.generation()
+        count, first = db.session.execute(
+            select(func.count(), func.min(Scan.scanned_at)).where(
+                Scan.batch_id == batch_id, _serial_is(serial)
+            )
+        ).one()
+        written = ScanSummary(int(count or 0), first)
+        recent.put(key, written, read_in)
+    held, held_first = buffer.pending(batch_id, serial)
+    firsts = [t for t in (written.first, held_first) if t is not None]
+    return ScanSummary(written.count + held, min(firsts) if firsts else None)
 
 
 # --------------------------------------------------------------------------- flags

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -33,15 +34,17 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Generic, TypeVar
 
+from flask import current_app
 from sqlalchemy import Select, func, select
 
+from core import process_writes
 from core.db import db
 from traceability.models.batches import Batch, Shipment
 from traceability.models.events import EpcisEvent, EventBatch
 from traceability.services import lineage
 from traceability.services.resolution import Resolution
 
-__all__ = ["LruCache", "PageVersion", "page_version"]
+__all__ = ["LruCache", "PageVersion", "RecentCache", "page_version", "recent_cache"]
 
 V = TypeVar("V")
 
@@ -132,12 +135,22 @@ class LruCache(Generic[V]):
                 self._entries.move_to_end(key)
                 return self._entries[key], True
         value = make()
+        self.put(key, value)
+        return value, False
+
+    def get(self, key: Hashable) -> V | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: V) -> None:
         with self._lock:
             self._entries[key] = value
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
-        return value, False
 
     def clear(self) -> None:
         with self._lock:
@@ -145,3 +158,69 @@ class LruCache(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+@dataclass(frozen=True, slots=True)
+class _Recent(Generic[V]):
+    value: V
+    generation: int  # core.process_writes.generation() before the value was read
+    deadline: float  # time.monotonic() after which the value is read again
+
+
+class RecentCache(Generic[V]):
+    """What the hot path read from the database a moment ago, served again without asking
+    while it is younger than ``seconds`` and this process has written nothing since
+    (``core.process_writes``); 0 seconds keeps nothing.
+
+    This is what lets a scan skip the database: a write by this process is seen at once,
+    a write by another worker after at most ``seconds`` (``TRACE_RECHECK_SECONDS``, a
+    second or two: a recall's banner on the very next scan on the worker that recorded
+    it, within a second or two on the others). Nothing needs signalling between
+    processes; what is served is a copy of the database at most that old."""
+
+    def __init__(self, max_entries: int, seconds: float) -> None:
+        self.seconds = seconds
+        self._entries: LruCache[_Recent[V]] = LruCache(max_entries)
+
+    def get(self, key: Hashable) -> V | None:
+        if self.seconds <= 0:
+            return None
+        entry = self._entries.get(key)
+        if (
+            entry is None
+            or entry.generation != process_writes.generation()
+            or entry.deadline < time.monotonic()
+        ):
+            return None
+        return entry.value
+
+    def put(self, key: Hashable, value: V, read_in: int) -> None:
+        """Keep ``value``, read from the database while the generation was ``read_in``
+        (taken before the read: a write of this process during the read makes it stale)."""
+        if self.seconds > 0:
+            self._entries.put(key, _Recent(value, read_in, time.monotonic() + self.seconds))
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_MAKING = threading.Lock()
+
+
+def recent_cache(name: str) -> RecentCache[Any]:
+    """The current app's ``RecentCache`` called ``name`` in this process (made on first
+    use, sized by ``TRACE_PAGE_CACHE_SIZE``, kept ``TRACE_RECHECK_SECONDS``)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    recent = app.extensions.get(name)
+    if recent is None:
+        with _MAKING:
+            recent = app.extensions.get(name)
+            if recent is None:
+                config = app.config
+                recent = app.extensions[name] = RecentCache(
+                    int(config["TRACE_PAGE_CACHE_SIZE"]), float(config["TRACE_RECHECK_SECONDS"])
+                )
+    return recent  # type: ignore[no-any-return]
