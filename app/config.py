@@ -140,6 +140,11 @@ DEFAULTS: dict[str, Any] = {
     # since (trace_cache.RecentCache): another worker's event, recall or scans show at
     # most this late. 0 asks the database on every scan.
     "TRACE_RECHECK_SECONDS": 2.0,
+    # A product's photo as uploaded (traceability/services/product_images.py re-encodes it
+    # to a small JPEG): a phone's camera photo fits.
+    "PRODUCT_IMAGE_MAX_BYTES": 8 * 1024 * 1024,
+    # A contract's signed scan (linkages/services/contracts/attachments.py).
+    "CONTRACT_ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
     # Scans (traceability/services/scans.py): written per worker in one INSERT of this many
     # rows, or when the oldest is this many seconds old; and what the producer's flags say.
     "SCAN_BUFFER_ROWS": 100,

@@ -25,6 +25,9 @@ API_MODULES: dict[str, str] = {
     "app.api.areas": "Production areas",
     "app.api.batches": "Batches",
     "app.api.exports": "Exports",
+    "app.api.contracts": "Linkage contracts",
+    "app.api.linkage_projects": "Linkage projects",
+    "app.api.suppliers": "Suppliers",
 }
 
 api = HtxApi()

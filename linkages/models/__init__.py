@@ -2,6 +2,20 @@
 
 import linkages.models.cooperatives  # noqa: F401  (profiles, unions, yearly figures)
 from linkages.models.certifications import Certification, CertScheme, SubjectKind, Validity
+from linkages.models.contracts import (
+    ContractStatus,
+    DisputeResolution,
+    LinkageContract,
+    LinkageContractAttachment,
+    LinkageContractConfirmation,
+    LinkageContractLine,
+    LinkageContractParty,
+    LinkageContractVersion,
+    LinkageProject,
+    PartyRole,
+    PriceMechanism,
+    VersionChange,
+)
 from linkages.models.members import (
     ContributionKind,
     Member,
@@ -18,13 +32,28 @@ from linkages.models.places import (
     RegionMembership,
     RegionScheme,
 )
+from linkages.models.suppliers import (
+    SupplierLink,
+    SupplierVerification,
+    VerificationState,
+    VerificationStatus,
+)
 
 __all__ = [
     "CertScheme",
     "Certification",
     "Commune",
+    "ContractStatus",
     "ContributionKind",
+    "DisputeResolution",
     "LegacyProvince",
+    "LinkageContract",
+    "LinkageContractAttachment",
+    "LinkageContractConfirmation",
+    "LinkageContractLine",
+    "LinkageContractParty",
+    "LinkageContractVersion",
+    "LinkageProject",
     "Member",
     "MemberContribution",
     "MemberKind",
@@ -32,10 +61,17 @@ __all__ = [
     "OrgStatus",
     "OrgType",
     "Organisation",
+    "PartyRole",
+    "PriceMechanism",
     "Province",
     "Region",
     "RegionMembership",
     "RegionScheme",
     "SubjectKind",
+    "SupplierLink",
+    "SupplierVerification",
     "Validity",
+    "VerificationState",
+    "VerificationStatus",
+    "VersionChange",
 ]

@@ -16,6 +16,7 @@ detached from the session that loaded them.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -25,9 +26,11 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    LargeBinary,
     Select,
     String,
     Table,
@@ -131,6 +134,23 @@ class World:
     region_scheme_code: str = ""
     static_filename: str = "css/app.css"
     today: date = field(default_factory=local_today)
+    # Supplier verification (issue 11): E's verification of B, requested (E decides; B, its
+    # subject, reads it), and a cooperative on B's own supplier list.
+    verification_id: int = 0
+    supplier_of_b_id: int = 0
+    # Linkage contracts (tests/app/cross_org_contracts.py): B's draft with a signed scan,
+    # B's signed contract in a Hà Nội linkage project.
+    contract_id: int = 0
+    signed_contract_id: int = 0
+    attachment_id: int = 0
+    project_id: int = 0
+
+    def contract_for(self, endpoint: str) -> int:
+        """The contract a URL of ``endpoint`` names: the signed one where the draft could
+        not answer its owner with a success (a transition, a project's contract)."""
+        if endpoint in SIGNED_CONTRACT_ENDPOINTS:
+            return self.signed_contract_id
+        return self.contract_id
 
 
 # --- building --------------------------------------------------------------------------
@@ -273,6 +293,11 @@ def build_world(app: Flask) -> World:
         {"registered_on": date(2019, 5, 1), "effective_on": today,
          "reason": "Ngày đăng ký ghi sai"},
     )
+    e_admin = _actor(people["e_admin"])
+    supplier_list.add_supplier(e_admin, e.id, b.id, note="Nhà cung cấp cà phê chính")
+    verification = supplier_verification.request_verification(e_admin, e.id, b.id)
+    supplier_list.add_supplier(b_admin, b.id, u2.id, note=SUPPLIER_NOTE)
+    linkage = build_contracts(b_admin, _actor(people["authority_01"]), b, today)
     db.session.commit()
     assert shipped.shipment is not None
     event = stored.events[0]
@@ -290,6 +315,7 @@ def build_world(app: Flask) -> World:
         secrets=(
             batch.lot_code, other.lot_code, area.code, member.display_name,
             private_cert.number, event.event_id, request.reason, "b.admin@cross.example",
+            SUPPLIER_NOTE, *linkage.secrets,
         ),
         household=member.display_name,
         c_area_id=c_area.id, c_product_id=c_product.id, c_member_id=c_member.id,
@@ -299,6 +325,10 @@ def build_world(app: Flask) -> World:
             select(RegionScheme.code).order_by(RegionScheme.code).limit(1)
         ) or "",
         today=today,
+        verification_id=verification.id,
+        supplier_of_b_id=u2.id,
+        contract_id=linkage.contract_id, signed_contract_id=linkage.signed_contract_id,
+        attachment_id=linkage.attachment_id, project_id=linkage.project_id,
     )
     static = Path(app.static_folder or "") / world.static_filename
     assert static.is_file(), f"no static file {static} to request"
@@ -321,7 +351,7 @@ def _rows_as_text(table: Table) -> Select[tuple[str, str]]:
     for column in columns:
         # NULL is not '' (a cleared field is a change); the separator keeps columns apart.
         # Control characters no value holds (PostgreSQL text refuses NUL).
-        text = text + "\x1f" + func.coalesce(cast(column, String), "\x1e")
+        text = text + "\x1f" + func.coalesce(_as_text(column), "\x1e")
     return select(literal(table.name).label("t"), text.label("row"))
 
 

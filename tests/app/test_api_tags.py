@@ -17,6 +17,9 @@ EXPECTED_TAGS = {
     "Production areas",
     "Batches",
     "Exports",
+    "Suppliers",
+    "Linkage contracts",
+    "Linkage projects",
 }
 
 

@@ -12,7 +12,8 @@ private data:
 - ``c_unbound`` (API and EPCIS only): C's admin with a token bound to no organisation,
   naming B in the ``HTX-Organisation`` header;
 - ``authority_01`` (writes only): the authority of B's own province, which reads B but
-  writes nothing beyond the oversight facts (``OVERSIGHT``).
+  writes nothing beyond the oversight facts, paper contract verifications and its linkage
+  projects (``OVERSIGHT``).
 
 The ids are those of B's objects (``tests/app/cross_org_world.py``, built once per module).
 The API and ``/epcis/`` are called with the party's bearer token, the HTML routes with its
@@ -256,6 +257,7 @@ QUERIES: dict[tuple[str, str], Callable[[World], dict[str, str]]] = {
     ("api_organisations.FactsAsOf", "GET"): lambda w: {"on": w.today.isoformat()},
     # Without it the resolver redirects (307) to the trace page; the linkset is its 200.
     ("resolver.resolve", "GET"): lambda w: {"linkType": "linkset"},
+    ("api_contracts.AsOf", "GET"): lambda w: {"as_of": w.today.isoformat()},
     ("api_exports.OrganisationFsmaCsv", "GET"): lambda w: {
         "from": (w.today - timedelta(days=30)).isoformat(), "to": w.today.isoformat()},
     ("api_exports.OrganisationFsmaXlsx", "GET"): lambda w: {
@@ -391,6 +393,12 @@ OWNERS: dict[tuple[str, str], str] = {
     # Admitting B into a union is for the union's admins, who act on the union's URL;
     # with B's id in the URL only a platform admin may.
     ("api_organisations.Unions", "POST"): "platform_admin",
+    # A verification is decided by the buyer that requested it (E), not by its subject.
+    ("api_suppliers.VerificationDecision", "POST"): "e_admin",
+    # A province authority verifies paper contracts and edits its province's projects.
+    ("api_contracts.VerifyPaper", "POST"): "authority_01",
+    ("api_linkage_projects.ProjectContracts", "POST"): "authority_01",
+    ("api_linkage_projects.ProjectContract", "DELETE"): "authority_01",
 }
 
 
@@ -421,12 +429,25 @@ SHIPPED_LOT = {
 }
 
 
+VERIFIER = {
+    # E requested the verification of B: it reads and decides it (B reads it too, as its
+    # subject, without E's note; linkages/services/supplier_access.py).
+    ("api_suppliers.Verification", "GET"),
+    ("api_suppliers.VerificationDecision", "POST"),
+}
+
+
 OVERSIGHT = {
     # The one write of an authority over B (linkages/services/oversight.py).
     ("api_organisations.FactChanges", "POST"),
     ("api_organisations.ChangeRequestApprove", "POST"),
     ("api_organisations.ChangeRequestReject", "POST"),
     ("web_orgs.decide", "POST"),
+    # and the linkage writes of a province authority (linkages/services/contracts,
+    # linkage_projects): verifying a paper contract, its province's linkage projects.
+    ("api_contracts.VerifyPaper", "POST"),
+    ("api_linkage_projects.ProjectContracts", "POST"),
+    ("api_linkage_projects.ProjectContract", "DELETE"),
 }
 
 
@@ -526,6 +547,9 @@ def send(
         return client.open(url, method=method, data=body, query_string=query)
     client = app.test_client()
     headers = person.headers if person else {}
+    if case.key in MULTIPART and method == case.method:
+        return client.open(url, method=method, data=body, headers=headers,
+                           query_string=query, content_type="multipart/form-data")
     return client.open(url, method=method, json=body, headers=headers, query_string=query)
 
 
@@ -701,6 +725,7 @@ def test_the_suite_covers_every_route_with_an_id() -> None:
         for table, entries in (("BODIES", BODIES), ("OWNERS", OWNERS), ("QUERIES", QUERIES),
                                ("CATALOGUE_READS", CATALOGUE_READS),
                                ("SHIPPED_LOT", SHIPPED_LOT), ("WEB_PUBLIC", WEB_PUBLIC),
+                               ("VERIFIER", VERIFIER),
                                ("OVERSIGHT", OVERSIGHT),
                                ("ANONYMOUS_404", ANONYMOUS_404))
         for key in entries
