@@ -19,11 +19,13 @@ from core.db import db
 from traceability.schemas.products import (
     CommodityOut,
     ProductCreateIn,
+    ProductImageIn,
+    ProductImageOut,
     ProductListArgs,
     ProductOut,
     ProductUpdateIn,
 )
-from traceability.services import products
+from traceability.services import product_images, products
 
 blp = ApiBlueprint(
     "api_products",
@@ -79,3 +81,28 @@ class ProductDetail(MethodView):
         product = products.update_product(current_actor(), product_id, **data)
         db.session.commit()
         return product
+
+
+@blp.route("/<int:product_id>/image")
+class ProductImage(MethodView):
+    @blp.response(200, ProductImageOut)
+    def get(self, product_id: int) -> Any:
+        """The product's photo (404 when it has none): its public URL and size."""
+        return product_images.managed_image(current_actor(), product_id)
+
+    @blp.arguments(ProductImageIn, location="files")
+    @blp.response(200, ProductImageOut)
+    def put(self, files: dict[str, Any], product_id: int) -> Any:
+        """Set or replace the product's photo (multipart/form-data, field ``image``). It
+        shows on the public trace page of every lot of the product."""
+        upload = files["image"]
+        data = upload.read() if hasattr(upload, "read") else b""
+        image = product_images.set_product_image(current_actor(), product_id, data)
+        db.session.commit()
+        return image
+
+    @blp.response(204)
+    def delete(self, product_id: int) -> None:
+        """Remove the product's photo."""
+        product_images.remove_product_image(current_actor(), product_id)
+        db.session.commit()

@@ -69,7 +69,7 @@ from traceability.models.scan_reports import (
     URI_MAX,
     ReportKind,
 )
-from traceability.services import scan_reports, scans, trace_cache
+from traceability.services import product_images, scan_reports, scans, trace_cache
 from traceability.services.resolution import Resolution, resolve_path, trace_page_path
 from traceability.services.trace_page import trace_page
 
@@ -192,6 +192,20 @@ class SeenPage:
     last_modified: datetime | None
     target: scans.ScanTarget | None  # what a scan records (None: nothing)
     serial_level: bool  # a known serial: its scan line may warn of a copied label
+
+
+@bp.get("/images/<string(length=64):sha256>.jpg")
+@limiter.limit(_trace_limit, key_func=get_remote_address, scope="trace-image")
+def product_image(sha256: str) -> Response:
+    """A product's photo, named by its digest: the same URL is always the same bytes, so
+    a copy is kept for a year without asking again (a new photo is a new URL)."""
+    image = product_images.public_image(sha256)
+    response = current_app.response_class(image.content, mimetype=image.media_type)
+    response.set_etag(image.sha256)
+    response.cache_control.public = True
+    response.cache_control.max_age = 365 * 24 * 3600
+    response.cache_control.immutable = True
+    return response.make_conditional(request)
 
 
 @bp.get("/<path:key_path>")

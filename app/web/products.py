@@ -9,21 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.auth.current import current_actor
 from app.web import register_support as reg
-from app.web.batch_display import page_helpers
+from app.web.batch_display import page_helpers, render
 from app.web.form_support import parse_quantity, plain_qty, quantity_field, unit_choices
+from core.db import db
 from core.i18n import _, _l
 from linkages.models.organisations import Organisation
 from linkages.services import organisations as orgs
 from traceability.models.products import Product
+from traceability.services import product_images
 from traceability.services import products as product_svc
 
 bp = Blueprint("web_products", __name__, url_prefix="/products")
@@ -146,15 +149,68 @@ def new() -> Response | tuple[str, int]:
     )
 
 
-@bp.get("/<int:product_id>")
-@login_required
-def show(product_id: int) -> tuple[str, int]:
+class PhotoForm(FlaskForm):
+    image = FileField(
+        _l("Photo for the consumer page"),
+        description=_l("JPEG, PNG or WebP from your phone's camera or gallery. It is made "
+                       "smaller and its location data are removed."),
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
+
+
+def _product_page(product_id: int, form: PhotoForm | None = None) -> dict[str, Any]:
+    """What the product's page shows: the product, its photo and the photo form."""
     actor = current_actor()
     product = product_svc.managed_product(actor, product_id)
     org = orgs.get_organisation(actor, product.organisation_id)
-    return reg.register_page(
-        "products/show.html", actor, org, product_svc.may_edit_products, product=product
+    return {
+        "org": org,
+        "product": product,
+        "image": product_images.image_of(product.id),
+        "form": form or PhotoForm(formdata=None),
+        "may_edit": product_svc.may_edit_products(actor, org.id),
+        "here": reg.org_args(org, actor),
+    }
+
+
+@bp.get("/<int:product_id>")
+@login_required
+def show(product_id: int) -> tuple[str, int]:
+    return render("products/show.html", 200, **_product_page(product_id))
+
+
+@bp.post("/<int:product_id>/image")
+@login_required
+def set_image(product_id: int) -> Response | tuple[str, int]:
+    """Upload (or replace) the product's photo; a refused file is said beside the field."""
+    actor = current_actor()
+    product_svc.managed_product(actor, product_id, edit=True)
+    form = PhotoForm()
+    context = _product_page(product_id, form)
+    return reg.form_page(
+        form,
+        lambda: product_images.set_product_image(actor, product_id, _upload(form)),
+        {"image": "image"},
+        done=lambda _image: (_("Photo saved."), url_for(".show", product_id=product_id)),
+        template="products/show.html",
+        fallback="image",
+        **{k: v for k, v in context.items() if k != "form"},
     )
+
+
+@bp.post("/<int:product_id>/image/remove")
+@login_required
+def remove_image(product_id: int) -> Response:
+    actor = current_actor()
+    product_images.remove_product_image(actor, product_id)
+    db.session.commit()
+    flash(_("Photo removed."), "success")
+    return redirect(url_for(".show", product_id=product_id), code=303)
+
+
+def _upload(form: PhotoForm) -> bytes:
+    upload = form.image.data
+    return upload.read() if upload is not None and hasattr(upload, "read") else b""
 
 
 @bp.route("/<int:product_id>/edit", methods=["GET", "POST"])

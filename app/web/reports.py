@@ -1,5 +1,6 @@
 """Consumers' reports that reached the signed-in organisation (``/reports``): newest first,
-a page at a time, each marked seen once read.
+a page at a time, each marked seen once read; and its lots whose scans carry a warning sign
+(``/reports/flags``, ``traceability.services.scan_flags``).
 
 Who sees what is ``traceability.services.scan_reports``' answer: an organisation's own
 people see its reports, a platform admin acting for none sees every report; a report of
@@ -17,7 +18,7 @@ from app.public import labels
 from app.web.batch_display import page_helpers
 from app.web.form_support import page_number
 from core.db import db
-from traceability.services import scan_reports
+from traceability.services import scan_flags, scan_reports
 
 bp = Blueprint("web_reports", __name__, url_prefix="/reports")
 bp.context_processor(page_helpers)
@@ -39,6 +40,28 @@ def index() -> str:
         "reports/index.html",
         reports=reports,
         subjects=scan_reports.report_subjects(reports.items),
+        acting_for=actor.organisation_id,
+        flag_counts=(
+            scan_flags.scan_flag_counts(actor.organisation_id)
+            if actor.organisation_id is not None else None
+        ),
+    )
+
+
+@bp.get("/flags")
+@login_required
+def flags() -> str:
+    """The organisation's lots with warning signs in their scans (a copied serial, scans
+    long after expiry or after a recall), a page at a time, each with its signs."""
+    actor = current_actor()
+    lots = db.paginate(
+        scan_flags.flagged_lots(actor), page=page_number(), per_page=REPORTS_PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "reports/flags.html",
+        lots=lots,
+        rows=scan_flags.describe(actor, lots.items),
         acting_for=actor.organisation_id,
     )
 

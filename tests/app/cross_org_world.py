@@ -54,13 +54,17 @@ from linkages.models.places import RegionScheme
 from linkages.services import certifications as certs
 from linkages.services import cooperatives as coops
 from linkages.services import oversight
+from linkages.services import suppliers as supplier_list
+from linkages.services import verification as supplier_verification
+from tests.app.cross_org_contracts import SIGNED_CONTRACT_ENDPOINTS, build_contracts
 from tests.factories import HANOI, HCMC, SOC_SON, make_org
 from tests.traceability.batch_factories import make_area, make_member, make_product
 from traceability.models import DiaryKind
-from traceability.services import diary
+from traceability.services import diary, product_images
 from traceability.services import recording as events
 
 PASSWORD = "cross organisation world"
+SUPPLIER_NOTE = "Bình Minh ghi riêng về nhà cung cấp"  # B's private note on its supplier list
 FIGURES_YEAR = 2025
 
 # Reference data, loaded once per session by tests/conftest.py and never written by the
@@ -238,6 +242,7 @@ def build_world(app: Flask) -> World:
 
     area = make_area(b, code="BM-01")
     product = make_product(b, name="Cà phê nhân Bình Minh")
+    product_images.set_product_image(b_admin, product.id, small_png())
     member = make_member(b, "Hộ Trần Văn Bình")
     entry = diary.add_entry(
         b_admin, area.id, kind=DiaryKind.OTHER, occurred_on=today, notes="Làm cỏ"
@@ -339,9 +344,26 @@ def build_world(app: Flask) -> World:
 # --- fingerprints and clean-up ------------------------------------------------------------
 
 
+def small_png() -> bytes:
+    """A photo as small as a photo gets (the product photo of B's product, and the body of
+    the photo uploads)."""
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (120, 80, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
 def data_tables() -> list[Table]:
     """Every table but the reference data, parents first."""
     return [t for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+
+
+def _as_text(column: Any) -> ColumnElement[str]:
+    """The column's value as text; bytes (a photo, a scan) as hex, which any text holds."""
+    if isinstance(column.type, LargeBinary):
+        if db.engine.dialect.name == "postgresql":
+            return func.encode(column, "hex")
+        return func.hex(column)
+    return cast(column, String)
 
 
 def _rows_as_text(table: Table) -> Select[tuple[str, str]]:

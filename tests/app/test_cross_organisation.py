@@ -73,6 +73,7 @@ from tests.app.cross_org_world import (
     primary_keys,
     remove_world,
     signed_in_client,
+    small_png,
 )
 from traceability.models import Batch
 
@@ -224,6 +225,16 @@ def _b_report_id(w: World) -> int:
     return report.id
 
 
+def _b_photo_digest(w: World) -> str:
+    from traceability.models import ProductImage
+
+    digest = db.session.scalar(
+        select(ProductImage.sha256).where(ProductImage.product_id == w.product_id)
+    )
+    assert digest is not None
+    return digest
+
+
 ARG_VALUES: dict[str, Callable[[World, Case], Any]] = {
     "organisation_id": lambda w, c: w.b_id,
     "org_id": lambda w, c: w.b_id,
@@ -250,6 +261,16 @@ ARG_VALUES: dict[str, Callable[[World, Case], Any]] = {
     # The consumer trace page of B's lot (the resolver's redirect target).
     "key_path": lambda w, c: _lot_path(w),
     "report_id": lambda w, c: _b_report_id(w),
+    # The public photo of B's product, by its digest.
+    "sha256": lambda w, c: _b_photo_digest(w),
+    # Supplier lists and verifications (issue 11): a cooperative on B's supplier list, and
+    # E's verification of B.
+    "supplier_id": lambda w, c: w.supplier_of_b_id,
+    "verification_id": lambda w, c: w.verification_id,
+    # Linkage contracts (tests/app/cross_org_contracts.py).
+    "contract_id": lambda w, c: w.contract_for(c.endpoint),
+    "attachment_id": lambda w, c: w.attachment_id,
+    "project_id": lambda w, c: w.project_id,
 }
 
 # Query strings some reads need to answer 200 to their owner.
@@ -379,7 +400,36 @@ BODIES: dict[tuple[str, str], Callable[[World, Case], dict[str, Any]]] = {
         "prefix": "CF-", "first": "1", "count": "5", "width": "4"},
     # a consumer's report about B's lot, marked seen on B's reports page
     ("web_reports.mark_seen", "POST"): lambda w, c: {},
+    # B's supplier list, its verification requests, E's decision on its verification of B
+    ("api_suppliers.Suppliers", "POST"): lambda w, c: {"supplier_id": w.c_id},
+    ("api_suppliers.Supplier", "DELETE"): lambda w, c: {},
+    ("api_suppliers.Verifications", "POST"): lambda w, c: {"supplier_id": w.supplier_of_b_id},
+    ("api_suppliers.VerificationDecision", "POST"): lambda w, c: {
+        "decision": "rejected", "reason": "Thiếu hồ sơ"},
+    # B's linkage contracts: amend and confirm the draft, attach a scan (multipart, see
+    # MULTIPART), activate the signed one; the Hà Nội authority verifies the draft's paper
+    # and edits its project
+    ("api_contracts.ContractDetail", "PATCH"): lambda w, c: {
+        "reason": "Đổi tên theo phụ lục", "title": "Hợp đồng liên kết đã đổi tên"},
+    ("api_contracts.Confirm", "POST"): lambda w, c: {},
+    ("api_contracts.VerifyPaper", "POST"): lambda w, c: {},
+    ("api_contracts.Transition", "POST"): lambda w, c: {"status": "active"},
+    ("api_contracts.Attachments", "POST"): lambda w, c: {
+        "file": (io.BytesIO(b"%PDF-1.7\n" + b"1" * 64), "phu-luc.pdf")},
+    ("api_linkage_projects.ProjectContracts", "POST"): lambda w, c: {
+        "contract_id": w.contract_id},
+    ("api_linkage_projects.ProjectContract", "DELETE"): lambda w, c: {},
+    # the photo of B's product (multipart uploads)
+    ("api_products.ProductImage", "PUT"): lambda w, c: {
+        "image": (io.BytesIO(small_png()), "anh.png")},
+    ("api_products.ProductImage", "DELETE"): lambda w, c: {},
+    ("web_products.set_image", "POST"): lambda w, c: {
+        "image": (io.BytesIO(small_png()), "anh.png")},
+    ("web_products.remove_image", "POST"): lambda w, c: {},
 }
+
+# Writes whose body is multipart form data (a file upload), not JSON.
+MULTIPART = {("api_contracts.Attachments", "POST"), ("api_products.ProductImage", "PUT")}
 
 # Who rightfully makes each request (default: B's org admin).
 OWNERS: dict[tuple[str, str], str] = {
@@ -459,13 +509,13 @@ def allowed(case: Case, actor: str) -> bool:
     if actor == "e_admin":
         if case.endpoint == "web_batches.record_event":
             return _variant(case, "kind") == "receive"
-        return case.key in SHIPPED_LOT
+        return case.key in SHIPPED_LOT or case.key in VERIFIER
     return False
 
 
 # HTML pages anyone may see (the API's are read from its OpenAPI document).
 WEB_PUBLIC = {("web_orgs.profile", "GET"), ("static", "GET"), ("resolver.resolve", "GET"),
-              ("public.trace", "GET")}
+              ("public.trace", "GET"), ("public.product_image", "GET")}
 
 
 def public(case: Case) -> bool:

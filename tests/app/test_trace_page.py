@@ -5,7 +5,7 @@ page weight, escaping, the walk-up pages, bad input, and reports reaching the pr
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -91,8 +91,6 @@ def test_the_page_shows_the_consumer_items_and_anchors(web, world):
     html = _html(web.get(f"/trace/{world.roasted_key_path}", query_string={"lang": "en"}))
     for expected in ("Công ty Rang Xay Đông Á", "Thành phố Hà Nội", "planting-area code",
                      'id="certifications"', 'id="recall"', "No. HACCP-77",
-                     'data-testid="linkages-verified-supplier"',
-                     "<!-- linkages: verified supplier of … -->",
                      "Processed by Công ty Rang Xay Đông Á into Cà phê rang xay Đông Á",
                      'href="tel:02439991234"'):
         assert expected in html
@@ -373,3 +371,33 @@ def test_reports_are_limited_per_client_whatever_the_headers(tmp_path: Path):
         "303:-", "303:-", "429:too-many", "429:too-many", "429:too-many", "303:-",
     ]
     assert printed["stored"] == "3"
+
+
+def _verify(world, *, expires_on):
+    from linkages.models.suppliers import SupplierVerification, VerificationState
+
+    db.session.add(SupplierVerification(
+        buyer_id=world.roaster.org.id, supplier_id=world.coop.org.id,
+        state=VerificationState.VERIFIED, request_checklist={}, decision_checklist={},
+        decided_at=datetime.now(UTC), expires_on=expires_on,
+    ))
+    db.session.commit()
+
+
+def test_a_cooperative_verified_by_its_buyer_shows_it_until_the_verification_ends(web, world):
+    from core.clock import local_today
+
+    until = local_today() + timedelta(days=90)
+    _verify(world, expires_on=until)
+    html = _html(web.get(f"/trace/{world.harvest_key_path}", query_string={"lang": "en"}))
+    badge = html.split('data-testid="linkages-verified-supplier"', 1)[1].split("</section>")[0]
+    assert "Verified supplier of Công ty Rang Xay Đông Á until" in badge
+    assert until.strftime("%b") in badge and str(until.year) in badge
+
+
+def test_an_expired_verification_shows_nothing(web, world):
+    from core.clock import local_today
+
+    _verify(world, expires_on=local_today() - timedelta(days=1))
+    html = _html(web.get(f"/trace/{world.harvest_key_path}", query_string={"lang": "en"}))
+    assert 'data-testid="linkages-verified-supplier"' not in html

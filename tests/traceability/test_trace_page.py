@@ -229,7 +229,7 @@ def test_the_page_costs_a_fixed_number_of_queries_however_long_the_chain(world):
     db.session.commit()
     longer = _count_queries(batch.id)
     assert longer == short
-    assert short <= 11
+    assert short <= 13  # the product's photo and the producer's verifications among them
 
 
 def _count_queries(batch_id: int) -> int:

@@ -16,6 +16,7 @@ from traceability.models.batches import (
     Shipment,
 )
 from traceability.models.events import EpcisEvent, EpcRole, EventBatch, EventEpc, EventType
+from traceability.models.product_images import ProductImage
 from traceability.models.products import Commodity, Product
 from traceability.models.scan_reports import ReportKind, ReportStatus, ScanReport
 from traceability.models.scans import Scan
@@ -39,6 +40,7 @@ __all__ = [
     "EventEpc",
     "EventType",
     "Product",
+    "ProductImage",
     "ProductionArea",
     "ReportKind",
     "ReportStatus",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask import url_for
 from marshmallow.validate import Length, Range
 
 from core.schemas import QuerySchema, StrictSchema
@@ -104,3 +105,31 @@ class CommodityOut(ma.Schema):
 
     def _label(self, info: Any) -> str:
         return str(info.label)
+
+
+class ProductImageIn(ma.Schema):
+    """The photo, as a file of a multipart/form-data body."""
+
+    image = ma.fields.Raw(
+        required=True,
+        metadata={
+            "type": "string",
+            "format": "binary",
+            "description": "A JPEG, PNG or WebP photo; kept re-encoded as a small JPEG "
+            "without metadata.",
+        },
+    )
+
+
+class ProductImageOut(ma.Schema):
+    sha256 = ma.fields.String()
+    media_type = ma.fields.String()
+    width = ma.fields.Integer()
+    height = ma.fields.Integer()
+    size = ma.fields.Integer(metadata={"description": "Bytes of the kept JPEG."})
+    url = ma.fields.Method(
+        "_url", metadata={"description": "Public URL of the photo, as the trace page shows it."}
+    )
+
+    def _url(self, image: Any) -> str:
+        return url_for("public.product_image", sha256=image.sha256, _external=True)

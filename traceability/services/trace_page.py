@@ -55,12 +55,14 @@ from core.errors import NotFound
 from linkages.models.certifications import Certification, CertScheme, SubjectKind
 from linkages.models.organisations import Organisation, OrgType
 from linkages.models.places import Commune, Province
+from linkages.services.verification import valid_verifications_of
 from traceability.models.areas import AreaKind, ProductionArea
 from traceability.models.batches import Batch, BatchArea, BatchLink, BatchStatus
 from traceability.models.events import EpcisEvent, EventBatch, EventType
 from traceability.models.products import Commodity, Product
 from traceability.processes import PROCESS_FIELD
 from traceability.services import lineage
+from traceability.services.product_images import ImageRef, image_of
 from traceability.services.resolution import Resolution
 from traceability.services.timeline import timeline_entries
 
@@ -127,6 +129,7 @@ class ProductInfo:
     gtin: str | None
     commodity: Commodity
     description: str
+    image: ImageRef | None = None  # the product's photo (Decree 37/2026: name and image)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +142,9 @@ class Producer:
     place: Place
     phone: str = ""  # the registry's contact details, as the public profile shows them
     email: str = ""
+    # Buyers whose verification of this producer as their supplier is valid today, with
+    # its end (linkages.services.verification): (buyer name, verified until).
+    verified_by: tuple[tuple[str, date], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -489,6 +495,7 @@ def _producer(organisation_id: int) -> Producer:
         place=Place(commune or "", province or ""),
         phone=org.phone,
         email=org.email,
+        verified_by=tuple(valid_verifications_of(organisation_id, local_today())),
     )
 
 
@@ -496,7 +503,9 @@ def _product_info(product: Product) -> ProductInfo:
     description = product.description or ""
     if len(description) > DESCRIPTION_SHOWN:
         description = description[:DESCRIPTION_SHOWN].rstrip() + "…"
-    return ProductInfo(product.name, product.gtin, product.commodity, description)
+    return ProductInfo(
+        product.name, product.gtin, product.commodity, description, image_of(product.id)
+    )
 
 
 # --------------------------------------------------------------------------- certifications
