@@ -147,7 +147,7 @@ DEFAULTS: dict[str, Any] = {
     "CONTRACT_ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
     # Scans (traceability/services/scans.py): written per worker in one INSERT of this many
     # rows, or when the oldest is this many seconds old; and what the producer's flags say.
-    "SCAN_BUFFER_ROWS": 100,
+    "SCAN_BUFFER_ROWS": 500,
     "SCAN_BUFFER_SECONDS": 5.0,
     "SCAN_FLAG_SERIAL_MAX": 20,  # scans of one serial number
     "SCAN_FLAG_DISTINCT_CLIENTS": 10,  # distinct clients scanning one serial number

@@ -41,12 +41,13 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, format_date, get_locale
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
@@ -62,7 +63,7 @@ from app.public import labels
 from app.web.form_support import submit_to_service
 from core import process_writes
 from core.errors import DomainError, MalformedInput, NotFound, ValidationFailed
-from core.i18n import _, _l
+from core.i18n import _, _l, ngettext
 from traceability.models.scan_reports import (
     CONTACT_MAX,
     MESSAGE_MAX,
@@ -227,7 +228,7 @@ def trace(key_path: str) -> Response:
             return response
         seen = _seen_page(resolution, raw_path, query, language)
         _recent_pages().put(key, seen, read_in)
-    response = _answer(seen)
+    response = _answer(seen, language)
     _note_scan(response, seen.target, language)
     return response
 
@@ -273,7 +274,7 @@ def _seen_page(resolution: Resolution, raw_path: str, query: str, language: str)
     )
 
 
-def _answer(seen: SeenPage) -> Response:
+def _answer(seen: SeenPage, language: str) -> Response:
     """The page with its scan line, or 304 when the client's copy is of the same version."""
     response = current_app.response_class(mimetype="text/html")
     # Revalidated at every use rather than ``max-age``: a browser or proxy never shows a
@@ -287,7 +288,7 @@ def _answer(seen: SeenPage) -> Response:
     ):
         response.status_code = 304
         return response
-    response.set_data(seen.html.replace(SCANS_MARKER, _scan_line(seen), 1))
+    response.set_data(seen.html.replace(SCANS_MARKER, _scan_line(seen, language), 1))
     return response
 
 
@@ -303,7 +304,7 @@ def _render(resolution: Resolution, scans_line: str = "") -> str:
     )
 
 
-def _scan_line(seen: SeenPage) -> str:
+def _scan_line(seen: SeenPage, language: str) -> str:
     """How many times the scanned code was scanned before, and when first (lots only)."""
     target = seen.target
     if target is None or target.batch_id is None:
@@ -312,10 +313,28 @@ def _scan_line(seen: SeenPage) -> str:
     copied = seen.serial_level and summary.count > int(
         current_app.config["SCAN_FLAG_SERIAL_MAX"]
     )
-    # The template alone, without the request's context processors (language links,
-    # label helpers): this runs on every scan, and the line needs none of them.
+    if summary.count and summary.first_day is not None:
+        text = ngettext(
+            "This code has been scanned %(num)d time before, first on %(date)s.",
+            "This code has been scanned %(num)d times before, first on %(date)s.",
+            summary.count,
+            date=_day_text(language, summary.first_day),
+        )
+    else:
+        text = _("This is the first scan of this code.")
+    # This runs on every scan: the template alone, without the request's context
+    # processors, and with its text ready (a template calling ngettext and format_date
+    # cost more than the rest of a cached page's answer).
     template = current_app.jinja_env.get_template("public/_scans.html")
-    return template.render(summary=summary, copied=copied)
+    return template.render(text=text, copied=copied)
+
+
+@lru_cache(maxsize=512)
+def _day_text(language: str, day: date) -> str:
+    """``day`` as the reader's locale writes it; kept, since every scan of a code shows
+    the same first day."""
+    with force_locale(language):
+        return str(format_date(day))
 
 
 @bp.route("/report", methods=["GET", "POST"])

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from traceability.linkset import DEFAULT_LINK, GS1_VOCABULARY, LANGUAGES, Link
 
@@ -64,12 +65,19 @@ _MAX_RANGES = 32  # a header longer than this is junk: the rest is not read
 # --------------------------------------------------------------------------- header parsing
 
 
-def ranges(header: str | None) -> list[tuple[str, float]]:
+def ranges(header: str | None) -> tuple[tuple[str, float], ...]:
     """An ``Accept`` or ``Accept-Language`` header as (range, q) pairs, ranges lower-cased:
-    ``a;q=0.5, b`` → [("b", 1.0), ("a", 0.5)], highest first (stable). A q that is not a
+    ``a;q=0.5, b`` → (("b", 1.0), ("a", 0.5)), highest first (stable). A q that is not a
     number from 0 to 1 reads as 0 (or is clamped); junk never raises."""
+    return _ranges(header or "")
+
+
+@lru_cache(maxsize=512)
+def _ranges(header: str) -> tuple[tuple[str, float], ...]:
+    # Kept per header text: phones send a handful of distinct headers, and every scan
+    # parses two of them (Accept, Accept-Language), some several times.
     out: list[tuple[str, float]] = []
-    for item in (header or "").split(",")[:_MAX_RANGES]:
+    for item in header.split(",")[:_MAX_RANGES]:
         value, *params = (part.strip() for part in item.split(";"))
         if not value:
             continue
@@ -84,7 +92,7 @@ def ranges(header: str | None) -> list[tuple[str, float]]:
                 q = min(max(q, 0.0), 1.0) if math.isfinite(q) else 0.0
         out.append((value.lower(), q))
     out.sort(key=lambda pair: -pair[1])
-    return out
+    return tuple(out)
 
 
 def _base_language(tag: str) -> str:

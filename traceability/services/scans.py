@@ -153,6 +153,9 @@ class ScanBuffer:
         self.max_age = max_age
         self.on_age = on_age
         self._rows: list[Row] = []
+        # (batch, serial) → (rows held, earliest): what ``pending`` answers on every scan,
+        # kept as rows come rather than counted over a buffer of hundreds.
+        self._held: dict[tuple[Any, Any], tuple[int, datetime]] = {}
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
         # Writes so far: a count read from the database is kept only while this is
@@ -163,6 +166,9 @@ class ScanBuffer:
         """Keep ``row``; True when the buffer is now full (the caller flushes it)."""
         with self._lock:
             self._rows.append(row)
+            code = (row["batch_id"], row["serial"])
+            count, first = self._held.get(code, (0, row["scanned_at"]))
+            self._held[code] = (count + 1, min(first, row["scanned_at"]))
             full = self.max_rows is not None and len(self._rows) >= self.max_rows
             if not full and self._timer is None and self.max_age and self.on_age:
                 self._timer = threading.Timer(self.max_age, self._aged)
@@ -180,16 +186,14 @@ class ScanBuffer:
         """Every row held, leaving the buffer empty."""
         with self._lock:
             rows, self._rows = self._rows, []
+            self._held = {}
             return rows
 
     def pending(self, batch_id: int, serial: str | None) -> tuple[int, datetime | None]:
         """(count, first scan) of the rows held for one code."""
         with self._lock:
-            times = [
-                r["scanned_at"] for r in self._rows
-                if r["batch_id"] == batch_id and r["serial"] == serial
-            ]
-        return len(times), min(times) if times else None
+            count, first = self._held.get((batch_id, serial), (0, None))
+        return count, first
 
     def flush(self, session_factory: Callable[[], Any]) -> int:
         """Write every row held in one INSERT (per ``ROWS_PER_STATEMENT``) and one short
@@ -264,8 +268,18 @@ def note_scan(row: Row, app: Flask | None = None) -> None:
     """Record a scan: buffer it, and write the buffer when it is full. To be called once
     the response is sent (with ``app`` when outside an app context). Never raises."""
     if app is not None:
-        with app.app_context():
-            note_scan(row)
+        buffer = app.extensions.get(_EXTENSION)
+        if buffer is None:  # the process's first scan: made in an app context
+            with app.app_context():
+                note_scan(row)
+            return
+        # Holding a row needs no app context (pushing one cost more than the rest);
+        # writing the buffer does.
+        try:
+            if buffer.add(row):
+                _flush_in(app)
+        except Exception:  # a scan must never fail anything
+            log.warning("a scan could not be noted", exc_info=True)
         return
     try:
         if app_buffer().add(row):
