@@ -45,6 +45,7 @@ from app.auth.models import User
 from app.auth.services import add_membership, create_user
 from app.demo import catalog
 from app.demo.catalog import COFFEE_BUYER, COFFEE_HTX, COFFEE_UNION, PEPPER_HTX, REFERENCE_DATE
+from app.demo.linkages import seed_demo_linkages
 from app.demo.traces import seed_demo_traces
 from core.actor import SYSTEM, OrgRole, PlatformRole
 from core.clock import VIETNAM, local_today
@@ -1170,6 +1171,8 @@ def seed_demo_country(seed: int = DEFAULT_SEED, *, today: date | None = None) ->
     report = write_demo_country(plan_demo_country(seed, places, anchor))
     # Products, areas, diaries, lots and their event histories (app.demo.traces).
     seed_demo_traces(report, places)
+    # Linkage contracts, projects and supplier verifications, cast from those traces.
+    seed_demo_linkages(report)
     return report
 
 
