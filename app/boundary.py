@@ -31,6 +31,7 @@ _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Endpoints that take a file upload, and the setting holding its largest size in bytes.
 UPLOAD_LIMITS = {
     "api_contracts.Attachments": "CONTRACT_ATTACHMENT_MAX_BYTES",
+    "web_contracts.attach": "CONTRACT_ATTACHMENT_MAX_BYTES",
     "api_products.ProductImage": "PRODUCT_IMAGE_MAX_BYTES",
     "web_products.set_image": "PRODUCT_IMAGE_MAX_BYTES",
 }

@@ -26,6 +26,7 @@ API_MODULES: dict[str, str] = {
     "app.api.batches": "Batches",
     "app.api.exports": "Exports",
     "app.api.contracts": "Linkage contracts",
+    "app.api.deliveries": "Deliveries",
     "app.api.linkage_projects": "Linkage projects",
     "app.api.suppliers": "Suppliers",
 }

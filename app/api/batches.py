@@ -29,6 +29,12 @@ from app.auth.current import current_actor
 from core.db import db
 from core.errors import NotFound, ValidationFailed
 from core.i18n import _l
+from linkages.schemas.deliveries import (
+    ReceivingWithSettlementIn,
+    RecordedDeliveryOut,
+    ShippingUnderContractIn,
+)
+from linkages.services import deliveries
 from traceability.models.batches import Shipment
 from traceability.schemas.batches import (
     BatchDetailOut,
@@ -48,8 +54,6 @@ from traceability.schemas.events_in import (
     ObserveIn,
     PackingIn,
     RecallIn,
-    ReceivingIn,
-    ShippingIn,
     SplitIn,
     TransformationIn,
 )
@@ -173,26 +177,41 @@ class Packing(MethodView):
 
 @blp.route("/<int:batch_id>/events/shipping")
 class Shipping(MethodView):
-    @blp.arguments(ShippingIn)
-    @blp.response(201, RecordedOut)
+    @blp.arguments(ShippingUnderContractIn)
+    @blp.response(201, RecordedDeliveryOut)
     def post(self, data: dict[str, Any], batch_id: int) -> Any:
         """Ship to another organisation (PO and despatch reference): −kg and a shipment.
-        409 naming the batch and the shortfall when it holds less."""
-        return _recorded(events.record_shipping(current_actor(), batch_id, **data))
+        409 naming the batch and the shortfall when it holds less. With ``contract_id``
+        and ``contract_line_id``: under that signed or active linkage contract, to its
+        offtaker, booked as a delivery (``delivery``)."""
+        contract_id = data.pop("contract_id")
+        line_id = data.pop("contract_line_id")
+        actor = current_actor()
+        if contract_id is None and line_id is None:
+            return {**_recorded(events.record_shipping(actor, batch_id, **data)),
+                    "delivery": None}
+        if contract_id is None or line_id is None:
+            missing = "contract_id" if contract_id is None else "contract_line_id"
+            raise ValidationFailed(field_errors={missing: [_l("Name the contract and its line.")]})
+        shipped = deliveries.ship_under_contract(actor, batch_id, contract_id, line_id, **data)
+        return {**_recorded(shipped.recorded), "delivery": shipped.delivery}
 
 
 @blp.route("/<int:batch_id>/events/receiving")
 class Receiving(MethodView):
-    @blp.arguments(ReceivingIn)
-    @blp.response(201, RecordedOut)
+    @blp.arguments(ReceivingWithSettlementIn)
+    @blp.response(201, RecordedDeliveryOut)
     def post(self, data: dict[str, Any], batch_id: int) -> Any:
         """Receive a shipment of this batch addressed to the caller's organisation (others:
-        404), booked by default into a new lot of the receiver linked to this one."""
+        404), booked by default into a new lot of the receiver linked to this one. A
+        shipment delivered under a linkage contract is settled at once (``settlement``,
+        defaults: accepted = received, rejected = shipped − received)."""
         shipment = db.session.get(Shipment, data["shipment_id"])
         if shipment is None or shipment.batch_id != batch_id:
             raise NotFound()
         shipment_id = data.pop("shipment_id")
-        return _recorded(events.record_receiving(current_actor(), shipment_id, **data))
+        received = deliveries.receive_under_contract(current_actor(), shipment_id, **data)
+        return {**_recorded(received.recorded), "delivery": received.delivery}
 
 
 def _with_url_batch(inputs: list[dict[str, Any]], batch_id: int) -> list[dict[str, Any]]:

@@ -9,13 +9,13 @@ its province and verifies paper contracts; anyone else gets 404.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from flask import Response, current_app
 from flask.views import MethodView
 
 from app.api.base import ApiBlueprint, SelectPage
 from app.auth.current import current_actor
+from app.downloads import private_download
 from core.db import db
 from linkages.schemas.contracts import (
     AsOfArgs,
@@ -30,7 +30,8 @@ from linkages.schemas.contracts import (
     TransitionIn,
     VersionOut,
 )
-from linkages.services import contracts
+from linkages.schemas.deliveries import ContractFulfilmentOut, FulfilmentArgs
+from linkages.services import contracts, deliveries
 
 blp = ApiBlueprint(
     "api_contracts",
@@ -105,6 +106,16 @@ class AsOf(MethodView):
         return contracts.contract_as_of(current_actor(), contract_id, args["as_of"])
 
 
+@blp.route("/<int:contract_id>/fulfilment")
+class Fulfilment(MethodView):
+    @blp.arguments(FulfilmentArgs, location="query")
+    @blp.response(200, ContractFulfilmentOut)
+    def get(self, args: dict[str, Any], contract_id: int) -> Any:
+        """Per line (season) on day ``on``: planned, shipped, accepted and rejected kg,
+        fulfilment, shortfall, accepted and on-time ratios, and the side-selling signal."""
+        return deliveries.contract_fulfilment(current_actor(), contract_id, args["on"])
+
+
 @blp.route("/<int:contract_id>/confirm")
 class Confirm(MethodView):
     @blp.arguments(ConfirmIn)
@@ -169,13 +180,4 @@ class AttachmentDownload(MethodView):
     def get(self, contract_id: int, attachment_id: int) -> Response:
         """Download a signed scan."""
         found = contracts.get_attachment(current_actor(), contract_id, attachment_id)
-        response = Response(found.content, mimetype=found.content_type)
-        ascii_name = found.filename.encode("ascii", "replace").decode().replace("?", "_")
-        ascii_name = ascii_name.replace('"', "_").replace("\\", "_")
-        response.headers["Content-Disposition"] = (
-            f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(found.filename)}"
-        )
-        response.headers["Cache-Control"] = "private, no-store"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["ETag"] = f'"{found.sha256}"'
-        return response
+        return private_download(found.content, found.content_type, found.filename, found.sha256)

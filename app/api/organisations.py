@@ -14,9 +14,11 @@ from flask import url_for
 from flask.views import MethodView
 
 from app.api.base import ApiBlueprint, SelectPage
+from app.api.deliveries import OpenContractPage
 from app.api.openapi import PUBLIC
 from app.auth.current import current_actor
 from core.db import db
+from linkages.schemas.deliveries import OpenContractOut, OpenContractsArgs
 from linkages.schemas.organisations import (
     FiguresInSchema,
     FiguresSchema,
@@ -43,8 +45,8 @@ from linkages.schemas.oversight import (
     RejectInSchema,
 )
 from linkages.services import cooperatives as coops
+from linkages.services import deliveries, oversight
 from linkages.services import organisations as orgs
-from linkages.services import oversight
 
 blp = ApiBlueprint(
     "api_organisations",
@@ -263,3 +265,17 @@ class ChangeRequestReject(MethodView):
         )
         db.session.commit()
         return request
+
+
+@blp.route("/<int:organisation_id>/open-contracts")
+class OpenContracts(MethodView):
+    @blp.arguments(OpenContractsArgs, location="query")
+    @blp.response(200, OpenContractOut(many=True))
+    @blp.paginate(OpenContractPage)
+    def get(self, args: dict[str, Any], organisation_id: int) -> Any:
+        """The lines of the signed or active contracts, in force on ``on`` (today), that
+        this organisation supplies, with each offtaker (``buyer_id`` filters): what a
+        shipping under a contract may name. The organisation's members only."""
+        return deliveries.open_contracts_query(
+            current_actor(), organisation_id, args["buyer_id"], args["on"]
+        )

@@ -27,6 +27,8 @@ WEB_MODULES: list[str] = [
     "app.resolver",
     "app.public",
     "app.web.reports",
+    "app.web.contracts",
+    "app.web.suppliers",
 ]
 
 
@@ -37,6 +39,10 @@ def register(app: Flask) -> None:
         format_date=flask_babel.format_date,
         format_datetime=flask_babel.format_datetime,
         format_number=format_quantity,
+        # A ratio from 0 to 1 as the reader writes a percentage ("54 %", "54%").
+        format_percent=lambda ratio: "—" if ratio is None else flask_babel.format_percent(
+            ratio, "#,##0.#%"
+        ),
     )
     app.jinja_env.filters["quantity"] = format_quantity  # {{ value|quantity }}
     for name in WEB_MODULES:

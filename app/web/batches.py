@@ -13,7 +13,7 @@ the services never commit, the view commits once after a success.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -36,6 +36,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth.current import current_actor
+from app.web import contract_deliveries as contracts_ui
 from app.web.batch_display import (
     UNIT_LABELS,
     fmt_local,
@@ -43,6 +44,7 @@ from app.web.batch_display import (
     page_helpers,
     render,
 )
+from app.web.contract_deliveries import SettlementFields, contract_field
 from app.web.form_support import (
     date_field,
     lot_code_field,
@@ -209,6 +211,7 @@ class ShippingForm(FlaskForm):
         _l("Delivery note no."),
         validators=[Optional(), Length(max=100, message=_l("At most 100 characters."))],
     )
+    contract_line = contract_field()
 
 
 class DestroyForm(FlaskForm):
@@ -222,7 +225,7 @@ class RecallForm(FlaskForm):
     at = date_field(_l("Date"))
 
 
-class ReceiveForm(FlaskForm):
+class ReceiveForm(SettlementFields):
     shipment_id = SelectField(_l("Shipment"), coerce=int)
     quantity = quantity_field(_l("Quantity received"))
     unit = SelectField(_l("Unit"), choices=[])
@@ -486,16 +489,19 @@ def _batch_units(form: FlaskForm, batch: Batch) -> None:
         form.unit.data = batch.unit.value
 
 
-def _record(actor: Actor, batch: Batch, kind: str, form: FlaskForm) -> events.Recorded:
+def _record(
+    actor: Actor, batch: Batch, kind: str, form: FlaskForm, delivered: Container[int] = ()
+) -> events.Recorded:
     """Call the service for ``kind`` with the form's values (raises DomainError)."""
     at = moment_on(form.at.data)
     if kind in ("cooling", "storing", "packing"):
         return events.record_observation(actor, batch.id, kind, at=at)
     if kind == "shipping":
         receiver = receiver_by_code(form.receiver_code.data or "")
-        return events.record_shipping(
+        return contracts_ui.ship(
             actor,
             batch.id,
+            form,
             to_organisation_id=receiver.id,
             quantity=parse_quantity(form.quantity.data),  # type: ignore[arg-type]
             unit=form.unit.data,
@@ -513,9 +519,11 @@ def _record(actor: Actor, batch: Batch, kind: str, form: FlaskForm) -> events.Re
             actor, batch.id, at=at, include_descendants=bool(form.include_descendants.data)
         )
     if kind == "receive":
-        return events.record_receiving(
+        return contracts_ui.receive(
             actor,
             form.shipment_id.data,
+            form,
+            form.shipment_id.data in delivered,
             received_quantity=parse_quantity(form.quantity.data),  # type: ignore[arg-type]
             unit=form.unit.data,
             received_at=at,
@@ -534,6 +542,7 @@ EVENT_FIELDS = {
     "to_organisation_id": "receiver_code",
     "lot_code": "lot_code",
     "area_id": "at",
+    **contracts_ui.FIELDS,
 }
 EVENT_FORMS: dict[str, type[FlaskForm]] = {
     "cooling": ObservationForm,
@@ -582,6 +591,9 @@ def record_event(batch_id: int, kind: str) -> Response | tuple[str, int]:
     form = EVENT_FORMS[kind]()
     if hasattr(form, "unit"):
         _batch_units(form, batch)
+    if kind == "shipping":
+        contracts_ui.offer_contracts(form, actor, batch.organisation_id)
+    delivered = contracts_ui.delivered(actor, [s.id for s in shipments])
     if kind == "receive":
         times = ship_times(s.ship_event_pk for s in shipments)
         form.shipment_id.choices = [
@@ -592,8 +604,9 @@ def record_event(batch_id: int, kind: str) -> Response | tuple[str, int]:
         if request.method == "GET":
             form.unit.data = Unit.KG.value
             form.quantity.data = plain_qty(shipments[0].quantity_kg)
+        contracts_ui.fill_settlement(form, delivered.get(shipments[0].id))
     recorded, errors, status = submit_to_service(
-        form, lambda: _record(actor, batch, kind, form), EVENT_FIELDS
+        form, lambda: _record(actor, batch, kind, form, delivered), EVENT_FIELDS
     )
     if recorded is not None:
         target = recorded.batch
@@ -616,4 +629,5 @@ def record_event(batch_id: int, kind: str) -> Response | tuple[str, int]:
         held=held,
         errors=errors,
         receivers=recent_receivers(actor) if kind == "shipping" else [],
+        under_contract=bool(delivered),
     )

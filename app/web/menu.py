@@ -22,6 +22,7 @@ from werkzeug.routing import BuildError
 from core.actor import Actor
 from core.i18n import _l
 from linkages.models.organisations import COOPERATIVE_TYPES, Organisation
+from linkages.services.supplier_access import SupplierListOp, supplier_list_operations
 from traceability.services.operations import may_record_harvest
 
 
@@ -59,6 +60,19 @@ def _platform_admin(actor: Actor, org: Organisation | None) -> bool:
     return actor.is_admin
 
 
+def _contracts(actor: Actor, org: Organisation | None) -> bool:
+    # Enterprises and cooperatives sign linkage contracts; authorities read those in
+    # their scope (``contracts.contract_scope``).
+    return org is not None or actor.is_admin or actor.is_authority
+
+
+def _buys(actor: Actor, org: Organisation | None) -> bool:
+    # Who keeps a supplier list is the service's rule, asked as is.
+    return org is not None and SupplierListOp.READ in supplier_list_operations(
+        actor, org.id, org.province_code
+    )
+
+
 # In the order shown: the day's work first, the organisation's records next, the
 # platform's lists, the account last.
 ITEMS: tuple[tuple[str, Any, Applies], ...] = (
@@ -68,6 +82,8 @@ ITEMS: tuple[tuple[str, Any, Applies], ...] = (
     ("web_shell.incoming", _l("Incoming shipments"), _for_org),
     ("web_areas.index", _l("Production areas"), _cooperative),
     ("web_members.index", _l("Members"), _cooperative),
+    ("web_contracts.index", _l("Contracts"), _contracts),
+    ("web_suppliers.index", _l("Suppliers"), _buys),
     ("web_products.index", _l("Products"), _for_org),
     ("web_certifications.index", _l("Certifications"), _for_org),
     ("web_reports.index", _l("Consumer reports"), _for_org),

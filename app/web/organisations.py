@@ -17,6 +17,7 @@ from app.auth.current import current_actor
 from core.db import db
 from core.errors import DomainError
 from core.i18n import _, _l
+from linkages.labels import ORG_STATUS_LABELS
 from linkages.models.cooperatives import (
     AgriSubtype,
     FieldGroup,
@@ -54,12 +55,7 @@ LABELS = {
     OrgType.HOUSEHOLD_BUSINESS: _l("Household business"),
     OrgType.FARM_HOUSEHOLD: _l("Farm household"),
     OrgType.OTHER: _l("Other"),
-    OrgStatus.ACTIVE: _l("Active"),
-    OrgStatus.SUSPENDED: _l("Suspended"),
-    OrgStatus.DISSOLVING: _l("Dissolving"),
-    OrgStatus.DISSOLVED: _l("Dissolved"),
-    OrgStatus.BANKRUPT: _l("Bankrupt"),
-    OrgStatus.REVOKED: _l("Registration revoked"),
+    **ORG_STATUS_LABELS,  # the services' messages name statuses with the same words
     FieldGroup.AGRICULTURE: _l("Agriculture, forestry, fishery and salt"),
     FieldGroup.INDUSTRY_CONSTRUCTION: _l("Industry and construction"),
     FieldGroup.FINANCE: _l("Finance and credit"),

@@ -44,7 +44,9 @@ from core.errors import NotFound
 from core.i18n import _
 from linkages.models.organisations import COOPERATIVE_TYPES, Organisation, OrgStatus, OrgType
 from linkages.services import certifications as certification_svc
+from linkages.services import linkage_worklists as worklists
 from linkages.services import registry
+from linkages.services.party_lookup import organisations_by_ids
 from traceability.services.shipments import incoming_shipments
 from traceability.services.worklists import batches_needing_action, count_needing_action
 
@@ -129,9 +131,7 @@ def home() -> str:
     if org is not None and org.org_type in COOPERATIVE_TYPES:
         return _cooperative_start(actor, org)
     if org is not None:
-        return render_template(
-            "home/enterprise.html", org=org, incoming=incoming_shipments(actor)
-        )
+        return _enterprise_start(actor, org)
     if actor.is_admin:
         return _admin_start(actor)
     if actor.is_authority:
@@ -156,6 +156,32 @@ def _cooperative_start(actor: Actor, org: Organisation) -> str:
             for cert in db.session.scalars(expiring.limit(START_LIST_SIZE))
         ],
         expiry_days=EXPIRY_WINDOW_DAYS,
+        **_awaiting(actor),
+    )
+
+
+def _awaiting(actor: Actor) -> dict[str, Any]:
+    """The contracts waiting for the organisation's confirmation, with their parties."""
+    contracts = list(
+        db.session.scalars(worklists.contracts_awaiting_confirmation(actor).limit(START_LIST_SIZE))
+    )
+    names = organisations_by_ids(p.organisation_id for c in contracts for p in c.parties)
+    return {"awaiting_contracts": contracts, "contract_names": names}
+
+
+def _enterprise_start(actor: Actor, org: Organisation) -> str:
+    expiring = worklists.verifications_expiring(
+        actor, org.id, org.province_code, within_days=worklists.EXPIRY_WINDOW_DAYS
+    )
+    verifications = list(db.session.scalars(expiring.limit(START_LIST_SIZE)))
+    return render_template(
+        "home/enterprise.html",
+        org=org,
+        incoming=incoming_shipments(actor),
+        expiring_verifications=verifications,
+        supplier_names=organisations_by_ids(v.supplier_id for v in verifications),
+        verification_days=worklists.EXPIRY_WINDOW_DAYS,
+        **_awaiting(actor),
     )
 
 

@@ -16,6 +16,7 @@ from linkages.models.contracts import (
     PriceMechanism,
     VersionChange,
 )
+from linkages.models.deliveries import LinkageDelivery
 from linkages.models.members import (
     ContributionKind,
     Member,
@@ -53,6 +54,7 @@ __all__ = [
     "LinkageContractLine",
     "LinkageContractParty",
     "LinkageContractVersion",
+    "LinkageDelivery",
     "LinkageProject",
     "Member",
     "MemberContribution",

@@ -275,6 +275,10 @@ class LinkageContractLine(db.Model):
             "raw_material_area_ha IS NULL OR raw_material_area_ha >= 0",
             name="area_not_negative",
         ),
+        CheckConstraint(
+            "deliver_by IS NULL OR deliver_from IS NULL OR deliver_by >= deliver_from",
+            name="delivery_window_order",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -293,6 +297,10 @@ class LinkageContractLine(db.Model):
     # CertScheme values the goods must carry.
     required_certifications: Mapped[list[str]] = mapped_column(JSON, default=list)
     raw_material_area_ha: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    # The delivery window, inside the contract's term; both optional. A delivery is on
+    # time when shipped on or before ``deliver_by``.
+    deliver_from: Mapped[date | None] = mapped_column(Date)
+    deliver_by: Mapped[date | None] = mapped_column(Date)
 
     # Areas of a producing party the line's goods come from.
     production_areas: Mapped[list[Any]] = relationship(

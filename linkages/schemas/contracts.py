@@ -71,6 +71,14 @@ class LineIn(StrictSchema):
         ma.fields.Integer(strict=True), validate=Length(max=500),
         metadata={"description": "Production areas of a producing party."},
     )
+    deliver_from = ma.fields.Date(
+        allow_none=True, metadata={"description": "Delivery window opens (inside the term)."}
+    )
+    deliver_by = ma.fields.Date(
+        allow_none=True,
+        metadata={"description": "Delivery window closes: a delivery shipped on or before "
+                  "this day is on time."},
+    )
 
 
 class _ContractFields(StrictSchema):
@@ -157,6 +165,9 @@ class PartyOut(ma.Schema):
 
 
 class LineOut(ma.Schema):
+    id = ma.fields.Integer(
+        metadata={"description": "Kept through amendments: deliveries name it."}
+    )
     commodity = ma.fields.String()
     product_id = ma.fields.Integer(allow_none=True)
     season = ma.fields.String()
@@ -167,6 +178,8 @@ class LineOut(ma.Schema):
     required_certifications = ma.fields.List(ma.fields.String())
     raw_material_area_ha = ma.fields.Decimal(as_string=True, allow_none=True)
     production_area_ids = ma.fields.List(ma.fields.Integer())
+    deliver_from = ma.fields.Date(allow_none=True)
+    deliver_by = ma.fields.Date(allow_none=True)
 
 
 class ConfirmationOut(ma.Schema):

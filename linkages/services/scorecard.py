@@ -11,9 +11,8 @@ Figures (all SQL aggregates; nothing loops over rows):
 - ``recalls``: the supplier's recalled lots;
 - ``scan_flags``: the supplier's lots carrying a scan flag
   (``traceability.services.scan_flags``), split by kind;
-- ``fulfilment``, ``accepted``, ``on_time``: from deliveries, which do not exist yet:
-  ``delivery_figures`` answers them ``available: false`` with no value. The deliveries
-  step replaces its body (same signature) and nothing else changes.
+- ``fulfilment``, ``accepted``, ``on_time``: from the supplier's deliveries under linkage
+  contracts to the buyer (``delivery_figures``).
 
 Links are paths of this server: ``api`` the API list of the records (filtered where the
 list has a filter), ``web`` a page listing them, where one exists (none does for another
@@ -29,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import and_, case, func, or_, select
 
@@ -37,6 +37,7 @@ from core.clock import local_today
 from core.db import db
 from linkages.models.certifications import Certification
 from linkages.services.certifications import EXPIRY_WARNING_DAYS
+from linkages.services.deliveries import pair_figures, ratio
 from linkages.services.supplier_access import SupplierListOp
 from linkages.services.suppliers import get_supplier, require_list
 from traceability.services.completeness import completeness, recalled_lots
@@ -101,15 +102,33 @@ def certification_counts(organisation_id: int, day: date) -> dict[str, int]:
 
 
 def delivery_figures(buyer_id: int, supplier_id: int, on: date) -> list[Figure]:
-    """Fulfilment (delivered / contracted quantity), accepted (accepted / delivered) and
-    on-time (deliveries on or before their due day / all) ratios of the supplier's
-    deliveries to the buyer, up to ``on``.
+    """Fulfilment (accepted / contracted kg), accepted (accepted / settled kg) and on-time
+    (deliveries shipped on or before their line's ``deliver_by`` / deliveries with one)
+    ratios of the supplier's deliveries to the buyer, up to ``on``
+    (``linkages.services.deliveries.pair_figures``: SQL aggregates).
 
-    The deliveries step fills this in: same signature, three ``Figure``s keyed
-    ``fulfilment``, ``accepted`` and ``on_time``, each a ratio (0–1, 4 decimals) or None
-    without deliveries, its ``counts`` the numerator and denominator, and its ``link`` the
-    deliveries list filtered on the pair. Until then each is unavailable."""
-    return [Figure(key, None, available=False) for key in ("fulfilment", "accepted", "on_time")]
+    Three ``Figure``s keyed ``fulfilment``, ``accepted`` and ``on_time``, each a ratio
+    (0–1, 4 decimals) or None without deliveries (or without a denominator), its
+    ``counts`` the numerator and denominator (kg rounded to whole kilograms), and its
+    ``link`` the deliveries list filtered on the pair."""
+    sums = pair_figures(buyer_id, supplier_id, on)
+    link = Link(api=f"/api/deliveries?buyer_id={buyer_id}&supplier_id={supplier_id}")
+    any_ = sums.deliveries > 0
+
+    def kg(value: Decimal) -> int:
+        return int(value.quantize(Decimal(1)))
+
+    return [
+        Figure("fulfilment", ratio(sums.accepted_kg, sums.planned_kg) if any_ else None,
+               counts={"accepted_kg": kg(sums.accepted_kg), "planned_kg": kg(sums.planned_kg)},
+               link=link),
+        Figure("accepted", ratio(sums.accepted_kg, sums.settled_kg) if any_ else None,
+               counts={"accepted_kg": kg(sums.accepted_kg), "settled_kg": kg(sums.settled_kg)},
+               link=link),
+        Figure("on_time", ratio(sums.on_time, sums.with_window) if any_ else None,
+               counts={"on_time": sums.on_time, "with_deliver_by": sums.with_window},
+               link=link),
+    ]
 
 
 def _batches(supplier_id: int, **filters: str) -> str:

@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from flask_babel import LazyString
 from sqlalchemy import Select, case, func, literal, null, select
 from sqlalchemy.orm import aliased, with_expression
 
@@ -39,6 +40,7 @@ from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.formatting import date_text
 from core.i18n import _l
+from linkages.labels import CHECKLIST_LABELS
 from linkages.models.certifications import Certification, CertScheme
 from linkages.models.organisations import Organisation, OrgStatus
 from linkages.models.suppliers import (
@@ -317,7 +319,8 @@ def decide_verification(
         failing = [i["key"] for i in checklist["items"] if not i["passed"]]
         raise ValidationFailed(field_errors={"decision": [
             _l("The checklist does not pass today (%(items)s): the supplier cannot be "
-               "verified.", items=", ".join(failing))
+               "verified.", items=LazyString(lambda: ", ".join(
+                   str(CHECKLIST_LABELS.get(key, key)) for key in failing)))
         ]})
     found.state = state
     found.expires_on = expires_on if state == VerificationState.VERIFIED else None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from core.actor import Actor
 from linkages.models.organisations import Organisation, OrgType
@@ -28,8 +29,24 @@ QUALITY_SECRET = "Độ ẩm dưới 12,5%, hạt sàng 16 — riêng của Bìn
 
 # Endpoints that act on the signed contract rather than the draft.
 SIGNED_CONTRACT_ENDPOINTS = frozenset(
-    {"api_contracts.Transition", "api_linkage_projects.ProjectContract"}
+    {"api_contracts.Transition", "api_linkage_projects.ProjectContract",
+     "web_contracts.transition"}
 )
+
+
+def amend_form(contract_id: int, today: date) -> dict[str, Any]:
+    """The web amendment form of a contract, filled with its terms, a new title, a reason
+    (read when the request is made: the contract as it then is)."""
+    from app.web.contract_forms import form_data_of
+    from core.db import db
+    from linkages.models.contracts import LinkageContract
+    from linkages.services.party_lookup import organisations_by_ids
+
+    contract = db.session.get(LinkageContract, contract_id)
+    assert contract is not None
+    codes = organisations_by_ids(p.organisation_id for p in contract.parties)
+    return {**form_data_of(contract, codes), "title": "Hợp đồng liên kết đã đổi tên",
+            "reason": "Đổi tên theo phụ lục", "effective_on": today.isoformat()}
 
 
 @dataclass(frozen=True)
@@ -61,3 +78,21 @@ def build_contracts(b_admin: Actor, authority_01: Actor, b: Organisation,
         project_id=project.project.id,
         secrets=(draft.code, signed.code, QUALITY_SECRET, "hop-dong-binh-minh.pdf"),
     )
+
+
+def build_delivery(b_admin: Actor, signed_contract_id: int, batch_id: int,
+                   today: date) -> int:
+    """50 kg of B's lot shipped today to F under the signed contract, not settled yet
+    (``delivery_id``: F settles it — in the world, a platform admin acting for it, as F has
+    no user); not committed."""
+    from decimal import Decimal
+
+    from linkages.services import deliveries
+
+    line = contracts.get_contract(b_admin, signed_contract_id).lines[0]
+    shipped = deliveries.ship_under_contract(
+        b_admin, batch_id, signed_contract_id, line.id, quantity=Decimal("50"), unit="kg",
+        shipped_at=today,
+    )
+    assert shipped.delivery is not None
+    return shipped.delivery.id

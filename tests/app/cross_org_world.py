@@ -56,7 +56,11 @@ from linkages.services import cooperatives as coops
 from linkages.services import oversight
 from linkages.services import suppliers as supplier_list
 from linkages.services import verification as supplier_verification
-from tests.app.cross_org_contracts import SIGNED_CONTRACT_ENDPOINTS, build_contracts
+from tests.app.cross_org_contracts import (
+    SIGNED_CONTRACT_ENDPOINTS,
+    build_contracts,
+    build_delivery,
+)
 from tests.factories import HANOI, HCMC, SOC_SON, make_org
 from tests.traceability.batch_factories import make_area, make_member, make_product
 from traceability.models import DiaryKind
@@ -148,6 +152,8 @@ class World:
     signed_contract_id: int = 0
     attachment_id: int = 0
     project_id: int = 0
+    # B's delivery to F under the signed contract (cross_org_contracts.build_delivery).
+    delivery_id: int = 0
 
     def contract_for(self, endpoint: str) -> int:
         """The contract a URL of ``endpoint`` names: the signed one where the draft could
@@ -303,6 +309,7 @@ def build_world(app: Flask) -> World:
     verification = supplier_verification.request_verification(e_admin, e.id, b.id)
     supplier_list.add_supplier(b_admin, b.id, u2.id, note=SUPPLIER_NOTE)
     linkage = build_contracts(b_admin, _actor(people["authority_01"]), b, today)
+    delivery_id = build_delivery(b_admin, linkage.signed_contract_id, batch.id, today)
     db.session.commit()
     assert shipped.shipment is not None
     event = stored.events[0]
@@ -333,6 +340,7 @@ def build_world(app: Flask) -> World:
         verification_id=verification.id,
         supplier_of_b_id=u2.id,
         contract_id=linkage.contract_id, signed_contract_id=linkage.signed_contract_id,
+        delivery_id=delivery_id,
         attachment_id=linkage.attachment_id, project_id=linkage.project_id,
     )
     static = Path(app.static_folder or "") / world.static_filename

@@ -20,6 +20,7 @@ EXPECTED_TAGS = {
     "Suppliers",
     "Linkage contracts",
     "Linkage projects",
+    "Deliveries",
 }
 
 

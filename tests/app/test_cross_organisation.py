@@ -64,6 +64,7 @@ from werkzeug.test import TestResponse
 from app import create_app
 from app.web.batches import EVENT_FORMS
 from core.db import db
+from tests.app.cross_org_contracts import amend_form
 from tests.app.cross_org_world import (
     FIGURES_YEAR,
     World,
@@ -271,6 +272,8 @@ ARG_VALUES: dict[str, Callable[[World, Case], Any]] = {
     "contract_id": lambda w, c: w.contract_for(c.endpoint),
     "attachment_id": lambda w, c: w.attachment_id,
     "project_id": lambda w, c: w.project_id,
+    # B's delivery to F under the signed contract (cross_org_contracts.build_delivery).
+    "delivery_id": lambda w, c: w.delivery_id,
 }
 
 # Query strings some reads need to answer 200 to their owner.
@@ -412,6 +415,9 @@ BODIES: dict[tuple[str, str], Callable[[World, Case], dict[str, Any]]] = {
     ("api_contracts.ContractDetail", "PATCH"): lambda w, c: {
         "reason": "Đổi tên theo phụ lục", "title": "Hợp đồng liên kết đã đổi tên"},
     ("api_contracts.Confirm", "POST"): lambda w, c: {},
+    # the buyer's settlement of B's delivery (not received: the accepted kg are needed)
+    ("api_deliveries.Settlement", "POST"): lambda w, c: {
+        "accepted_kg": "48", "rejected_kg": "2", "invoice_number": "HD-PT-01"},
     ("api_contracts.VerifyPaper", "POST"): lambda w, c: {},
     ("api_contracts.Transition", "POST"): lambda w, c: {"status": "active"},
     ("api_contracts.Attachments", "POST"): lambda w, c: {
@@ -426,6 +432,20 @@ BODIES: dict[tuple[str, str], Callable[[World, Case], dict[str, Any]]] = {
     ("web_products.set_image", "POST"): lambda w, c: {
         "image": (io.BytesIO(small_png()), "anh.png")},
     ("web_products.remove_image", "POST"): lambda w, c: {},
+    # the contract pages: B amends and confirms its draft, attaches a scan, activates the
+    # signed one; the Hà Nội authority verifies the draft's paper
+    ("web_contracts.amend", "POST"): lambda w, c: amend_form(w.contract_id, w.today),
+    ("web_contracts.confirm", "POST"): lambda w, c: {},
+    ("web_contracts.verify_paper", "POST"): lambda w, c: {},
+    ("web_contracts.transition", "POST"): lambda w, c: {
+        "transition-status": "active", "transition-effective_on": w.today.isoformat()},
+    ("web_contracts.attach", "POST"): lambda w, c: {
+        "attach-file": (io.BytesIO(b"%PDF-1.7\n" + b"1" * 64), "phu-luc.pdf")},
+    # the supplier pages: B's list (u2 on it), E's decision on its verification of B
+    ("web_suppliers.remove", "POST"): lambda w, c: {},
+    ("web_suppliers.request_verification", "POST"): lambda w, c: {"note": "Kiểm tra lại"},
+    ("web_suppliers.decide", "POST"): lambda w, c: {
+        "decision": "rejected", "reason": "Thiếu hồ sơ"},
 }
 
 # Writes whose body is multipart form data (a file upload), not JSON.
@@ -445,8 +465,13 @@ OWNERS: dict[tuple[str, str], str] = {
     ("api_organisations.Unions", "POST"): "platform_admin",
     # A verification is decided by the buyer that requested it (E), not by its subject.
     ("api_suppliers.VerificationDecision", "POST"): "e_admin",
+    ("web_suppliers.decide", "POST"): "e_admin",
     # A province authority verifies paper contracts and edits its province's projects.
     ("api_contracts.VerifyPaper", "POST"): "authority_01",
+    # A delivery is settled by its buyer, F, which has no user: a platform admin acts for
+    # it (linkages/services/deliveries/access.py).
+    ("api_deliveries.Settlement", "POST"): "platform_admin",
+    ("web_contracts.verify_paper", "POST"): "authority_01",
     ("api_linkage_projects.ProjectContracts", "POST"): "authority_01",
     ("api_linkage_projects.ProjectContract", "DELETE"): "authority_01",
 }
@@ -484,6 +509,8 @@ VERIFIER = {
     # subject, without E's note; linkages/services/supplier_access.py).
     ("api_suppliers.Verification", "GET"),
     ("api_suppliers.VerificationDecision", "POST"),
+    ("web_suppliers.verification", "GET"),
+    ("web_suppliers.decide", "POST"),
 }
 
 
@@ -496,6 +523,7 @@ OVERSIGHT = {
     # and the linkage writes of a province authority (linkages/services/contracts,
     # linkage_projects): verifying a paper contract, its province's linkage projects.
     ("api_contracts.VerifyPaper", "POST"),
+    ("web_contracts.verify_paper", "POST"),
     ("api_linkage_projects.ProjectContracts", "POST"),
     ("api_linkage_projects.ProjectContract", "DELETE"),
 }

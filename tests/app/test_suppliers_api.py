@@ -50,7 +50,7 @@ def test_an_enterprise_lists_verifies_and_scores_its_supplier(client: FlaskClien
     assert card.status_code == 200, card.get_data()
     figures = {f["key"]: f for f in card.get_json()["figures"]}
     assert figures["kde_completeness"]["value"] == 1.0
-    assert figures["fulfilment"] == {**figures["fulfilment"], "available": False,
+    assert figures["fulfilment"] == {**figures["fulfilment"], "available": True,
                                      "value": None}
     # The supplier reads the verification of itself, not the buyer's note; nor decides.
     own = client.get(url, headers=supplier.headers)

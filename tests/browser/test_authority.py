@@ -8,17 +8,20 @@ import re
 
 import pytest
 
-from tests.browser import prepare_db
+from linkages.models.organisations import OrgType
+from tests.browser import linkage_data, prepare_db
 from tests.browser.test_harvest import no_sideways_scroll, save_screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
-ALL_ORGS = (*prepare_db.ORGS, prepare_db.BUYER, prepare_db.COOP, prepare_db.ENTERPRISE)
+ALL_ORGS = (*prepare_db.ORGS, prepare_db.BUYER, prepare_db.COOP, prepare_db.ENTERPRISE,
+            (*linkage_data.SUPPLIER, OrgType.HTX))
+PROVINCES = {**prepare_db.PROVINCES, linkage_data.SUPPLIER[0]: linkage_data.THAI_NGUYEN}
 # (registration code, name) of the organisations of Thái Nguyên, and those elsewhere.
 IN_SCOPE = {
     code: name
     for code, name, _short, _type in ALL_ORGS
-    if prepare_db.PROVINCES[code] == prepare_db.THAI_NGUYEN
+    if PROVINCES[code] == prepare_db.THAI_NGUYEN
 }
 ELSEWHERE = [name for code, name, _short, _type in ALL_ORGS if code not in IN_SCOPE]
 ENTERPRISES = {prepare_db.BUYER[1], prepare_db.ENTERPRISE[1]}

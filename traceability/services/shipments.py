@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import aliased
 
 from core.actor import Actor, require_authenticated
@@ -118,4 +118,63 @@ def incoming_shipments(actor: Actor, *, page: int = 1, per_page: int = PER_PAGE)
     return IncomingPage([IncomingShipment(*row) for row in rows], total, page, per_page)
 
 
-__all__ = ["IncomingPage", "IncomingShipment", "incoming_shipments"]
+def standing_shipments() -> Subquery:
+    """Every shipment whose ship event still stands (a withdrawn shipping never happened),
+    one row each, for other domains' SQL aggregates (deliveries under contracts, sales to
+    other buyers): ``shipment_id``, ``batch_id``, ``product_id``, ``commodity``,
+    ``from_organisation_id``, ``to_organisation_id``, ``quantity_kg``, ``shipped_at`` (the
+    ship event's time, UTC), ``received_kg``. No actor: it selects no private text, and
+    callers scope it as their report requires."""
+    return (
+        select(
+            Shipment.id.label("shipment_id"),
+            Shipment.batch_id,
+            Batch.product_id,
+            Product.commodity,
+            Shipment.from_organisation_id,
+            Shipment.to_organisation_id,
+            Shipment.quantity_kg,
+            EpcisEvent.event_time.label("shipped_at"),
+            Shipment.received_kg,
+        )
+        .join(EpcisEvent, EpcisEvent.id == Shipment.ship_event_pk)
+        .join(Batch, Batch.id == Shipment.batch_id)
+        .join(Product, Product.id == Batch.product_id)
+        .where(EpcisEvent.retracted_at.is_(None))
+        .subquery("standing_shipments")
+    )
+
+
+@dataclass(frozen=True)
+class ShipmentFacts:
+    """What another domain may know of one shipment."""
+
+    shipment_id: int
+    batch_id: int
+    product_id: int
+    commodity: str
+    from_organisation_id: int
+    to_organisation_id: int
+    quantity_kg: Decimal
+    shipped_at: datetime
+    received_kg: Decimal | None
+
+
+def shipment_facts(shipment_id: int) -> ShipmentFacts | None:
+    """The shipment's facts if its ship event still stands, else None (no actor: callers
+    decide who may learn them)."""
+    rows = standing_shipments()
+    row = db.session.execute(select(rows).where(rows.c.shipment_id == shipment_id)).first()
+    if row is None:
+        return None
+    return ShipmentFacts(**row._asdict())
+
+
+__all__ = [
+    "IncomingPage",
+    "IncomingShipment",
+    "ShipmentFacts",
+    "incoming_shipments",
+    "shipment_facts",
+    "standing_shipments",
+]

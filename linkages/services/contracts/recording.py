@@ -32,6 +32,7 @@ from core.clock import local_today
 from core.db import db, utcnow
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.i18n import _l
+from linkages.labels import CONTRACT_STATUS_LABELS
 from linkages.models.contracts import (
     ALLOWED_TRANSITIONS,
     AMENDABLE,
@@ -185,7 +186,7 @@ def amend_contract(
         if contract.status not in AMENDABLE:
             raise Conflict(
                 _l("A %(status)s contract can no longer be amended.",
-                   status=contract.status.value),
+                   status=CONTRACT_STATUS_LABELS[contract.status]),
                 field_errors={"status": [_l("Closed contracts keep their terms.")]},
             )
         raise Forbidden()
@@ -310,7 +311,8 @@ def transition_contract(
     if target not in ALLOWED_TRANSITIONS[contract.status]:
         raise Conflict(
             _l("A %(current)s contract cannot become %(target)s.",
-               current=contract.status.value, target=target.value),
+               current=CONTRACT_STATUS_LABELS[contract.status],
+               target=CONTRACT_STATUS_LABELS[target]),
             field_errors={"status": [_l("Not allowed from the current status.")]},
         )
     text = _reason(reason, required=target in REASON_REQUIRED)

@@ -9,6 +9,7 @@ keeps of terms and status.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from core.db import db
 from core.errors import ValidationFailed
 from core.i18n import _l
 from core.units import MASS_FACTORS, Unit
+from linkages.labels import ORG_STATUS_LABELS
 from linkages.models.certifications import CertScheme
 from linkages.models.contracts import (
     DisputeResolution,
@@ -28,6 +30,7 @@ from linkages.models.contracts import (
     PriceMechanism,
     linkage_form,
 )
+from linkages.models.deliveries import LinkageDelivery
 from linkages.models.organisations import COOPERATIVE_TYPES, Organisation, OrgStatus, OrgType
 from traceability.models.areas import ProductionArea
 from traceability.models.products import Product
@@ -109,6 +112,8 @@ def current_terms(contract: LinkageContract) -> dict[str, Any]:
             "required_certifications": list(line.required_certifications or []),
             "raw_material_area_ha": line.raw_material_area_ha,
             "production_area_ids": line.production_area_ids,
+            "deliver_from": line.deliver_from,
+            "deliver_by": line.deliver_by,
         }
         for line in contract.lines
     ]
@@ -242,7 +247,7 @@ def _check_parties(terms: dict[str, Any], err: Err) -> dict[int, Organisation]:
             err(
                 f"{prefix}.organisation_id",
                 _l("%(name)s is %(status)s and cannot sign.", name=org.name,
-                   status=org.status.value),
+                   status=ORG_STATUS_LABELS[org.status]),
             )
         if org is not None and role is not None:
             if (org.id, role) in seen:
@@ -292,8 +297,28 @@ def _check_lines(terms: dict[str, Any], organisations: dict[int, Organisation], 
         for p in terms.get("parties") or []
         if p.get("role") in PRODUCING_ROLES
     }
+    term = (terms.get("effective_from"), terms.get("effective_to"))
     for index, line in enumerate(lines):
         _check_line(line, f"lines.{index}", party_ids, producers, err)
+        _check_window(line, term, err_at(err, f"lines.{index}"))
+
+
+def _check_window(line: dict[str, Any], term: tuple[Any, Any], at: Err) -> None:
+    """The delivery window: optional dates, ``deliver_by`` not before ``deliver_from``,
+    both inside the contract's term (an open end bounds nothing)."""
+    start, end = term
+    window = {name: line.get(name) for name in ("deliver_from", "deliver_by")}
+    for name, day in window.items():
+        line[name] = day
+        if day is None:
+            continue
+        if not isinstance(day, date) or isinstance(day, datetime):
+            at(name, _l("Enter a date."))
+            line[name] = None
+        elif (start is not None and day < start) or (end is not None and day > end):
+            at(name, _l("The delivery window must lie inside the contract's term."))
+    if line["deliver_from"] and line["deliver_by"] and line["deliver_by"] < line["deliver_from"]:
+        at("deliver_by", _l("The window cannot close before it opens."))
 
 
 def _check_line(
@@ -377,10 +402,38 @@ def apply_terms(contract: LinkageContract, terms: Mapping[str, Any]) -> None:
         ]
     lines = [{k: v for k, v in line.items() if k != "_kg_per_unit"} for line in terms["lines"]]
     if lines != before["lines"]:
-        contract.lines = [_line(index, line) for index, line in enumerate(terms["lines"])]
+        _replace_lines(contract, terms["lines"])
 
 
-def _line(index: int, line: Mapping[str, Any]) -> LinkageContractLine:
+def _replace_lines(contract: LinkageContract, lines: list[dict[str, Any]]) -> None:
+    """Lines are updated in place, position by position, so that a line keeps its id (and
+    the deliveries booked against it) through amendments; lines past the new end go, unless
+    deliveries were booked against them (422 naming ``lines``)."""
+    kept, dropped = contract.lines[: len(lines)], contract.lines[len(lines):]
+    if dropped:
+        delivered = db.session.scalar(
+            select(LinkageDelivery.id)
+            .where(LinkageDelivery.line_id.in_([line.id for line in dropped if line.id]))
+            .limit(1)
+        )
+        if delivered is not None:
+            raise ValidationFailed(
+                field_errors={
+                    "lines": [_l("A line with deliveries cannot be removed; amend it instead.")]
+                }
+            )
+    for index, line in enumerate(lines):
+        if index < len(kept):
+            _fill_line(kept[index], index, line)
+        else:
+            contract.lines.append(_fill_line(LinkageContractLine(), index, line))
+    for line in dropped:
+        contract.lines.remove(line)
+
+
+def _fill_line(
+    row: LinkageContractLine, index: int, line: Mapping[str, Any]
+) -> LinkageContractLine:
     unit = line["unit"]
     factor = MASS_FACTORS.get(unit, line.get("_kg_per_unit"))
     areas = []
@@ -390,19 +443,26 @@ def _line(index: int, line: Mapping[str, Any]) -> LinkageContractLine:
                 select(ProductionArea).where(ProductionArea.id.in_(line["production_area_ids"]))
             )
         )
-    return LinkageContractLine(
-        position=index,
-        commodity=line["commodity"],
-        product_id=line.get("product_id"),
-        season=line["season"],
-        planned_quantity=line["planned_quantity"],
-        unit=unit,
-        planned_quantity_kg=None if factor is None else line["planned_quantity"] * factor,
-        quality_spec=line["quality_spec"],
-        required_certifications=line["required_certifications"],
-        raw_material_area_ha=line.get("raw_material_area_ha"),
-        production_areas=areas,
-    )
+    values = {
+        "position": index,
+        "commodity": line["commodity"],
+        "product_id": line.get("product_id"),
+        "season": line["season"],
+        "planned_quantity": line["planned_quantity"],
+        "unit": unit,
+        "planned_quantity_kg": None if factor is None else line["planned_quantity"] * factor,
+        "quality_spec": line["quality_spec"],
+        "required_certifications": line["required_certifications"],
+        "raw_material_area_ha": line.get("raw_material_area_ha"),
+        "deliver_from": line.get("deliver_from"),
+        "deliver_by": line.get("deliver_by"),
+    }
+    for name, value in values.items():
+        if getattr(row, name, None) != value:
+            setattr(row, name, value)
+    if row.production_area_ids != [area.id for area in areas]:
+        row.production_areas = areas
+    return row
 
 
 def _json(value: Any) -> Any:

@@ -1,0 +1,107 @@
+"""Deliveries under linkage contracts (Decree 98/2018, DOMAIN.md §3): the evidence that a
+linkage is real.
+
+A delivery is one traceability ``Shipment`` (a lot, or part of it, shipped by a supplying
+party of the contract to its offtaker), booked against one line of the contract, and —
+once the offtaker has received it — its settlement: accepted and rejected kilograms, the
+price and the invoice number.
+
+Who is who:
+
+- the **supplier** is the shipper: a party of the contract in a supplying role (leader,
+  producer, farmers' representative or processor) that is not also an offtaker of it;
+  an input supplier sells *to* the cooperative and a witness sells nothing;
+- the **buyer** is an offtaker party of the contract, the shipment's receiver.
+
+The price is whole đồng **per kilogram** (``price_vnd_per_kg``), whatever unit the
+contract quotes: deliveries of one line then add up in SQL (value = accepted kg × price)
+without a unit conversion per row.
+
+A shipment is delivered under at most one contract (``shipment_id`` is unique).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Timestamped, UtcDateTime, db
+from linkages.models.contracts import PartyRole
+
+# Party roles that make an organisation a supplier of the contract's goods.
+SUPPLYING_ROLES = frozenset(
+    {PartyRole.LEADER, PartyRole.PRODUCER, PartyRole.FARMERS_REPRESENTATIVE,
+     PartyRole.PROCESSOR}
+)
+
+
+class LinkageDelivery(Timestamped, db.Model):
+    __tablename__ = "linkage_deliveries"
+    __table_args__ = (
+        # A contract's fulfilment: its deliveries by line and day.
+        Index("ix_linkage_deliveries_contract_line", "contract_id", "line_id", "shipped_on"),
+        # The line's deliveries (amendments keep line ids; see contracts.terms).
+        Index("ix_linkage_deliveries_line", "line_id"),
+        # A buyer's view of a supplier (the scorecard) and the deliveries list by pair.
+        Index("ix_linkage_deliveries_pair", "buyer_id", "supplier_id", "shipped_on"),
+        Index("ix_linkage_deliveries_supplier", "supplier_id", "shipped_on"),
+        Index("ix_linkage_deliveries_batch", "batch_id"),
+        CheckConstraint("shipped_kg > 0", name="shipped_positive"),
+        CheckConstraint(
+            "accepted_kg IS NULL OR accepted_kg >= 0", name="accepted_not_negative"
+        ),
+        CheckConstraint(
+            "rejected_kg IS NULL OR rejected_kg >= 0", name="rejected_not_negative"
+        ),
+        CheckConstraint(
+            "accepted_kg IS NULL OR accepted_kg + rejected_kg <= shipped_kg",
+            name="settled_within_shipped",
+        ),
+        CheckConstraint(
+            "price_vnd_per_kg IS NULL OR price_vnd_per_kg >= 0", name="price_not_negative"
+        ),
+        CheckConstraint("supplier_id <> buyer_id", name="not_to_itself"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(
+        ForeignKey("linkage_contracts.id", ondelete="RESTRICT")
+    )
+    line_id: Mapped[int] = mapped_column(
+        ForeignKey("linkage_contract_lines.id", ondelete="RESTRICT")
+    )
+    shipment_id: Mapped[int] = mapped_column(
+        ForeignKey("shipments.id", ondelete="RESTRICT"), unique=True
+    )
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="RESTRICT"))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    # The shipping day in Vietnam: on-time is shipped_on <= the line's deliver_by.
+    shipped_on: Mapped[date] = mapped_column(Date)
+    shipped_kg: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    # The settlement, by the buyer; all None until then (accepted and rejected together).
+    received_on: Mapped[date | None] = mapped_column(Date)
+    accepted_kg: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    rejected_kg: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    price_vnd_per_kg: Mapped[int | None] = mapped_column(BigInteger)
+    invoice_number: Mapped[str] = mapped_column(String(64), default="")
+    settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    @property
+    def settled(self) -> bool:
+        return self.accepted_kg is not None

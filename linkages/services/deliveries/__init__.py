@@ -1,0 +1,55 @@
+"""Deliveries under linkage contracts (Decree 98/2018; issue 11 §3): who may see and do
+what (``access``), shipping, receiving and settling (``recording``), fulfilment and the
+side-selling signal (``fulfilment``). Import the functions from here."""
+
+from linkages.services.deliveries.access import (
+    DELIVERABLE,
+    DeliveryPermissions,
+    OpenContractLine,
+    delivery_permissions,
+    get_delivery,
+    list_deliveries,
+    open_contracts_for,
+    open_contracts_query,
+    shipment_deliveries,
+)
+from linkages.services.deliveries.fulfilment import (
+    ContractFulfilment,
+    LineFulfilment,
+    PairFigures,
+    SideSelling,
+    contract_fulfilment,
+    pair_figures,
+    ratio,
+)
+from linkages.services.deliveries.recording import (
+    Delivered,
+    deliver_shipment,
+    receive_under_contract,
+    settle_delivery,
+    ship_under_contract,
+)
+
+__all__ = [
+    "DELIVERABLE",
+    "ContractFulfilment",
+    "Delivered",
+    "DeliveryPermissions",
+    "LineFulfilment",
+    "OpenContractLine",
+    "PairFigures",
+    "SideSelling",
+    "contract_fulfilment",
+    "deliver_shipment",
+    "delivery_permissions",
+    "get_delivery",
+    "list_deliveries",
+    "open_contracts_for",
+    "open_contracts_query",
+    "pair_figures",
+    "ratio",
+    "receive_under_contract",
+    "settle_delivery",
+    "ship_under_contract",
+    "shipment_deliveries",
+]
