@@ -40,6 +40,8 @@ class ProductionArea(Timestamped, db.Model):
     __table_args__ = (
         UniqueConstraint("organisation_id", "code"),
         CheckConstraint("area_ha IS NULL OR area_ha >= 0", name="area_ha_not_negative"),
+        # The resolver finds a place by the GLN a scanned /414/ link names.
+        Index("ix_production_areas_gln", "gln"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
