@@ -325,12 +325,11 @@ def _deliveries_of(
     """The fulfilment section: each line's figures on ``day`` (today by default) and the
     newest deliveries."""
     recent = db.session.scalars(
-        deliveries.list_deliveries(actor, contract_id=contract.id).limit(DELIVERIES_SHOWN + 1)
+        deliveries.list_deliveries(actor, contract_id=contract.id).limit(DELIVERIES_SHOWN)
     ).all()
     return {
         "fulfilment": deliveries.contract_fulfilment(actor, contract.id, on=day),
-        "recent_deliveries": recent[:DELIVERIES_SHOWN],
-        "more_deliveries": len(recent) > DELIVERIES_SHOWN,
+        "recent_deliveries": recent,
         "lots": lot_codes(d.batch_id for d in recent),
     }
 

@@ -1,14 +1,20 @@
-"""What the linkage browser test needs (built by ``prepare_db`` in the browser test
+"""What the linkage browser tests need (built by ``prepare_db`` in the browser test
 database): a cooperative no other browser test uses, ready to be verified as a supplier:
 registered and active, a valid VietGAP certificate, a production area with its
 planting-area code and one harvested lot with complete key data elements. Verifying it
-adds a "verified supplier" badge to its own lots only."""
+adds a "verified supplier" badge to its own lots only.
+
+And a lot the contract's cooperative (``prepare_db.COOP``) holds, harvested yesterday, for
+it to ship under the contract it signs in the browser."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
+
+from app.auth.models import User
 from app.auth.services import actor_for, add_membership, create_user
 from core.actor import OrgRole
 from core.clock import VIETNAM, local_today
@@ -22,10 +28,35 @@ PASSWORD = "mat-khau-lien-ket"  # only ever in the throwaway browser-test databa
 THAI_NGUYEN = "19"
 SUPPLIER = ("4600000048", "Hợp tác xã Rau an toàn Đồng Hỷ", "HTX Rau Đồng Hỷ")
 SUPPLIER_EMAIL = "thu@htx-rau-donghy.vn"
+# The lot the contract's cooperative ships under the contract (part of it).
+CONTRACT_LOT = "LB-BAOTIEU-01"
+CONTRACT_LOT_KG = 600
 
 
-def build() -> None:
-    """The supplier above, committed by the caller."""
+def build(contract_coop: str, contract_coop_admin: str) -> None:
+    """The supplier above and the contract cooperative's lot (the cooperative by its
+    registration code, its admin by email), committed by the caller."""
+    _supplier()
+    _contract_lot(contract_coop, contract_coop_admin)
+
+
+def _contract_lot(coop_code: str, admin_email: str) -> None:
+    """The cooperative's lot: its only area and product, yesterday morning."""
+    coop = db.session.scalars(
+        select(Organisation).where(Organisation.registration_code == coop_code)).one()
+    admin = db.session.scalars(select(User).where(User.email == admin_email)).one()
+    area = db.session.scalars(
+        select(ProductionArea).where(ProductionArea.organisation_id == coop.id)).one()
+    product = db.session.scalars(select(Product).where(Product.organisation_id == coop.id)).one()
+    day = local_today() - timedelta(days=1)
+    recording.record_harvest(
+        actor_for(admin, coop.id), area_ids=[area.id], product_id=product.id,
+        quantity=Decimal(CONTRACT_LOT_KG), unit="kg", lot_code=CONTRACT_LOT,
+        harvested_on=datetime(day.year, day.month, day.day, 7, tzinfo=VIETNAM),
+    )
+
+
+def _supplier() -> None:
     code, name, short = SUPPLIER
     org = Organisation(registration_code=code, name=name, short_name=short,
                        org_type=OrgType.HTX, province_code=THAI_NGUYEN)

@@ -108,7 +108,7 @@ def main() -> None:
         )
         _back_office()
         trace_data.build()  # the consumer trace page's chain (tests/browser/trace_data.py)
-        linkage_data.build()  # a supplier ready to verify (tests/browser/linkage_data.py)
+        linkage_data.build(COOP[0], COOP_ADMIN_EMAIL)  # a supplier to verify, a lot to ship
         db.session.commit()
 
 
