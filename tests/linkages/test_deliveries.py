@@ -97,6 +97,19 @@ def test_side_selling_signal_with_the_figures_worked_out(world: World) -> None:
     assert found.side_selling is True
 
 
+def test_selling_elsewhere_after_the_contract_ended_is_no_side_selling(world: World) -> None:
+    # Terminated with effect from T−10: it bound the parties until T−11. Line 0 keeps the
+    # 150 kg of T−15 and loses the 50 kg of T−3 (to O2): 150 kg to one other buyer.
+    contracts.transition_contract(world.buyer.actor, world.contract.id, "active",
+                                  effective_on=days(-29))
+    contracts.transition_contract(world.buyer.actor, world.contract.id, "terminated",
+                                  reason="Bên bán giao hàng cho bên khác",
+                                  effective_on=days(-10))
+    line0 = svc.contract_fulfilment(world.coop.actor, world.contract.id).lines[0]
+    assert line0.side_selling.elsewhere_kg == Decimal("150")
+    assert line0.side_selling.buyers == 1
+
+
 def test_fulfilment_as_of_an_earlier_day(world: World) -> None:
     found = svc.contract_fulfilment(world.coop.actor, world.contract.id, on=days(-12))
     line0 = found.lines[0]

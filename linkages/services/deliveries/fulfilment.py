@@ -11,7 +11,8 @@ stands):
 - accepted ratio = accepted / (accepted + rejected), over settled deliveries;
 - on-time ratio = deliveries shipped on or before the line's ``deliver_by`` / deliveries
   of a line with a ``deliver_by``;
-- the **side-selling signal** ("bẻ kèo"): during the term, up to ``on``, the supplying
+- the **side-selling signal** ("bẻ kèo"): while the contract binds (its term,
+  until it ended: completed, terminated, breached), up to ``on``, the supplying
   parties shipped lots of the line's product — or, for a line naming no product, of the
   commodity of the lots delivered under it (else the commodity code the line's text
   names) — to organisations that are no offtaker of the contract, while the accepted kg
@@ -46,6 +47,7 @@ from linkages.models.contracts import (
     LinkageContract,
     LinkageContractLine,
     LinkageContractParty,
+    LinkageContractVersion,
     PartyRole,
 )
 from linkages.models.deliveries import LinkageDelivery
@@ -146,9 +148,10 @@ def _line_sums(contract_id: int, day: date) -> list[Any]:
 
 
 def _elsewhere(contract: LinkageContract, day: date) -> dict[int, tuple[Decimal, int]]:
-    """Per line: kg the supplying parties shipped of the line's goods, during the term up
-    to ``day``, to organisations that are no offtaker, and to how many (module docstring)."""
-    end = min(day, contract.effective_to or day)
+    """Per line: kg the supplying parties shipped of the line's goods, while the contract
+    bound them (its term, until it was completed, terminated or breached) up to ``day``,
+    to organisations that are no offtaker, and to how many (module docstring)."""
+    end = min(day, contract.effective_to or day, _bound_until(contract.id) or day)
     if end < contract.effective_from:
         return {}
     start_at = datetime.combine(contract.effective_from, time.min, VIETNAM)
@@ -179,6 +182,23 @@ def _elsewhere(contract: LinkageContract, day: date) -> dict[int, tuple[Decimal,
         .group_by(line.id)
     )
     return {row[0]: (Decimal(row[1] or 0), int(row[2])) for row in rows}
+
+
+_ENDED = (ContractStatus.COMPLETED, ContractStatus.TERMINATED, ContractStatus.BREACHED,
+          ContractStatus.LIQUIDATED)
+
+
+def _bound_until(contract_id: int) -> date | None:
+    """The last day the contract bound its parties: the day before its first ending
+    (completed, terminated, breached) took effect; None while it has not ended. Selling
+    elsewhere after that is no side-selling."""
+    ended = db.session.scalar(
+        select(func.min(LinkageContractVersion.effective_on)).where(
+            LinkageContractVersion.contract_id == contract_id,
+            LinkageContractVersion.status.in_(_ENDED),
+        )
+    )
+    return ended - timedelta(days=1) if ended is not None else None
 
 
 def _expected(contract: LinkageContract, row: Any, day: date) -> Decimal | None:
