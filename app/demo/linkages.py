@@ -28,12 +28,18 @@ stamp is moved to the planned days afterwards (``_Stamps``), as ``app.demo.count
 for verified high-tech claims. Contract codes (``LK-…``) come from the service's random
 generator; everything else follows from the seed and the seeding day. Does not commit.
 
-Deliveries are not recorded here (the deliveries step records them): the contracts are
-dated so that the lots the traces shipped fall inside their terms — the coffee
-cooperative's to the coffee buyer under last season's and this season's contracts, the
-pepper cooperative's under its own, the rice and shrimp cooperatives' under theirs — and
-``LinkageReport.side_selling`` names the side-selling cooperative and the lots it shipped
-to another buyer during its contract's term.
+Deliveries under the contracts (issue 11 §3) are the lots the traces shipped, booked as
+each contract's "deliver" step: the contracts are dated so that those shipments fall inside
+their terms — the coffee cooperative's to the coffee buyer under last season's and this
+season's contracts, the pepper cooperative's under its own, the rice and shrimp
+cooperatives' under theirs — and the step comes before a contract is closed (completed,
+liquidated, breached), since deliveries are booked only against a signed or active one.
+The buyers settle most of them from their receipts at the contract's price, with invoice
+numbers; one is settled short (unripe cherries turned down), the coffee buyer has yet to
+settle this season's latest, and the side-selling cooperative, whose harvest went to a
+rival buyer (``LinkageReport.side_selling`` names those lots; they are not booked), sends
+only its leftover to the contract's buyer, late and still in transit: the contract page
+shows the shortfall and the side-selling signal.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
@@ -55,6 +61,7 @@ from app.demo.catalog import (
     PEPPER_HTX,
     REFERENCE_DATE,
 )
+from app.demo.traces import LAST_DAY_OFFSET
 from core.actor import Actor, OrgRole, PlatformRole
 from core.clock import VIETNAM, local_today
 from core.db import db
@@ -63,6 +70,7 @@ from linkages.models.contracts import (
     LinkageContractConfirmation,
     LinkageContractVersion,
 )
+from linkages.models.deliveries import LinkageDelivery
 from linkages.models.organisations import OrgStatus
 from linkages.services.contracts import (
     amend_contract,
@@ -71,6 +79,7 @@ from linkages.services.contracts import (
     transition_contract,
     verify_paper_contract,
 )
+from linkages.services.deliveries import deliver_shipment, settle_delivery, ship_under_contract
 from linkages.services.linkage_projects import create_project
 from linkages.services.suppliers import add_supplier
 from linkages.services.verification import (
@@ -79,8 +88,10 @@ from linkages.services.verification import (
     request_verification,
 )
 from traceability.models.areas import ProductionArea
-from traceability.models.batches import Shipment
+from traceability.models.batches import Batch, BatchStatus, Shipment
 from traceability.models.products import Product
+from traceability.services.batches import current_quantities
+from traceability.services.shipments import standing_shipments
 
 if TYPE_CHECKING:
     from app.demo.country import DemoReport, SeededOrganisation
@@ -130,6 +141,9 @@ class _Traced:
     shipped_to: dict[int, list[Shipment]]  # receiver id → shipments, by date
     products: dict[int, list[Product]]  # organisation id → products, by id
     areas: dict[int, list[int]]  # organisation id → production area ids
+    # Shipment id → the shipped lot's product, for shipments whose shipping stands: only
+    # those can be delivered under a contract, on a line of that product.
+    standing: dict[int, int]
 
 
 def _traced() -> _Traced:
@@ -144,7 +158,11 @@ def _traced() -> _Traced:
         select(ProductionArea.id, ProductionArea.organisation_id).order_by(ProductionArea.id)
     ):
         areas[org_id].append(area_id)
-    return _Traced({k: dict(v) for k, v in shipped.items()}, dict(products), dict(areas))
+    rows = standing_shipments()
+    standing = {row.shipment_id: row.product_id
+                for row in db.session.execute(select(rows.c.shipment_id, rows.c.product_id))}
+    return _Traced({k: dict(v) for k, v in shipped.items()}, dict(products), dict(areas),
+                   standing)
 
 
 @dataclass
@@ -226,9 +244,26 @@ def _moment(day: date, hour: int) -> datetime:
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """A delivery on a contract's line: a shipment the traces recorded (``shipment_id``),
+    or ``kg`` of the lot ``batch_id`` shipped to the offtaker under the contract on ``on``.
+    The buyer settles it from its receipt at ``price_vnd_per_kg`` (None: not settled yet),
+    turning down ``rejected_pct`` of what it received (0: accepts what the weighbridge
+    showed, the receiving form's default)."""
+
+    shipment_id: int | None = None
+    batch_id: int | None = None
+    kg: Decimal = Decimal(0)
+    on: date | None = None  # reference timeline
+    price_vnd_per_kg: int | None = None
+    rejected_pct: int = 0
+
+
+@dataclass(frozen=True)
 class Step:
-    """One change of a contract after its creation: ``kind`` is confirm, paper, move or
-    amend; ``who`` the organisation key (or the authority's e-mail for paper)."""
+    """One change of a contract after its creation: ``kind`` is confirm, paper, move,
+    amend or deliver; ``who`` the organisation key (or the authority's e-mail for paper;
+    the supplier for deliver, which books ``deliveries`` on the contract's first line)."""
 
     kind: str
     who: str
@@ -236,6 +271,7 @@ class Step:
     status: str = ""
     reason: str = ""
     changes: dict[str, Any] = field(default_factory=dict)
+    deliveries: tuple[Delivery, ...] = ()
 
 
 @dataclass
@@ -257,9 +293,10 @@ class LinkageReport:
     contracts: dict[str, int] = field(default_factory=dict)
     projects: list[int] = field(default_factory=list)
     verifications: list[int] = field(default_factory=list)
-    # The side-selling case, for the deliveries: (contract key, cooperative id, batch ids
-    # of the cooperative's lots shipped to another buyer during the contract's term).
+    # The side-selling case: (contract key, cooperative id, batch ids of the cooperative's
+    # lots shipped to another buyer during the contract's term, booked under no contract).
     side_selling: tuple[str, int, list[int]] | None = None
+    deliveries: list[int] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -286,6 +323,34 @@ def _vnd(amount: int) -> str:
     return f"{amount:,}".replace(",", ".") + " đ"
 
 
+def _vn_day(moment: datetime) -> date:
+    return moment.astimezone(VIETNAM).date()
+
+
+# Demo market quotes (đ/kg) for the prices the contracts tie to the market, taken in turn by
+# a contract's deliveries (prices move during a season): fresh Robusta cherries in Đắk
+# Lắk, black pepper, fresh paddy; and the shrimp prices agreed at each harvest.
+_CHERRY_VND = (22_400, 23_100, 24_600, 25_300)
+_PEPPER_VND = (146_000, 143_500, 139_000)
+_PADDY_VND = (7_150, 7_600)
+_SHRIMP_VND = (118_000, 121_500, 112_000)
+# The delivery settled short: the share of the received cherries turned down as unripe.
+_UNRIPE_PCT = 7
+
+
+def _quote(quotes: Sequence[int], index: int) -> int:
+    return quotes[index % len(quotes)]
+
+
+def _tonnes(shipments: Sequence[Shipment], default: str) -> str:
+    """Whole tonnes the buyer received of ``shipments`` (``default`` without any): the plan
+    of a contract that ended delivered in full, so that its page shows it fulfilled."""
+    if not shipments:
+        return default
+    kg = sum((s.received_kg if s.received_kg is not None else s.quantity_kg) for s in shipments)
+    return str(max(1, int(kg // 1000)))
+
+
 class _Planner:
     """The contracts, on the reference timeline; ``day`` moves a date to the seeding day's."""
 
@@ -307,10 +372,13 @@ class _Planner:
 
     def line(self, org: SeededOrganisation, commodity: str, season: str, quantity: str,
              unit: str, spec: str, *, certs: Sequence[str] = (), area_ha: str | None = None,
-             product: bool = True) -> dict[str, Any]:
-        """A product line of ``org``'s goods: its first product and its areas, if any."""
+             product: bool = True, window: tuple[date, date] | None = None) -> dict[str, Any]:
+        """A product line of ``org``'s goods: its first product and its areas, if any; the
+        delivery ``window`` (reference days) the contract's schedule names, if given."""
         products = self.cast.traced.products.get(org.id, [])
         return {
+            "deliver_from": self.day(window[0]) if window else None,
+            "deliver_by": self.day(window[1]) if window else None,
             "commodity": commodity,
             "product_id": products[0].id if product and products else None,
             "season": season,
@@ -336,6 +404,52 @@ class _Planner:
     def add(self, plan: ContractPlan) -> None:
         self.plans.append(plan)
 
+    def shipped_in_term(self, htx: SeededOrganisation, buyer: SeededOrganisation,
+                        start: date, end: date) -> list[Shipment]:
+        """What the delivery service will book for ``htx`` on its line (``line``: its first
+        product) under a contract with ``buyer`` from ``start`` to ``end`` (reference
+        days): the shipments of that product to the buyer within those days, whose
+        shipping stands."""
+        products = self.cast.traced.products.get(htx.id, [])
+        if not products:
+            return []
+        first, last = self.day(start), self.day(end)
+        standing = self.cast.traced.standing
+        return [s for s in self.cast.shipments(htx, buyer)
+                if standing.get(s.id) == products[0].id
+                and first <= _vn_day(s.shipped_at) <= last]
+
+    def deliver(self, supplier: SeededOrganisation, shipments: Sequence[Shipment],
+                prices: Sequence[int | None], *, short: int | None = None) -> list[Step]:
+        """The step booking ``shipments``, settled at ``prices`` in turn (None: not yet),
+        the one at index ``short`` short; none without shipments (other seeds)."""
+        if not shipments:
+            return []
+        deliveries = tuple(
+            Delivery(s.id, price_vnd_per_kg=price, rejected_pct=_UNRIPE_PCT if i == short else 0)
+            for i, (s, price) in enumerate(zip(shipments, prices, strict=True))
+        )
+        booked = _vn_day(shipments[-1].shipped_at) - self.shift
+        return [Step("deliver", supplier.key, booked, deliveries=deliveries)]
+
+    def leftover(self, htx: SeededOrganisation) -> tuple[int, Decimal] | None:
+        """The cooperative's lot of its first product (a contract line's) that still holds
+        the most, and what it holds in kg; None when every lot is gone."""
+        products = self.cast.traced.products.get(htx.id, [])
+        if not products:
+            return None
+        lots = db.session.scalars(
+            select(Batch.id)
+            .where(Batch.organisation_id == htx.id, Batch.product_id == products[0].id,
+                   Batch.status == BatchStatus.ACTIVE)
+            .order_by(Batch.id)
+        ).all()
+        held = current_quantities(lots)
+        best = max(lots, key=lambda lot: (held.get(lot, Decimal(0)), lot), default=None)
+        if best is None or held.get(best, Decimal(0)) <= 0:
+            return None
+        return best, held[best]
+
     # --- the coffee chain of the demo accounts ------------------------------------------------
 
     def coffee(self) -> None:
@@ -346,9 +460,12 @@ class _Planner:
         inputs = _first(cast.enterprises(("input_supplier",), "coffee"),
                         prefer=lambda o: o.province_code != buyer.province_code)
         households = 64
-        # Last season: floor price, completed, then liquidated.
-        start = date(2024, 9, 1)
+        # Last season: floor price, completed, then liquidated. Its plan is what the buyer
+        # received of the cooperative's lots in the term: it ends delivered in full, as its
+        # liquidation record says.
+        start, end = date(2024, 9, 1), date(2025, 8, 31)
         season = _season(self.day(start))
+        shipped = self.shipped_in_term(htx, buyer, start, end)
         self.add(ContractPlan(
             "coffee-last-season", buyer.key, date(2024, 8, 12),
             {
@@ -362,9 +479,11 @@ class _Planner:
                      "represented_description": "Hộ thành viên trồng cà phê vối của HTX"},
                     {"organisation_id": buyer.key, "role": "offtaker"},
                 ],
-                "lines": [self.line(htx, "Cà phê quả tươi Robusta", season, "80", "tan",
+                "lines": [self.line(htx, "Cà phê quả tươi Robusta", season,
+                                    _tonnes(shipped, "80"), "tan",
                                     "Tỷ lệ quả chín ≥ 85%, tạp chất ≤ 1%, không lẫn quả xanh "
-                                    "thối", certs=("4c",), area_ha="30")],
+                                    "thối", certs=("4c",), area_ha="30",
+                                    window=(date(2024, 10, 1), date(2025, 1, 31)))],
                 "price_mechanism": "floor", "price_unit": "kg", "floor_price_vnd": 19_500,
                 "price_formula": "Giá sàn 19.500 đ/kg quả tươi; khi giá thị trường tại Đắk Lắk "
                                  "cao hơn, mua theo giá thị trường ngày giao hàng.",
@@ -374,20 +493,33 @@ class _Planner:
                 "delivery_method": "HTX vận chuyển bằng xe tải, cân tại nhà máy",
                 "delivery_schedule": "Theo từng đợt thu hoạch từ tháng 10 đến tháng 1, báo "
                                      "trước 2 ngày",
-                **self.term(start, date(2025, 8, 31), "conciliation", breach_pct=8),
+                **self.term(start, end, "conciliation", breach_pct=8),
             },
             [
                 *_signed([(buyer.key, date(2024, 8, 12)), (htx.key, date(2024, 8, 20))],
                         buyer.key, start),
+                # The price formula: the market price when above the floor.
+                *self.deliver(htx, shipped, [max(19_500, _quote(_CHERRY_VND, i))
+                                             for i in range(len(shipped))]),
                 Step("move", buyer.key, date(2025, 9, 2), "completed"),
                 Step("move", buyer.key, date(2025, 9, 20), "liquidated",
                      reason="Biên bản thanh lý số 01/2025/BBTL: HTX giao đủ sản lượng, Công ty "
                             "đã thanh toán hết tiền hàng, hai bên không còn nghĩa vụ."),
             ],
         ))
-        # This season: the full chain (form 1), amended once.
-        start = date(2025, 9, 1)
+        # This season: the full chain (form 1), amended once (a higher premium from then on).
+        # The first delivery of the harvest is settled short (unripe cherries), the latest
+        # waits for the buyer's settlement.
+        start, end, amended = date(2025, 9, 1), date(2026, 8, 31), date(2025, 12, 10)
         season = _season(self.day(start))
+        shipped = self.shipped_in_term(htx, buyer, start, end)
+        prices: list[int | None] = [
+            _quote(_CHERRY_VND, i) + (1_200 if _vn_day(s.shipped_at) >= self.day(amended)
+                                      else 800)
+            for i, s in enumerate(shipped)
+        ]
+        if len(prices) > 1:
+            prices[-1] = None
         parties: list[dict[str, Any]] = [
             {"organisation_id": buyer.key, "role": "leader"},
             {"organisation_id": htx.key, "role": "producer",
@@ -402,7 +534,7 @@ class _Planner:
         if inputs is not None:
             confirms.append(Step("confirm", inputs.key, date(2025, 8, 11)))
         confirms.append(Step("confirm", htx.key, date(2025, 8, 18)))
-        reconfirms = [Step("confirm", buyer.key, date(2025, 12, 10))]
+        reconfirms = [Step("confirm", buyer.key, amended)]
         if inputs is not None:
             reconfirms.append(Step("confirm", inputs.key, date(2025, 12, 11)))
         reconfirms.append(Step("confirm", htx.key, date(2025, 12, 12)))
@@ -417,7 +549,8 @@ class _Planner:
                 "lines": [self.line(htx, "Cà phê quả tươi Robusta", season, "95", "tan",
                                     "Tỷ lệ quả chín ≥ 90%, tạp chất ≤ 1%; nhật ký canh tác "
                                     "đầy đủ, đúng thời gian cách ly", certs=("4c",),
-                                    area_ha="32")],
+                                    area_ha="32",
+                                    window=(date(2025, 10, 1), date(2026, 1, 31)))],
                 "price_mechanism": "market_plus", "price_unit": "kg", "premium_vnd": 800,
                 "price_formula": "Giá cà phê quả tươi tại Đắk Lắk ngày giao hàng (bản tin giá "
                                  "của Sở Nông nghiệp và Môi trường) cộng 800 đ/kg cho cà phê "
@@ -432,12 +565,12 @@ class _Planner:
                                    "tỷ lệ quả chín từng xe",
                 "delivery_schedule": "Theo từng đợt thu hoạch từ tháng 10 đến tháng 1, báo "
                                      "trước 2 ngày",
-                **self.term(start, date(2026, 8, 31), "conciliation", breach_pct=8),
+                **self.term(start, end, "conciliation", breach_pct=8),
             },
             [
                 *confirms,
                 Step("move", buyer.key, start, "active"),
-                Step("amend", buyer.key, date(2025, 12, 10),
+                Step("amend", buyer.key, amended,
                      reason="Phụ lục 01: giá cà phê tăng mạnh, nâng mức cộng thêm từ 800 lên "
                             "1.200 đ/kg để giữ vùng nguyên liệu; bổ sung yêu cầu bản đồ lô "
                             "trồng theo quy định chống phá rừng của EU (EUDR).",
@@ -448,6 +581,7 @@ class _Planner:
                                           "1.200 đ/kg cho cà phê đạt chứng nhận 4C.",
                      }),
                 *reconfirms,
+                *self.deliver(htx, shipped, prices, short=0),
             ],
         ))
         self.side_selling(buyer)
@@ -455,7 +589,9 @@ class _Planner:
 
     def side_selling(self, buyer: SeededOrganisation) -> None:
         """Inputs advanced, offtake at a fixed price (form 2), with a coffee cooperative that
-        ships its harvest to a rival buyer during the term: the traces show where it went."""
+        ships its harvest to a rival buyer during the term: the traces show where it went.
+        After the delivery window has closed it ships the buyer what is left in its store,
+        still in transit on the seeding day: late, short, not settled."""
         cast = self.cast
         anchors = {COFFEE_HTX, PEPPER_HTX}
         start, end = date(2025, 9, 15), date(2026, 6, 30)
@@ -475,6 +611,13 @@ class _Planner:
             return
         season = _season(self.day(start))
         self.side_seller = (htx, rival_shipments(htx))
+        # A day before the traces' last day: after every event of the cooperative's lots,
+        # and too late for the buyer to have received it.
+        shipping = REFERENCE_DATE - timedelta(days=LAST_DAY_OFFSET + 1)
+        left = self.leftover(htx)
+        late = [Step("deliver", htx.key, shipping,
+                     deliveries=(Delivery(batch_id=left[0], kg=left[1], on=shipping),))
+                ] if left is not None else []
         self.add(ContractPlan(
             "side-selling", buyer.key, date(2025, 8, 25),
             {
@@ -490,7 +633,8 @@ class _Planner:
                     {"organisation_id": buyer.key, "role": "offtaker"},
                 ],
                 "lines": [self.line(htx, "Cà phê quả tươi Robusta", season, "40", "tan",
-                                    "Tỷ lệ quả chín ≥ 85%, tạp chất ≤ 1%", area_ha="18")],
+                                    "Tỷ lệ quả chín ≥ 85%, tạp chất ≤ 1%", area_ha="18",
+                                    window=(date(2025, 11, 1), date(2025, 12, 31)))],
                 "price_mechanism": "fixed", "price_unit": "kg", "price_vnd": 23_500,
                 "payment_terms": "Thanh toán trong 5 ngày làm việc sau mỗi đợt giao, đã trừ "
                                  "tiền phân bón ứng trước.",
@@ -499,7 +643,7 @@ class _Planner:
                                        "toàn bộ sản lượng của 18 ha cho Công ty.",
                 "delivery_place": "Điểm thu mua của Công ty tại xã",
                 "delivery_method": "Công ty cử xe đến nhận tại sân phơi của HTX",
-                "delivery_schedule": "Từ tháng 11 đến hết tháng 1",
+                "delivery_schedule": "Từ tháng 11 đến hết tháng 12",
                 "breach_handling": _BREACH.format(pct=8),
                 "risk_sharing": _FORCE_MAJEURE,
                 "effective_from": self.day(start),
@@ -509,6 +653,7 @@ class _Planner:
             [
                 *_signed([(buyer.key, date(2025, 8, 25)), (htx.key, date(2025, 9, 3))],
                         buyer.key, start),
+                *late,
             ],
         ))
 
@@ -609,9 +754,14 @@ class _Planner:
         steps = [Step("confirm", htx.key, date(2024, 11, 5))]
         if inputs is not None:
             steps.append(Step("confirm", inputs.key, date(2024, 11, 12)))
+        # Settled at the market price less transport when above the floor, else the floor.
+        end = date(2026, 11, 30)
+        shipped = self.shipped_in_term(htx, buyer, start, end)
         steps += [Step("confirm", buyer.key, date(2024, 11, 20)),
-                  Step("move", htx.key, start, "active")]
-        first, last = self.day(start).year, self.day(date(2026, 11, 30)).year
+                  Step("move", htx.key, start, "active"),
+                  *self.deliver(htx, shipped, [max(140_000, _quote(_PEPPER_VND, i) - 1_000)
+                                               for i in range(len(shipped))])]
+        first, last = self.day(start).year, self.day(end).year
         self.add(ContractPlan(
             "pepper-htx-led", htx.key, date(2024, 11, 5),
             {
@@ -633,7 +783,7 @@ class _Planner:
                 "delivery_place": "Kho của bên mua",
                 "delivery_method": "HTX vận chuyển, bao PP 50 kg",
                 "delivery_schedule": "Từ tháng 2 đến tháng 4 hằng năm",
-                **self.term(start, date(2026, 11, 30), "conciliation", breach_pct=8),
+                **self.term(start, end, "conciliation", breach_pct=8),
             },
             steps,
         ))
@@ -698,7 +848,9 @@ class _Planner:
         htx, miller = min(pairs, key=lambda p: (-len(cast.shipments(p[0], p[1])), p[0].id))
         seeds = _first(cast.enterprises(("input_supplier",), "rice"),
                        prefer=lambda o: o.province_code != miller.province_code)
-        start = date(2024, 12, 1)
+        # Completed: its plan is what the miller received in the term (``_tonnes``).
+        start, end = date(2024, 12, 1), date(2025, 7, 31)
+        shipped = self.shipped_in_term(htx, miller, start, end)
         parties: list[dict[str, Any]] = [
             {"organisation_id": miller.key, "role": "leader"},
             {"organisation_id": htx.key, "role": "producer", "represented_households": 118,
@@ -713,6 +865,8 @@ class _Planner:
         if seeds is not None:
             steps.append(Step("confirm", seeds.key, date(2024, 11, 15)))
         steps += [Step("move", miller.key, start, "active"),
+                  *self.deliver(htx, shipped, [_quote(_PADDY_VND, i) + 200
+                                               for i in range(len(shipped))]),
                   Step("move", miller.key, date(2025, 8, 5), "completed")]
         year = self.day(date(2025, 1, 1)).year
         self.add(ContractPlan(
@@ -724,7 +878,8 @@ class _Planner:
                 "stages": {"inputs": True, "production": False, "processing": True},
                 "parties": parties,
                 "lines": [self.line(htx, "Lúa tươi OM18, ST25", f"Đông Xuân và Hè Thu {year}",
-                                    "150", "tan", "Độ ẩm ≤ 26%, tạp chất ≤ 2%, lẫn giống ≤ 1%",
+                                    _tonnes(shipped, "150"), "tan",
+                                    "Độ ẩm ≤ 26%, tạp chất ≤ 2%, lẫn giống ≤ 1%",
                                     certs=("vietgap",), area_ha="85")],
                 "price_mechanism": "market_plus", "price_unit": "kg", "premium_vnd": 200,
                 "price_formula": "Giá lúa tươi tại ruộng theo bản tin giá của Sở Nông nghiệp và "
@@ -735,7 +890,7 @@ class _Planner:
                 "delivery_place": "Tại ruộng của hộ thành viên",
                 "delivery_method": "Nhà máy thu hoạch bằng máy gặt đập liên hợp, cân tại bờ",
                 "delivery_schedule": "Theo lịch xuống giống của HTX",
-                **self.term(start, date(2025, 7, 31), "conciliation", breach_pct=5),
+                **self.term(start, end, "conciliation", breach_pct=5),
             },
             steps,
         ))
@@ -748,7 +903,9 @@ class _Planner:
         if not pairs:
             return
         htx, plant = min(pairs, key=lambda p: (-len(cast.shipments(p[0], p[1])), p[0].id))
-        start = date(2025, 3, 1)
+        # The cooperative stopped delivering when it declared the breach.
+        start, breached = date(2025, 3, 1), date(2025, 11, 20)
+        shipped = self.shipped_in_term(htx, plant, start, breached)
         self.add(ContractPlan(
             "shrimp-breached", htx.key, date(2025, 2, 12),
             {
@@ -782,7 +939,9 @@ class _Planner:
             [
                 *_signed([(plant.key, date(2025, 2, 12)), (htx.key, date(2025, 2, 20))],
                         plant.key, start),
-                Step("move", htx.key, date(2025, 11, 20), "breached",
+                *self.deliver(htx, shipped, [_quote(_SHRIMP_VND, i)
+                                             for i in range(len(shipped))]),
+                Step("move", htx.key, breached, "breached",
                      reason="Công ty chậm thanh toán hai đợt giao tôm gần nhất quá 45 ngày so "
                             "với Điều 4 của hợp đồng; HTX đã gửi hai văn bản nhắc nợ và tạm "
                             "dừng giao hàng."),
@@ -853,6 +1012,13 @@ class _Writer:
         self.stamps = _Stamps()
         # The services' today: planned days beyond it are stamped afterwards (_Stamps).
         self.real_today = local_today()
+        self.keys = {o.id: o.key for o in report.all()}
+        self.names = {o.id: o.name for o in report.all()}
+        self.deliveries: list[int] = []
+        # Traceability records the deliveries added (a lot shipped under a contract), for
+        # the report's counts of the traces.
+        self.traced: dict[str, int] = defaultdict(int)
+        self.invoices: dict[tuple[int, int], int] = {}  # (seller, year) → last number
 
     def actor(self, key: str) -> Actor:
         """A user of the organisation (the demo account's, if it has one), or an authority
@@ -899,12 +1065,71 @@ class _Writer:
                 contract = transition_contract(who, contract.id, step.status,
                                                reason=step.reason,
                                                effective_on=self.service_day(day))
+            elif step.kind == "deliver":
+                for planned in step.deliveries:
+                    self.deliver(who, contract, planned, shift)
             else:
                 contract = amend_contract(who, contract.id, reason=step.reason,
                                           effective_on=self.service_day(day), **step.changes)
             if contract.version_count != before:
                 self.stamp_version(contract, day)
         return contract
+
+    def deliver(self, supplier: Actor, contract: LinkageContract, planned: Delivery,
+                shift: timedelta) -> None:
+        """Book the delivery on the contract's line as the supplier (shipping the lot first
+        when the traces have not), then settle it as the buyer if planned."""
+        line = contract.lines[0]
+        if planned.shipment_id is not None:
+            delivery = deliver_shipment(supplier, planned.shipment_id, contract.id, line.id)
+        else:
+            assert planned.batch_id is not None and planned.on is not None
+            day = planned.on + shift
+            shipped = ship_under_contract(
+                supplier, planned.batch_id, contract.id, line.id, quantity=planned.kg,
+                unit="kg", shipped_at=_moment(day, 7), despatch_ref=f"PXK-{day:%y%m%d}-01",
+            )
+            assert shipped.delivery is not None
+            delivery = shipped.delivery
+            self.traced["shipments"] += 1
+            self.traced["events"] += len(shipped.recorded.events)
+        self.deliveries.append(delivery.id)
+        if planned.price_vnd_per_kg is not None:
+            self.settle(delivery, planned)
+
+    def settle(self, delivery: LinkageDelivery, planned: Delivery) -> None:
+        """The buyer settles the delivery from its receipt (none yet: nothing to settle) on
+        the day it received the lot, with the supplier's invoice."""
+        shipment = db.session.get(Shipment, delivery.shipment_id)
+        if shipment is None or shipment.received_at is None or shipment.received_kg is None:
+            return
+        received_on = _vn_day(shipment.received_at)
+        accepted = rejected = None  # the receiving form's defaults: what the weighbridge showed
+        if planned.rejected_pct:
+            accepted = (shipment.received_kg * (100 - planned.rejected_pct) / 100).quantize(
+                Decimal(1), ROUND_FLOOR)
+            rejected = delivery.shipped_kg - accepted
+        # The service takes a receiving day between the shipping day and its today: on a
+        # demo anchored after the real clock, both days wait at its today while it settles
+        # and are put back after, as _Stamps does for the contracts.
+        shipped_on, day = delivery.shipped_on, self.service_day(received_on)
+        delivery.shipped_on = min(shipped_on, day)
+        settle_delivery(
+            self.actor(self.keys[delivery.buyer_id]), delivery.id, accepted_kg=accepted,
+            rejected_kg=rejected, price_vnd_per_kg=planned.price_vnd_per_kg,
+            invoice_number=self.invoice(delivery.supplier_id, received_on), received_on=day,
+        )
+        delivery.shipped_on, delivery.received_on = shipped_on, received_on
+        delivery.settled_at = _moment(min(received_on + timedelta(days=1), self.report.today), 16)
+
+    def invoice(self, seller_id: int, day: date) -> str:
+        """The seller's e-invoice for the lot (Circular 78/2021): series "1C26TXX" — a VAT
+        invoice with the tax authority's code, the year, the seller's two letters — and its
+        running number of the year, "1C26TXX-0000123"."""
+        key = (seller_id, day.year)
+        # Each seller starts the year at its own number, as if it invoiced others too.
+        self.invoices[key] = self.invoices.get(key, 100 + seller_id * 37 % 400) + 1
+        return f"1C{day:%y}T{_initials(self.names[seller_id], 2)}-{self.invoices[key]:07d}"
 
 
 def _projects(writer: _Writer, contracts: dict[str, LinkageContract],
@@ -1055,17 +1280,24 @@ def seed_demo_linkages(report: DemoReport) -> LinkageReport:
     if planner.side_seller is not None:
         htx, shipments = planner.side_seller
         linkage.side_selling = ("side-selling", htx.id, [s.batch_id for s in shipments])
+    linkage.deliveries = writer.deliveries
     linkage.counts = {
         "contracts": len(contracts),
         "linkage_projects": len(linkage.projects),
         "supplier_verifications": len(linkage.verifications),
+        "deliveries": len(linkage.deliveries),
     }
+    # The traces' counts stay those of the database.
+    for name, added in writer.traced.items():
+        if name in report.counts:
+            report.counts[name] += added
     report.counts.update(linkage.counts)
     return linkage
 
 
 __all__ = [
     "ContractPlan",
+    "Delivery",
     "LinkageReport",
     "Step",
     "seed_demo_linkages",

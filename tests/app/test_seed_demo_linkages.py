@@ -1,20 +1,22 @@
 """The demo's linkage data (``app.demo.linkages``, run by ``flask seed-demo``): contracts of
 all seven Decree 98 forms in every status, the HTX-led one, the side-selling case, two
-province projects, and supplier verifications in each state — as the demo accounts see
-them through the services.
+province projects, supplier verifications in each state, and deliveries under the
+contracts — as the demo accounts see them through the services and the contract page.
 
 Every test reads the shared demo country (``demo_country``, tests/conftest.py): seeding it
 is the expensive part, and it is seeded once per run."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
-from app.demo.country import COFFEE_BUYER, COFFEE_HTX, PEPPER_HTX
+from app.demo.country import COFFEE_BUYER, COFFEE_HTX, DEMO_ACCOUNTS, PEPPER_HTX
 from core.actor import Actor, OrgRole, PlatformRole
-from core.clock import local_today
+from core.clock import VIETNAM, local_today
 from core.db import db
 from linkages.models import Organisation, OrgType
 from linkages.models.contracts import (
@@ -25,10 +27,13 @@ from linkages.models.contracts import (
     PartyRole,
     VersionChange,
 )
+from linkages.models.deliveries import LinkageDelivery
 from linkages.models.suppliers import SupplierVerification, VerificationStatus
 from linkages.services.contracts import list_contracts
+from linkages.services.deliveries import contract_fulfilment
 from linkages.services.scorecard import supplier_scorecard
 from linkages.services.verification import list_verifications
+from tests.app.web_support import login
 from traceability.models import Batch, Shipment
 
 
@@ -177,3 +182,107 @@ def test_verifications_in_each_state_with_scorecards(demo_country):
     figures = {f.key: f for f in card.figures}
     assert figures["kde_completeness"].counts["lots"] > 0
     assert figures["certifications"].value >= 1
+
+
+# The contracts the traces delivered, by (status, form): last season's coffee (1), this
+# season's (2), the side-selling one (3), the HTX-led pepper one (6), rice (8), shrimp (9).
+_DELIVERED = {
+    (ContractStatus.LIQUIDATED, 3), (ContractStatus.ACTIVE, 1), (ContractStatus.ACTIVE, 2),
+    (ContractStatus.ACTIVE, 4), (ContractStatus.COMPLETED, 6), (ContractStatus.BREACHED, 7),
+}
+_INVOICE = re.compile(r"^1C\d{2}T[A-Z]{2}-\d{7}$")  # series "1C26TXX", 7-digit number
+
+
+def _side_selling_contract() -> LinkageContract:
+    return next(c for c in _contracts() if (c.status, c.form) == (ContractStatus.ACTIVE, 2))
+
+
+def _producer(contract: LinkageContract) -> int:
+    return next(p.organisation_id for p in contract.parties if p.role == PartyRole.PRODUCER)
+
+
+def test_deliveries_book_the_traced_lots_and_most_are_settled(demo_country):
+    contracts = {c.id: c for c in _contracts()}
+    deliveries = db.session.scalars(select(LinkageDelivery).order_by(LinkageDelivery.id)).all()
+    delivered = {d.contract_id for d in deliveries}
+    assert {(contracts[i].status, contracts[i].form) for i in delivered} == _DELIVERED
+    assert len(delivered) == len(_DELIVERED)
+
+    today = demo_country.today
+    for delivery in deliveries:
+        contract = contracts[delivery.contract_id]
+        shipment = db.session.get(Shipment, delivery.shipment_id)
+        # A shipment of the supplier's own lot to the offtaker, within the term, by today.
+        assert (shipment.from_organisation_id, shipment.to_organisation_id) == (
+            delivery.supplier_id, delivery.buyer_id)
+        assert db.session.get(Batch, delivery.batch_id).organisation_id == delivery.supplier_id
+        assert contract.effective_from <= delivery.shipped_on <= contract.effective_to
+        assert delivery.shipped_on <= today
+        if delivery.settled:
+            assert delivery.shipped_on <= delivery.received_on <= today
+            assert delivery.settled_at.astimezone(VIETNAM).date() <= today
+            assert delivery.price_vnd_per_kg > 0 and _INVOICE.match(delivery.invoice_number)
+            assert delivery.accepted_kg + delivery.rejected_kg <= delivery.shipped_kg
+
+    settled = [d for d in deliveries if d.settled]
+    assert len(settled) >= len(deliveries) - 2
+    assert 1 <= len(deliveries) - len(settled) <= 2
+    # Settled short: far more turned down than a weighbridge difference.
+    assert [d for d in settled if d.rejected_kg >= d.shipped_kg * Decimal("0.05")]
+
+    # The closed contracts were delivered in full (their liquidation record says so);
+    # the fulfilment figures come from the deliveries.
+    admin = Actor(user_id=_user(demo_country, "admin@htxtrace.example"),
+                  platform_role=PlatformRole.ADMIN)
+    for contract_id in delivered:
+        line = contract_fulfilment(admin, contract_id).lines[0]
+        assert line.deliveries > 0 and line.fulfilment is not None
+        if contracts[contract_id].status in (ContractStatus.LIQUIDATED,
+                                              ContractStatus.COMPLETED):
+            assert line.fulfilment >= 1 and line.shortfall_kg == 0
+
+
+def test_the_side_selling_contract_shows_the_signal_and_a_shortfall(demo_country):
+    contract = _side_selling_contract()
+    orgs = {o.name: o for o in _orgs().values()}
+    buyer = _member(demo_country, "buyer.admin@htxtrace.example", orgs[COFFEE_BUYER])
+    fulfilment = contract_fulfilment(buyer, contract.id)
+    assert fulfilment.side_selling
+    (line,) = fulfilment.lines
+    assert line.side_selling.elsewhere_kg > 0 and line.side_selling.buyers == 1
+    assert line.shortfall_kg > 0 and line.accepted_kg < line.side_selling.expected_kg
+    # Only its leftover came, after the window closed, still in transit: late, unsettled.
+    assert line.deliveries == 1 and line.settled == 0
+    assert line.with_window == 1 and line.on_time == 0
+    # The lots sold to the rival buyer are the evidence, booked under no contract.
+    rival = db.session.scalars(
+        select(Shipment.id).where(Shipment.from_organisation_id == _producer(contract),
+                                  Shipment.to_organisation_id != orgs[COFFEE_BUYER].id)
+    ).all()
+    assert rival and not db.session.scalars(
+        select(LinkageDelivery.id).where(LinkageDelivery.shipment_id.in_(rival))).all()
+    # No other contract in force shows the signal.
+    admin = Actor(user_id=_user(demo_country, "admin@htxtrace.example"),
+                  platform_role=PlatformRole.ADMIN)
+    others = [c.id for c in _contracts()
+              if c.id != contract.id and c.status == ContractStatus.ACTIVE]
+    assert not [i for i in others if contract_fulfilment(admin, i).side_selling]
+
+
+def test_the_buyer_sees_the_side_selling_warning_on_the_contract_page(demo_world,
+                                                                     demo_country):
+    contract = _side_selling_contract()
+    password = next(a.password for a in DEMO_ACCOUNTS
+                    if a.email == "buyer.admin@htxtrace.example")
+    client = demo_world[0].test_client()
+    assert login(client, "buyer.admin@htxtrace.example", password).status_code in (302, 303)
+    page = client.get(f"/contracts/{contract.id}?lang=vi")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert '<html lang="vi">' in html
+    assert 'data-testid="side-selling"' in html
+    assert html.count('data-testid="delivery"') == 1
+    # This season's contract has deliveries and no warning.
+    other = next(c for c in _contracts() if (c.status, c.form) == (ContractStatus.ACTIVE, 1))
+    html = client.get(f"/contracts/{other.id}?lang=vi").get_data(as_text=True)
+    assert 'data-testid="delivery"' in html and 'data-testid="side-selling"' not in html
