@@ -82,8 +82,11 @@ run: install translations assets db-upgrade
 # One pytest-xdist worker per core, each on a database of its own (tests/conftest.py); the
 # browser tests share one worker, as do the tests of the shared demo country (loadgroup).
 # PYTEST_WORKERS=0 runs the suite in a single process.
+# Bytecode is cached even where the environment says PYTHONDONTWRITEBYTECODE: every worker, and
+# every app process a test starts, would otherwise compile the app and the tests again (seconds
+# of CPU each); the caches are git-ignored.
 test: install-dev translations assets
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: install translations assets
 	$(BIN)/python bench/run.py

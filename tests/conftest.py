@@ -37,6 +37,13 @@ from core.db import throwaway_postgresql_database
 pytest_plugins = ["tests.xdist_groups"]
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """End the fork server of tests/own_process.py, if this process started one."""
+    from tests.own_process import stop_fork_server
+
+    stop_fork_server()
+
+
 def _xdist_worker() -> str | None:
     """``gw0``, ``gw1``… in a pytest-xdist worker; None in a plain run."""
     return os.environ.get("PYTEST_XDIST_WORKER")
