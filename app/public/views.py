@@ -51,7 +51,7 @@ from flask_babel import force_locale, format_date, get_locale
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import is_resource_modified
 from werkzeug.wrappers import Response
@@ -322,11 +322,23 @@ def _scan_line(seen: SeenPage, language: str) -> str:
         )
     else:
         text = _("This is the first scan of this code.")
-    # This runs on every scan: the template alone, without the request's context
-    # processors, and with its text ready (a template calling ngettext and format_date
-    # cost more than the rest of a cached page's answer).
+    before, after = _scan_frame(language, copied)
+    return before + str(escape(text)) + after
+
+
+_TEXT_SLOT = "\x00scans\x00"  # no text holds a NUL
+
+
+@lru_cache(maxsize=8)
+def _scan_frame(language: str, copied: bool) -> tuple[str, str]:
+    """The scan line's template rendered once per language and warning, split where its
+    text goes: rendering it on every scan cost more than the rest of a cached page's
+    answer."""
     template = current_app.jinja_env.get_template("public/_scans.html")
-    return template.render(text=text, copied=copied)
+    with force_locale(language):
+        html = template.render(text=Markup(_TEXT_SLOT), copied=copied)
+    before, _slot, after = html.partition(_TEXT_SLOT)
+    return before, after
 
 
 @lru_cache(maxsize=512)
