@@ -28,6 +28,7 @@ WEB_MODULES: list[str] = [
     "app.public",
     "app.web.reports",
     "app.web.contracts",
+    "app.web.linkage_projects",
     "app.web.suppliers",
 ]
 

@@ -56,6 +56,7 @@ from linkages.models.organisations import Organisation
 from linkages.services.contracts.recording import REASON_LIMIT
 from linkages.services.contracts.terms import PRICE_FIGURES, current_terms
 from linkages.services.party_lookup import organisations_by_codes
+from traceability.models.areas import ProductionArea
 
 PARTY_ROWS, MAX_PARTY_ROWS = 3, 12  # party rows shown at first, and at most
 LINE_ROWS, MAX_LINE_ROWS = 1, 20  # product rows likewise
@@ -114,6 +115,16 @@ class LineRowForm(Form):
     required_certifications = scheme_checkboxes(_l("Required certifications"))
     raw_material_area_ha = quantity_field(
         _l("Raw-material area (ha)"), required=False, allow_zero=True
+    )
+    # The producing cooperative's areas (``set_choices``); which may be on a line is the
+    # service's to say, so a posted id outside the choices reaches it and is refused there.
+    production_area_ids = SelectMultipleField(
+        _l("Production areas it covers"),
+        coerce=int,
+        choices=[],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,
     )
 
     def filled(self) -> bool:
@@ -214,13 +225,27 @@ class AttachmentForm(FlaskForm):
 # --------------------------------------------------------------------------- choices
 
 
-def set_choices(form: ContractForm, products: Iterable[Any]) -> None:
-    """The unit and product lists of the form (the organisation's own products)."""
+def area_label(area: ProductionArea) -> str:
+    """An area as a product row offers it: its code and name, and its planting-area code
+    (mã số vùng trồng) when it has one."""
+    text = f"{area.code} · {area.name}"
+    if area.planting_area_code:
+        text += " · " + str(_l("planting-area code %(code)s", code=area.planting_area_code))
+    return text
+
+
+def set_choices(
+    form: ContractForm, products: Iterable[Any], areas: Iterable[ProductionArea] = ()
+) -> None:
+    """The unit, product and production area lists of the form (the organisation's own
+    products; the areas ``contracts.areas_to_offer`` answers)."""
+    area_choices = [(area.id, area_label(area)) for area in areas]
     units = unit_choices("—")
     form.price_unit.choices = units
     product_choices = [(0, "—"), *((p.id, f"{p.code} · {p.name}") for p in products)]
     for entry in form.lines:
         entry.form.unit.choices = units
+        entry.form.production_area_ids.choices = area_choices
         chosen = entry.form.product_id.data
         # A line may name another party's product: kept as it is through an amendment.
         other = [(chosen, _l("Another party's product"))] if chosen and chosen not in {
@@ -276,8 +301,11 @@ def field_map(parties: list[int], lines: list[int]) -> dict[str, str]:
         for name in ("commodity", "product_id", "season", "planned_quantity", "unit",
                      "quality_spec", "required_certifications", "raw_material_area_ha"):
             fields[f"lines.{n}.{name}"] = f"lines.{row}.{name}"
-        # Terms the form does not show (areas, a delivery window) sit beside the commodity.
-        fields[f"lines.{n}.production_area_ids"] = f"lines.{row}.commodity"
+        # Shown beside the area boxes, or where the row says who adds them.
+        fields[f"lines.{n}.production_area_ids"] = f"lines.{row}.production_area_ids"
+        # Terms the form does not show (a delivery window) sit beside the commodity.
+        for name in ("deliver_from", "deliver_by"):
+            fields[f"lines.{n}.{name}"] = f"lines.{row}.commodity"
     return fields
 
 
@@ -311,9 +339,20 @@ def _parties(form: ContractForm, rows: list[int]) -> list[dict[str, Any]]:
     return parties
 
 
+def _areas(field: SelectMultipleField, kept: list[int]) -> list[int]:
+    """A row's production areas: those ticked among the offered ones, and the line's
+    others (another producing party's, one no longer offered) kept as they are. Without
+    an offer the row shows none and the line keeps its own."""
+    offered = {value for value, _label in field.choices or []}
+    if not offered:
+        return list(kept)
+    return [*(a for a in kept if a not in offered), *(field.data or [])]
+
+
 def _lines(form: ContractForm, rows: list[int], kept: list[dict[str, Any]]) -> list[Any]:
-    """The filled product rows. Terms of a line the form does not show (its production
-    areas, a delivery window) are kept from the line in the same place (``kept``)."""
+    """The filled product rows. Terms of a line the form does not show (a delivery
+    window), and the areas it does not offer, are kept from the line in the same place
+    (``kept``)."""
     shown = {"commodity", "product_id", "season", "planned_quantity", "unit", "quality_spec",
              "required_certifications", "raw_material_area_ha"}
     lines = []
@@ -321,6 +360,7 @@ def _lines(form: ContractForm, rows: list[int], kept: list[dict[str, Any]]) -> l
         entry = form.lines[row].form
         base = {k: v for k, v in kept[n].items() if k not in shown} if n < len(kept) else {}
         area = _text(entry.raw_material_area_ha.data)
+        line_areas = _areas(entry.production_area_ids, base.get("production_area_ids") or [])
         lines.append({
             **base,
             "commodity": _text(entry.commodity.data),
@@ -331,6 +371,7 @@ def _lines(form: ContractForm, rows: list[int], kept: list[dict[str, Any]]) -> l
             "quality_spec": _text(entry.quality_spec.data),
             "required_certifications": list(entry.required_certifications.data or []),
             "raw_material_area_ha": parse_quantity(area) if area else None,
+            "production_area_ids": line_areas,
         })
     return lines
 
@@ -413,4 +454,5 @@ def form_data_of(contract: LinkageContract, codes: Mapping[int, Organisation]) -
         data[prefix + "quality_spec"] = line["quality_spec"]
         data[prefix + "required_certifications"] = list(line["required_certifications"])
         data[prefix + "raw_material_area_ha"] = _number(line["raw_material_area_ha"])
+        data[prefix + "production_area_ids"] = [str(a) for a in line["production_area_ids"]]
     return data

@@ -53,6 +53,7 @@ from linkages.labels import (
 from linkages.models.contracts import ContractStatus, LinkageContract
 from linkages.services import contracts as svc
 from linkages.services import deliveries
+from linkages.services.linkage_projects import projects_of_contract
 from linkages.services.linkage_worklists import contracts_awaiting_confirmation
 from linkages.services.party_lookup import organisations_by_ids
 from linkages.services.supplier_access import SupplierListOp, supplier_list_operations
@@ -165,7 +166,7 @@ def _form_page(
     """The contract form (drafting, amending): "Add a row" posts it back with one more;
     else the service call, the success message and the contract page."""
     adding = request.method == "POST" and added_row(form, request.form)
-    set_choices(form, _products(actor))
+    set_choices(form, _products(actor), svc.areas_to_offer(actor, context.get("contract")))
     parties, lines = form.filled_parties(), form.filled_lines()
     done, errors, status = (
         (None, [], 200) if adding
@@ -314,6 +315,8 @@ def contract_page(
             svc.list_attachments(actor, contract.id).limit(ATTACHMENTS_SHOWN)
         ).all(),
         errors=errors or [],
+        in_projects=projects_of_contract(actor, contract.id),
+        areas=svc.line_areas(actor, contract, terms.get("lines", [])),
         **_deliveries_of(actor, contract, day if as_of is not None else None),
         **_forms(permissions, **given),
     )

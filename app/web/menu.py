@@ -22,6 +22,7 @@ from werkzeug.routing import BuildError
 from core.actor import Actor
 from core.i18n import _l
 from linkages.models.organisations import COOPERATIVE_TYPES, Organisation
+from linkages.services.linkage_projects import reads_projects
 from linkages.services.supplier_access import SupplierListOp, supplier_list_operations
 from traceability.services.operations import may_record_harvest
 
@@ -66,6 +67,12 @@ def _contracts(actor: Actor, org: Organisation | None) -> bool:
     return org is not None or actor.is_admin or actor.is_authority
 
 
+def _projects(actor: Actor, org: Organisation | None) -> bool:
+    # Authorities and admins oversee linkage projects; an organisation sees the item once
+    # a project holds one of its contracts (the service's answer).
+    return reads_projects(actor)
+
+
 def _buys(actor: Actor, org: Organisation | None) -> bool:
     # Who keeps a supplier list is the service's rule, asked as is.
     return org is not None and SupplierListOp.READ in supplier_list_operations(
@@ -83,6 +90,7 @@ ITEMS: tuple[tuple[str, Any, Applies], ...] = (
     ("web_areas.index", _l("Production areas"), _cooperative),
     ("web_members.index", _l("Members"), _cooperative),
     ("web_contracts.index", _l("Contracts"), _contracts),
+    ("web_projects.index", _l("Linkage projects"), _projects),
     ("web_suppliers.index", _l("Suppliers"), _buys),
     ("web_products.index", _l("Products"), _for_org),
     ("web_certifications.index", _l("Certifications"), _for_org),

@@ -51,6 +51,18 @@ def may_record_projects(actor: Actor, province_code: str | None) -> bool:
     return actor.is_authority and actor.province_code in (None, province_code)
 
 
+def reads_projects(actor: Actor) -> bool:
+    """Does the actor read any project? Authorities and platform admins always (their
+    scope may simply be empty yet); anyone else when a project holds a contract of the
+    organisation it acts for."""
+    if not actor.is_authenticated:
+        return False
+    if actor.is_admin or actor.is_authority:
+        return True
+    found = db.session.scalar(select(LinkageProject.id).where(project_scope(actor)).limit(1))
+    return found is not None
+
+
 def _party_scope(actor: Actor) -> ColumnElement[bool]:
     """SQL: projects holding a contract the actor's organisation is party to."""
     if actor.organisation_id is None:
@@ -103,6 +115,17 @@ def list_projects(
     if province_code is not None:
         stmt = stmt.where(LinkageProject.province_code == province_code)
     return stmt.order_by(LinkageProject.decision_date.desc(), LinkageProject.id.desc())
+
+
+def projects_of_contract(actor: Actor, contract_id: int) -> list[LinkageProject]:
+    """The projects holding the contract that the actor may read, latest decision first."""
+    require_authenticated(actor)
+    holding = exists().where(
+        project_contracts.c.project_id == LinkageProject.id,
+        project_contracts.c.contract_id == contract_id,
+    )
+    stmt = list_projects(actor).where(holding)
+    return list(db.session.scalars(stmt))
 
 
 def _writable(actor: Actor, project_id: int) -> LinkageProject:
@@ -197,6 +220,18 @@ def add_project_contract(actor: Actor, project_id: int, contract_id: int) -> Pro
         raise Conflict(field_errors={"contract_id": [_l("Already in this project.")]}) from None
     db.session.expire(project, ["contracts"])
     return _view(actor, project)
+
+
+def add_project_contract_by_code(actor: Actor, project_id: int, code: str) -> ProjectView:
+    """``add_project_contract`` for the contract with this public code (LK-…, as printed
+    on its page): a code naming no contract the actor may include gets the same 422 on
+    ``contract_id`` as an unknown id."""
+    project = _writable(actor, project_id)
+    wanted = (code or "").strip().upper()
+    contract_id = db.session.scalar(
+        select(LinkageContract.id).where(LinkageContract.code == wanted, contract_scope(actor))
+    ) if wanted else None
+    return add_project_contract(actor, project.id, contract_id if contract_id else 0)
 
 
 def remove_project_contract(actor: Actor, project_id: int, contract_id: int) -> ProjectView:

@@ -30,8 +30,18 @@ QUALITY_SECRET = "Độ ẩm dưới 12,5%, hạt sàng 16 — riêng của Bìn
 # Endpoints that act on the signed contract rather than the draft.
 SIGNED_CONTRACT_ENDPOINTS = frozenset(
     {"api_contracts.Transition", "api_linkage_projects.ProjectContract",
-     "web_contracts.transition"}
+     "web_contracts.transition", "web_projects.remove_contract"}
 )
+
+
+def contract_code(contract_id: int) -> str:
+    """A contract's public code (the project page adds a contract by it)."""
+    from core.db import db
+    from linkages.models.contracts import LinkageContract
+
+    contract = db.session.get(LinkageContract, contract_id)
+    assert contract is not None
+    return contract.code
 
 
 def amend_form(contract_id: int, today: date) -> dict[str, Any]:

@@ -64,7 +64,7 @@ from werkzeug.test import TestResponse
 from app import create_app
 from app.web.batches import EVENT_FORMS
 from core.db import db
-from tests.app.cross_org_contracts import amend_form
+from tests.app.cross_org_contracts import amend_form, contract_code
 from tests.app.cross_org_world import (
     FIGURES_YEAR,
     World,
@@ -446,6 +446,11 @@ BODIES: dict[tuple[str, str], Callable[[World, Case], dict[str, Any]]] = {
     ("web_suppliers.request_verification", "POST"): lambda w, c: {"note": "Kiểm tra lại"},
     ("web_suppliers.decide", "POST"): lambda w, c: {
         "decision": "rejected", "reason": "Thiếu hồ sơ"},
+    # the project page: the Hà Nội authority adds B's draft by its code, takes the signed
+    # contract out
+    ("web_projects.add_contract", "POST"): lambda w, c: {
+        "add-contract_code": contract_code(w.contract_id)},
+    ("web_projects.remove_contract", "POST"): lambda w, c: {},
 }
 
 # Writes whose body is multipart form data (a file upload), not JSON.
@@ -474,6 +479,8 @@ OWNERS: dict[tuple[str, str], str] = {
     ("web_contracts.verify_paper", "POST"): "authority_01",
     ("api_linkage_projects.ProjectContracts", "POST"): "authority_01",
     ("api_linkage_projects.ProjectContract", "DELETE"): "authority_01",
+    ("web_projects.add_contract", "POST"): "authority_01",
+    ("web_projects.remove_contract", "POST"): "authority_01",
 }
 
 
@@ -526,6 +533,8 @@ OVERSIGHT = {
     ("web_contracts.verify_paper", "POST"),
     ("api_linkage_projects.ProjectContracts", "POST"),
     ("api_linkage_projects.ProjectContract", "DELETE"),
+    ("web_projects.add_contract", "POST"),
+    ("web_projects.remove_contract", "POST"),
 }
 
 

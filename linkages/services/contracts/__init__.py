@@ -1,6 +1,7 @@
 """Linkage contracts (Decree 98/2018): who may do what (``access``), the terms (``terms``),
 recording their life (``recording``), history and as-of views (``history``), signed scans
-(``attachments``). Import the functions from here."""
+(``attachments``), the production areas of its lines (``line_areas``). Import the
+functions from here."""
 
 from linkages.services.contracts.access import (
     ContractPermissions,
@@ -22,6 +23,7 @@ from linkages.services.contracts.history import (
     contracts_as_of,
     list_versions,
 )
+from linkages.services.contracts.line_areas import areas_to_offer, line_areas
 from linkages.services.contracts.recording import (
     amend_contract,
     confirm_contract,
@@ -36,6 +38,7 @@ __all__ = [
     "ContractPermissions",
     "add_attachment",
     "amend_contract",
+    "areas_to_offer",
     "confirm_contract",
     "contract_as_of",
     "contract_permissions",
@@ -44,6 +47,7 @@ __all__ = [
     "create_contract",
     "get_attachment",
     "get_contract",
+    "line_areas",
     "list_attachments",
     "list_contracts",
     "list_versions",
