@@ -29,6 +29,7 @@ API_MODULES: dict[str, str] = {
     "app.api.deliveries": "Deliveries",
     "app.api.linkage_projects": "Linkage projects",
     "app.api.suppliers": "Suppliers",
+    "app.api.indicator": "Linkage indicator",
 }
 
 api = HtxApi()

@@ -380,6 +380,29 @@ class LinkageContractVersion(db.Model):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class LinkageContractVersionParty(db.Model):
+    """A party of a contract as one version recorded it, so that "who were the parties on
+    day D" is a join in SQL (the linkage indicator) rather than a read of the snapshot
+    JSON. Written with every version by ``recording._record_version``; never edited."""
+
+    __tablename__ = "linkage_contract_version_parties"
+    __table_args__ = (
+        # The indicator's join: an organisation's parties in the versions in force.
+        Index("ix_linkage_contract_version_parties_org", "organisation_id", "version_id"),
+    )
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("linkage_contract_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), primary_key=True
+    )
+    role: Mapped[PartyRole] = mapped_column(
+        str_enum(PartyRole, "contract_version_party_role"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+
 class LinkageContractAttachment(db.Model):
     """A signed scan of the paper contract, kept in the database so that every worker
     serves it without shared storage. ``content`` is deferred: lists never load it."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, case, cast, exists, func, select
@@ -363,27 +363,34 @@ def list_fact_changes(
     )
 
 
-def fact_as_of(field: FactField, on: date) -> ColumnElement[str | None]:
-    """SQL: the value (as text) of ``field`` on date ``on`` for the ``Organisation`` row of
-    the enclosing query: the old value of the first change taking effect after ``on``, or
-    the current value when none does (the rule on ``OrganisationFactChange``)."""
+def fact_as_of(
+    field: FactField, on: date, *, org: Any = Organisation, known_before: datetime | None = None
+) -> ColumnElement[str | None]:
+    """SQL: the value (as text) of ``field`` on date ``on`` for the ``org`` row (the
+    ``Organisation`` entity or an alias of it) of the enclosing query: the old value of the
+    first change taking effect after ``on``, or the current value when none does (the rule
+    on ``OrganisationFactChange``). With ``known_before``, changes recorded at or after it
+    count as not yet made, so the answer is what the registry said at that moment: changes
+    of a field are recorded in the order they take effect, so the first such change still
+    holds the value then in force as its ``old_value``."""
+    after: ColumnElement[bool] = OrganisationFactChange.effective_on > on
+    if known_before is not None:
+        after = after | (OrganisationFactChange.changed_at >= known_before)
     later = (
-        OrganisationFactChange.organisation_id == Organisation.id,
+        OrganisationFactChange.organisation_id == org.id,
         OrganisationFactChange.field == field,
-        OrganisationFactChange.effective_on > on,
+        after,
     )
     first_later_old = (
         select(OrganisationFactChange.old_value)
         .where(*later)
         .order_by(OrganisationFactChange.effective_on, OrganisationFactChange.id)
         .limit(1)
-        .correlate(Organisation)
+        .correlate(org)
         .scalar_subquery()
     )
-    current = cast(getattr(Organisation, field.value), String(FACT_VALUE_LENGTH))
-    return case(
-        (exists().where(*later).correlate(Organisation), first_later_old), else_=current
-    )
+    current = cast(getattr(org, field.value), String(FACT_VALUE_LENGTH))
+    return case((exists().where(*later).correlate(org), first_later_old), else_=current)
 
 
 def facts_as_of(actor: Actor, organisation_id: int, on: date) -> dict[str, Any]:

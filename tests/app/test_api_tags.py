@@ -21,6 +21,7 @@ EXPECTED_TAGS = {
     "Linkage contracts",
     "Linkage projects",
     "Deliveries",
+    "Linkage indicator",
 }
 
 

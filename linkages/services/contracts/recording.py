@@ -2,7 +2,8 @@
 
 Guarantees, each written in one flush (the caller commits once):
 
-- every change of terms or status adds a ``LinkageContractVersion`` with the full snapshot,
+- every change of terms or status adds a ``LinkageContractVersion`` with the full snapshot
+  (and its parties as ``LinkageContractVersionParty`` rows, for SQL as-of queries),
   who, when (UTC), why and the date it takes effect. A change may not take effect before
   the previous one did, nor after today (Vietnam): the status on the row is always the
   status as of today, and ``contract_as_of`` never sees a later record rewrite an earlier
@@ -41,6 +42,7 @@ from linkages.models.contracts import (
     LinkageContract,
     LinkageContractConfirmation,
     LinkageContractVersion,
+    LinkageContractVersionParty,
     VersionChange,
 )
 from linkages.models.organisations import Organisation
@@ -132,6 +134,16 @@ def _record_version(
         snapshot=snapshot_of(contract),
     )
     db.session.add(version)
+    db.session.flush()
+    # The parties as columns too: the indicator asks "who were the parties on day D" in
+    # SQL, which the snapshot's JSON cannot answer portably.
+    db.session.add_all(
+        LinkageContractVersionParty(
+            version_id=version.id, organisation_id=p.organisation_id, role=p.role,
+            position=p.position,
+        )
+        for p in contract.parties
+    )
     db.session.flush()
     return version
 

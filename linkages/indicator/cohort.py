@@ -1,0 +1,115 @@
+"""The denominator (DOMAIN.md §4) in SQL: agricultural HTX registered by the period end and
+open on the reference day, in the chosen geography — and, for the drill-down, the other
+HTX of the geography with the reason each is left out.
+
+Registry facts are read as of the reference day and cutoff (``linkages.indicator.asof``);
+the field group and size class come from the cooperative profile as it is now (they have
+no history).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, case, exists, func, literal, or_, select
+from sqlalchemy.sql import Subquery
+
+from linkages.indicator.asof import fact_on, province_on
+from linkages.indicator.definitions import CLOSED_ORG_STATUSES, DENOMINATOR_TYPE
+from linkages.indicator.query import IndicatorQuery
+from linkages.models.cooperatives import CooperativeProfile, FieldGroup
+from linkages.models.organisations import (
+    FactField,
+    Organisation,
+    OrganisationFactChange,
+    OrgStatus,
+)
+from linkages.services.places import memberships_on
+
+
+class Excluded:
+    """Why an HTX of the geography is not in the denominator (reason codes)."""
+
+    NOT_AGRICULTURAL = "not_agricultural"
+    CLOSED = "closed_on_reference_day"
+    SUSPENDED = "suspended_on_reference_day"
+    REGISTERED_LATER = "registered_after_period_end"
+
+
+def registry(q: IndicatorQuery) -> Subquery:
+    """Every HTX (type on the reference day) recorded before the cutoff, in the asked
+    geography, with its facts on the reference day: ``org_id, name, registration_code,
+    status, registered_on, province, legacy_province, field_group, size_class``."""
+    org, on, cutoff = Organisation, q.on, q.cutoff
+    # Only organisations that are HTX now or ever changed type can be HTX on a past day.
+    retyped = exists().where(
+        OrganisationFactChange.organisation_id == org.id,
+        OrganisationFactChange.field == FactField.ORG_TYPE,
+    )
+    inner = (
+        select(
+            org.id.label("org_id"),
+            org.name,
+            org.registration_code,
+            fact_on(org, FactField.ORG_TYPE, on, cutoff).label("org_type"),
+            fact_on(org, FactField.STATUS, on, cutoff).label("status"),
+            fact_on(org, FactField.REGISTERED_ON, on, cutoff).label("registered_on"),
+            province_on(org, on, cutoff).label("province"),
+            fact_on(org, FactField.LEGACY_PROVINCE_CODE, on, cutoff).label("legacy_province"),
+            CooperativeProfile.field_group,
+            CooperativeProfile.size_class,
+        )
+        .outerjoin(CooperativeProfile, CooperativeProfile.organisation_id == org.id)
+        .where(org.created_at < cutoff, or_(org.org_type == DENOMINATOR_TYPE, retyped))
+        .subquery("registry_facts")
+    )
+    stmt = select(inner).where(inner.c.org_type == DENOMINATOR_TYPE.value)
+    for province in q.provinces:
+        stmt = stmt.where(inner.c.province == province)
+    return stmt.subquery("registry")
+
+
+def exclusion(q: IndicatorQuery, reg: Any) -> ColumnElement[Any]:
+    """SQL: the ``Excluded`` reason of a ``registry`` row, NULL when it is in the
+    denominator."""
+    closed = [s.value for s in CLOSED_ORG_STATUSES]
+    whens: list[tuple[ColumnElement[bool], str]] = [
+        (or_(reg.c.field_group.is_(None), reg.c.field_group != FieldGroup.AGRICULTURE),
+         Excluded.NOT_AGRICULTURAL),
+        (reg.c.status.in_(closed), Excluded.CLOSED),
+    ]
+    if not q.include_suspended:
+        whens.append((reg.c.status == OrgStatus.SUSPENDED.value, Excluded.SUSPENDED))
+    # ISO dates compare as text, as the fact history stores them.
+    whens.append((reg.c.registered_on > q.period.end.isoformat(), Excluded.REGISTERED_LATER))
+    return case(*whens, else_=literal(None))
+
+
+def cohort(q: IndicatorQuery) -> Subquery:
+    """The denominator: ``registry`` rows with no exclusion."""
+    reg = registry(q)
+    return select(reg).where(exclusion(q, reg).is_(None)).subquery("cohort")
+
+
+def with_group_key(q: IndicatorQuery, stmt: Select[Any], rows: Any, breakdown: str) -> tuple[
+    Select[Any], ColumnElement[Any]
+]:
+    """``stmt`` (selecting from ``rows``, a cohort or registry subquery) joined as the
+    cooperative breakdown needs, and the group key: the province, the size class, or the
+    region of the scheme (a ``"legacy"`` scheme reads the pre-2025 province when there is
+    one), NULL when the cooperative has none."""
+    if breakdown == "province":
+        return stmt, rows.c.province
+    if breakdown == "size_class":
+        return stmt, rows.c.size_class
+    if breakdown == "region":
+        assert q.region_scheme is not None
+        member = memberships_on(q.region_scheme, q.on).subquery("region_member")
+        province = rows.c.province
+        if q.region_province_set == "legacy":
+            # Records from before July 2025 keep their old province, which the official
+            # six-region scheme is defined over; others fall back to the new code (new
+            # codes are those of the surviving legacy provinces).
+            province = func.coalesce(rows.c.legacy_province, rows.c.province)
+        return stmt.outerjoin(member, member.c.province_code == province), member.c.region_code
+    return stmt, literal("all")

@@ -1,0 +1,39 @@
+"""What one indicator query asks, resolved and validated once: variant, period, as-of,
+geography (the actor's scope included), breakdown, filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from linkages.indicator.definitions import Breakdown, Variant
+from linkages.indicator.period import AsOf, Period
+
+
+@dataclass(frozen=True)
+class IndicatorQuery:
+    variant: Variant
+    period: Period
+    as_of: AsOf
+    breakdown: Breakdown = Breakdown.NONE
+    # The province asked for, and the actor's own scope: both apply (an authority of one
+    # province sees only it, whatever it asks).
+    province: str | None = None
+    scope_province: str | None = None
+    region_scheme: str | None = None
+    region_province_set: str = "2025"
+    commodity: str | None = None
+    include_suspended: bool = False
+
+    @property
+    def on(self) -> date:
+        return self.as_of.on
+
+    @property
+    def cutoff(self) -> datetime:
+        return self.as_of.cutoff
+
+    @property
+    def provinces(self) -> tuple[str, ...]:
+        """The province filters that apply (each must hold)."""
+        return tuple(p for p in (self.province, self.scope_province) if p)

@@ -1,0 +1,230 @@
+"""The linkage indicator on a hand-built country (tests/linkages/indicator_world.py, whose
+docstring describes every organisation). Expected figures are worked out by hand below.
+
+Statistical year 2025 (15 Dec 2024 – 14 Dec 2025), as of today (reference day 14 Dec 2025):
+the HTX are h1–h13; out of the denominator: h7 (dissolved 1 Jul 2025), h8 (suspended),
+h9 (registered 2026), h11 (not agricultural); U1 is a union. Denominator = h1, h2, h3,
+h4, h5, h6, h10, h12, h13 = 9.
+- A: h1 (K1), h2 (K2 ends 14 Dec 2025: overlaps), h10 (legacy province), h13 = 4;
+  not h3 (HTX-led), h4, h5 (draft), h6 (terminated), h12 (none).
+- B: A + h3 = 5. C: h1 (accepted delivery) = 1. D: h1 (project) = 1. E: h1 (form 1) = 1.
+- Volume: batches 1,000 (h1) + 500 (h2) + 300 (h12) = 1,800 kg; 600 kg of h1's shipped
+  under K1 → 600 / 1,800.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from flask_babel import force_locale
+
+from core.actor import Actor, PlatformRole
+from core.db import db
+from core.errors import Forbidden, ValidationFailed
+from linkages.indicator import service
+from linkages.models.contracts import LinkageContractVersionParty
+from linkages.services import contracts
+from tests.factories import HANOI, HCMC
+from tests.linkages.indicator_world import IndicatorWorld, build
+
+ADMIN = Actor(user_id=1, platform_role=PlatformRole.ADMIN)
+HCMC_AUTHORITY = Actor(user_id=1, platform_role=PlatformRole.AUTHORITY, province_code=HCMC)
+
+
+@pytest.fixture()
+def world() -> IndicatorWorld:
+    return build()
+
+
+def total(variant: str, actor: Actor = ADMIN, **params: object) -> tuple[float, float]:
+    params.setdefault("year", 2025)
+    figure = service.figure(actor, variant=variant, **params)
+    return figure["total"]["numerator"], figure["total"]["denominator"]
+
+
+def drill(actor: Actor = ADMIN, **params: object) -> dict[str, dict[str, object]]:
+    """Drill-down rows by organisation name suffix (h1…)."""
+    params.setdefault("year", 2025)
+    _q, stmt = service.drill(actor, **params)
+    rows = [service.drill_row(r) for r in db.session.execute(stmt)]
+    return {r["name"].removeprefix("Indicator "): r for r in rows}
+
+
+@pytest.mark.parametrize(("variant", "expected"), [
+    ("A", (4, 9)), ("B", (5, 9)), ("C", (1, 9)), ("D", (1, 9)), ("E", (1, 9)),
+    ("V", (600, 1800)),
+])
+def test_every_variant_on_the_statistical_year(world: IndicatorWorld, variant: str,
+                                               expected: tuple[int, int]) -> None:
+    assert total(variant) == expected
+
+
+def test_suspended_count_only_when_asked(world: IndicatorWorld) -> None:
+    # h8 joins the denominator, and counts in A through K8.
+    assert total("A", include_suspended=True) == (5, 10)
+
+
+def test_a_contract_ending_on_14_december_belongs_to_that_year_only(
+    world: IndicatorWorld,
+) -> None:
+    # Year 2026, as of today: h1's K1 was terminated on 1 Feb 2026; K2 ended 14 Dec 2025;
+    # h13 dissolved on 1 Mar 2026 (out); h9 registered 10 Jan 2026 (in). Denominator:
+    # h1–h6, h9, h10, h12 = 9; A: h10 only.
+    assert total("A", year=2026) == (1, 9)
+    rows = drill(year=2026, variant="A")
+    assert rows["h2"]["reason"] == "no_contract_overlapping_period"
+    assert rows["h1"]["reason"] == "contract_not_in_force"
+
+
+def test_a_past_as_of_is_not_altered_by_later_changes(world: IndicatorWorld) -> None:
+    # Year 2026 as of 20 Jan 2026: K1 still active (terminated 1 Feb), h13 still open
+    # (dissolved 1 Mar): denominator h1–h6, h9, h10, h12, h13 = 10; A: h1, h10, h13.
+    assert total("A", year=2026, as_of=date(2026, 1, 20)) == (3, 10)
+    # Year 2025 as of 31 Dec 2025: h8's suspension (effective 1 Mar 2025) was recorded
+    # only on 5 Jan 2026, so it still counts, with K8: 5 of 10.
+    assert total("A", as_of=date(2025, 12, 31)) == (5, 10)
+
+
+def test_calendar_year_and_ranges(world: IndicatorWorld) -> None:
+    # Calendar 2025 ends 31 Dec: K2 overlaps; K1 still active on 31 Dec. Same as 2025.
+    assert total("A", period="calendar_year") == (4, 9)
+    # 1 Jan – 31 Jan 2024: no contract had begun but K2 (June 2024) — none overlaps; the
+    # registry on 31 Jan 2024: h7 open, h8 open, h13 open, h9 not yet registered; h11 not
+    # agricultural: h1–h8, h10, h12, h13 = 11.
+    assert total("A", from_=date(2024, 1, 1), to=date(2024, 1, 31)) == (0, 11)
+
+
+def test_breakdown_by_province_maps_the_legacy_province(world: IndicatorWorld) -> None:
+    figure = service.figure(ADMIN, variant="A", year=2025, breakdown="province")
+    groups = {g["key"]: (g["numerator"], g["denominator"]) for g in figure["groups"]}
+    # h10's legacy province 74 (Bình Dương) is now 79.
+    assert groups == {HANOI: (3, 8), HCMC: (1, 1)}
+
+
+def test_breakdown_by_region_under_the_legacy_scheme(world: IndicatorWorld) -> None:
+    figure = service.figure(ADMIN, variant="A", year=2025, breakdown="region",
+                            region_scheme="VN6_2021_2030")
+    groups = {g["key"]: (g["numerator"], g["denominator"]) for g in figure["groups"]}
+    assert groups == {"DBSH": (3, 8), "DNB": (1, 1)}
+
+
+def test_breakdowns_by_contract(world: IndicatorWorld) -> None:
+    def groups(breakdown: str, variant: str = "A") -> dict[object, int]:
+        figure = service.figure(ADMIN, variant=variant, year=2025, breakdown=breakdown)
+        return {g["key"]: g["numerator"] for g in figure["groups"]}
+
+    # K1 form 1, K2 form 2, K10 and K13 form 3.
+    assert groups("form") == {"1": 1, "2": 1, "3": 2}
+    # Leaders: K2 and K13 led by DN1; K1 and K10 name no leader; B adds K3 (h4 leads).
+    assert groups("leader_type") == {"dn_led": 2, "other": 2}
+    assert groups("leader_type", "B") == {"dn_led": 2, "other": 2, "htx_led": 1}
+    assert groups("commodity") == {"coffee": 4}
+    assert groups("size_class") == {"medium": 2, "small": 2}
+
+
+def test_gap_to_target(world: IndicatorWorld) -> None:
+    figure = service.figure(ADMIN, variant="B", year=2025, target=50)
+    # 5 / 9 = 55.56 %: 5.56 points above the target.
+    assert figure["total"]["percent"] == 55.56
+    assert figure["total"]["gap_to_target"] == -5.56
+    assert figure["variant"]["version"] == "1"
+    assert figure["variant"]["definition"]
+
+
+def test_trend_over_three_years(world: IndicatorWorld) -> None:
+    points = service.trend(ADMIN, variant="A", year=2026, years=3)["points"]
+    assert [(p["year"], p["numerator"], p["denominator"]) for p in points] == [
+        # 2024 (15 Dec 2023 – 14 Dec 2024): only K2 (from June 2024) counts; h7, h8, h13
+        # are open then: h1–h8, h10, h12, h13 = 11.
+        (2024, 1, 11), (2025, 4, 9), (2026, 1, 9),
+    ]
+
+
+def test_drill_down_reasons(world: IndicatorWorld) -> None:
+    rows = drill(variant="A", which="all")
+    assert rows["h1"]["counted"] and rows["h1"]["contract_code"] == "LK-T-K1"
+    assert rows["h3"]["reason"] == "counterparty_cooperative_counts_in_b_only"
+    assert rows["h4"]["reason"] == "no_enterprise_counterparty"
+    assert rows["h5"]["reason"] == "contract_still_draft"
+    assert rows["h6"]["reason"] == "contract_not_in_force"
+    assert rows["h7"]["reason"] == "closed_on_reference_day"
+    assert rows["h8"]["reason"] == "suspended_on_reference_day"
+    assert rows["h9"]["reason"] == "registered_after_period_end"
+    assert rows["h11"]["reason"] == "not_agricultural"
+    assert rows["h12"]["reason"] == "no_contract_overlapping_period"
+    with force_locale("en"):
+        english = drill(variant="A", which="all")
+    assert english["h5"]["reason_text"] == "contract still a draft"
+    assert rows["h5"]["reason_text"] == "hợp đồng vẫn là bản nháp"  # Vietnamese by default
+    assert not rows["h7"]["in_denominator"] and rows["h5"]["in_denominator"]
+    assert "U1" not in rows
+    assert len(drill(variant="A")) == 9  # the denominator, by default
+    assert set(drill(variant="A", which="numerator")) == {"h1", "h2", "h10", "h13"}
+
+    c = drill(variant="C")
+    assert c["h1"]["delivery_id"] == world.delivery_id
+    assert c["h2"]["reason"] == "no_accepted_delivery_in_period"
+    assert drill(variant="D")["h2"]["reason"] == "contract_not_in_approved_project"
+    assert drill(variant="E")["h2"]["reason"] == "contract_not_form_1"
+    assert drill(variant="B")["h3"]["counted"]
+
+
+def test_a_province_authority_sees_only_its_province(world: IndicatorWorld) -> None:
+    assert total("A", HCMC_AUTHORITY) == (1, 1)
+    # Asking for Hà Nội does not widen the scope.
+    assert total("A", HCMC_AUTHORITY, province=HANOI) == (0, 0)
+    assert set(drill(HCMC_AUTHORITY, which="all")) == {"h10"}
+    assert set(drill(HCMC_AUTHORITY, which="all", province=HANOI)) == set()
+
+
+def test_organisation_users_get_no_figures(world: IndicatorWorld) -> None:
+    with pytest.raises(Forbidden):
+        service.figure(Actor(user_id=1, organisation_id=world.id("h1")), variant="A")
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"variant": "Z"}, "variant"),
+    ({"province": "99"}, "province"),
+    ({"region_scheme": "NOPE"}, "region_scheme"),
+    ({"breakdown": "region"}, "region_scheme"),
+    ({"commodity": "gold"}, "commodity"),
+    ({"from_": date(2025, 2, 1), "to": date(2025, 1, 1)}, "to"),
+    ({"from_": date(2000, 1, 1), "to": date(2021, 1, 1)}, "to"),
+    ({"as_of": date(2999, 1, 1)}, "as_of"),
+    ({"variant": "V", "breakdown": "form"}, "breakdown"),
+])
+def test_bad_input_names_the_parameter(params: dict[str, object], field: str) -> None:
+    with pytest.raises(ValidationFailed) as raised:
+        service.build_query(ADMIN, **params)  # type: ignore[arg-type]
+    assert field in raised.value.field_errors
+
+
+def test_recording_a_version_writes_its_parties(world: IndicatorWorld) -> None:
+    try:
+        _record(world)
+    except ValidationFailed as error:
+        pytest.fail(str(error.field_errors))
+
+
+def _record(world: IndicatorWorld) -> None:
+    contract = contracts.create_contract(
+        Actor(user_id=0, platform_role=PlatformRole.ADMIN),
+        title="Parties as of", stages={"production": True},
+        price_mechanism="fixed", price_vnd=10000, price_unit="kg",
+        effective_from=date(2025, 1, 1),
+        parties=[{"organisation_id": world.id("h12"), "role": "producer"},
+                 {"organisation_id": world.id("DN1"), "role": "leader"},
+                 {"organisation_id": world.id("DN1"), "role": "offtaker"}],
+        lines=[{"commodity": "rice", "planned_quantity": Decimal(10), "unit": "kg"}],
+    )
+    rows = db.session.scalars(
+        LinkageContractVersionParty.__table__.select().where(
+            LinkageContractVersionParty.organisation_id == world.id("h12"))
+    ).all()
+    assert len(rows) == 1 and contract.version_count == 1
+    # The draft takes effect today: 2026 (reference day today) sees it through the
+    # version's parties; 2025 (reference day 14 Dec 2025) does not.
+    assert drill(variant="A", year=2026)["h12"]["reason"] == "contract_still_draft"
+    assert drill(variant="A")["h12"]["reason"] == "no_contract_overlapping_period"
