@@ -39,6 +39,7 @@ from linkages.labels import (
 )
 from linkages.models.organisations import Organisation
 from linkages.models.suppliers import NOTE_MAX, REASON_MAX, SupplierVerification, VerificationStatus
+from linkages.services import deliveries as delivery_svc
 from linkages.services import scorecard as scorecard_svc
 from linkages.services import suppliers as supplier_svc
 from linkages.services import verification as verification_svc
@@ -49,6 +50,7 @@ from linkages.services.supplier_access import (
     supplier_list_operations,
     verification_operations,
 )
+from traceability.services.batches import lot_codes
 
 bp = Blueprint("web_suppliers", __name__, url_prefix="/suppliers")
 bp.context_processor(page_helpers)
@@ -231,6 +233,36 @@ def scorecard(supplier_id: int) -> tuple[str, int]:
         supplier=organisations_by_ids([supplier_id])[supplier_id],
         here=reg.org_args(org, actor),
         ratios={"kde_completeness", "fulfilment", "accepted", "on_time"},
+        # The delivery figures' records have a page of their own; the others are listed
+        # by the API (the supplier's lots and certificates have no page a buyer may read).
+        web_links=dict.fromkeys(
+            DELIVERY_FIGURES,
+            url_for(
+                "web_suppliers.deliveries", supplier_id=supplier_id, **reg.org_args(org, actor)
+            ),
+        ),
+    )
+
+
+DELIVERY_FIGURES = ("fulfilment", "accepted", "on_time")
+
+
+@bp.get("/<int:supplier_id>/deliveries")
+@login_required
+def deliveries(supplier_id: int) -> tuple[str, int]:
+    """The supplier's deliveries to this organisation under their contracts, newest first:
+    the records behind the scorecard's delivery figures."""
+    actor, org, _link = _listed(supplier_id, write=False)
+    page = reg.paginated(
+        delivery_svc.list_deliveries(actor, buyer_id=org.id, supplier_id=supplier_id)
+    )
+    return render(
+        "suppliers/deliveries.html",
+        org=org,
+        supplier=organisations_by_ids([supplier_id])[supplier_id],
+        deliveries=page,
+        lots=lot_codes(d.batch_id for d in page.items),
+        here=reg.org_args(org, actor),
     )
 
 

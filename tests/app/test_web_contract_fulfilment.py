@@ -69,3 +69,21 @@ def test_the_deliveries_page_lists_every_delivery_and_strangers_get_404(app, wor
     stranger = _client(app, "la@khac.vn", make_org("Công ty Người Lạ"))
     assert stranger.get(f"/contracts/{world.contract.id}/deliveries").status_code == 404
     assert stranger.get(f"/contracts/{world.contract.id}").status_code == 404
+
+
+def test_the_scorecards_delivery_figures_open_the_suppliers_deliveries(app, world):
+    from linkages.services import suppliers
+
+    suppliers.add_supplier(world.buyer.actor, world.buyer.org.id, world.coop.org.id)
+    client = _client(app, "buyer@lienket.vn", world.buyer.org)
+    card = client.get(f"/suppliers/{world.coop.org.id}/scorecard",
+                      query_string={"lang": "en"}).get_data(as_text=True)
+    fulfilment = card.split('data-key="fulfilment"', 1)[1].split("</li>", 1)[0]
+    url = f"/suppliers/{world.coop.org.id}/deliveries"
+    assert f'href="{url}" data-testid="figure-web-link"' in fulfilment
+    page = client.get(url, query_string={"lang": "en"}).get_data(as_text=True)
+    assert page.count('data-testid="delivery"') == 4
+    assert "280 kg accepted, 20 kg rejected" in page and "invoice HD-001" in page
+    # The cooperative is on no list of its own: the page is the buyer's.
+    coop = _client(app, "coop@lienket.vn", world.coop.org)
+    assert coop.get(url).status_code == 404
