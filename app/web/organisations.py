@@ -14,6 +14,8 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import AnyOf, Length
 
 from app.auth.current import current_actor
+from app.web.certifications import cert_label, scheme_name
+from core.clock import local_today
 from core.db import db
 from core.errors import DomainError
 from core.i18n import _, _l
@@ -36,6 +38,7 @@ from linkages.models.organisations import (
     OrgType,
 )
 from linkages.models.places import Commune, Province
+from linkages.services import certifications as cert_svc
 from linkages.services import cooperatives as coops
 from linkages.services import organisations as orgs
 from linkages.services import oversight
@@ -44,6 +47,7 @@ bp = Blueprint("web_orgs", __name__)
 
 RECENT_YEARS = 10
 RECENT_FACT_CHANGES = 20
+CERTIFICATIONS_SHOWN = 30  # the newest; its own register pages them all
 PENDING_REQUESTS_SHOWN = 20
 
 # Labels of enum values, translated when rendered (lazy strings).
@@ -146,11 +150,21 @@ def profile(organisation_id: int) -> str:
         place = (None, province.name) if province else None
 
     private = coops.can_read_organisation_private(actor, org)
+    today = local_today()
+    # Its certifications as everyone may see them (the public ones; all of them for its
+    # private readers), which a buyer checking a supplier follows from its scorecard.
+    certifications = list(db.session.scalars(
+        cert_svc.list_certifications(actor, org.id).limit(CERTIFICATIONS_SHOWN)
+    ))
     context: dict[str, object] = {
         "org": org,
         "place": place,
         "private": private,
         "is_cooperative": org.org_type in COOPERATIVE_TYPES,
+        "certifications": certifications,
+        "cert_states": {c.id: cert_svc.expiry_state(c, today) for c in certifications},
+        "cert_label": cert_label,
+        "scheme_name": scheme_name,
     }
     if private:
         context["cooperative"] = coops.find_profile(actor, org.id)

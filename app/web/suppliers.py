@@ -233,14 +233,20 @@ def scorecard(supplier_id: int) -> tuple[str, int]:
         supplier=organisations_by_ids([supplier_id])[supplier_id],
         here=reg.org_args(org, actor),
         ratios={"kde_completeness", "fulfilment", "accepted", "on_time"},
-        # The delivery figures' records have a page of their own; the others are listed
-        # by the API (the supplier's lots and certificates have no page a buyer may read).
-        web_links=dict.fromkeys(
-            DELIVERY_FIGURES,
-            url_for(
-                "web_suppliers.deliveries", supplier_id=supplier_id, **reg.org_args(org, actor)
+        # Pages of the records behind the figures a buyer may read: its deliveries from
+        # the supplier, the supplier's certifications on its profile. The supplier's lots
+        # are its own records: the API counts them, no page lists them to a buyer.
+        web_links={
+            **dict.fromkeys(
+                DELIVERY_FIGURES,
+                url_for(
+                    "web_suppliers.deliveries", supplier_id=supplier_id,
+                    **reg.org_args(org, actor),
+                ),
             ),
-        ),
+            "certifications": url_for("web_orgs.profile", organisation_id=supplier_id)
+            + "#certifications",
+        },
     )
 
 

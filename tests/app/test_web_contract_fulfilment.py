@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 
 from tests.app.web_support import login, make_user
 from tests.factories import api_client, make_org
-from tests.linkages._helpers_deliveries import World, build_world
+from tests.linkages._helpers_deliveries import World, build_world, days
 
 
 @pytest.fixture()
@@ -87,3 +87,28 @@ def test_the_scorecards_delivery_figures_open_the_suppliers_deliveries(app, worl
     # The cooperative is on no list of its own: the page is the buyer's.
     coop = _client(app, "coop@lienket.vn", world.coop.org)
     assert coop.get(url).status_code == 404
+
+
+def test_the_scorecards_certification_figure_opens_the_suppliers_public_certificates(
+    app, world
+):
+    from linkages.services import certifications, suppliers
+
+    certifications.add_certification(
+        world.coop.actor, world.coop.org.id, scheme="vietgap", number="VG-PUBLIC-1",
+        issuer="Trung tâm Chứng nhận", issued_on=days(-100), expires_on=days(600),
+    )
+    certifications.add_certification(
+        world.coop.actor, world.coop.org.id, scheme="organic_vn", number="HC-PRIVATE-2",
+        issuer="Trung tâm Chứng nhận", issued_on=days(-100), expires_on=days(600),
+        is_public=False,
+    )
+    suppliers.add_supplier(world.buyer.actor, world.buyer.org.id, world.coop.org.id)
+    client = _client(app, "buyer@lienket.vn", world.buyer.org)
+    card = client.get(f"/suppliers/{world.coop.org.id}/scorecard").get_data(as_text=True)
+    figure = card.split('data-key="certifications"', 1)[1].split("</li>", 1)[0]
+    url = f"/orgs/{world.coop.org.id}#certifications"
+    assert f'href="{url}" data-testid="figure-web-link"' in figure
+    profile = client.get(f"/orgs/{world.coop.org.id}").get_data(as_text=True)
+    listed = profile.split('data-testid="org-certifications"', 1)[1].split("</section>")[0]
+    assert "VG-PUBLIC-1" in listed and "HC-PRIVATE-2" not in profile
