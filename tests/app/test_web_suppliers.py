@@ -80,7 +80,12 @@ def test_the_buyer_adds_requests_decides_and_opens_the_scorecard(client, buyer, 
     value = re.search(r'data-testid="figure-value">(.*?)</span>\s*</div>', fulfilment,
                       re.S).group(1)
     assert "—" in value or "Not available yet" in value or "Chưa" in value
-    assert f"/api/organisations/{supplier.org.id}/certifications" in html
+    # Figures link to pages the buyer may read (its certificates on the supplier's
+    # profile), not to the API, which a signed-in page cannot call.
+    assert f'href="/orgs/{supplier.org.id}#certifications"' in html
+    assert "/api/" not in re.search(r'data-testid="scorecard".*?</ul>', html, re.S).group(0)
+    kde = re.search(r'data-key="kde_completeness".*?</li>', html, re.S).group(0)
+    assert 'data-testid="figure-own-records"' in kde
 
 
 def test_an_unknown_code_is_refused_beside_the_field_and_nothing_is_written(
