@@ -30,6 +30,7 @@ API_MODULES: dict[str, str] = {
     "app.api.linkage_projects": "Linkage projects",
     "app.api.suppliers": "Suppliers",
     "app.api.indicator": "Linkage indicator",
+    "app.api.targets": "Indicator targets",
 }
 
 api = HtxApi()

@@ -5,5 +5,6 @@ Modules: ``definitions`` (variants, versions, texts), ``period`` (periods, as-of
 ``asof`` (registry facts and contract versions on a day, in SQL), ``cohort`` (the
 denominator), ``links`` (which contracts make a cooperative count), ``figures``
 (aggregates and breakdowns), ``drilldown`` (the cooperatives behind a figure),
-``service`` (who may ask, validation; what the API calls).
+``service`` (who may ask, validation; what the API calls), ``targets`` (the targets
+as data: who edits them, what a valid one is).
 """

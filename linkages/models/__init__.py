@@ -40,6 +40,7 @@ from linkages.models.suppliers import (
     VerificationState,
     VerificationStatus,
 )
+from linkages.models.targets import IndicatorTarget, TargetMetric
 
 __all__ = [
     "CertScheme",
@@ -48,6 +49,7 @@ __all__ = [
     "ContractStatus",
     "ContributionKind",
     "DisputeResolution",
+    "IndicatorTarget",
     "LegacyProvince",
     "LinkageContract",
     "LinkageContractAttachment",
@@ -74,6 +76,7 @@ __all__ = [
     "SubjectKind",
     "SupplierLink",
     "SupplierVerification",
+    "TargetMetric",
     "Validity",
     "VerificationState",
     "VerificationStatus",

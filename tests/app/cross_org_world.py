@@ -49,6 +49,7 @@ from app.auth.services import actor_for, add_membership, create_token, create_us
 from core.actor import Actor, OrgRole, PlatformRole
 from core.clock import local_today
 from core.db import db
+from linkages.indicator import targets
 from linkages.models.organisations import Organisation, OrgType
 from linkages.models.places import RegionScheme
 from linkages.services import certifications as certs
@@ -154,6 +155,9 @@ class World:
     project_id: int = 0
     # B's delivery to F under the signed contract (cross_org_contracts.build_delivery).
     delivery_id: int = 0
+    # A Hà Nội target of the indicator (issue 12 §2): not B's data but its authority's, which
+    # edits it; anyone signed in reads it.
+    target_id: int = 0
 
     def contract_for(self, endpoint: str) -> int:
         """The contract a URL of ``endpoint`` names: the signed one where the draft could
@@ -310,6 +314,9 @@ def build_world(app: Flask) -> World:
     supplier_list.add_supplier(b_admin, b.id, u2.id, note=SUPPLIER_NOTE)
     linkage = build_contracts(b_admin, _actor(people["authority_01"]), b, today)
     delivery_id = build_delivery(b_admin, linkage.signed_contract_id, batch.id, today)
+    target = targets.create_target(_actor(people["authority_01"]), {
+        "metric": "linked_share", "scope": HANOI, "year": 2030, "value": 55,
+        "source": "Kế hoạch của UBND thành phố Hà Nội"})
     db.session.commit()
     assert shipped.shipment is not None
     event = stored.events[0]
@@ -341,6 +348,7 @@ def build_world(app: Flask) -> World:
         supplier_of_b_id=u2.id,
         contract_id=linkage.contract_id, signed_contract_id=linkage.signed_contract_id,
         delivery_id=delivery_id,
+        target_id=target.id,
         attachment_id=linkage.attachment_id, project_id=linkage.project_id,
     )
     static = Path(app.static_folder or "") / world.static_filename

@@ -22,6 +22,7 @@ EXPECTED_TAGS = {
     "Linkage projects",
     "Deliveries",
     "Linkage indicator",
+    "Indicator targets",
 }
 
 

@@ -274,6 +274,8 @@ ARG_VALUES: dict[str, Callable[[World, Case], Any]] = {
     "project_id": lambda w, c: w.project_id,
     # B's delivery to F under the signed contract (cross_org_contracts.build_delivery).
     "delivery_id": lambda w, c: w.delivery_id,
+    # The Hà Nội authority's indicator target (not B's: see World.target_id).
+    "target_id": lambda w, c: w.target_id,
 }
 
 # Query strings some reads need to answer 200 to their owner.
@@ -425,6 +427,9 @@ BODIES: dict[tuple[str, str], Callable[[World, Case], dict[str, Any]]] = {
     ("api_linkage_projects.ProjectContracts", "POST"): lambda w, c: {
         "contract_id": w.contract_id},
     ("api_linkage_projects.ProjectContract", "DELETE"): lambda w, c: {},
+    # the Hà Nội authority's target: changed, deleted
+    ("api_targets.TargetDetail", "PATCH"): lambda w, c: {"value": 60, "verified": True},
+    ("api_targets.TargetDetail", "DELETE"): lambda w, c: {},
     # the photo of B's product (multipart uploads)
     ("api_products.ProductImage", "PUT"): lambda w, c: {
         "image": (io.BytesIO(small_png()), "anh.png")},
@@ -481,6 +486,9 @@ OWNERS: dict[tuple[str, str], str] = {
     ("api_linkage_projects.ProjectContract", "DELETE"): "authority_01",
     ("web_projects.add_contract", "POST"): "authority_01",
     ("web_projects.remove_contract", "POST"): "authority_01",
+    # Hà Nội's targets are its authority's to edit (linkages/indicator/targets.py).
+    ("api_targets.TargetDetail", "PATCH"): "authority_01",
+    ("api_targets.TargetDetail", "DELETE"): "authority_01",
 }
 
 
@@ -495,6 +503,8 @@ CATALOGUE_READS = {
     # Products are catalogue data: any signed-in user reads them (their names and GTINs
     # are on every label; app/api/products.py), though anonymous callers may not.
     ("api_products.ProductDetail", "GET"),
+    # Targets are published policy: any signed-in user reads them (app/api/targets.py).
+    ("api_targets.TargetDetail", "GET"),
 }
 SHIPPED_LOT = {
     # The addressee of a shipment reads the shipped lot, its history and exports, and
@@ -535,6 +545,9 @@ OVERSIGHT = {
     ("api_linkage_projects.ProjectContract", "DELETE"),
     ("web_projects.add_contract", "POST"),
     ("web_projects.remove_contract", "POST"),
+    # and the targets of its province (linkages/indicator/targets.py).
+    ("api_targets.TargetDetail", "PATCH"),
+    ("api_targets.TargetDetail", "DELETE"),
 }
 
 
