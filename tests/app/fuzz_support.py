@@ -20,7 +20,9 @@ from app.auth.models import User
 from app.auth.services import create_token
 from core.db import db
 from linkages.models.organisations import OrgType
+from linkages.services import contracts, suppliers, verification
 from tests.factories import HANOI, SOC_SON, make_org
+from tests.linkages._helpers_contracts import terms as contract_terms
 from tests.traceability.batch_factories import (
     Party,
     make_area,
@@ -92,6 +94,13 @@ def build_world(client: FlaskClient) -> ApiWorld:
             headers=headers,
         )
     )
+    # The linkage records the cooperative's paths name: a draft contract with the buyer and
+    # its scan, the union on the cooperative's supplier list and a verification of it, so
+    # the fuzzer reaches those operations' handlers and not only their 404s.
+    contract = contracts.create_contract(coop.admin, **contract_terms(coop.org, buyer.org))
+    scan = contracts.add_attachment(coop.admin, contract.id, "hop-dong.pdf", b"%PDF-1.7\n1")
+    suppliers.add_supplier(coop.admin, coop.org.id, union.id)
+    check = verification.request_verification(coop.admin, coop.org.id, union.id)
     # A token that DELETE /api/me/tokens/{id} may revoke without locking the fuzzer out.
     user = db.session.get(User, coop.admin.user_id)
     assert user is not None
@@ -119,6 +128,10 @@ def build_world(client: FlaskClient) -> ApiWorld:
         "cert_id": [certification["id"]],
         "batch_id": [batch["id"]],
         "token_id": [spare.token.id],
+        "contract_id": [contract.id],
+        "attachment_id": [scan.id],
+        "supplier_id": [union.id],
+        "verification_id": [check.id],
         "year": [2025],
         "code": [HANOI, SOC_SON, "VN6_2021_2030"],
     }
