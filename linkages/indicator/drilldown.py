@@ -30,6 +30,7 @@ from linkages.indicator.query import IndicatorQuery
 from linkages.models.contracts import ContractStatus, LinkageContract
 from linkages.models.deliveries import LinkageDelivery
 from linkages.services.places import memberships_on
+from traceability.services.shipments import shipments_standing_at
 
 REASONS: dict[str, Any] = {
     Excluded.NOT_AGRICULTURAL: _l("not in the agricultural field group"),
@@ -101,6 +102,7 @@ def _first_delivery(q: IndicatorQuery, org_id: Any) -> ColumnElement[Any]:
             d.received_on >= q.period.start,
             d.received_on <= q.on,
             d.settled_at < q.cutoff,
+            d.shipment_id.in_(shipments_standing_at(q.cutoff)),
             stmt.where(cv.c.contract_id == d.contract_id).exists(),
         )
         .scalar_subquery()

@@ -33,6 +33,7 @@ from linkages.indicator.query import IndicatorQuery
 from linkages.models.contracts import LinkageContractLine, LinkageContractVersionParty
 from linkages.models.deliveries import LinkageDelivery
 from traceability.models import Batch, BatchStatus, Product
+from traceability.services.shipments import shipments_standing_at
 
 Row = dict[str, Any]
 
@@ -98,6 +99,7 @@ def _volume_groups(q: IndicatorQuery, breakdown: str) -> list[Row]:
             d.supplier_id == b.organisation_id,
             d.shipped_on <= q.on,
             d.created_at < q.cutoff,
+            d.shipment_id.in_(shipments_standing_at(q.cutoff)),
             stmt_a.where(cv.c.contract_id == d.contract_id).exists(),
         )
         .scalar_subquery()

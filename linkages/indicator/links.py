@@ -39,6 +39,7 @@ from linkages.models.contracts import (
 from linkages.models.deliveries import LinkageDelivery
 from linkages.models.organisations import FactField, Organisation, OrgType
 from traceability.models import Batch, BatchStatus, Commodity, Product
+from traceability.services.shipments import shipments_standing_at
 
 STAGES = ("party", "status", "counterparty", "final")
 COMMODITY_VALUES = tuple(c.value for c in Commodity)
@@ -82,6 +83,7 @@ def accepted_delivery(q: IndicatorQuery, cv: Subquery, org_id: Any) -> ColumnEle
             d.received_on >= q.period.start,
             d.received_on <= q.on,
             d.settled_at < q.cutoff,
+            d.shipment_id.in_(shipments_standing_at(q.cutoff)),
         )
         .correlate_except(d)
     )
@@ -101,6 +103,7 @@ def delivered_batch(q: IndicatorQuery, cv: Subquery, org_id: Any) -> ColumnEleme
             d.supplier_id == org_id,
             d.shipped_on <= q.on,
             d.created_at < q.cutoff,
+            d.shipment_id.in_(shipments_standing_at(q.cutoff)),
             b.status != BatchStatus.VOID,
             harvested >= q.period.start,
             harvested <= q.period.end,

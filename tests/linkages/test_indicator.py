@@ -228,3 +228,36 @@ def _record(world: IndicatorWorld) -> None:
     # version's parties; 2025 (reference day 14 Dec 2025) does not.
     assert drill(variant="A", year=2026)["h12"]["reason"] == "contract_still_draft"
     assert drill(variant="A")["h12"]["reason"] == "no_contract_overlapping_period"
+
+
+def test_a_withdrawn_shipping_no_longer_counts_but_a_past_as_of_keeps_it(
+    world: IndicatorWorld,
+) -> None:
+    # h1's only delivery (600 kg under K1) is what counts it in C and in the volume. Its
+    # cooperative withdraws the shipping today: from today on neither counts it; as of
+    # yesterday the shipping still stood, and C of that day does not change (the volume's
+    # batches were recorded today: as of yesterday they are not known at all).
+    from sqlalchemy import select
+
+    from core.actor import OrgRole
+    from core.clock import local_today
+    from tests.factories import make_user_with_token
+    from traceability.models.batches import Shipment
+    from traceability.models.events import EpcisEvent
+    from traceability.services.recording import correct_event
+
+    yesterday = date.fromordinal(local_today().toordinal() - 1)
+    assert total("C", as_of=yesterday) == (1, 9)
+    event_id = db.session.scalar(
+        select(EpcisEvent.event_id)
+        .join(Shipment, Shipment.ship_event_pk == EpcisEvent.id)
+        .where(Shipment.batch_id == select(Shipment.batch_id).where(
+            Shipment.from_organisation_id == world.id("h1")).scalar_subquery())
+    )
+    user, _headers = make_user_with_token(world.orgs["h1"])
+    actor = Actor(user_id=user.id, organisation_id=world.id("h1"), org_role=OrgRole.ORG_ADMIN)
+    correct_event(actor, event_id, reason="did_not_occur")
+    db.session.commit()
+    assert total("C") == (0, 9)
+    assert total("V") == (0, 1800)
+    assert total("C", as_of=yesterday) == (1, 9)

@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Subquery, func, select
+from sqlalchemy import Select, Subquery, func, or_, select
 from sqlalchemy.orm import aliased
 
 from core.actor import Actor, require_authenticated
@@ -116,6 +116,17 @@ def incoming_shipments(actor: Actor, *, page: int = 1, per_page: int = PER_PAGE)
         .offset((page - 1) * per_page)
     ).all()
     return IncomingPage([IncomingShipment(*row) for row in rows], total, page, per_page)
+
+
+def shipments_standing_at(moment: datetime) -> Select[tuple[int]]:
+    """The ids of the shipments whose ship event had not been withdrawn by ``moment``: what
+    a figure "as of" a past day counts, whatever was withdrawn since (when the shipment
+    was recorded is the caller's own test). No actor, as ``standing_shipments``."""
+    return (
+        select(Shipment.id)
+        .join(EpcisEvent, EpcisEvent.id == Shipment.ship_event_pk)
+        .where(or_(EpcisEvent.retracted_at.is_(None), EpcisEvent.retracted_at >= moment))
+    )
 
 
 def standing_shipments() -> Subquery:
