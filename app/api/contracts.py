@@ -16,6 +16,7 @@ from flask.views import MethodView
 from app.api.base import ApiBlueprint, SelectPage
 from app.auth.current import current_actor
 from app.downloads import private_download
+from app.uploads import uploaded_bytes
 from core.db import db
 from linkages.schemas.contracts import (
     AsOfArgs,
@@ -165,7 +166,7 @@ class Attachments(MethodView):
         """Attach a signed scan (multipart field ``file``): PDF, JPEG or PNG by content,
         at most CONTRACT_ATTACHMENT_MAX_BYTES (default 10 MB)."""
         upload = files["file"]
-        data = upload.read() if hasattr(upload, "read") else b""
+        data = uploaded_bytes(upload)
         attachment = contracts.add_attachment(
             current_actor(), contract_id, getattr(upload, "filename", None), data,
             max_bytes=attachment_limit(),

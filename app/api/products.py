@@ -15,6 +15,7 @@ from flask.views import MethodView
 from app.api.base import ApiBlueprint, SelectPage
 from app.api.openapi import PUBLIC
 from app.auth.current import current_actor
+from app.uploads import uploaded_bytes
 from core.db import db
 from traceability.schemas.products import (
     CommodityOut,
@@ -95,8 +96,7 @@ class ProductImage(MethodView):
     def put(self, files: dict[str, Any], product_id: int) -> Any:
         """Set or replace the product's photo (multipart/form-data, field ``image``). It
         shows on the public trace page of every lot of the product."""
-        upload = files["image"]
-        data = upload.read() if hasattr(upload, "read") else b""
+        data = uploaded_bytes(files["image"])
         image = product_images.set_product_image(current_actor(), product_id, data)
         db.session.commit()
         return image

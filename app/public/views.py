@@ -62,6 +62,7 @@ from app.extensions import db, limiter
 from app.public import labels
 from app.web.form_support import submit_to_service
 from core import process_writes
+from core.app_state import per_app
 from core.errors import DomainError, MalformedInput, NotFound, ValidationFailed
 from core.i18n import _, _l, ngettext
 from traceability.models.scan_reports import (
@@ -247,12 +248,9 @@ def _note_scan(response: Response, target: scans.ScanTarget | None, language: st
 
 
 def _page_cache() -> trace_cache.LruCache[str]:
-    extensions = current_app.extensions
-    if _PAGES not in extensions:
-        extensions[_PAGES] = trace_cache.LruCache(
-            int(current_app.config["TRACE_PAGE_CACHE_SIZE"])
-        )
-    return extensions[_PAGES]  # type: ignore[no-any-return]
+    return per_app(
+        _PAGES, lambda app: trace_cache.LruCache(int(app.config["TRACE_PAGE_CACHE_SIZE"]))
+    )
 
 
 def _recent_pages() -> trace_cache.RecentCache[SeenPage]:

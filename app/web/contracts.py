@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from app.auth.current import current_actor
 from app.auth.services import display_names
 from app.downloads import private_download
+from app.uploads import uploaded_bytes
 from app.web import register_support as reg
 from app.web.batch_display import page_helpers, render
 from app.web.certifications import cert_label
@@ -434,7 +435,7 @@ def attach(contract_id: int) -> Response | tuple[str, int]:
 
     def record(actor: Actor, contract: LinkageContract) -> Any:
         upload = form.file.data
-        data = upload.read() if hasattr(upload, "read") else b""
+        data = uploaded_bytes(upload)
         return svc.add_attachment(
             actor, contract.id, getattr(upload, "filename", None), data,
             max_bytes=int(current_app.config["CONTRACT_ATTACHMENT_MAX_BYTES"]),

@@ -18,6 +18,7 @@ from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.auth.current import current_actor
+from app.uploads import uploaded_bytes
 from app.web import register_support as reg
 from app.web.batch_display import page_helpers, render
 from app.web.form_support import parse_quantity, plain_qty, quantity_field, unit_choices
@@ -189,7 +190,9 @@ def set_image(product_id: int) -> Response | tuple[str, int]:
     context = _product_page(product_id, form)
     return reg.form_page(
         form,
-        lambda: product_images.set_product_image(actor, product_id, _upload(form)),
+        lambda: product_images.set_product_image(
+            actor, product_id, uploaded_bytes(form.image.data)
+        ),
         {"image": "image"},
         done=lambda _image: (_("Photo saved."), url_for(".show", product_id=product_id)),
         template="products/show.html",
@@ -206,11 +209,6 @@ def remove_image(product_id: int) -> Response:
     db.session.commit()
     flash(_("Photo removed."), "success")
     return redirect(url_for(".show", product_id=product_id), code=303)
-
-
-def _upload(form: PhotoForm) -> bytes:
-    upload = form.image.data
-    return upload.read() if upload is not None and hasattr(upload, "read") else b""
 
 
 @bp.route("/<int:product_id>/edit", methods=["GET", "POST"])

@@ -30,7 +30,6 @@ from linkages.indicator.query import IndicatorQuery
 from linkages.models.contracts import ContractStatus, LinkageContract
 from linkages.models.deliveries import LinkageDelivery
 from linkages.services.places import memberships_on
-from traceability.services.shipments import shipments_standing_at
 
 REASONS: dict[str, Any] = {
     Excluded.NOT_AGRICULTURAL: _l("not in the agricultural field group"),
@@ -97,12 +96,7 @@ def _first_delivery(q: IndicatorQuery, org_id: Any) -> ColumnElement[Any]:
     return (
         select(func.min(d.id))
         .where(
-            d.supplier_id == org_id,
-            d.accepted_kg > 0,
-            d.received_on >= q.period.start,
-            d.received_on <= q.on,
-            d.settled_at < q.cutoff,
-            d.shipment_id.in_(shipments_standing_at(q.cutoff)),
+            links.accepted_in_period(q, org_id),
             stmt.where(cv.c.contract_id == d.contract_id).exists(),
         )
         .scalar_subquery()

@@ -33,7 +33,6 @@ from linkages.indicator.query import IndicatorQuery
 from linkages.models.contracts import LinkageContractLine, LinkageContractVersionParty
 from linkages.models.deliveries import LinkageDelivery
 from traceability.models import Batch, BatchStatus, Product
-from traceability.services.shipments import shipments_standing_at
 
 Row = dict[str, Any]
 
@@ -96,10 +95,7 @@ def _volume_groups(q: IndicatorQuery, breakdown: str) -> list[Row]:
         select(func.coalesce(func.sum(d.shipped_kg), 0))
         .where(
             d.batch_id == b.id,
-            d.supplier_id == b.organisation_id,
-            d.shipped_on <= q.on,
-            d.created_at < q.cutoff,
-            d.shipment_id.in_(shipments_standing_at(q.cutoff)),
+            links.shipped_by(q, b.organisation_id),
             stmt_a.where(cv.c.contract_id == d.contract_id).exists(),
         )
         .scalar_subquery()

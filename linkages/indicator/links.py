@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Subquery
 
@@ -70,21 +70,40 @@ def counterparty_exists(
     )
 
 
+def accepted_in_period(q: IndicatorQuery, org_id: Any) -> ColumnElement[bool]:
+    """SQL, on ``LinkageDelivery``: the cooperative supplied it, it was accepted (above
+    0 kg) and received within the period, settled before the cutoff, and its shipping
+    still stood then. Variant C's rule: its figures and its drill-down both ask it."""
+    d = LinkageDelivery
+    return and_(
+        d.supplier_id == org_id,
+        d.accepted_kg > 0,
+        d.received_on >= q.period.start,
+        d.received_on <= q.on,
+        d.settled_at < q.cutoff,
+        d.shipment_id.in_(shipments_standing_at(q.cutoff)),
+    )
+
+
+def shipped_by(q: IndicatorQuery, org_id: Any) -> ColumnElement[bool]:
+    """SQL, on ``LinkageDelivery``: the cooperative supplied it, shipped by the reference
+    day, recorded before the cutoff, its shipping still standing then (the volume
+    variant's rule, in its figures and its drill-down)."""
+    d = LinkageDelivery
+    return and_(
+        d.supplier_id == org_id,
+        d.shipped_on <= q.on,
+        d.created_at < q.cutoff,
+        d.shipment_id.in_(shipments_standing_at(q.cutoff)),
+    )
+
+
 def accepted_delivery(q: IndicatorQuery, cv: Subquery, org_id: Any) -> ColumnElement[bool]:
-    """SQL: the cooperative supplied a delivery under the contract that was accepted
-    (above 0 kg) and received within the period, settled before the cutoff."""
+    """SQL: a delivery under the contract meets ``accepted_in_period``."""
     d = LinkageDelivery
     return exists(
         select(literal(1))
-        .where(
-            d.contract_id == cv.c.contract_id,
-            d.supplier_id == org_id,
-            d.accepted_kg > 0,
-            d.received_on >= q.period.start,
-            d.received_on <= q.on,
-            d.settled_at < q.cutoff,
-            d.shipment_id.in_(shipments_standing_at(q.cutoff)),
-        )
+        .where(d.contract_id == cv.c.contract_id, accepted_in_period(q, org_id))
         .correlate_except(d)
     )
 
@@ -100,10 +119,7 @@ def delivered_batch(q: IndicatorQuery, cv: Subquery, org_id: Any) -> ColumnEleme
         .join(b, b.id == d.batch_id)
         .where(
             d.contract_id == cv.c.contract_id,
-            d.supplier_id == org_id,
-            d.shipped_on <= q.on,
-            d.created_at < q.cutoff,
-            d.shipment_id.in_(shipments_standing_at(q.cutoff)),
+            shipped_by(q, org_id),
             b.status != BatchStatus.VOID,
             harvested >= q.period.start,
             harvested <= q.period.end,

@@ -50,6 +50,7 @@ from sqlalchemy import ColumnElement, and_, case, func, insert, literal, select
 
 from core import process_writes
 from core.actor import Actor, can_write
+from core.app_state import per_app
 from core.clock import VIETNAM, local_today
 from core.db import chunks, db, utcnow
 from traceability.models.batches import Batch, BatchStatus
@@ -225,19 +226,9 @@ class ScanBuffer:
         return len(self._rows)
 
 
-_MAKING = threading.Lock()
-
-
 def app_buffer() -> ScanBuffer:
     """The current app's buffer in this process (made on first use)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    buffer = app.extensions.get(_EXTENSION)
-    if buffer is None:
-        with _MAKING:  # two first requests at once make one buffer (one atexit)
-            buffer = app.extensions.get(_EXTENSION)
-            if buffer is None:
-                buffer = app.extensions[_EXTENSION] = _new_buffer(app)
-    return buffer  # type: ignore[no-any-return]
+    return per_app(_EXTENSION, _new_buffer)
 
 
 def _new_buffer(app: Flask) -> ScanBuffer:

@@ -34,10 +34,10 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Generic, TypeVar
 
-from flask import current_app
 from sqlalchemy import Select, func, select
 
 from core import process_writes
+from core.app_state import per_app
 from core.db import db
 from traceability.models.batches import Batch, Shipment
 from traceability.models.events import EpcisEvent, EventBatch
@@ -207,20 +207,12 @@ class RecentCache(Generic[V]):
         return len(self._entries)
 
 
-_MAKING = threading.Lock()
-
-
 def recent_cache(name: str) -> RecentCache[Any]:
     """The current app's ``RecentCache`` called ``name`` in this process (made on first
     use, sized by ``TRACE_PAGE_CACHE_SIZE``, kept ``TRACE_RECHECK_SECONDS``)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    recent = app.extensions.get(name)
-    if recent is None:
-        with _MAKING:
-            recent = app.extensions.get(name)
-            if recent is None:
-                config = app.config
-                recent = app.extensions[name] = RecentCache(
-                    int(config["TRACE_PAGE_CACHE_SIZE"]), float(config["TRACE_RECHECK_SECONDS"])
-                )
-    return recent  # type: ignore[no-any-return]
+    return per_app(
+        name,
+        lambda app: RecentCache(
+            int(app.config["TRACE_PAGE_CACHE_SIZE"]), float(app.config["TRACE_RECHECK_SECONDS"])
+        ),
+    )
