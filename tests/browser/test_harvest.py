@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser import prepare_db
 from tests.browser.conftest import EMAIL, PASSWORD
@@ -29,9 +30,21 @@ def sign_in(page: Any, email: str = EMAIL) -> None:
 
 
 def no_sideways_scroll(page: Any) -> bool:
-    return bool(
-        page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    )
+    """Whether the page fits the screen's width. A click that navigates returns before
+    the next page has loaded, so wait for it; should the old document still be torn
+    down under the check, ask the new one again."""
+    for attempt in range(3):
+        page.wait_for_load_state("load")
+        try:
+            return bool(
+                page.evaluate(
+                    "document.documentElement.scrollWidth <= window.innerWidth"
+                )
+            )
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def save_screenshot(page: Any, name: str) -> None:
