@@ -456,6 +456,12 @@ BODIES: dict[tuple[str, str], Callable[[World, Case], dict[str, Any]]] = {
     ("web_projects.add_contract", "POST"): lambda w, c: {
         "add-contract_code": contract_code(w.contract_id)},
     ("web_projects.remove_contract", "POST"): lambda w, c: {},
+    # the targets pages: the Hà Nội authority changes its target, deletes it
+    ("web_targets.edit", "POST"): lambda w, c: {
+        "metric": "linked_share", "scope": w.province_code, "year": "2030",
+        "qualifier": "exact", "value": "60", "source": "Kế hoạch của UBND thành phố Hà Nội",
+        "verified": "y"},
+    ("web_targets.delete", "POST"): lambda w, c: {},
 }
 
 # Writes whose body is multipart form data (a file upload), not JSON.
@@ -489,6 +495,10 @@ OWNERS: dict[tuple[str, str], str] = {
     # Hà Nội's targets are its authority's to edit (linkages/indicator/targets.py).
     ("api_targets.TargetDetail", "PATCH"): "authority_01",
     ("api_targets.TargetDetail", "DELETE"): "authority_01",
+    ("web_targets.edit", "GET"): "authority_01",
+    ("web_targets.edit", "POST"): "authority_01",
+    ("web_targets.delete", "GET"): "authority_01",
+    ("web_targets.delete", "POST"): "authority_01",
 }
 
 
@@ -505,6 +515,7 @@ CATALOGUE_READS = {
     ("api_products.ProductDetail", "GET"),
     # Targets are published policy: any signed-in user reads them (app/api/targets.py).
     ("api_targets.TargetDetail", "GET"),
+    ("web_targets.show", "GET"),
 }
 SHIPPED_LOT = {
     # The addressee of a shipment reads the shipped lot, its history and exports, and
@@ -548,6 +559,10 @@ OVERSIGHT = {
     # and the targets of its province (linkages/indicator/targets.py).
     ("api_targets.TargetDetail", "PATCH"),
     ("api_targets.TargetDetail", "DELETE"),
+    ("web_targets.edit", "GET"),
+    ("web_targets.edit", "POST"),
+    ("web_targets.delete", "GET"),
+    ("web_targets.delete", "POST"),
 }
 
 
