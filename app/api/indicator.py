@@ -16,7 +16,7 @@ from app.api.base import ApiBlueprint, SelectPage
 from app.api.openapi import PUBLIC
 from app.auth.current import current_actor
 from core.db import db
-from linkages.indicator import service
+from linkages.indicator import overview, service
 from linkages.schemas.indicator import (
     IndicatorDefinitionsOut,
     IndicatorDrillArgs,
@@ -26,6 +26,7 @@ from linkages.schemas.indicator import (
     IndicatorTrendArgs,
     IndicatorTrendOut,
 )
+from linkages.schemas.overview import IndicatorOverviewArgs, IndicatorOverviewOut
 
 # Organisations' users are refused (403): figures are for authorities and admins.
 FOR_AUTHORITIES = {"responses": {"403": "FORBIDDEN"}}
@@ -78,6 +79,19 @@ class Trend(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """The same variant over consecutive years, as of the same date."""
         return service.trend(current_actor(), **args)
+
+
+@blp.route("/overview")
+class Overview(MethodView):
+    @blp.doc(**FOR_AUTHORITIES)
+    @blp.arguments(IndicatorOverviewArgs, location="query")
+    @blp.response(200, IndicatorOverviewOut)
+    def get(self, args: dict[str, Any]) -> Any:
+        """The figures beside the linkage indicator: high-tech HTX (verified and claimed),
+        traceability adoption, OCOP products by stars, the good/fair rating share, and the
+        counts of HTX, THT, LHHTX and members, each against the targets of the year and of
+        2030."""
+        return overview.overview(current_actor(), **args)
 
 
 @blp.route("/drill-down")

@@ -23,6 +23,7 @@ from linkages.models.organisations import (
     Organisation,
     OrganisationFactChange,
     OrgStatus,
+    OrgType,
 )
 from linkages.services.places import memberships_on
 
@@ -36,12 +37,13 @@ class Excluded:
     REGISTERED_LATER = "registered_after_period_end"
 
 
-def registry(q: IndicatorQuery) -> Subquery:
-    """Every HTX (type on the reference day) recorded before the cutoff, in the asked
-    geography, with its facts on the reference day: ``org_id, name, registration_code,
-    status, registered_on, province, legacy_province, field_group, size_class``."""
+def registry(q: IndicatorQuery, org_type: OrgType = DENOMINATOR_TYPE) -> Subquery:
+    """Every organisation of ``org_type`` (HTX by default; its type on the reference day)
+    recorded before the cutoff, in the asked geography, with its facts on the reference
+    day: ``org_id, name, registration_code, status, registered_on, province,
+    legacy_province, field_group, size_class``."""
     org, on, cutoff = Organisation, q.on, q.cutoff
-    # Only organisations that are HTX now or ever changed type can be HTX on a past day.
+    # Only organisations of the type now or that ever changed type can be one on a past day.
     retyped = exists().where(
         OrganisationFactChange.organisation_id == org.id,
         OrganisationFactChange.field == FactField.ORG_TYPE,
@@ -60,29 +62,43 @@ def registry(q: IndicatorQuery) -> Subquery:
             CooperativeProfile.size_class,
         )
         .outerjoin(CooperativeProfile, CooperativeProfile.organisation_id == org.id)
-        .where(org.created_at < cutoff, or_(org.org_type == DENOMINATOR_TYPE, retyped))
-        .subquery("registry_facts")
+        .where(org.created_at < cutoff, or_(org.org_type == org_type, retyped))
+        .subquery(f"{org_type.value}_facts")
     )
-    stmt = select(inner).where(inner.c.org_type == DENOMINATOR_TYPE.value)
+    stmt = select(inner).where(inner.c.org_type == org_type.value)
     for province in q.provinces:
         stmt = stmt.where(inner.c.province == province)
-    return stmt.subquery("registry")
+    return stmt.subquery("registry" if org_type == DENOMINATOR_TYPE
+                         else f"{org_type.value}_registry")
+
+
+def _registry_whens(q: IndicatorQuery, reg: Any) -> list[tuple[ColumnElement[bool], str]]:
+    """The registry's reasons to leave a ``registry`` row out, whatever its field group:
+    closed or (unless asked) suspended on the reference day, registered after the period
+    end."""
+    closed = [s.value for s in CLOSED_ORG_STATUSES]
+    whens: list[tuple[ColumnElement[bool], str]] = [(reg.c.status.in_(closed), Excluded.CLOSED)]
+    if not q.include_suspended:
+        whens.append((reg.c.status == OrgStatus.SUSPENDED.value, Excluded.SUSPENDED))
+    # ISO dates compare as text, as the fact history stores them.
+    whens.append((reg.c.registered_on > q.period.end.isoformat(), Excluded.REGISTERED_LATER))
+    return whens
+
+
+def is_open(q: IndicatorQuery, reg: Any) -> ColumnElement[bool]:
+    """SQL: the ``registry`` row ``reg`` stands in the registry on the reference day (no
+    registry reason to leave it out), whatever its field group: the counts of HTX, THT
+    and LHHTX beside the indicator."""
+    return case(*_registry_whens(q, reg), else_=literal(None)).is_(None)
 
 
 def exclusion(q: IndicatorQuery, reg: Any) -> ColumnElement[Any]:
     """SQL: the ``Excluded`` reason of a ``registry`` row, NULL when it is in the
     denominator."""
-    closed = [s.value for s in CLOSED_ORG_STATUSES]
-    whens: list[tuple[ColumnElement[bool], str]] = [
-        (or_(reg.c.field_group.is_(None), reg.c.field_group != FieldGroup.AGRICULTURE),
-         Excluded.NOT_AGRICULTURAL),
-        (reg.c.status.in_(closed), Excluded.CLOSED),
-    ]
-    if not q.include_suspended:
-        whens.append((reg.c.status == OrgStatus.SUSPENDED.value, Excluded.SUSPENDED))
-    # ISO dates compare as text, as the fact history stores them.
-    whens.append((reg.c.registered_on > q.period.end.isoformat(), Excluded.REGISTERED_LATER))
-    return case(*whens, else_=literal(None))
+    not_agricultural = or_(reg.c.field_group.is_(None),
+                           reg.c.field_group != FieldGroup.AGRICULTURE)
+    return case((not_agricultural, Excluded.NOT_AGRICULTURAL), *_registry_whens(q, reg),
+                else_=literal(None))
 
 
 def cohort(q: IndicatorQuery) -> Subquery:

@@ -1027,6 +1027,8 @@ LIST_QUERIES: list[tuple[str, Callable[[World], str]]] = [
      lambda w: f"/api/indicator/drill-down?which=all&province={w.province_code}"),
     ("indicator figures of B's province",
      lambda w: f"/api/indicator/figures?breakdown=province&province={w.province_code}"),
+    ("indicator overview of B's province",
+     lambda w: f"/api/indicator/overview?province={w.province_code}"),
 ]
 
 
@@ -1041,7 +1043,10 @@ def test_lists_filtered_on_b_hold_nothing_of_b(
     if target.startswith("/api/indicator/") and response.status_code == 200:
         # Another province's authority: no cooperative of B's province, in any figure.
         body = response.get_json()
-        assert body == [] if isinstance(body, list) else body["total"]["denominator"] == 0
+        if target.startswith("/api/indicator/overview"):
+            assert body["counts"]["htx"]["value"] == 0 == body["ocop"]["products"]
+        else:
+            assert body == [] if isinstance(body, list) else body["total"]["denominator"] == 0
     told = revealed(world, response, target.split("?")[0], None)
     assert not told, f"{actor} was told {told}: {_describe(response)}"
 

@@ -1,0 +1,84 @@
+"""Who is there on the reference day, in SQL: the cooperatives (HTX), groups (THT) and
+unions (LHHTX) of the asked geography that are open then, their members and the HTX's
+high-tech status — the counts beside the linkage indicator (issue 12 §2).
+
+"Open" is the linkage denominator's registry rule, field group aside: registered by the
+period end, neither dissolved, bankrupt nor revoked on the reference day, suspended only
+when asked (``cohort.is_open``). Registry facts are read as of the reference day and
+cutoff (``asof``).
+
+Known limit: the cooperative profile (high-tech status and basis) has no history, so every
+as-of date reads today's profile; yearly figures are read as recorded before the cutoff,
+but a later edit of a row overwrites what an earlier as-of showed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.sql import Subquery
+
+from core.db import db
+from linkages.indicator.cohort import is_open, registry
+from linkages.indicator.query import IndicatorQuery
+from linkages.models.cooperatives import (
+    OFFICIAL_BASES,
+    CooperativeProfile,
+    HighTechStatus,
+    YearlyFigures,
+)
+from linkages.models.organisations import (
+    OrgType,
+)
+
+COUNTED_TYPES = (OrgType.HTX, OrgType.THT, OrgType.LHHTX)
+
+
+def open_orgs(q: IndicatorQuery, org_type: OrgType) -> Subquery:
+    """The open organisations of ``org_type``: one ``org_id`` each."""
+    reg = registry(q, org_type)
+    return select(reg.c.org_id).where(is_open(q, reg)).subquery(f"open_{org_type.value}")
+
+
+def _count(q: IndicatorQuery, org_type: OrgType) -> Any:
+    return select(func.count()).select_from(open_orgs(q, org_type)).scalar_subquery()
+
+
+def tally(q: IndicatorQuery, year: int) -> dict[str, int]:
+    """One statement: the open HTX, THT and LHHTX; among the HTX, the high-tech ones
+    (``verified``: verified on an official basis, the official count; ``claimed``: any
+    other claim, a verified status without an official basis included); their members in
+    the yearly figures of the statistical year ``year`` (official and associate, with and
+    without capital) and how many HTX reported figures for it."""
+    htx = open_orgs(q, OrgType.HTX)
+    profile, figures = CooperativeProfile, YearlyFigures
+    verified = and_(profile.high_tech_status == HighTechStatus.VERIFIED,
+                    profile.high_tech_basis.in_(sorted(OFFICIAL_BASES)))
+    claimed = and_(profile.high_tech_status != HighTechStatus.NONE, ~verified)
+    members = (figures.official_members + figures.associate_capital_members
+               + figures.associate_no_capital_members)
+
+    def total(value: Any) -> Any:
+        return func.coalesce(func.sum(value), 0)
+
+    stmt = (
+        select(
+            func.count(htx.c.org_id).label("htx"),
+            _count(q, OrgType.THT).label("tht"),
+            _count(q, OrgType.LHHTX).label("lhhtx"),
+            total(case((verified, 1), else_=0)).label("high_tech_verified"),
+            total(case((claimed, 1), else_=0)).label("high_tech_claimed"),
+            func.count(figures.id).label("reporting"),
+            total(members).label("members"),
+            total(figures.official_members).label("official_members"),
+            total(figures.associate_capital_members).label("associate_capital_members"),
+            total(figures.associate_no_capital_members).label("associate_no_capital_members"),
+        )
+        .select_from(htx)
+        .outerjoin(profile, profile.organisation_id == htx.c.org_id)
+        .outerjoin(figures, and_(figures.organisation_id == htx.c.org_id,
+                                 figures.year == year, figures.created_at < q.cutoff))
+    )
+    row = db.session.execute(stmt).one()
+    return {key: int(value or 0) for key, value in row._mapping.items()}

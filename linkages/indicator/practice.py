@@ -1,0 +1,129 @@
+"""How the cooperatives work, in SQL: traceability adoption, OCOP products by stars and the
+annual rating — figures beside the linkage indicator (issue 12 §2, DOMAIN.md §4–§5).
+
+Traceability adoption and the rating are shares of the linkage indicator's denominator
+(``cohort.cohort``: the agricultural HTX open on the reference day): adoption because the
+strategy's target is traceability of agricultural products, the rating because the
+good/fair/average/weak scale is that of agricultural cooperatives (DOMAIN.md §2).
+
+As of a date: batches, events, certificates and yearly figures recorded before the cutoff.
+Known limits: a batch's status (void) and a certificate's revocation have no recording
+time, so today's are read; a yearly figure edited later shows its new value.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+
+from core.clock import VIETNAM
+from core.db import db
+from linkages.indicator.asof import province_on
+from linkages.indicator.cohort import cohort
+from linkages.indicator.query import IndicatorQuery
+from linkages.models.certifications import OCOP_CERTIFICATE_MIN_STARS, Certification, CertScheme
+from linkages.models.cooperatives import Rating, YearlyFigures
+from linkages.models.organisations import Organisation
+from traceability.models import Batch, BatchStatus, EpcisEvent, EventBatch
+
+# A batch is traceable when it carries at least this many events in the period.
+TRACEABLE_EVENTS = 2
+MAX_STARS = 5
+
+
+def _midnight(day: date, days_after: int = 0) -> datetime | None:
+    """The instant ``days_after`` days after ``day`` begins in Vietnam (in UTC); None past
+    what a datetime holds, leaving the range open at that end."""
+    try:
+        return datetime.combine(day + timedelta(days=days_after), time.min,
+                                VIETNAM).astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+def _in_period(q: IndicatorQuery, moment: Any) -> list[ColumnElement[bool]]:
+    """SQL: ``moment`` falls on a day of the period, in Vietnam."""
+    start, end = _midnight(q.period.start), _midnight(q.period.end, 1)
+    return [c for c in (None if start is None else moment >= start,
+                        None if end is None else moment < end) if c is not None]
+
+
+def traceability(q: IndicatorQuery) -> dict[str, int]:
+    """The denominator's HTX (``denominator``) and those of them (``numerator``) with a
+    batch, not void, carrying ``TRACEABLE_EVENTS`` or more events that happened in the
+    period: events recorded before the cutoff, neither error declarations nor withdrawn
+    by one recorded before it."""
+    rows = cohort(q)
+    b, e, eb = Batch, EpcisEvent, EventBatch
+    traced_batch = (
+        select(eb.batch_id)
+        .join(e, e.id == eb.event_pk)
+        .join(b, b.id == eb.batch_id)
+        .where(
+            b.organisation_id == rows.c.org_id,
+            b.status != BatchStatus.VOID,
+            b.created_at < q.cutoff,
+            e.record_time < q.cutoff,
+            e.declares_error == false(),
+            or_(e.retracted_at.is_(None), e.retracted_at >= q.cutoff),
+            *_in_period(q, e.event_time),
+        )
+        .group_by(eb.batch_id)
+        .having(func.count() >= TRACEABLE_EVENTS)
+    )
+    stmt = select(
+        func.count().label("denominator"),
+        func.coalesce(func.sum(case((traced_batch.exists(), 1), else_=0)), 0)
+        .label("numerator"),
+    ).select_from(rows)
+    row = db.session.execute(stmt).one()
+    return {"numerator": int(row.numerator), "denominator": int(row.denominator)}
+
+
+def ocop_by_stars(q: IndicatorQuery) -> dict[int | None, int]:
+    """Valid OCOP certificates (each ranks one product) on the reference day, of
+    organisations of any type in the asked geography then, by stars: every star rank from
+    the lowest certified one to five, and any other rank found (None: not stated)."""
+    cert, org = Certification, Organisation
+    stmt = (
+        select(cert.ocop_stars, func.count())
+        .join(org, org.id == cert.organisation_id)
+        .where(
+            cert.scheme == CertScheme.OCOP,
+            cert.is_valid_on(q.on),
+            cert.created_at < q.cutoff,
+            org.created_at < q.cutoff,
+        )
+        .group_by(cert.ocop_stars)
+    )
+    for province in q.provinces:
+        stmt = stmt.where(province_on(org, q.on, q.cutoff) == province)
+    found: dict[int | None, int] = {stars: int(n) for stars, n in db.session.execute(stmt)}
+    ranks = dict.fromkeys(range(OCOP_CERTIFICATE_MIN_STARS, MAX_STARS + 1), 0)
+    return {**ranks, **found}
+
+
+def ratings(q: IndicatorQuery, year: int) -> dict[str, int]:
+    """The denominator's HTX (``denominator``), those rated in the yearly figures of the
+    statistical year ``year`` recorded before the cutoff (``rated``), and how many of them
+    were rated good and fair."""
+    rows, figures = cohort(q), YearlyFigures
+
+    def rated_as(rating: Rating) -> Any:
+        return func.coalesce(func.sum(case((figures.rating == rating, 1), else_=0)), 0)
+
+    stmt = (
+        select(
+            func.count().label("denominator"),
+            func.count(figures.rating).label("rated"),
+            rated_as(Rating.GOOD).label("good"),
+            rated_as(Rating.FAIR).label("fair"),
+        )
+        .select_from(rows)
+        .outerjoin(figures, and_(figures.organisation_id == rows.c.org_id,
+                                 figures.year == year, figures.created_at < q.cutoff))
+    )
+    row = db.session.execute(stmt).one()
+    return {key: int(value or 0) for key, value in row._mapping.items()}
