@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 import marshmallow as ma
 import orjson
@@ -28,6 +27,7 @@ from flask.views import MethodView
 
 from app.api.base import ApiBlueprint
 from app.auth.current import current_actor
+from app.downloads import attachment
 from core.i18n import _l
 from core.schemas import StrictSchema, iso_in_calendar
 from traceability.services import exports
@@ -73,18 +73,6 @@ class RangeArgs(FormatArgs):
     )
 
 
-def _attachment(body: Any, media_type: str, filename: str) -> Response:
-    # Werkzeug adds "; charset=utf-8" to a text/* media type itself: adding it here too
-    # would send it twice.
-    response = Response(body, mimetype=media_type)
-    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 def _stamp() -> str:
     return datetime.now().strftime("%Y%m%d")
 
@@ -107,7 +95,7 @@ class BatchEpcisExport(MethodView):
         withdrawn events included with their error declarations."""
         actor = current_actor()
         batch, document = exports.trace_epcis_document(actor, batch_id)
-        return _attachment(
+        return attachment(
             orjson.dumps(document),
             EPCIS_MEDIA_TYPE,
             f"trace-{batch.lot_code}-{_stamp()}.epcis.json",
@@ -119,7 +107,7 @@ def _batch_sheet(batch_id: int, args: dict[str, Any], kind: str) -> Response:
     batch, rows = fsma.trace_kde_rows(current_actor(), batch_id, localised=localised)
     name = f"fsma204-{batch.lot_code}-{_stamp()}.{kind}"
     if kind == "csv":
-        return _attachment(
+        return attachment(
             "".join(fsma.csv_chunks(rows, localised=localised)),
             fsma.CSV_MEDIA_TYPE,
             name,
@@ -130,7 +118,7 @@ def _batch_sheet(batch_id: int, args: dict[str, Any], kind: str) -> Response:
         title=f"FSMA 204 — {batch.lot_code}",
         about=[(_l("Lot"), batch.lot_code), (_l("Identifier"), batch.identifier)],
     )
-    return _attachment(body, fsma.XLSX_MEDIA_TYPE, name)
+    return attachment(body, fsma.XLSX_MEDIA_TYPE, name)
 
 
 @blp.route("/batches/<int:batch_id>/exports/fsma204.csv")
@@ -165,7 +153,7 @@ def _range_sheet(organisation_id: int, args: dict[str, Any], kind: str) -> Respo
     if kind == "csv":
         # Streamed: a year of a large cooperative's records never sits in memory whole.
         chunks = stream_with_context(fsma.csv_chunks(rows, localised=localised))
-        return _attachment(chunks, fsma.CSV_MEDIA_TYPE, name)
+        return attachment(chunks, fsma.CSV_MEDIA_TYPE, name)
     body = fsma.xlsx_bytes(
         rows,
         localised=localised,
@@ -177,7 +165,7 @@ def _range_sheet(organisation_id: int, args: dict[str, Any], kind: str) -> Respo
             (_l("To"), period.end.isoformat()),
         ],
     )
-    return _attachment(body, fsma.XLSX_MEDIA_TYPE, name)
+    return attachment(body, fsma.XLSX_MEDIA_TYPE, name)
 
 
 @blp.route("/organisations/<int:organisation_id>/exports/fsma204.csv")

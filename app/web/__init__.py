@@ -30,6 +30,7 @@ WEB_MODULES: list[str] = [
     "app.web.contracts",
     "app.web.linkage_projects",
     "app.web.suppliers",
+    "app.web.indicator",
     "app.web.indicator_targets",
 ]
 

@@ -91,6 +91,7 @@ ITEMS: tuple[tuple[str, Any, Applies], ...] = (
     ("web_members.index", _l("Members"), _cooperative),
     ("web_contracts.index", _l("Contracts"), _contracts),
     ("web_projects.index", _l("Linkage projects"), _projects),
+    ("web_indicator.dashboard", _l("Linkage indicator"), _overseer),
     ("web_suppliers.index", _l("Suppliers"), _buys),
     ("web_products.index", _l("Products"), _for_org),
     ("web_certifications.index", _l("Certifications"), _for_org),

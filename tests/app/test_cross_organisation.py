@@ -1051,6 +1051,61 @@ def test_lists_filtered_on_b_hold_nothing_of_b(
     assert not told, f"{actor} was told {told}: {_describe(response)}"
 
 
+# The authority dashboard's pages and files (app/web/indicator.py) have no id in their URLs
+# either: asked about B's province with the party's signed-in session, C is refused (403)
+# and the other province's authority is shown its own province only: no cooperative of
+# B's province, no contract, no lot, in the page, the drill-down or any file.
+WEB_INDICATOR_QUERIES: list[tuple[str, Callable[[World], str]]] = [
+    ("dashboard of B's province", lambda w: f"/indicator?province={w.province_code}"),
+    ("dashboard drill-down of B's province",
+     lambda w: f"/indicator/drill-down?which=all&province={w.province_code}"),
+    ("dashboard drill-down of B's province as a group",
+     lambda w: f"/indicator/drill-down?which=all&breakdown=province&group={w.province_code}"),
+    ("dashboard drill-down file of B's province",
+     lambda w: f"/indicator/drill-down.csv?which=all&province={w.province_code}"),
+    ("dashboard drill-down workbook of B's province",
+     lambda w: f"/indicator/drill-down.xlsx?which=all&province={w.province_code}"),
+    ("dashboard breakdown file of B's province",
+     lambda w: f"/indicator/breakdown.csv?province={w.province_code}"),
+    ("dashboard trend workbook of B's province",
+     lambda w: f"/indicator/trend.xlsx?province={w.province_code}"),
+    ("dashboard variants file of B's province",
+     lambda w: f"/indicator/variants.csv?province={w.province_code}"),
+]
+B_NAME = "HTX Nông nghiệp Bình Minh"  # public, but not another province's to count
+
+
+@pytest.mark.parametrize("actor", ["c_admin", "authority_79", "anonymous"])
+@pytest.mark.parametrize(("name", "url"), WEB_INDICATOR_QUERIES,
+                         ids=[n for n, _ in WEB_INDICATOR_QUERIES])
+def test_the_indicator_pages_hold_nothing_of_b(
+    app: Flask, world: World, name: str, url: Callable[[World], str], actor: str
+) -> None:
+    target = url(world)
+    before = fingerprint()
+    response = signed_in_client(app, world.people.get(actor)).get(target)
+    changed = changed_tables(before, fingerprint())
+    assert not changed, f"a read wrote {changed}"
+    said = _describe(response)
+    if actor == "anonymous":
+        assert response.status_code == 302 and response.location.startswith("/login"), said
+    else:
+        assert response.status_code == (403 if actor == "c_admin" else 200), said
+    text = _text(response)
+    assert B_NAME not in text, f"{actor} sees B in {said}"
+    told = revealed(world, response, target.split("?")[0], None)
+    assert not told, f"{actor} was told {told}: {said}"
+
+
+def test_the_indicator_drill_down_shows_b_to_its_own_authority(app: Flask, world: World) -> None:
+    """The positive control of the test above: B's province's authority finds B."""
+    client = signed_in_client(app, world.people["authority_01"])
+    for path in ("/indicator/drill-down", "/indicator/drill-down.csv"):
+        response = client.get(f"{path}?which=all&province={world.province_code}")
+        assert response.status_code == 200, _describe(response)
+        assert B_NAME in _text(response), path
+
+
 # --- a shipment that did not happen --------------------------------------------------------
 
 # Found by this suite: readable_events once opened every event of a lot ever shipped to the

@@ -142,14 +142,14 @@ def test_an_enterprise_is_not_offered_a_harvest(app, web, world):
 def test_an_authoritys_menu_is_the_registry_and_the_lots_it_reads(web, world, email):
     menu = _menu(_home(web, email))
     assert menu == ["web_shell.home", "web_batches.index", "web_contracts.index",
-                    "web_projects.index", "web_shell.registry_index",
+                    "web_projects.index", "web_indicator.dashboard", "web_shell.registry_index",
                     "web_account.tokens"]
 
 
 def test_a_platform_admins_menu_adds_the_users(web, world):
     menu = _menu(_home(web, "admin@htxtrace.example"))
     assert menu == ["web_shell.home", "web_batches.index", "web_contracts.index",
-                    "web_projects.index", "web_shell.registry_index",
+                    "web_projects.index", "web_indicator.dashboard", "web_shell.registry_index",
                     "web_shell.users", "web_account.tokens"]
 
 

@@ -16,7 +16,7 @@ from linkages.models.cooperatives import Rating, YearlyFigures
 from linkages.models.members import Member, MemberKind, MemberType
 from linkages.models.organisations import Organisation, OrgType
 from linkages.services.places import load_places
-from tests.browser import linkage_data, trace_data
+from tests.browser import indicator_data, linkage_data, trace_data
 from traceability.models import AreaKind, Commodity, Product, ProductionArea
 
 EMAIL = "lan@htx-thanhcong.vn"
@@ -109,6 +109,7 @@ def main() -> None:
         _back_office()
         trace_data.build()  # the consumer trace page's chain (tests/browser/trace_data.py)
         linkage_data.build(COOP[0], COOP_ADMIN_EMAIL)  # a supplier to verify, a lot to ship
+        indicator_data.build()  # the authority dashboard's cooperatives and authorities
         db.session.commit()
 
 

@@ -30,8 +30,6 @@ handful of queries per page, however many rows.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -44,9 +42,11 @@ from urllib.parse import unquote
 from flask_babel import force_locale
 from sqlalchemy import false, select
 
+from core import spreadsheets
 from core.actor import Actor, can_read_private
 from core.db import chunks, db
 from core.i18n import _l
+from core.spreadsheets import Column
 from linkages.models.organisations import Organisation
 from traceability.models.areas import ProductionArea
 from traceability.models.batches import Batch, Shipment
@@ -80,7 +80,6 @@ _IN_CHUNK = 900
 
 CSV_MEDIA_TYPE = "text/csv"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-BOM = "\ufeff"
 
 # Critical tracking events, in the words of the rule.
 HARVESTING = _l("Harvesting")
@@ -612,76 +611,23 @@ def organisation_kde_rows(
 
 # --------------------------------------------------------------------------- writers
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_OFFSET = re.compile(r"^[+-]\d\d:\d\d$")
+def _columns(localised: bool) -> list[Column]:
+    return [Column(label, width) for label, (_name, _l_, width)
+            in zip(header_labels(localised), COLUMNS, strict=True)]
 
 
-def _safe_text(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula (a product name such as
-    "=HYPERLINK(…)"): such text gets a leading apostrophe, as OWASP advises."""
-    if value.startswith(_FORMULA_START) and not _OFFSET.match(value):
-        return "'" + value
-    return value
-
-
-def _csv_value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return _safe_text(str(value))
+def _cells(rows: Iterable[KdeRow]) -> Iterator[list[Any]]:
+    names = [c[0] for c in COLUMNS]
+    for row in rows:
+        yield [getattr(row, name) for name in names]
 
 
 def csv_chunks(
     rows: Iterable[KdeRow], *, localised: bool = False, rows_per_chunk: int = 500
 ) -> Iterator[str]:
     """The CSV as text chunks (BOM, header, then ``rows_per_chunk`` rows at a time), for a
-    streamed response."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header_labels(localised))
-    pending = 0
-    first = True
-    names = [c[0] for c in COLUMNS]
-    for row in rows:
-        writer.writerow([_csv_value(getattr(row, n)) for n in names])
-        pending += 1
-        if pending >= rows_per_chunk:
-            yield (BOM if first else "") + buffer.getvalue()
-            first = False
-            buffer.seek(0)
-            buffer.truncate()
-            pending = 0
-    yield (BOM if first else "") + buffer.getvalue()
-
-
-def _xlsx_cell(sheet: Any, value: Any) -> Any:
-    """What ``sheet.append`` takes for ``value``: a date cell shown as a date, and text that
-    a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@``, tab or CR first)
-    written as text. openpyxl writes any string starting with "=" as a formula, so the cell
-    type is forced to string, and the cell gets Excel's "quote prefix" style (what typing
-    a leading apostrophe does), so that editing the cell keeps it text. Unlike the CSV's
-    apostrophe, nothing is added to the value: the cell reads exactly as recorded."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    if isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    if isinstance(value, str):
-        # XML 1.0 has no place for most C0 control characters, which recorded text (a
-        # product name, a captured event) may hold: openpyxl refuses them, so they are shown
-        # as U+FFFD instead of failing the whole export.
-        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"  # text, never a formula
-        cell.quotePrefix = True
-        return cell
-    return value
+    streamed response; recorded text never runs as a formula (``core.spreadsheets``)."""
+    return spreadsheets.csv_chunks(_columns(localised), _cells(rows), rows_per_chunk)
 
 
 def xlsx_bytes(
@@ -692,43 +638,9 @@ def xlsx_bytes(
     about: Sequence[tuple[Any, str]] = (),
 ) -> bytes:
     """The XLSX workbook: sheet "FSMA 204" with a bold, frozen header row, an auto-filter
-    over every column (sortable and filterable in Excel / LibreOffice), sensible widths,
-    real dates and numbers; sheet "About" says what the export is. Every cell of both
-    sheets goes through ``_xlsx_cell``: no recorded text ever runs as a formula. Written
-    with openpyxl's write-only mode, so a year of rows does not build a cell tree in
-    memory."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("FSMA 204")
-    for index, (_name, _label, width) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for label in header_labels(localised):
-        cell = WriteOnlyCell(sheet, value=label)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    names = [c[0] for c in COLUMNS]
-    count = 0
-    for row in rows:
-        sheet.append([_xlsx_cell(sheet, getattr(row, name)) for name in names])
-        count += 1
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
-    info = workbook.create_sheet("About")
-    info.column_dimensions["A"].width = 24
-    info.column_dimensions["B"].width = 60
+    over every column, sensible widths, real dates and numbers; sheet "About" says what
+    the export is (``core.spreadsheets.xlsx_bytes``)."""
     with _in_language(localised):
-        if title:
-            info.append([_xlsx_cell(info, title)])
-        for key, value in about:
-            info.append([_xlsx_cell(info, str(key)), _xlsx_cell(info, value)])
-        info.append([str(_l("Rows")), count])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+        return spreadsheets.xlsx_bytes(_columns(localised), _cells(rows),
+                                       sheet_name="FSMA 204", about_sheet="About",
+                                       title=title, about=about)

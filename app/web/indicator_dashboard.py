@@ -1,0 +1,281 @@
+"""What the authority dashboard shows, put together from the indicator service's answers:
+the chosen variant's figure broken down, every variant's total side by side, the trend,
+the region and commodity figures, and the linked-share targets the figures are measured
+against; and the drill-down's page of cooperatives.
+
+Nothing is counted here: every number is ``linkages.indicator.service``'s, which checks who
+asks (403), scopes a province authority to its province whatever it asks, and names the
+parameter it refuses (422). This module only decides which questions a page asks and
+which target applies (the province's own when it has one for the year, else the
+national one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import get_locale
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from app.web.indicator_filters import VARIANT_CODES, Filters
+from core.actor import Actor
+from core.db import db
+from linkages.indicator import service, targets
+from linkages.indicator.period import current_statistical_year
+from linkages.indicator.query import IndicatorQuery
+from linkages.models.places import RegionScheme
+from linkages.models.targets import NATIONAL, IndicatorTarget, TargetMetric
+from linkages.services.places import region_schemes_query
+from linkages.services.registry import provinces_in_scope
+
+HORIZON_YEAR = 2030  # the strategy's horizon (Decision 340/QĐ-TTg): always shown
+DRILL_PER_PAGE = 25
+DRILL_CHUNK = 500  # rows fetched at a time for a drill-down file
+
+
+@dataclass(frozen=True)
+class SchemeChoice:
+    code: str
+    name: str
+    provisional: bool
+    regions: dict[str, str]  # region code -> name, in the reader's language
+
+
+@dataclass(frozen=True)
+class Places:
+    """The provinces the actor may filter on and the region schemes, with names."""
+
+    provinces: list[tuple[str, str]]
+    schemes: list[SchemeChoice]
+
+    @property
+    def province_names(self) -> dict[str, str]:
+        return dict(self.provinces)
+
+    @property
+    def default_scheme(self) -> str | None:
+        """The official scheme (not provisional) first."""
+        return self.schemes[0].code if self.schemes else None
+
+    def scheme(self, code: str | None) -> SchemeChoice | None:
+        return next((s for s in self.schemes if s.code == code), None)
+
+
+def places(actor: Actor) -> Places:
+    """The provinces in the actor's scope (its own only when scoped) and every region
+    scheme with its regions."""
+    english = str(get_locale() or "") == "en"
+    schemes = db.session.scalars(
+        region_schemes_query().options(selectinload(RegionScheme.regions))
+    ).all()
+    choices = [
+        SchemeChoice(
+            s.code, (s.name_en if english and s.name_en else s.name), s.provisional,
+            {r.code: (r.name_en if english and r.name_en else r.name) for r in s.regions},
+        )
+        for s in sorted(schemes, key=lambda s: (s.provisional, s.code))
+    ]
+    return Places([(code, name) for code, name in provinces_in_scope(actor)], choices)
+
+
+@dataclass(frozen=True)
+class TargetView:
+    """A linked-share target and the chosen figure's gap to it (percentage points still
+    missing; negative: above it)."""
+
+    year: int
+    value: float
+    qualifier: str
+    scope: str
+    source: str
+    verified: bool
+    gap: float | None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    query: IndicatorQuery
+    figure: dict[str, Any]  # the chosen variant, broken down as asked
+    variants: list[dict[str, Any]]  # every variant's total, in the order A…E, V
+    trend: dict[str, Any]
+    region: dict[str, Any] | None
+    commodity: dict[str, Any] | None  # None for the volume-weighted variant
+    target_year: int
+    target: TargetView | None
+    horizon: TargetView | None
+
+
+def _target_year(q: IndicatorQuery) -> int:
+    return q.period.year if q.period.year is not None else q.period.end.year
+
+
+def _linked_share_target(actor: Actor, year: int, province: str | None
+                         ) -> IndicatorTarget | None:
+    """The province's own target for ``year`` when it has one, else the national one."""
+    found = {t.scope: t for t in db.session.scalars(
+        targets.list_targets(actor, metric=TargetMetric.LINKED_SHARE.value, year=year))}
+    return (found.get(province) if province else None) or found.get(NATIONAL)
+
+
+def _view(target: IndicatorTarget | None, percent: float | None) -> TargetView | None:
+    if target is None:
+        return None
+    gap = None if percent is None else round(target.value - percent, 2)
+    return TargetView(target.year, target.value, target.qualifier.value, target.scope,
+                      target.source, target.verified, gap)
+
+
+def dashboard(actor: Actor, filters: Filters) -> Dashboard:
+    """Every figure of the dashboard for ``filters`` (``ValidationFailed`` naming the first
+    parameter the service refuses)."""
+    params = filters.service_params()
+    q = service.build_query(actor, **params)
+    year = _target_year(q)
+    province = q.scope_province or q.province
+    target = _linked_share_target(actor, year, province)
+    horizon = (_linked_share_target(actor, HORIZON_YEAR, province)
+               if year != HORIZON_YEAR else None)
+    value = None if target is None else target.value
+    figure = service.figure(actor, target=value, **params)
+    variants = [
+        service.figure(actor, target=value, **filters.service_params(
+            variant=code, breakdown="none"))
+        for code in VARIANT_CODES
+    ]
+    trend = service.trend(actor, **_trend_params(filters, q), target=value)
+    region = figure if filters.breakdown == "region" else service.figure(
+        actor, target=value, **filters.service_params(breakdown="region"))
+    commodity = None
+    if not q.variant.volume:
+        commodity = figure if filters.breakdown == "commodity" else service.figure(
+            actor, target=value, **filters.service_params(breakdown="commodity"))
+    percent = figure["total"]["percent"]
+    return Dashboard(q, figure, variants, trend, region, commodity, year,
+                     _view(target, percent), _view(horizon, percent))
+
+
+def _trend_params(filters: Filters, q: IndicatorQuery) -> dict[str, Any]:
+    """The trend's question: ``filters.years`` years of the period's kind ending with the
+    period's year (a date range: the statistical years up to the one of its end)."""
+    params = filters.service_params()
+    for name in ("from_", "to", "year", "period", "breakdown"):
+        params.pop(name, None)
+    if q.period.kind == "calendar_year":
+        params["period"] = "calendar_year"
+        last = q.period.year
+    else:
+        params["period"] = "statistical_year"
+        last = q.period.year or current_statistical_year(q.period.end)
+    return {**params, "years": filters.years, "year": last}
+
+
+def trend(actor: Actor, filters: Filters) -> dict[str, Any]:
+    """The trend alone (its download), as the dashboard asks it, with the target."""
+    q = service.build_query(actor, **filters.service_params())
+    target = _linked_share_target(actor, _target_year(q), q.scope_province or q.province)
+    return service.trend(actor, **_trend_params(filters, q),
+                         target=None if target is None else target.value)
+
+
+def figure(actor: Actor, filters: Filters, **overrides: Any) -> dict[str, Any]:
+    """One figure (a download of the breakdown table), with the target's gaps."""
+    params = filters.service_params(**overrides)
+    q = service.build_query(actor, **params)
+    target = _linked_share_target(actor, _target_year(q), q.scope_province or q.province)
+    return service.figure(actor, target=None if target is None else target.value, **params)
+
+
+def variant_totals(actor: Actor, filters: Filters) -> list[dict[str, Any]]:
+    """Every variant's total (a download of the side-by-side table)."""
+    q = service.build_query(actor, **filters.service_params(breakdown="none"))
+    target = _linked_share_target(actor, _target_year(q), q.scope_province or q.province)
+    value = None if target is None else target.value
+    return [service.figure(actor, target=value,
+                           **filters.service_params(variant=code, breakdown="none"))
+            for code in VARIANT_CODES]
+
+
+# --------------------------------------------------------------------------- drill-down
+
+
+@dataclass(frozen=True)
+class RowPage:
+    """One page of drill-down rows, shaped for ``_pager.html``."""
+
+    items: Sequence[dict[str, Any]]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def _drill(actor: Actor, filters: Filters) -> tuple[IndicatorQuery, Select[Any]]:
+    return service.drill(actor, which=filters.which, group=filters.group,
+                         **filters.service_params())
+
+
+def drill_page(actor: Actor, filters: Filters, page: int
+               ) -> tuple[IndicatorQuery, RowPage]:
+    """The ``page``-th page of the drill-down (a page past the last is empty, and never
+    asked of the database)."""
+    q, stmt = _drill(actor, filters)
+    total = int(db.session.scalar(
+        select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
+    first = (page - 1) * DRILL_PER_PAGE
+    items: list[dict[str, Any]] = []
+    if first < total:
+        rows = db.session.execute(stmt.offset(first).limit(DRILL_PER_PAGE))
+        items = [service.drill_row(r) for r in rows]
+    return q, RowPage(items, page, DRILL_PER_PAGE, total)
+
+
+def drill_rows(actor: Actor, filters: Filters) -> tuple[IndicatorQuery, Iterator[dict[str, Any]]]:
+    """Every drill-down row, fetched ``DRILL_CHUNK`` at a time as they are read. The
+    question is checked now (403, 422), before any row is read."""
+    q, stmt = _drill(actor, filters)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        result = db.session.execute(stmt.execution_options(yield_per=DRILL_CHUNK))
+        for row in result:
+            yield service.drill_row(row)
+
+    return q, rows()
+
+
+__all__ = [
+    "DRILL_PER_PAGE",
+    "HORIZON_YEAR",
+    "Dashboard",
+    "Places",
+    "RowPage",
+    "TargetView",
+    "dashboard",
+    "drill_page",
+    "drill_rows",
+    "figure",
+    "places",
+    "trend",
+    "variant_totals",
+]
