@@ -104,6 +104,7 @@ HELPERS: dict[str, Any] = {
     "which_labels": tables.WHICH_LABELS,
     "size_labels": tables.SIZE_LABELS,
     "yes_no": tables.yes_no,
+    "overview_rows": tables.overview_rows,
 }
 bp.context_processor(lambda: HELPERS)
 
@@ -363,6 +364,14 @@ def _variants_file(actor: Actor, filters: Filters, places: board.Places
     return q, stem, tables.variants_table(totals), []
 
 
+def _overview_file(actor: Actor, filters: Filters, places: board.Places
+                   ) -> tuple[IndicatorQuery, str, Table, list[Any]]:
+    q = service.build_query(actor, **filters.service_params(breakdown="none"))
+    data = board.overview_of(actor, filters)
+    stem = _stem("overview", q).replace(f"-{q.variant.code.value}-", "-", 1)
+    return q, stem, tables.overview_table(data), []
+
+
 def _drill_file(actor: Actor, filters: Filters, places: board.Places
                 ) -> tuple[IndicatorQuery, str, Table, list[Any]]:
     q, rows = board.drill_rows(actor, filters)
@@ -378,6 +387,7 @@ FILES: dict[str, tuple[Builder, Any]] = {
     "breakdown": (_breakdown_file, _dashboard_page),
     "trend": (_trend_file, _dashboard_page),
     "variants": (_variants_file, _dashboard_page),
+    "overview": (_overview_file, _dashboard_page),
     "drill-down": (_drill_file, _drill_page),
 }
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 from app.web.indicator_filters import VARIANT_CODES, Filters
 from core.actor import Actor
 from core.db import db
-from linkages.indicator import service, targets
+from linkages.indicator import overview, service, targets
 from linkages.indicator.period import current_statistical_year
 from linkages.indicator.query import IndicatorQuery
 from linkages.models.places import RegionScheme
@@ -106,6 +106,7 @@ class Dashboard:
     target_year: int
     target: TargetView | None
     horizon: TargetView | None
+    overview: dict[str, Any]  # linkages.indicator.overview.overview: the other figures
 
 
 def _target_year(q: IndicatorQuery) -> int:
@@ -154,7 +155,18 @@ def dashboard(actor: Actor, filters: Filters) -> Dashboard:
             actor, target=value, **filters.service_params(breakdown="commodity"))
     percent = figure["total"]["percent"]
     return Dashboard(q, figure, variants, trend, region, commodity, year,
-                     _view(target, percent), _view(horizon, percent))
+                     _view(target, percent), _view(horizon, percent),
+                     overview_of(actor, filters))
+
+
+OVERVIEW_PARAMS = ("period", "year", "from_", "to", "as_of", "province", "include_suspended")
+
+
+def overview_of(actor: Actor, filters: Filters) -> dict[str, Any]:
+    """The figures beside the indicator for the same period, date and scope (they have no
+    variant, breakdown or commodity)."""
+    params = filters.service_params()
+    return overview.overview(actor, **{k: v for k, v in params.items() if k in OVERVIEW_PARAMS})
 
 
 def _trend_params(filters: Filters, q: IndicatorQuery) -> dict[str, Any]:

@@ -8,6 +8,7 @@ page adds links; files keep the codes beside the names, for sorting and joining)
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from core.i18n import _, _l
@@ -140,6 +141,84 @@ def variants_table(totals: list[dict[str, Any]]) -> tuple[list[Column], list[lis
     return columns, rows
 
 
+OVERVIEW_LABELS: dict[str, Any] = {
+    "htx": _l("Cooperatives (HTX) open"),
+    "tht": _l("Cooperative groups (THT) open"),
+    "lhhtx": _l("Cooperative unions (LHHTX) open"),
+    "members": _l("Members of the cooperatives"),
+    "high_tech": _l("High-tech HTX, verified on an official basis"),
+    "high_tech_claimed": _l("High-tech HTX, claimed only (not counted officially)"),
+    "rating": _l("Rated HTX rated good or fair (%)"),
+    "traceability": _l("Agricultural HTX with a traced batch of 2 or more events (%)"),
+}
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    """One measure beside the linkage indicator: its value, the targets of the year and
+    of 2030 (None: none recorded) and the gap to the year's (percentage points for a
+    share), and whether it is a share (shown as a percentage)."""
+
+    key: str
+    label: str
+    value: float | int | None
+    share: bool = False
+    target: float | None = None
+    target_2030: float | None = None
+    gap: float | None = None
+    detail: str = ""
+
+
+def _measured(key: str, measure: dict[str, Any], share: bool = False, detail: str = ""
+              ) -> OverviewRow:
+    target, horizon = measure.get("target"), measure.get("target_2030")
+    return OverviewRow(
+        key, str(label(key, OVERVIEW_LABELS)), measure["value"], share,
+        None if target is None else target["value"],
+        None if horizon is None else horizon["value"],
+        None if target is None else target["gap"], detail)
+
+
+def overview_rows(data: dict[str, Any]) -> list[OverviewRow]:
+    """The overview (``linkages.indicator.overview.overview``) as rows: counts, members,
+    high-tech (verified, then claimed apart), the good/fair share, traceability adoption
+    and the OCOP products of each star rating."""
+    counts, rating, traced = data["counts"], data["rating"], data["traceability"]
+    rows = [_measured(key, counts[key]) for key in ("htx", "tht", "lhhtx", "members")]
+    rows.append(_measured("high_tech", data["high_tech"]))
+    rows.append(OverviewRow("high_tech_claimed", str(OVERVIEW_LABELS["high_tech_claimed"]),
+                            data["high_tech"]["claimed"]))
+    rows.append(_measured("rating", rating, share=True, detail=_(
+        "%(good_fair)d of %(rated)d rated; %(unrated)d not rated",
+        good_fair=rating["good_fair"], rated=rating["rated"], unrated=rating["unrated"])))
+    rows.append(OverviewRow(
+        "traceability", str(OVERVIEW_LABELS["traceability"]), traced["percent"], True,
+        detail=_("%(n)d of %(d)d", n=traced["numerator"], d=traced["denominator"])))
+    for entry in data["ocop"]["by_stars"]:
+        stars = entry["stars"]
+        rows.append(OverviewRow(
+            f"ocop_{stars}", _("OCOP products, %(n)d stars", n=stars) if stars
+            else _("OCOP products, stars not recorded"), entry["products"]))
+    return rows
+
+
+def overview_table(data: dict[str, Any]) -> tuple[list[Column], list[list[Cell]]]:
+    """The overview as a file: one row per measure."""
+    year = data["statistical_year"]
+    columns = [
+        Column(_l("Measure"), 48), Column(_l("Value"), 12, "#,##0.##"),
+        Column(_l("Unit"), 8),
+        Column(_("Target %(year)d", year=year), 12, "#,##0.##"),
+        Column(_("Target %(year)d", year=2030), 12, "#,##0.##"),
+        Column(_l("Gap to the year's target"), 14, "#,##0.##"), Column(_l("Detail"), 36),
+    ]
+    cells: list[list[Cell]] = [
+        [r.label, r.value, "%" if r.share else "", r.target, r.target_2030, r.gap, r.detail]
+        for r in overview_rows(data)
+    ]
+    return columns, cells
+
+
 def yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
 
@@ -178,6 +257,8 @@ __all__ = [
     "drill_cells",
     "drill_columns",
     "group_label",
+    "overview_rows",
+    "overview_table",
     "trend_table",
     "variants_table",
 ]

@@ -1071,6 +1071,8 @@ WEB_INDICATOR_QUERIES: list[tuple[str, Callable[[World], str]]] = [
      lambda w: f"/indicator/trend.xlsx?province={w.province_code}"),
     ("dashboard variants file of B's province",
      lambda w: f"/indicator/variants.csv?province={w.province_code}"),
+    ("dashboard overview workbook of B's province",
+     lambda w: f"/indicator/overview.xlsx?province={w.province_code}"),
 ]
 B_NAME = "HTX Nông nghiệp Bình Minh"  # public, but not another province's to count
 

@@ -494,3 +494,46 @@ def test_files_guard_formulas_and_keep_numbers_numbers() -> None:
     sheet = book.worksheets[0]
     assert sheet["A2"].value == -2.5 and sheet["A2"].number_format == "0.00"
     assert sheet["A3"].value == "=A1" and sheet["A3"].data_type == "s"
+
+
+# --------------------------------------------------------------------------- beside it
+
+
+def _overview_value(html: str, measure: str) -> str:
+    row = _found(rf'data-measure="{measure}">(.*?)</tr>', html)
+    return re.findall(r'<td class="num">([^<]*)</td>', row)[0]
+
+
+def test_the_figures_beside_the_indicator_share_the_scope_and_download(
+    client: FlaskClient, world: IndicatorWorld
+) -> None:
+    """The overview's HTX count is that of the scope: the whole country for the national
+    authority, Hồ Chí Minh City only (h10) for its authority; the 2030 target of HTX shows
+    beside it, and the file holds the same rows."""
+    db.session.add(IndicatorTarget(metric=TargetMetric.HTX_COUNT, scope=NATIONAL, year=2030,
+                                   value=45000, unit=TargetUnit.COUNT,
+                                   source="Quyết định 340/QĐ-TTg", verified=True))
+    db.session.commit()
+    _as_national(client)
+    html = _html(client, f"/indicator?{YEAR}&lang=en")
+    national = int(_overview_value(html, "htx").replace(",", ""))
+    assert national >= 10  # h1–h13 open on the reference day, whatever the field group
+    htx_row = _found(r'data-measure="htx">(.*?)</tr>', html)
+    assert "45,000" in htx_row
+    rows = _csv(client.get(f"/indicator/overview.csv?{YEAR}&lang=en"))
+    assert rows[0][:2] == ["Measure", "Value"]
+    by_label = {r[0]: r for r in rows[1:]}
+    assert by_label["Cooperatives (HTX) open"][1] == str(national)
+    assert by_label["Cooperatives (HTX) open"][4] == "45000"
+    assert any(label.startswith("OCOP products, 5 stars") for label in by_label)
+    book = _xlsx(client.get(f"/indicator/overview.xlsx?{YEAR}&lang=en"))
+    assert book.worksheets[0]["A2"].value == "Cooperatives (HTX) open"
+
+    client.post("/logout")
+    _as_hcmc(client)
+    html = _html(client, f"/indicator?{YEAR}&province={HANOI}&lang=en")
+    assert _overview_value(html, "htx") == "0"  # Hà Nội is not its to count
+    html = _html(client, f"/indicator?{YEAR}&lang=en")
+    assert _overview_value(html, "htx") == "1"  # h10 alone
+    rows = _csv(client.get(f"/indicator/overview.csv?{YEAR}&lang=en"))
+    assert {r[0]: r[1] for r in rows[1:]}["Cooperatives (HTX) open"] == "1"
