@@ -31,6 +31,7 @@ API_MODULES: dict[str, str] = {
     "app.api.suppliers": "Suppliers",
     "app.api.indicator": "Linkage indicator",
     "app.api.targets": "Indicator targets",
+    "app.api.publications": "Published figures",
 }
 
 api = HtxApi()

@@ -34,6 +34,11 @@ from linkages.models.places import (
     RegionMembership,
     RegionScheme,
 )
+from linkages.models.publications import (
+    IndicatorPublication,
+    IndicatorPublicationFigure,
+    IndicatorPublicationMember,
+)
 from linkages.models.suppliers import (
     SupplierLink,
     SupplierVerification,
@@ -49,6 +54,9 @@ __all__ = [
     "ContractStatus",
     "ContributionKind",
     "DisputeResolution",
+    "IndicatorPublication",
+    "IndicatorPublicationFigure",
+    "IndicatorPublicationMember",
     "IndicatorTarget",
     "LegacyProvince",
     "LinkageContract",

@@ -49,7 +49,7 @@ from app.auth.services import actor_for, add_membership, create_token, create_us
 from core.actor import Actor, OrgRole, PlatformRole
 from core.clock import local_today
 from core.db import db
-from linkages.indicator import targets
+from linkages.indicator import publications, targets
 from linkages.models.organisations import Organisation, OrgType
 from linkages.models.places import RegionScheme
 from linkages.services import certifications as certs
@@ -158,6 +158,9 @@ class World:
     # A Hà Nội target of the indicator (issue 12 §2): not B's data but its authority's, which
     # edits it; anyone signed in reads it.
     target_id: int = 0
+    # The Hà Nội authority's publication of the year's figures (issue 12 §3): public; the
+    # cooperatives behind it (B among them) are for its authority.
+    publication_id: int = 0
 
     def contract_for(self, endpoint: str) -> int:
         """The contract a URL of ``endpoint`` names: the signed one where the draft could
@@ -317,6 +320,7 @@ def build_world(app: Flask) -> World:
     target = targets.create_target(_actor(people["authority_01"]), {
         "metric": "linked_share", "scope": HANOI, "year": 2030, "value": 55,
         "source": "Kế hoạch của UBND thành phố Hà Nội"})
+    publication = publications.publish(_actor(people["authority_01"]), year=FIGURES_YEAR)
     db.session.commit()
     assert shipped.shipment is not None
     event = stored.events[0]
@@ -349,6 +353,7 @@ def build_world(app: Flask) -> World:
         contract_id=linkage.contract_id, signed_contract_id=linkage.signed_contract_id,
         delivery_id=delivery_id,
         target_id=target.id,
+        publication_id=publication.id,
         attachment_id=linkage.attachment_id, project_id=linkage.project_id,
     )
     static = Path(app.static_folder or "") / world.static_filename

@@ -18,7 +18,9 @@ from sqlalchemy import Dialect, func, literal_column, select, text, union_all
 
 from app.auth.models import User
 from app.auth.services import create_token
+from core.actor import SYSTEM
 from core.db import db
+from linkages.indicator import publications
 from linkages.models.organisations import OrgType
 from linkages.services import contracts, suppliers, verification
 from tests.factories import HANOI, SOC_SON, make_org
@@ -105,6 +107,8 @@ def build_world(client: FlaskClient) -> ApiWorld:
     user = db.session.get(User, coop.admin.user_id)
     assert user is not None
     spare = create_token(user, "spare", organisation_id=coop.org.id)
+    # Published figures of a year that has ended, so GET …/publications/{id} reaches a 200.
+    publication = publications.publish(SYSTEM, year=2025)
     db.session.commit()
     world = ApiWorld(
         coop=coop,
@@ -132,6 +136,7 @@ def build_world(client: FlaskClient) -> ApiWorld:
         "attachment_id": [scan.id],
         "supplier_id": [union.id],
         "verification_id": [check.id],
+        "publication_id": [publication.id],
         "year": [2025],
         "code": [HANOI, SOC_SON, "VN6_2021_2030"],
     }

@@ -23,6 +23,7 @@ EXPECTED_TAGS = {
     "Deliveries",
     "Linkage indicator",
     "Indicator targets",
+    "Published figures",
 }
 
 

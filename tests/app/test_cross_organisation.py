@@ -276,6 +276,8 @@ ARG_VALUES: dict[str, Callable[[World, Case], Any]] = {
     "delivery_id": lambda w, c: w.delivery_id,
     # The Hà Nội authority's indicator target (not B's: see World.target_id).
     "target_id": lambda w, c: w.target_id,
+    # The Hà Nội authority's publication of the indicator (see World.publication_id).
+    "publication_id": lambda w, c: w.publication_id,
 }
 
 # Query strings some reads need to answer 200 to their owner.
@@ -495,6 +497,11 @@ OWNERS: dict[tuple[str, str], str] = {
     # Hà Nội's targets are its authority's to edit (linkages/indicator/targets.py).
     ("api_targets.TargetDetail", "PATCH"): "authority_01",
     ("api_targets.TargetDetail", "DELETE"): "authority_01",
+    # The cooperatives behind Hà Nội's published figures are its authority's to read
+    # (linkages/indicator/publications.py); the publication itself is public.
+    ("api_publications.Members", "GET"): "authority_01",
+    ("api_publications.Changes", "GET"): "authority_01",
+    ("api_publications.Comparison", "GET"): "authority_01",
     ("web_targets.edit", "GET"): "authority_01",
     ("web_targets.edit", "POST"): "authority_01",
     ("web_targets.delete", "GET"): "authority_01",
