@@ -45,6 +45,11 @@ from app.auth.models import User
 from app.auth.services import add_membership, create_user
 from app.demo import catalog
 from app.demo.catalog import COFFEE_BUYER, COFFEE_HTX, COFFEE_UNION, PEPPER_HTX, REFERENCE_DATE
+from app.demo.indicator_links import (
+    publish_previous_year,
+    record_late_contract,
+    seed_demo_indicator_links,
+)
 from app.demo.linkages import seed_demo_linkages
 from app.demo.traces import seed_demo_traces
 from core.actor import SYSTEM, OrgRole, PlatformRole
@@ -1079,6 +1084,9 @@ class DemoReport:
     accounts: list[tuple[DemoAccount, int]]  # each demo account with its user id
     counts: dict[str, int]
     today: date = REFERENCE_DATE  # the seeding day (later seeders anchor on it too)
+    # Contracts of the wider linkage picture (app.demo.indicator_links), apart from the
+    # linkage story's (app.demo.linkages).
+    indicator_contracts: list[int] = field(default_factory=list)
 
     def all(self) -> list[SeededOrganisation]:
         return [o for group in self.organisations.values() for o in group]
@@ -1173,6 +1181,11 @@ def seed_demo_country(seed: int = DEFAULT_SEED, *, today: date | None = None) ->
     seed_demo_traces(report, places)
     # Linkage contracts, projects and supplier verifications, cast from those traces.
     seed_demo_linkages(report)
+    # The wider linkage picture behind the indicator's figures; its paper contract of the
+    # previous statistical year is recorded last, after a publication of that year.
+    indicator_links = seed_demo_indicator_links(report)
+    publish_previous_year(indicator_links)
+    record_late_contract(indicator_links)
     return report
 
 

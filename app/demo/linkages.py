@@ -91,6 +91,7 @@ from traceability.models.areas import ProductionArea
 from traceability.models.batches import Batch, BatchStatus, Shipment
 from traceability.models.products import Product
 from traceability.services.batches import current_quantities
+from traceability.services.recording import record_receiving
 from traceability.services.shipments import standing_shipments
 
 if TYPE_CHECKING:
@@ -246,10 +247,11 @@ def _moment(day: date, hour: int) -> datetime:
 @dataclass(frozen=True)
 class Delivery:
     """A delivery on a contract's line: a shipment the traces recorded (``shipment_id``),
-    or ``kg`` of the lot ``batch_id`` shipped to the offtaker under the contract on ``on``.
-    The buyer settles it from its receipt at ``price_vnd_per_kg`` (None: not settled yet),
-    turning down ``rejected_pct`` of what it received (0: accepts what the weighbridge
-    showed, the receiving form's default)."""
+    or ``kg`` of the lot ``batch_id`` shipped to the offtaker under the contract on ``on``,
+    which the buyer receives on ``received_on`` (None: still in transit). The buyer settles
+    it from its receipt at ``price_vnd_per_kg`` (None: not settled yet), turning down
+    ``rejected_pct`` of what it received (0: accepts what the weighbridge showed, the
+    receiving form's default)."""
 
     shipment_id: int | None = None
     batch_id: int | None = None
@@ -257,6 +259,7 @@ class Delivery:
     on: date | None = None  # reference timeline
     price_vnd_per_kg: int | None = None
     rejected_pct: int = 0
+    received_on: date | None = None  # reference timeline
 
 
 @dataclass(frozen=True)
@@ -1002,10 +1005,14 @@ class _Planner:
 # --- writing --------------------------------------------------------------------------------
 
 
-class _Writer:
-    def __init__(self, report: DemoReport, cast: _Cast) -> None:
+class ContractWriter:
+    """Writes ``ContractPlan``s through the services as the organisations' users (or the
+    demo authorities), stamping what they dated "today" to the planned days (``_Stamps``,
+    applied by the caller once every change of a contract is written). Also used by
+    ``app.demo.indicator_links`` for the wider linkage picture."""
+
+    def __init__(self, report: DemoReport) -> None:
         self.report = report
-        self.cast = cast
         self.orgs = {o.key: o for o in report.all()}
         self.users = {a.email: uid for a, uid in report.accounts}
         self.accounts = {a.email: a for a, _uid in report.accounts}
@@ -1093,9 +1100,21 @@ class _Writer:
             delivery = shipped.delivery
             self.traced["shipments"] += 1
             self.traced["events"] += len(shipped.recorded.events)
+            if planned.received_on is not None:
+                self.receive(delivery, planned.received_on + shift)
         self.deliveries.append(delivery.id)
         if planned.price_vnd_per_kg is not None:
             self.settle(delivery, planned)
+
+    def receive(self, delivery: LinkageDelivery, day: date) -> None:
+        """The buyer records receiving the whole lot shipped (traceability) on ``day``,
+        booked into no lot of its own (the traces' plan names every lot of the demo)."""
+        received = record_receiving(
+            self.actor(self.keys[delivery.buyer_id]), delivery.shipment_id,
+            received_quantity=delivery.shipped_kg, unit="kg", received_at=_moment(day, 15),
+            into_new_lot=False,
+        )
+        self.traced["events"] += len(received.events)
 
     def settle(self, delivery: LinkageDelivery, planned: Delivery) -> None:
         """The buyer settles the delivery from its receipt (none yet: nothing to settle) on
@@ -1132,7 +1151,7 @@ class _Writer:
         return f"1C{day:%y}T{_initials(self.names[seller_id], 2)}-{self.invoices[key]:07d}"
 
 
-def _projects(writer: _Writer, contracts: dict[str, LinkageContract],
+def _projects(writer: ContractWriter, contracts: dict[str, LinkageContract],
               shift: timedelta) -> list[int]:
     """Two projects approved by provinces: Đắk Lắk's coffee chain (recorded by its
     authority), and a plan of the province other than Đắk Lắk with most demo contracts
@@ -1185,7 +1204,7 @@ def _passes(supplier_id: int, days: Iterable[date], schemes: Sequence[str] = ())
                for d in days)
 
 
-def _verifications(writer: _Writer, cast: _Cast,
+def _verifications(writer: ContractWriter, cast: _Cast,
                    side_seller: SeededOrganisation | None) -> list[int]:
     """The coffee buyer's supplier list holds every state: verified, verified and expiring
     within 60 days, rejected (the checklist fails), requested; the pepper buyer and a
@@ -1269,7 +1288,7 @@ def seed_demo_linkages(report: DemoReport) -> LinkageReport:
     cast = _Cast(report, _traced())
     planner = _Planner(cast, report.today)
     plans = planner.plan()
-    writer = _Writer(report, cast)
+    writer = ContractWriter(report)
     contracts = {plan.key: writer.contract(plan, planner.shift) for plan in plans}
     linkage = LinkageReport(contracts={k: c.id for k, c in contracts.items()})
     linkage.projects = _projects(writer, contracts, planner.shift)
@@ -1297,6 +1316,7 @@ def seed_demo_linkages(report: DemoReport) -> LinkageReport:
 
 __all__ = [
     "ContractPlan",
+    "ContractWriter",
     "Delivery",
     "LinkageReport",
     "Step",
