@@ -32,6 +32,7 @@ WEB_MODULES: list[str] = [
     "app.web.suppliers",
     "app.web.indicator",
     "app.web.indicator_targets",
+    "app.web.indicator_publications",
 ]
 
 

@@ -14,6 +14,11 @@ which scope it shows and offers no other province.
 - ``/indicator/<table>.csv|.xlsx``: every table as a file, with the page's filters (the
   drill-down whole, streamed).
 
+Beside the headline, the figures published for the period and scope shown
+(``indicator_dashboard.published``) or the form that publishes them, which
+``app.web.indicator_publications`` handles (rendering this page again with the service's
+refusal).
+
 Input that cannot be read answers 400, input the service refuses 422, both with the
 message beside the field. Views parse, ask ``indicator_dashboard`` (which asks the
 service) and render; nothing here counts.
@@ -21,18 +26,19 @@ service) and render; nothing here counts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Blueprint, request
 from flask_babel import format_date, format_percent
 from flask_login import login_required
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app.auth.current import current_actor
 from app.web import indicator_dashboard as board
 from app.web import indicator_tables as tables
-from app.web.batch_display import render
+from app.web.batch_display import fmt_local, render
 from app.web.charts import Point, bar_chart, line_chart
 from app.web.form_support import page_number
 from app.web.indicator_filters import (
@@ -43,6 +49,7 @@ from app.web.indicator_filters import (
     Filters,
     parse_filters,
 )
+from app.web.publication_forms import PublishForm
 from app.web.table_files import table_download
 from core.actor import Actor
 from core.clock import VIETNAM, local_today
@@ -105,6 +112,7 @@ HELPERS: dict[str, Any] = {
     "size_labels": tables.SIZE_LABELS,
     "yes_no": tables.yes_no,
     "overview_rows": tables.overview_rows,
+    "fmt_local": fmt_local,
 }
 bp.context_processor(lambda: HELPERS)
 
@@ -234,7 +242,11 @@ def _charts(data: board.Dashboard, regions: dict[str, str]) -> dict[str, Any]:
 
 
 def _dashboard_page(actor: Actor, places: board.Places, filters: Filters,
-                    errors: FieldErrors, status: int) -> tuple[str, int]:
+                    errors: FieldErrors, status: int, *,
+                    publish_form: FlaskForm | None = None,
+                    publish_errors: Sequence[str] = ()) -> tuple[str, int]:
+    """The dashboard; ``publish_form`` and ``publish_errors``: a refused publishing's form
+    and the messages that fit none of its fields."""
     data = None
     charts: dict[str, Any] = {}
     if not errors:
@@ -250,6 +262,7 @@ def _dashboard_page(actor: Actor, places: board.Places, filters: Filters,
         "indicator/dashboard.html", status,
         board=data, charts=charts, regions=regions, scheme=scheme,
         horizon_year=board.HORIZON_YEAR,
+        publish_form=publish_form or PublishForm(), publish_errors=list(publish_errors),
         **_form_context(actor, filters, errors, places),
     )
 

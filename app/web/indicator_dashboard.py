@@ -1,7 +1,8 @@
 """What the authority dashboard shows, put together from the indicator service's answers:
 the chosen variant's figure broken down, every variant's total side by side, the trend,
-the region and commodity figures, and the linked-share targets the figures are measured
-against; and the drill-down's page of cooperatives.
+the region and commodity figures, the linked-share targets the figures are measured
+against, and the figures published for the period and scope shown (what changed since, or
+whether the reader may publish them); and the drill-down's page of cooperatives.
 
 Nothing is counted here: every number is ``linkages.indicator.service``'s, which checks who
 asks (403), scopes a province authority to its province whatever it asks, and names the
@@ -14,19 +15,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask_babel import get_locale
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
+from app.auth.services import display_names
 from app.web.indicator_filters import VARIANT_CODES, Filters
 from core.actor import Actor
+from core.clock import local_today
 from core.db import db
-from linkages.indicator import overview, service, targets
+from linkages.indicator import overview, publication_changes, publications, service, targets
 from linkages.indicator.period import current_statistical_year
 from linkages.indicator.query import IndicatorQuery
 from linkages.models.places import RegionScheme
+from linkages.models.publications import IndicatorPublication, PeriodKind
 from linkages.models.targets import NATIONAL, IndicatorTarget, TargetMetric
 from linkages.services.places import region_schemes_query
 from linkages.services.registry import provinces_in_scope
@@ -107,6 +112,7 @@ class Dashboard:
     target: TargetView | None
     horizon: TargetView | None
     overview: dict[str, Any]  # linkages.indicator.overview.overview: the other figures
+    published: PublishedView | None = None  # the period's published figures, if any
 
 
 def _target_year(q: IndicatorQuery) -> int:
@@ -156,7 +162,87 @@ def dashboard(actor: Actor, filters: Filters) -> Dashboard:
     percent = figure["total"]["percent"]
     return Dashboard(q, figure, variants, trend, region, commodity, year,
                      _view(target, percent), _view(horizon, percent),
-                     overview_of(actor, filters))
+                     overview_of(actor, filters), published(actor, q))
+
+
+# --------------------------------------------------------------------------- published
+
+
+@dataclass(frozen=True)
+class PublishedView:
+    """The figures published for the period and scope a page shows
+    (``linkages.indicator.publications``): the publication, who published it (a display
+    name) and, for the chosen variant, ``publication_changes.compare``'s entry (published
+    beside today, the difference and the cooperatives that entered or left); else whether
+    the period has ended and whether the reader may publish that scope."""
+
+    scope: str  # "national" or a province code
+    period_ended: bool
+    may_publish: bool
+    publication: dict[str, Any] | None = None  # publications.publication_dict
+    published_by: str | None = None
+    comparison: dict[str, Any] | None = None  # compare()'s entry of the chosen variant
+    today_as_of: date | None = None  # the day today's computation is as of
+
+    @property
+    def offer(self) -> bool:
+        """Offer the "publish" form: unpublished, ended, and the reader's to publish."""
+        return self.publication is None and self.period_ended and self.may_publish
+
+
+def publication_scope(q: IndicatorQuery) -> str:
+    """The scope whose publication matches the figures of ``q``: the province an
+    authority is confined to, else the province asked, else the whole country."""
+    return q.scope_province or q.province or NATIONAL
+
+
+def publish_params(q: IndicatorQuery) -> dict[str, Any]:
+    """``publications.publish``'s keyword arguments for the period and scope of ``q``
+    (the year the page resolved, or its range), without the note."""
+    scope = publication_scope(q)
+    params: dict[str, Any] = {
+        "province": None if scope == NATIONAL else scope,
+        "include_suspended": q.include_suspended,
+    }
+    if q.period.kind == PeriodKind.RANGE:
+        params.update(from_=q.period.start, to=q.period.end)
+    else:
+        params.update(period=q.period.kind, year=q.period.year)
+    return params
+
+
+def _publication_of(actor: Actor, q: IndicatorQuery, scope: str) -> dict[str, Any] | None:
+    """The publication of the period of ``q`` for ``scope`` (a year's by
+    ``latest_for``; a range's by its two ends, whatever the kind it was published as: one
+    publication per scope and pair of ends), as ``publication_dict``."""
+    if q.period.kind != PeriodKind.RANGE:
+        return publications.latest_for(actor, year=q.period.year, scope=scope,
+                                       period=q.period.kind)
+    p = IndicatorPublication
+    found = db.session.scalar(
+        publications.list_publications(actor, scope=scope)
+        .where(p.period_start == q.period.start, p.period_end == q.period.end).limit(1))
+    return None if found is None else publications.publication_dict(found)
+
+
+def published(actor: Actor, q: IndicatorQuery) -> PublishedView:
+    """What the dashboard says about the published figures of the period and scope of
+    ``q``: the chosen variant published beside today's computation, or whether it may be
+    published (the service decides when asked)."""
+    scope = publication_scope(q)
+    ended = q.period.end < local_today()
+    found = _publication_of(actor, q, scope)
+    if found is None:
+        return PublishedView(scope, ended, publications.may_publish(actor, scope))
+    compared = publication_changes.compare(actor, found["id"])
+    chosen = next((v for v in compared["variants"]
+                   if v["variant"]["code"] == q.variant.code.value), None)
+    by = found["published_by_id"]
+    return PublishedView(
+        scope, ended, publications.may_publish(actor, scope), found,
+        display_names([by]).get(by) if by is not None else None, chosen,
+        compared["as_of"],
+    )
 
 
 OVERVIEW_PARAMS = ("period", "year", "from_", "to", "as_of", "province", "include_suspended")
@@ -281,6 +367,7 @@ __all__ = [
     "HORIZON_YEAR",
     "Dashboard",
     "Places",
+    "PublishedView",
     "RowPage",
     "TargetView",
     "dashboard",
@@ -288,6 +375,9 @@ __all__ = [
     "drill_rows",
     "figure",
     "places",
+    "publication_scope",
+    "publish_params",
+    "published",
     "trend",
     "variant_totals",
 ]

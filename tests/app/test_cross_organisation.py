@@ -502,6 +502,10 @@ OWNERS: dict[tuple[str, str], str] = {
     ("api_publications.Members", "GET"): "authority_01",
     ("api_publications.Changes", "GET"): "authority_01",
     ("api_publications.Comparison", "GET"): "authority_01",
+    # and so are its comparison page and its files (app/web/indicator_publications.py).
+    ("web_publications.show", "GET"): "authority_01",
+    ("web_publications.changes_csv", "GET"): "authority_01",
+    ("web_publications.changes_xlsx", "GET"): "authority_01",
     ("web_targets.edit", "GET"): "authority_01",
     ("web_targets.edit", "POST"): "authority_01",
     ("web_targets.delete", "GET"): "authority_01",
@@ -1080,6 +1084,11 @@ WEB_INDICATOR_QUERIES: list[tuple[str, Callable[[World], str]]] = [
      lambda w: f"/indicator/variants.csv?province={w.province_code}"),
     ("dashboard overview workbook of B's province",
      lambda w: f"/indicator/overview.xlsx?province={w.province_code}"),
+    # The year B's province published (World.publication_id): the other province's
+    # authority is shown its own province's (none), never Hà Nội's figures or changes.
+    ("dashboard of B's province's published year",
+     lambda w: f"/indicator?province={w.province_code}&year={FIGURES_YEAR}"),
+    ("published figures", lambda w: "/indicator/publications"),
 ]
 B_NAME = "HTX Nông nghiệp Bình Minh"  # public, but not another province's to count
 
