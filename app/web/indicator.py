@@ -89,7 +89,7 @@ def _amount(value: float | int | None, unit: str) -> str:
     return f"{text} kg" if unit == "kg" else text
 
 
-def _period_text(period: dict[str, Any]) -> str:
+def period_text(period: dict[str, Any]) -> str:
     start, end = format_date(period["start"]), format_date(period["end"])
     if period["kind"] == "range":
         return _("%(start)s – %(end)s", start=start, end=end)
@@ -104,7 +104,7 @@ HELPERS: dict[str, Any] = {
     "percent": _percent,
     "points": _points,
     "amount": _amount,
-    "period_text": _period_text,
+    "period_text": period_text,
     "group_label": tables.group_label,
     "breakdown_labels": tables.BREAKDOWN_LABELS,
     "period_labels": tables.PERIOD_LABELS,
@@ -166,7 +166,7 @@ def _form_context(actor: Actor, filters: Filters, errors: FieldErrors,
     }
 
 
-def _read(actor: Actor) -> tuple[board.Places, Filters, FieldErrors]:
+def read_filters(actor: Actor) -> tuple[board.Places, Filters, FieldErrors]:
     """Who asks (403 before anything else) and what: the filters, and the fields that
     could not be read."""
     service.require_reader(actor)
@@ -175,7 +175,7 @@ def _read(actor: Actor) -> tuple[board.Places, Filters, FieldErrors]:
     return places, filters, errors
 
 
-def _refused(error: ValidationFailed) -> FieldErrors:
+def refused(error: ValidationFailed) -> FieldErrors:
     db.session.rollback()
     errors = {k: list(v) for k, v in error.field_errors.items()}
     if not errors and error.detail is not None:
@@ -199,7 +199,7 @@ def _charts(data: board.Dashboard, regions: dict[str, str]) -> dict[str, Any]:
     target = data.target.value if data.target else None
     target_text = _("Target %(value)s", value=_percent(target)) if target is not None else ""
     name = data.figure["variant"]["name"]
-    period = _period_text(data.figure["period"])
+    period = period_text(data.figure["period"])
     charts: dict[str, Any] = {
         "trend": line_chart(
             "chart-trend",
@@ -241,7 +241,7 @@ def _charts(data: board.Dashboard, regions: dict[str, str]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- pages
 
 
-def _dashboard_page(actor: Actor, places: board.Places, filters: Filters,
+def dashboard_page(actor: Actor, places: board.Places, filters: Filters,
                     errors: FieldErrors, status: int, *,
                     publish_form: FlaskForm | None = None,
                     publish_errors: Sequence[str] = ()) -> tuple[str, int]:
@@ -253,7 +253,7 @@ def _dashboard_page(actor: Actor, places: board.Places, filters: Filters,
         try:
             data = board.dashboard(actor, filters)
         except ValidationFailed as error:
-            errors, status = _refused(error), 422
+            errors, status = refused(error), 422
     scheme = places.scheme(filters.region_scheme)
     regions = scheme.regions if scheme else {}
     if data is not None:
@@ -271,15 +271,15 @@ def _dashboard_page(actor: Actor, places: board.Places, filters: Filters,
 @login_required
 def dashboard() -> tuple[str, int]:
     actor = current_actor()
-    places, filters, errors = _read(actor)
-    return _dashboard_page(actor, places, filters, errors, 400 if errors else 200)
+    places, filters, errors = read_filters(actor)
+    return dashboard_page(actor, places, filters, errors, 400 if errors else 200)
 
 
 @bp.get("/drill-down")
 @login_required
 def drill_down() -> tuple[str, int]:
     actor = current_actor()
-    places, filters, errors = _read(actor)
+    places, filters, errors = read_filters(actor)
     return _drill_page(actor, places, filters, errors, 400 if errors else 200)
 
 
@@ -290,7 +290,7 @@ def _drill_page(actor: Actor, places: board.Places, filters: Filters,
         try:
             query, rows = board.drill_page(actor, filters, page_number())
         except ValidationFailed as error:
-            errors, status = _refused(error), 422
+            errors, status = refused(error), 422
     scheme = places.scheme(filters.region_scheme)
     regions = scheme.regions if scheme else {}
     group_name = None
@@ -334,7 +334,7 @@ def _about(q: IndicatorQuery, filters: Filters, places: board.Places,
     return [
         (_("Variant"), f"{v['code']} · {v['name']} (v{v['version']})"),
         (_("Definition"), v["definition"]),
-        (_("Period"), _period_text(q.period.as_dict())),
+        (_("Period"), period_text(q.period.as_dict())),
         (_("As of"), q.as_of.as_of),
         (_("Reference day"), q.on),
         (_("Scope"), names.get(scope, scope) if scope else _("Whole country")),
@@ -397,24 +397,24 @@ def _drill_file(actor: Actor, filters: Filters, places: board.Places
 
 
 FILES: dict[str, tuple[Builder, Any]] = {
-    "breakdown": (_breakdown_file, _dashboard_page),
-    "trend": (_trend_file, _dashboard_page),
-    "variants": (_variants_file, _dashboard_page),
-    "overview": (_overview_file, _dashboard_page),
+    "breakdown": (_breakdown_file, dashboard_page),
+    "trend": (_trend_file, dashboard_page),
+    "variants": (_variants_file, dashboard_page),
+    "overview": (_overview_file, dashboard_page),
     "drill-down": (_drill_file, _drill_page),
 }
 
 
 def _download(table: str, fmt: str) -> Response | tuple[str, int]:
     actor = current_actor()
-    places, filters, errors = _read(actor)
+    places, filters, errors = read_filters(actor)
     build, page = FILES[table]
     if errors:  # the page again, with the messages beside the fields
         return page(actor, places, filters, errors, 400)  # type: ignore[no-any-return]
     try:
         q, stem, (columns, rows), extra = build(actor, filters, places)
     except ValidationFailed as error:
-        return page(actor, places, filters, _refused(error), 422)  # type: ignore[no-any-return]
+        return page(actor, places, filters, refused(error), 422)  # type: ignore[no-any-return]
     return table_download(fmt, columns, rows, filename_stem=stem, sheet_name=table,
                           about=_about(q, filters, places, *extra),
                           stream=table == "drill-down")

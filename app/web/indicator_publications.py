@@ -37,7 +37,7 @@ from werkzeug.wrappers import Response
 
 from app.auth.current import current_actor
 from app.auth.services import display_names
-from app.web import indicator as dashboard_page
+from app.web import indicator
 from app.web import indicator_dashboard as board
 from app.web import register_support as reg
 from app.web.batch_display import render
@@ -93,7 +93,7 @@ def _standing(in_denominator: bool, counted: bool) -> str:
 
 
 bp.context_processor(lambda: {
-    **dashboard_page.HELPERS,
+    **indicator.HELPERS,
     "kind_labels": KIND_LABELS,
     "scope_name": _scope_name,
     "standing": _standing,
@@ -114,21 +114,21 @@ def _publish(actor: Actor, filters: Filters, note: str | None) -> IndicatorPubli
 @login_required
 def publish() -> Response | tuple[str, int]:
     actor = current_actor()
-    places, filters, errors = dashboard_page._read(actor)  # 403 to all but readers
+    places, filters, errors = indicator.read_filters(actor)  # 403 to all but readers
     back = url_for("web_indicator.dashboard", **filters.query_args())
     if request.method == "GET":  # e.g. the language switch after a refused publishing
         return redirect(back, 303)
     if errors:  # filters that cannot be read: beside their fields, nothing published
-        return dashboard_page._dashboard_page(actor, places, filters, errors, 400)
+        return indicator.dashboard_page(actor, places, filters, errors, 400)
     form = PublishForm()
     published, loose, status = submit_to_service(
         form, lambda: _publish(actor, filters, form.note.data), {"note": "note"})
     if published is not None:
         period = publications.period_of(published).as_dict()
         flash(_("The figures of %(period)s are published.",
-                period=dashboard_page._period_text(period)), "success")
+                period=indicator.period_text(period)), "success")
         return redirect(back, 303)
-    return dashboard_page._dashboard_page(actor, places, filters, {}, status,
+    return indicator.dashboard_page(actor, places, filters, {}, status,
                                           publish_form=form, publish_errors=loose)
 
 
@@ -211,7 +211,7 @@ def _comparison_page(actor: Actor, publication_id: int, errors: FieldErrors,
         try:
             rows = _change_page(_changes(actor, publication_id, variant, kind), page_number())
         except ValidationFailed as error:
-            errors, status = dashboard_page._refused(error), 422
+            errors, status = indicator.refused(error), 422
     publication = comparison["publication"]
     by = publication["published_by_id"]
     args = {name: value for name, value in typed.items() if value}
@@ -286,7 +286,7 @@ def _download(publication_id: int, fmt: str) -> Response | tuple[str, int]:
     try:
         stmt = _changes(actor, publication_id, variant, kind)
     except ValidationFailed as error:
-        return _comparison_page(actor, publication_id, dashboard_page._refused(error), 422)
+        return _comparison_page(actor, publication_id, indicator.refused(error), 422)
     publication = publications.publication_dict(found)
     today = publication_changes.today_query(found, CHANGE_VARIANTS[0], seen).as_of.as_of
     names = _province_names()
@@ -298,7 +298,7 @@ def _download(publication_id: int, fmt: str) -> Response | tuple[str, int]:
     by = publication["published_by_id"]
     about: list[tuple[Any, Cell]] = [
         (_("Publication"), publication_id),
-        (_("Period"), dashboard_page._period_text(publication["period"])),
+        (_("Period"), indicator.period_text(publication["period"])),
         (_("Scope"), _scope_name(publication["scope"], names)),
         (_("Cooperatives shown"), _scope_name(shown, names)),
         (_("Published on"), publication["published_at"].astimezone(VIETNAM)
