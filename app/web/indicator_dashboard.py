@@ -27,6 +27,7 @@ from app.web.indicator_filters import VARIANT_CODES, Filters
 from core.actor import Actor
 from core.clock import local_today
 from core.db import db
+from core.paging import PageNumbers
 from linkages.indicator import overview, publication_changes, publications, service, targets
 from linkages.indicator.period import current_statistical_year
 from linkages.indicator.query import IndicatorQuery
@@ -300,33 +301,13 @@ def variant_totals(actor: Actor, filters: Filters) -> list[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
-class RowPage:
+class RowPage(PageNumbers):
     """One page of drill-down rows, shaped for ``_pager.html``."""
 
     items: Sequence[dict[str, Any]]
     page: int
     per_page: int
     total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def _drill(actor: Actor, filters: Filters) -> tuple[IndicatorQuery, Select[Any]]:

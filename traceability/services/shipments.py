@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 
 from core.actor import Actor, require_authenticated
 from core.db import db
+from core.paging import PageNumbers
 from linkages.models.organisations import Organisation
 from traceability.models.batches import Batch, Shipment
 from traceability.models.events import EpcisEvent
@@ -43,31 +44,11 @@ class IncomingShipment:
 
 
 @dataclass(frozen=True)
-class IncomingPage:
+class IncomingPage(PageNumbers):
     items: list[IncomingShipment]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def _waiting(organisation_id: int) -> Any:
