@@ -104,6 +104,34 @@ def str_enum(enum_cls: type[PyEnum], name: str, length: int = 32) -> Enum:
     )
 
 
+def set_local(**settings: str) -> dict[str, str]:
+    """PostgreSQL: ``SET LOCAL`` each setting (``set_config(..., true)``) for the rest of
+    the current transaction, and return the values it replaced; nothing on other
+    databases (an empty dict)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return {}
+    names = list(settings)
+    columns = ", ".join(
+        f"current_setting(:n{i}), set_config(:n{i}, :v{i}, true)" for i in range(len(names))
+    )
+    params = {f"n{i}": name for i, name in enumerate(names)}
+    row = db.session.execute(
+        text(f"SELECT {columns}"),
+        params | {f"v{i}": settings[name] for i, name in enumerate(names)},
+    ).one()
+    return {name: row[2 * i] for i, name in enumerate(names)}
+
+
+@contextmanager
+def local_settings(**settings: str) -> Iterator[None]:
+    """PostgreSQL settings for the statements run inside, put back afterwards, so the
+    caller's later queries in the same transaction plan as usual (``set_local``)."""
+    previous = set_local(**settings)
+    yield  # on an error, no restoring: the aborted transaction's rollback does it
+    if previous:
+        set_local(**previous)
+
+
 @contextmanager
 def throwaway_postgresql_database(server_url: str, prefix: str) -> Iterator[str]:
     """A brand-new PostgreSQL database on the server ``server_url`` names (a SQLAlchemy URL),

@@ -34,7 +34,7 @@ traces), save, seeded in the first two days of a statistical year, deliveries re
 on its first day (so that C counts in the year from its start).
 
 How many. Before each year's contracts it reads that year's figures (the indicator's own
-SQL: ``links.has_contract`` over ``cohort``) and adds just enough cooperatives to reach
+SQL: ``links.standing`` over ``cohort``) and adds just enough cooperatives to reach
 ``TARGETS``, so the figures hold whatever the seeding day moves in the story. C counts
 only cooperatives A counts, and some of those cannot deliver in the current year (the
 story's side-seller, its paper contract not started yet…): A then grows above its target,
@@ -72,6 +72,7 @@ from core.db import db
 from linkages.indicator import links, publications
 from linkages.indicator.cohort import cohort
 from linkages.indicator.definitions import VARIANTS, VariantCode
+from linkages.indicator.inforce import materialized
 from linkages.indicator.period import AsOf, current_statistical_year, statistical_year
 from linkages.indicator.query import IndicatorQuery
 from linkages.models.contracts import LinkageContract, LinkageContractParty, LinkageContractVersion
@@ -206,11 +207,16 @@ def counts(year: int, today: date) -> Counts:
     known = max(today, local_today()) + timedelta(days=1)
     as_of = AsOf(today, min(period.end, today), datetime.combine(known, time.min, VIETNAM))
     q = IndicatorQuery(variant=VARIANTS[VariantCode.A], period=period, as_of=as_of)
-    rows = cohort(q)
+    b = links.basis(q)
+    rows = materialized(select(cohort(q, b.facts)), "demo_cohort")
     codes = (VariantCode.A, VariantCode.B, VariantCode.C)
-    flags = [case((links.has_contract(q, rows.c.org_id, "final", VARIANTS[code]), 1), else_=0)
-             for code in codes]
-    found = db.session.execute(select(rows.c.org_id, *flags)).all()
+    standings = [links.standing(q, rows, b, VARIANTS[code], f"_{code.value}")
+                 for code in codes]
+    stmt = select(rows.c.org_id, *(case((s.c.contract_id.is_not(None), 1), else_=0)
+                                   for s in standings)).select_from(rows)
+    for s in standings:
+        stmt = stmt.outerjoin(s, s.c.org_id == rows.c.org_id)
+    found = db.session.execute(stmt).all()
     return Counts(
         frozenset(row[0] for row in found),
         *(frozenset(row[0] for row in found if row[i + 1]) for i in range(len(codes))),

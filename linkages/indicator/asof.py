@@ -10,6 +10,9 @@ in SQL (``linkages.indicator.period`` says which day and cutoff).
 - A contract on day D, known at T: its version with the highest number among those
   taking effect on or before D and recorded before T; its parties are that version's
   ``LinkageContractVersionParty`` rows.
+
+Here are the correlated forms, for one organisation row of an enclosing query; the
+indicator reads whole registries and contract books set by set (``inforce``).
 """
 
 from __future__ import annotations
@@ -17,11 +20,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
-from sqlalchemy.orm import aliased
-from sqlalchemy.sql import Subquery
+from sqlalchemy import ColumnElement, func, select
 
-from linkages.models.contracts import LinkageContractVersion
 from linkages.models.organisations import FactField
 from linkages.models.places import LegacyProvince
 from linkages.services.oversight import fact_as_of
@@ -45,33 +45,3 @@ def province_on(org: Any, on: date, cutoff: datetime) -> ColumnElement[Any]:
     )
     return func.coalesce(fact_on(org, FactField.PROVINCE_CODE, on, cutoff), merged_into)
 
-
-def versions_in_force(on: date, cutoff: datetime) -> Subquery:
-    """Every contract's version in force on ``on`` as recorded before ``cutoff``: columns
-    ``contract_id, version_id, status, form, effective_from, effective_to``.
-
-    Written as "a known version with no later known one" rather than as a join to the
-    highest number per contract: the indicator asks it for one cooperative's contracts at a
-    time, and the anti-join probes ``uq_linkage_contract_versions_contract_id_number`` for
-    those versions alone, where a per-contract maximum aggregates every version of the
-    country first (seconds at 140,000 contracts)."""
-    v, later = LinkageContractVersion, aliased(LinkageContractVersion)
-    known = (v.effective_on <= on, v.recorded_at < cutoff)
-    superseded = exists().where(
-        later.contract_id == v.contract_id,
-        later.number > v.number,
-        later.effective_on <= on,
-        later.recorded_at < cutoff,
-    )
-    return (
-        select(
-            v.contract_id,
-            v.id.label("version_id"),
-            v.status,
-            v.form,
-            v.effective_from,
-            v.effective_to,
-        )
-        .where(*known, ~superseded)
-        .subquery("in_force")
-    )

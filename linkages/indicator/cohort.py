@@ -2,7 +2,7 @@
 open on the reference day, in the chosen geography — and, for the drill-down, the other
 HTX of the geography with the reason each is left out.
 
-Registry facts are read as of the reference day and cutoff (``linkages.indicator.asof``);
+Registry facts are read as of the reference day and cutoff (``linkages.indicator.inforce``);
 the field group and size class come from the cooperative profile as it is now (they have
 no history).
 """
@@ -11,20 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, literal, or_, select
+from sqlalchemy import CTE, ColumnElement, Select, case, func, literal, or_, select
 from sqlalchemy.sql import Subquery
 
-from linkages.indicator.asof import fact_on, province_on
 from linkages.indicator.definitions import CLOSED_ORG_STATUSES, DENOMINATOR_TYPE
+from linkages.indicator.inforce import facts_on
 from linkages.indicator.query import IndicatorQuery
 from linkages.models.cooperatives import CooperativeProfile, FieldGroup
-from linkages.models.organisations import (
-    FactField,
-    Organisation,
-    OrganisationFactChange,
-    OrgStatus,
-    OrgType,
-)
+from linkages.models.organisations import Organisation, OrgStatus, OrgType
 from linkages.services.places import memberships_on
 
 
@@ -37,37 +31,33 @@ class Excluded:
     REGISTERED_LATER = "registered_after_period_end"
 
 
-def registry(q: IndicatorQuery, org_type: OrgType = DENOMINATOR_TYPE) -> Subquery:
+def registry(q: IndicatorQuery, org_type: OrgType = DENOMINATOR_TYPE,
+             facts: CTE | None = None) -> Subquery:
     """Every organisation of ``org_type`` (HTX by default; its type on the reference day)
     recorded before the cutoff, in the asked geography, with its facts on the reference
     day: ``org_id, name, registration_code, status, registered_on, province,
-    legacy_province, field_group, size_class``."""
-    org, on, cutoff = Organisation, q.on, q.cutoff
-    # Only organisations of the type now or that ever changed type can be one on a past day.
-    retyped = exists().where(
-        OrganisationFactChange.organisation_id == org.id,
-        OrganisationFactChange.field == FactField.ORG_TYPE,
-    )
-    inner = (
+    legacy_province, field_group, size_class``. ``facts`` shares the statement's
+    ``inforce.facts_on`` (one is made otherwise)."""
+    f = facts if facts is not None else facts_on(q.on, q.cutoff, f"{org_type.value}_facts")
+    org = Organisation
+    stmt = (
         select(
-            org.id.label("org_id"),
+            f.c.org_id,
             org.name,
             org.registration_code,
-            fact_on(org, FactField.ORG_TYPE, on, cutoff).label("org_type"),
-            fact_on(org, FactField.STATUS, on, cutoff).label("status"),
-            fact_on(org, FactField.REGISTERED_ON, on, cutoff).label("registered_on"),
-            province_on(org, on, cutoff).label("province"),
-            fact_on(org, FactField.LEGACY_PROVINCE_CODE, on, cutoff).label("legacy_province"),
+            f.c.status,
+            f.c.registered_on,
+            f.c.province,
+            f.c.legacy_province,
             CooperativeProfile.field_group,
             CooperativeProfile.size_class,
         )
-        .outerjoin(CooperativeProfile, CooperativeProfile.organisation_id == org.id)
-        .where(org.created_at < cutoff, or_(org.org_type == org_type, retyped))
-        .subquery(f"{org_type.value}_facts")
+        .join(org, org.id == f.c.org_id)
+        .outerjoin(CooperativeProfile, CooperativeProfile.organisation_id == f.c.org_id)
+        .where(f.c.created_at < q.cutoff, f.c.org_type == org_type.value)
     )
-    stmt = select(inner).where(inner.c.org_type == org_type.value)
     for province in q.provinces:
-        stmt = stmt.where(inner.c.province == province)
+        stmt = stmt.where(f.c.province == province)
     return stmt.subquery("registry" if org_type == DENOMINATOR_TYPE
                          else f"{org_type.value}_registry")
 
@@ -101,9 +91,9 @@ def exclusion(q: IndicatorQuery, reg: Any) -> ColumnElement[Any]:
                 else_=literal(None))
 
 
-def cohort(q: IndicatorQuery) -> Subquery:
+def cohort(q: IndicatorQuery, facts: CTE | None = None) -> Subquery:
     """The denominator: ``registry`` rows with no exclusion."""
-    reg = registry(q)
+    reg = registry(q, facts=facts)
     return select(reg).where(exclusion(q, reg).is_(None)).subquery("cohort")
 
 

@@ -1,9 +1,10 @@
 """The drill-down of a figure: the cooperatives behind it, each with whether it counts,
 the contract (and, for C, the delivery) that made it count, or the reason it did not.
 
-One select (paginated by the API in SQL). The reason is the first stage of the variant's
-rule the cooperative fails (``links`` module docstring), after the denominator's own
-exclusions (``cohort.Excluded``). Reason codes, with their English text in ``REASONS``:
+One select (paginated by the API in SQL) over ``states.states`` of the geography (or the
+group) asked. The reason is the first stage of the variant's rule the cooperative fails
+(``links`` module docstring), after the denominator's own exclusions
+(``cohort.Excluded``). Reason codes, with their English text in ``REASONS``:
 
 - ``not_agricultural``, ``closed_on_reference_day``, ``suspended_on_reference_day``,
   ``registered_after_period_end``: not in the denominator;
@@ -20,15 +21,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select
+from sqlalchemy import Select, func, select
 
 from core.i18n import _l
 from linkages.indicator import links
-from linkages.indicator.cohort import Excluded, exclusion, registry
-from linkages.indicator.definitions import VARIANTS, VariantCode
+from linkages.indicator.cohort import Excluded, registry
 from linkages.indicator.query import IndicatorQuery
-from linkages.models.contracts import ContractStatus, LinkageContract
-from linkages.models.deliveries import LinkageDelivery
+from linkages.indicator.states import registry_cte, states
+from linkages.models.contracts import LinkageContract
 from linkages.services.places import memberships_on
 
 REASONS: dict[str, Any] = {
@@ -54,55 +54,6 @@ REASONS: dict[str, Any] = {
 FILTERS = ("denominator", "numerator", "not_counted", "excluded", "all")
 
 
-def _final_reason(q: IndicatorQuery) -> str:
-    v = q.variant
-    if v.needs_delivery:
-        return "no_accepted_delivery_in_period"
-    if v.needs_project:
-        return "contract_not_in_approved_project"
-    if v.form_one:
-        return "contract_not_form_1"
-    if v.volume:
-        return "no_batch_delivered_in_period"
-    return "no_contract_for_commodity"
-
-
-def _reason(q: IndicatorQuery, reg: Any) -> ColumnElement[Any]:
-    org_id = reg.c.org_id
-    draft_stmt, cv = links.contracts_of(q, org_id, "party")
-    has_draft = draft_stmt.where(cv.c.status == ContractStatus.DRAFT).exists()
-    broad = VARIANTS[VariantCode.B]
-    counterparty_reason: Any = literal("no_enterprise_counterparty")
-    if not q.variant.broad_counterparty:
-        counterparty_reason = case(
-            (links.has_contract(q, org_id, "counterparty", broad),
-             "counterparty_cooperative_counts_in_b_only"),
-            else_=literal("no_enterprise_counterparty"),
-        )
-    return case(
-        (exclusion(q, reg).is_not(None), exclusion(q, reg)),
-        (~links.has_contract(q, org_id, "party"), "no_contract_overlapping_period"),
-        (~links.has_contract(q, org_id, "status"),
-         case((has_draft, "contract_still_draft"), else_=literal("contract_not_in_force"))),
-        (~links.has_contract(q, org_id, "counterparty"), counterparty_reason),
-        (~links.has_contract(q, org_id, "final"), _final_reason(q)),
-        else_=literal(None),
-    )
-
-
-def _first_delivery(q: IndicatorQuery, org_id: Any) -> ColumnElement[Any]:
-    d = LinkageDelivery
-    stmt, cv = links.contracts_of(q, org_id, "final")
-    return (
-        select(func.min(d.id))
-        .where(
-            links.accepted_in_period(q, org_id),
-            stmt.where(cv.c.contract_id == d.contract_id).exists(),
-        )
-        .scalar_subquery()
-    )
-
-
 def drilldown(q: IndicatorQuery, which: str = "denominator",
               group: str | None = None) -> Select[Any]:
     """A select of the HTX of the geography behind ``q``'s figure, by province then name:
@@ -111,41 +62,30 @@ def drilldown(q: IndicatorQuery, which: str = "denominator",
     denominator (default), the counted, the denominator's uncounted, the excluded, or all;
     ``group`` keeps one group of a province, region or size-class breakdown (validated by
     the caller)."""
-    reg = registry(q)
-    reason = _reason(q, reg)
-    contract = links.first_contract(q, reg.c.org_id)
-    delivery = (_first_delivery(q, reg.c.org_id) if q.variant.needs_delivery
-                else literal(None))
-    inner = select(
-        reg.c.org_id, reg.c.name, reg.c.registration_code, reg.c.province,
-        reg.c.size_class, reg.c.status,
-        reason.label("reason"), contract.label("contract_id"), delivery.label("delivery_id"),
-    )
+    b = links.basis(q)
+    reg = registry(q, facts=b.facts)
+    chosen = select(reg)
     if group is not None:
-        inner = _in_group(q, inner, reg, group)
-    rows = inner.subquery("drill")
-    in_denominator = rows.c.reason.is_(None) | (
-        rows.c.reason.notin_([Excluded.NOT_AGRICULTURAL, Excluded.CLOSED, Excluded.SUSPENDED,
-                              Excluded.REGISTERED_LATER]))
+        chosen = _in_group(q, chosen, reg, group)
+    rows = states(q, registry_cte(q, "drill_registry", b, chosen), b=b).subquery("drill")
     stmt = (
         select(
             rows.c.org_id, rows.c.name, rows.c.registration_code, rows.c.province,
-            rows.c.size_class, rows.c.status, in_denominator.label("in_denominator"),
-            rows.c.reason.is_(None).label("counted"), rows.c.reason,
-            rows.c.contract_id, LinkageContract.code.label("contract_code"),
+            rows.c.size_class, rows.c.status, rows.c.in_denominator, rows.c.counted,
+            rows.c.reason, rows.c.contract_id, LinkageContract.code.label("contract_code"),
             rows.c.delivery_id,
         )
         .outerjoin(LinkageContract, LinkageContract.id == rows.c.contract_id)
         .order_by(rows.c.province, rows.c.name, rows.c.org_id)
     )
     if which == "numerator":
-        stmt = stmt.where(rows.c.reason.is_(None))
+        stmt = stmt.where(rows.c.counted)
     elif which == "not_counted":
-        stmt = stmt.where(rows.c.reason.is_not(None), in_denominator)
+        stmt = stmt.where(rows.c.in_denominator, ~rows.c.counted)
     elif which == "excluded":
-        stmt = stmt.where(~in_denominator)
+        stmt = stmt.where(~rows.c.in_denominator)
     elif which == "denominator":
-        stmt = stmt.where(in_denominator)
+        stmt = stmt.where(rows.c.in_denominator)
     return stmt
 
 

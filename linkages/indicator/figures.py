@@ -1,5 +1,6 @@
 """Indicator figures: one aggregate statement per variant × breakdown, plus one for the
-total when the figure is broken down. Python only divides the few sums it gets back.
+total when the groups do not split the denominator (``PARTITIONS``). Python only adds and
+divides the few sums it gets back.
 
 - Breakdowns by the cooperative (none, province, region, size class) split numerator and
   denominator alike: ``SELECT key, COUNT(*), SUM(counted) FROM cohort GROUP BY key``.
@@ -15,12 +16,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import aliased
 
 from core.db import db
 from linkages.indicator import links
-from linkages.indicator.asof import versions_in_force
 from linkages.indicator.cohort import cohort, with_group_key
 from linkages.indicator.definitions import (
     DENOMINATOR_DEFINITION,
@@ -29,12 +29,17 @@ from linkages.indicator.definitions import (
     Breakdown,
     VariantCode,
 )
+from linkages.indicator.inforce import materialized
 from linkages.indicator.query import IndicatorQuery
-from linkages.models.contracts import LinkageContractLine, LinkageContractVersionParty
-from linkages.models.deliveries import LinkageDelivery
-from traceability.models import Batch, BatchStatus, Product
+from linkages.models.contracts import LinkageContractLine
+from traceability.models import Batch, Product
 
 Row = dict[str, Any]
+
+# Breakdowns whose groups split the denominator exactly (one province and one size class
+# per cooperative, NULL its own group): the total is the groups' sum, not one more
+# statement. A region scheme need not cover every province once, so it is not one.
+PARTITIONS = frozenset({Breakdown.PROVINCE, Breakdown.SIZE_CLASS})
 
 
 def share(numerator: Any, denominator: Any) -> float | None:
@@ -44,10 +49,18 @@ def share(numerator: Any, denominator: Any) -> float | None:
     return round(float(Decimal(numerator) / Decimal(denominator)), 4)
 
 
+def _cohort_cte(q: IndicatorQuery, b: links.Basis) -> Any:
+    return materialized(select(cohort(q, b.facts)), "cohort_rows")
+
+
 def _counting_groups(q: IndicatorQuery, breakdown: str) -> list[Row]:
-    rows = cohort(q)
-    counted = case((links.has_contract(q, rows.c.org_id), 1), else_=0)
-    stmt, key = with_group_key(q, select(rows).select_from(rows), rows, breakdown)
+    b = links.basis(q)
+    rows = _cohort_cte(q, b)
+    standing = links.standing(q, rows, b, q.variant)
+    counted = case((standing.c.contract_id.is_not(None), 1), else_=0)
+    stmt = select(rows).select_from(rows).outerjoin(standing,
+                                                    standing.c.org_id == rows.c.org_id)
+    stmt, key = with_group_key(q, stmt, rows, breakdown)
     stmt = stmt.with_only_columns(
         key.label("key"), func.count().label("denominator"), func.sum(counted).label("numerator")
     ).group_by(key)
@@ -55,28 +68,24 @@ def _counting_groups(q: IndicatorQuery, breakdown: str) -> list[Row]:
 
 
 def _contract_groups(q: IndicatorQuery, breakdown: str) -> list[Row]:
-    rows = cohort(q)
-    vp = aliased(LinkageContractVersionParty)
-    cv = versions_in_force(q.on, q.cutoff)
-    stmt = (
-        select(rows.c.org_id)
-        .select_from(rows)
-        .join(vp, vp.organisation_id == rows.c.org_id)
-        .join(cv, cv.c.version_id == vp.version_id)
-        .where(*links.conditions(q, cv, rows.c.org_id, "final"))
-    )
+    b = links.basis(q)
+    rows = _cohort_cte(q, b)
+    counting = links.counting_pairs(q, rows, b, q.variant)
+    stmt = select(counting.c.org_id).select_from(counting)
     if breakdown == Breakdown.COMMODITY:
         line = aliased(LinkageContractLine)
-        stmt = stmt.join(line, line.contract_id == cv.c.contract_id)
+        stmt = stmt.join(line, line.contract_id == counting.c.contract_id)
         key: Any = links.commodity_key(line)
         if q.commodity:  # the commodity asked, not every line of a contract that has it
             stmt = stmt.where(key == q.commodity)
     elif breakdown == Breakdown.FORM:
-        key = cv.c.form
+        key = counting.c.form
     else:
-        key = links.leader_key(q, cv)
-    pairs = stmt.add_columns(key.label("key")).subquery("pairs")
-    denominator = select(func.count()).select_from(cohort(q)).scalar_subquery()
+        leaders = links.leaders(q, b)
+        stmt = stmt.outerjoin(leaders, leaders.c.contract_id == counting.c.contract_id)
+        key = func.coalesce(leaders.c.leader_key, literal("other"))
+    pairs = stmt.add_columns(key.label("key")).subquery("keyed_pairs")
+    denominator = select(func.count()).select_from(rows).scalar_subquery()
     grouped = select(
         pairs.c.key,
         func.count(pairs.c.org_id.distinct()).label("numerator"),
@@ -86,48 +95,31 @@ def _contract_groups(q: IndicatorQuery, breakdown: str) -> list[Row]:
 
 
 def _volume_groups(q: IndicatorQuery, breakdown: str) -> list[Row]:
-    rows = cohort(q)
-    b, d = Batch, LinkageDelivery
-    a_rule = VARIANTS[VariantCode.A]
-    counted_contract = links.contracts_of(q, b.organisation_id, "final", a_rule)
-    stmt_a, cv = counted_contract
-    shipped = (
-        select(func.coalesce(func.sum(d.shipped_kg), 0))
-        .where(
-            d.batch_id == b.id,
-            links.shipped_by(q, b.organisation_id),
-            stmt_a.where(cv.c.contract_id == d.contract_id).exists(),
-        )
-        .scalar_subquery()
-    )
-    harvested = func.coalesce(b.harvest_start, b.harvest_end)
+    b = links.basis(q)
+    rows = _cohort_cte(q, b)
+    batch = Batch
+    shipped = links.volume_shipped(q, rows, b, VARIANTS[VariantCode.A])
     base = (
         select(rows)
         .select_from(rows)
-        .join(b, b.organisation_id == rows.c.org_id)
-        .where(
-            b.status != BatchStatus.VOID,
-            harvested >= q.period.start,
-            harvested <= q.period.end,
-            b.created_at < q.cutoff,
-        )
+        .join(batch, batch.organisation_id == rows.c.org_id)
+        .outerjoin(shipped, and_(shipped.c.batch_id == batch.id,
+                                 shipped.c.supplier_id == batch.organisation_id))
+        .where(*links.harvested_in_period(q), batch.created_at < q.cutoff)
     )
     if q.commodity:
-        base = base.join(Product, Product.id == b.product_id).where(
+        base = base.join(Product, Product.id == batch.product_id).where(
             Product.commodity == q.commodity
         )
     base, key = with_group_key(q, base, rows, breakdown)
-    per_batch = base.with_only_columns(
-        key.label("key"), rows.c.org_id, b.quantity_kg.label("kg"), shipped.label("shipped")
-    ).subquery("per_batch")
-    linked = case((per_batch.c.shipped < per_batch.c.kg, per_batch.c.shipped),
-                  else_=per_batch.c.kg)
-    stmt = select(
-        per_batch.c.key,
+    kg, sent = batch.quantity_kg, func.coalesce(shipped.c.shipped_kg, 0)
+    linked = case((sent < kg, sent), else_=kg)
+    stmt = base.with_only_columns(
+        key.label("key"),
         func.sum(linked).label("numerator"),
-        func.sum(per_batch.c.kg).label("denominator"),
-        func.count(per_batch.c.org_id.distinct()).label("cooperatives"),
-    ).group_by(per_batch.c.key)
+        func.sum(kg).label("denominator"),
+        func.count(rows.c.org_id.distinct()).label("cooperatives"),
+    ).group_by(key)
     return [dict(r._mapping) for r in db.session.execute(stmt)]
 
 
@@ -167,12 +159,17 @@ def compute(q: IndicatorQuery, target: float | None = None,
     by key), each with numerator, denominator, share, percent and gap to ``target``
     (a percentage), and the variant's definition and version beside them."""
     breakdown = q.breakdown.value
-    total_rows = groups(q, Breakdown.NONE.value)
-    total = _figure(total_rows[0] if total_rows else None, q.variant.volume, target)
+    rows = groups(q, breakdown) if q.breakdown != Breakdown.NONE else []
+    if q.breakdown in PARTITIONS:
+        total_row: Row | None = {name: sum(r.get(name) or 0 for r in rows)
+                                 for name in ("numerator", "denominator", "cooperatives")}
+    else:
+        total_rows = groups(q, Breakdown.NONE.value)
+        total_row = total_rows[0] if total_rows else None
+    total = _figure(total_row, q.variant.volume, target)
     result_groups: list[Row] = []
     if q.breakdown != Breakdown.NONE:
-        for row in sorted(groups(q, breakdown), key=lambda r: (r["key"] is None,
-                                                                str(r["key"]))):
+        for row in sorted(rows, key=lambda r: (r["key"] is None, str(r["key"]))):
             key = row["key"]
             key = None if key is None else str(getattr(key, "value", key))
             entry = {"key": key, "label": (labels or {}).get(key, key or "")}

@@ -1,147 +1,107 @@
-"""Which contracts make a cooperative count, in SQL (DOMAIN.md §4, ``definitions``).
+"""Which contracts make a cooperative count, in SQL (DOMAIN.md §4, ``definitions``), set
+by set.
 
-A cooperative's contracts on the reference day are the versions in force
-(``asof.versions_in_force``) that list it among their parties
-(``LinkageContractVersionParty``). Each variant's rule is a chain of stages, each adding
-conditions to the previous one; the drill-down reports the first stage a cooperative fails:
+A cooperative's contracts on the reference day are the contracts in force that list it
+among their parties (``inforce.in_force``). Each variant's rule is a chain of stages,
+each adding conditions to the previous one; the drill-down reports the first stage a
+cooperative fails:
 
 1. ``party``: a contract whose term overlaps the period;
 2. ``status``: … signed, active or completed on the reference day;
 3. ``counterparty``: … with an enterprise as another party (B: or a union / another HTX
    leading or buying);
 4. ``final``: … plus the variant's own condition (C an accepted delivery in the period,
-   D an approved project, E form 1) and the commodity filter.
+   D an approved project, E form 1, volume-weighted a batch of the period delivered) and
+   the commodity filter.
+
+Everything is decided for all cooperatives of a registry at once: ``pairs`` lists each
+(cooperative, contract in force overlapping the period) with a flag per stage, and
+``standing`` folds them into one row per cooperative. Each condition that needs another
+table (an enterprise among the parties, an accepted delivery, a project…) is a set
+computed once and joined, never a subquery per cooperative (``inforce`` says why).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import CTE, ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.sql import Subquery
 
-from linkages.indicator.asof import fact_on, versions_in_force
 from linkages.indicator.definitions import (
     COOPERATIVE_COUNTERPARTY_ROLES,
     COOPERATIVE_COUNTERPARTY_TYPES,
     COUNTING_CONTRACT_STATUSES,
     Variant,
 )
+from linkages.indicator.inforce import InForce, facts_on, in_force, materialized
 from linkages.indicator.query import IndicatorQuery
 from linkages.models.contracts import (
+    ContractStatus,
     LinkageContractLine,
-    LinkageContractVersionParty,
     LinkageProject,
     PartyRole,
     project_contracts,
 )
 from linkages.models.deliveries import LinkageDelivery
-from linkages.models.organisations import FactField, Organisation, OrgType
+from linkages.models.organisations import OrgType
 from traceability.models import Batch, BatchStatus, Commodity, Product
-from traceability.services.shipments import shipments_standing_at
+from traceability.services.shipments import shipments_withdrawn_before
 
 STAGES = ("party", "status", "counterparty", "final")
 COMMODITY_VALUES = tuple(c.value for c in Commodity)
 
 
-def counterparty_exists(
-    q: IndicatorQuery, cv: Subquery, org_id: Any, *, broad: bool
-) -> ColumnElement[bool]:
-    """SQL: the version ``cv`` has another party that is an enterprise on the reference
-    day (``broad``: or an HTX / LHHTX in a leader or offtaker role)."""
-    cp = aliased(LinkageContractVersionParty)
-    co = aliased(Organisation)
-    kind = fact_on(co, FactField.ORG_TYPE, q.on, q.cutoff)
-    rule: ColumnElement[bool] = kind == OrgType.DN.value
-    if broad:
-        rule = or_(
-            rule,
-            kind.in_([t.value for t in COOPERATIVE_COUNTERPARTY_TYPES])
-            & cp.role.in_(list(COOPERATIVE_COUNTERPARTY_ROLES)),
-        )
-    return exists(
-        select(literal(1))
-        .select_from(cp)
-        .join(co, co.id == cp.organisation_id)
-        .where(cp.version_id == cv.c.version_id, cp.organisation_id != org_id, rule)
-        # The cooperative is two queries out: auto-correlation reaches only one.
-        .correlate_except(cp, co)
-    )
+@dataclass(frozen=True)
+class Basis:
+    """What one statement reads registries and contracts from, as it stood on the
+    query's reference day: every organisation's facts and the contracts in force (CTEs,
+    computed once however many sets read them)."""
+
+    facts: CTE
+    contracts: InForce
 
 
-def accepted_in_period(q: IndicatorQuery, org_id: Any) -> ColumnElement[bool]:
-    """SQL, on ``LinkageDelivery``: the cooperative supplied it, it was accepted (above
-    0 kg) and received within the period, settled before the cutoff, and its shipping
-    still stood then. Variant C's rule: its figures and its drill-down both ask it."""
+def basis(q: IndicatorQuery, tag: str = "") -> Basis:
+    return Basis(facts=facts_on(q.on, q.cutoff, f"facts_on{tag}"),
+                 contracts=in_force(q.on, q.cutoff, tag))
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+def accepted_in_period(q: IndicatorQuery) -> list[ColumnElement[bool]]:
+    """Conditions on ``LinkageDelivery``: accepted (above 0 kg) and received within the
+    period, settled before the cutoff, its shipping still standing then. Variant C's
+    rule, in its figures and its drill-down."""
     d = LinkageDelivery
-    return and_(
-        d.supplier_id == org_id,
+    return [
         d.accepted_kg > 0,
         d.received_on >= q.period.start,
         d.received_on <= q.on,
         d.settled_at < q.cutoff,
-        d.shipment_id.in_(shipments_standing_at(q.cutoff)),
-    )
+        d.shipment_id.not_in(shipments_withdrawn_before(q.cutoff)),
+    ]
 
 
-def shipped_by(q: IndicatorQuery, org_id: Any) -> ColumnElement[bool]:
-    """SQL, on ``LinkageDelivery``: the cooperative supplied it, shipped by the reference
-    day, recorded before the cutoff, its shipping still standing then (the volume
-    variant's rule, in its figures and its drill-down)."""
+def shipped_by_day(q: IndicatorQuery) -> list[ColumnElement[bool]]:
+    """Conditions on ``LinkageDelivery``: shipped by the reference day, recorded before
+    the cutoff, its shipping still standing then (the volume variant's rule)."""
     d = LinkageDelivery
-    return and_(
-        d.supplier_id == org_id,
+    return [
         d.shipped_on <= q.on,
         d.created_at < q.cutoff,
-        d.shipment_id.in_(shipments_standing_at(q.cutoff)),
-    )
+        d.shipment_id.not_in(shipments_withdrawn_before(q.cutoff)),
+    ]
 
 
-def accepted_delivery(q: IndicatorQuery, cv: Subquery, org_id: Any) -> ColumnElement[bool]:
-    """SQL: a delivery under the contract meets ``accepted_in_period``."""
-    d = LinkageDelivery
-    return exists(
-        select(literal(1))
-        .where(d.contract_id == cv.c.contract_id, accepted_in_period(q, org_id))
-        .correlate_except(d)
-    )
-
-
-def delivered_batch(q: IndicatorQuery, cv: Subquery, org_id: Any) -> ColumnElement[bool]:
-    """SQL: the cooperative shipped, under the contract, a batch harvested in the period
-    (the volume-weighted variant's drill-down)."""
-    d, b = LinkageDelivery, Batch
-    harvested = func.coalesce(b.harvest_start, b.harvest_end)
-    return exists(
-        select(literal(1))
-        .select_from(d)
-        .join(b, b.id == d.batch_id)
-        .where(
-            d.contract_id == cv.c.contract_id,
-            shipped_by(q, org_id),
-            b.status != BatchStatus.VOID,
-            harvested >= q.period.start,
-            harvested <= q.period.end,
-        )
-        .correlate_except(d, b)
-    )
-
-
-def in_approved_project(q: IndicatorQuery, cv: Subquery) -> ColumnElement[bool]:
-    """SQL: the contract belongs to a linkage project decided on or before the reference
-    day and recorded before the cutoff."""
-    return exists(
-        select(literal(1))
-        .select_from(project_contracts)
-        .join(LinkageProject, LinkageProject.id == project_contracts.c.project_id)
-        .where(
-            project_contracts.c.contract_id == cv.c.contract_id,
-            LinkageProject.decision_date <= q.on,
-            LinkageProject.created_at < q.cutoff,
-        )
-        .correlate_except(project_contracts, LinkageProject)
-    )
+def harvested_in_period(q: IndicatorQuery) -> list[ColumnElement[bool]]:
+    """Conditions on ``Batch``: not void, harvested within the period."""
+    harvested = func.coalesce(Batch.harvest_start, Batch.harvest_end)
+    return [Batch.status != BatchStatus.VOID, harvested >= q.period.start,
+            harvested <= q.period.end]
 
 
 def commodity_key(line: Any) -> ColumnElement[Any]:
@@ -155,92 +115,226 @@ def commodity_key(line: Any) -> ColumnElement[Any]:
     return func.coalesce(product, named)
 
 
-def has_commodity(q: IndicatorQuery, cv: Subquery) -> ColumnElement[bool]:
-    line = aliased(LinkageContractLine)
-    return exists().where(line.contract_id == cv.c.contract_id,
-                          commodity_key(line) == q.commodity)
+# --- the sets each stage joins --------------------------------------------------------
 
 
-def conditions(
-    q: IndicatorQuery, cv: Subquery, org_id: Any, stage: str, variant: Variant | None = None
-) -> list[ColumnElement[bool]]:
-    """The conditions on ``cv`` (a version in force listing the cooperative ``org_id``)
-    up to ``stage`` for ``variant`` (default: the query's)."""
-    variant = variant or q.variant
-    conds: list[ColumnElement[bool]] = [
-        cv.c.effective_from <= q.period.end,
-        or_(cv.c.effective_to.is_(None), cv.c.effective_to >= q.period.start),
-    ]
-    if stage == "party":
-        return conds
-    conds.append(cv.c.status.in_(list(COUNTING_CONTRACT_STATUSES)))
-    if stage == "status":
-        return conds
-    conds.append(counterparty_exists(q, cv, org_id, broad=variant.broad_counterparty))
-    if stage == "counterparty":
-        return conds
-    if variant.needs_delivery:
-        conds.append(accepted_delivery(q, cv, org_id))
-    if variant.needs_project:
-        conds.append(in_approved_project(q, cv))
-    if variant.form_one:
-        conds.append(cv.c.form == 1)
-    if variant.volume:
-        conds.append(delivered_batch(q, cv, org_id))
-    if q.commodity and not variant.volume:
-        conds.append(has_commodity(q, cv))
-    return conds
+def _enterprise_contracts(b: Basis, tag: str) -> Subquery:
+    """Contracts in force with an enterprise (on the day) among their parties."""
+    p, f = b.contracts.parties, b.facts
+    return (
+        select(p.c.contract_id)
+        .join(f, f.c.org_id == p.c.organisation_id)
+        .where(f.c.org_type == OrgType.DN.value)
+        .distinct()
+        .subquery(f"enterprise_contracts{tag}")
+    )
 
 
-def contracts_of(
-    q: IndicatorQuery, org_id: Any, stage: str, variant: Variant | None = None
-) -> tuple[Select[Any], Subquery]:
-    """A select (of nothing yet) over the cooperative's versions in force that pass
-    ``stage``, and the versions subquery to pick columns from."""
-    vp = aliased(LinkageContractVersionParty)
-    cv = versions_in_force(q.on, q.cutoff)
+def _cooperative_leads(b: Basis, tag: str) -> Subquery:
+    """Per contract in force, its parties that are an HTX or a union leading or buying
+    (B's other counterparties): how many, and the lowest id (enough to tell whether one
+    other than a given cooperative exists)."""
+    p, f = b.contracts.parties, b.facts
+    return (
+        select(p.c.contract_id,
+               func.count(p.c.organisation_id.distinct()).label("n"),
+               func.min(p.c.organisation_id).label("one"))
+        .join(f, f.c.org_id == p.c.organisation_id)
+        .where(f.c.org_type.in_([t.value for t in COOPERATIVE_COUNTERPARTY_TYPES]),
+               p.c.role.in_(list(COOPERATIVE_COUNTERPARTY_ROLES)))
+        .group_by(p.c.contract_id)
+        .subquery(f"cooperative_leads{tag}")
+    )
+
+
+def _accepted(q: IndicatorQuery, reg: Any, tag: str) -> Subquery:
+    """(contract, supplier) pairs with an accepted delivery in the period, and the lowest
+    such delivery's id."""
+    d = LinkageDelivery
+    return (
+        select(d.contract_id, d.supplier_id, func.min(d.id).label("first_id"))
+        .where(d.supplier_id.in_(select(reg.c.org_id)), *accepted_in_period(q))
+        .group_by(d.contract_id, d.supplier_id)
+        .subquery(f"accepted{tag}")
+    )
+
+
+def _delivered(q: IndicatorQuery, reg: Any, tag: str) -> Subquery:
+    """(contract, supplier) pairs under which the supplier shipped, by the reference day,
+    a batch harvested in the period (the volume variant's drill-down)."""
+    d = LinkageDelivery
+    return (
+        select(d.contract_id, d.supplier_id)
+        .join(Batch, Batch.id == d.batch_id)
+        .where(d.supplier_id.in_(select(reg.c.org_id)), *shipped_by_day(q),
+               *harvested_in_period(q))
+        .distinct()
+        .subquery(f"delivered{tag}")
+    )
+
+
+def _in_projects(q: IndicatorQuery, tag: str) -> Subquery:
+    """Contracts of a linkage project decided on or before the reference day and
+    recorded before the cutoff."""
+    return (
+        select(project_contracts.c.contract_id)
+        .join(LinkageProject, LinkageProject.id == project_contracts.c.project_id)
+        .where(LinkageProject.decision_date <= q.on, LinkageProject.created_at < q.cutoff)
+        .distinct()
+        .subquery(f"in_projects{tag}")
+    )
+
+
+def _of_commodity(q: IndicatorQuery, tag: str) -> Subquery:
+    line = LinkageContractLine
+    return (
+        select(line.contract_id).where(commodity_key(line) == q.commodity).distinct()
+        .subquery(f"of_commodity{tag}")
+    )
+
+
+# --- pairs and standing ---------------------------------------------------------------
+
+
+def pairs(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str = "") -> Subquery:
+    """Every (cooperative of ``reg``, contract in force overlapping the period it is a
+    party to), with a 0/1 flag per stage of ``variant``: ``org_id, contract_id, form,
+    status, draft, counterparty, broad, final, delivery_id`` (``broad``: the stage
+    ``counterparty`` of B, for the "counts in B only" reason; ``delivery_id``: C's lowest
+    accepted delivery under the contract). A cooperative listed twice on a contract (two
+    roles) gives two equal rows."""
+    p, c = b.contracts.parties, b.contracts.contracts
+    enterprise = _enterprise_contracts(b, tag)
+    leads = _cooperative_leads(b, tag)
+    org_id = p.c.organisation_id
+    has_enterprise = enterprise.c.contract_id.is_not(None)
+    other_lead = or_(leads.c.n > 1, and_(leads.c.n == 1, leads.c.one != org_id))
+    broad = or_(has_enterprise, other_lead)
+    in_status = c.c.status.in_([s.value for s in COUNTING_CONTRACT_STATUSES])
+    counterparty = broad if variant.broad_counterparty else has_enterprise
     stmt = (
-        select(literal(1))
-        .select_from(vp)
-        .join(cv, cv.c.version_id == vp.version_id)
-        .where(vp.organisation_id == org_id, *conditions(q, cv, org_id, stage, variant))
-        .correlate_except(vp, cv)
+        select(p)
+        .join(reg, reg.c.org_id == org_id)
+        .join(c, c.c.contract_id == p.c.contract_id)
+        .outerjoin(enterprise, enterprise.c.contract_id == p.c.contract_id)
+        .outerjoin(leads, leads.c.contract_id == p.c.contract_id)
+        .where(c.c.effective_from <= q.period.end,
+               or_(c.c.effective_to.is_(None), c.c.effective_to >= q.period.start))
     )
-    return stmt, cv
+    own: list[ColumnElement[bool]] = []
+    delivery: ColumnElement[Any] = literal(None)
+    if variant.needs_delivery:
+        accepted = _accepted(q, reg, tag)
+        stmt = stmt.outerjoin(accepted, and_(accepted.c.contract_id == p.c.contract_id,
+                                             accepted.c.supplier_id == org_id))
+        own.append(accepted.c.first_id.is_not(None))
+        delivery = accepted.c.first_id
+    if variant.needs_project:
+        projects = _in_projects(q, tag)
+        stmt = stmt.outerjoin(projects, projects.c.contract_id == p.c.contract_id)
+        own.append(projects.c.contract_id.is_not(None))
+    if variant.form_one:
+        own.append(c.c.form == 1)
+    if variant.volume:
+        delivered = _delivered(q, reg, tag)
+        stmt = stmt.outerjoin(delivered, and_(delivered.c.contract_id == p.c.contract_id,
+                                              delivered.c.supplier_id == org_id))
+        own.append(delivered.c.contract_id.is_not(None))
+    if q.commodity and not variant.volume:
+        commodity = _of_commodity(q, tag)
+        stmt = stmt.outerjoin(commodity, commodity.c.contract_id == p.c.contract_id)
+        own.append(commodity.c.contract_id.is_not(None))
+    return stmt.with_only_columns(
+        org_id.label("org_id"),
+        p.c.contract_id,
+        c.c.form,
+        _flag(in_status).label("status"),
+        _flag(c.c.status == ContractStatus.DRAFT.value).label("draft"),
+        _flag(and_(in_status, counterparty)).label("counterparty"),
+        _flag(and_(in_status, broad)).label("broad"),
+        _flag(and_(in_status, counterparty, *own)).label("final"),
+        delivery.label("delivery_id"),
+    ).subquery(f"pairs{tag}")
 
 
-def has_contract(
-    q: IndicatorQuery, org_id: Any, stage: str = "final", variant: Variant | None = None
-) -> ColumnElement[bool]:
-    """SQL: the cooperative has a contract passing ``stage`` (module docstring)."""
-    stmt, _cv = contracts_of(q, org_id, stage, variant)
-    return exists(stmt)
-
-
-def first_contract(q: IndicatorQuery, org_id: Any) -> ColumnElement[Any]:
-    """SQL: the lowest id of the contracts that make the cooperative count (NULL when
-    none does)."""
-    stmt, cv = contracts_of(q, org_id, "final")
-    return stmt.with_only_columns(func.min(cv.c.contract_id)).scalar_subquery()
-
-
-def leader_key(q: IndicatorQuery, cv: Subquery) -> ColumnElement[Any]:
-    """SQL: ``dn_led`` or ``htx_led`` by the type of the version's leader party on the
-    reference day (``other`` for any other leader, or none)."""
-    lp = aliased(LinkageContractVersionParty)
-    lo = aliased(Organisation)
-    kind = (
-        select(fact_on(lo, FactField.ORG_TYPE, q.on, q.cutoff))
-        .select_from(lp)
-        .join(lo, lo.id == lp.organisation_id)
-        .where(lp.version_id == cv.c.version_id, lp.role == PartyRole.LEADER)
-        .order_by(lp.position, lp.organisation_id)
-        .limit(1)
-        .scalar_subquery()
+def standing(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str = "") -> CTE:
+    """One row per cooperative of ``reg`` with a contract in force overlapping the period:
+    ``org_id``, ``status``, ``draft``, ``counterparty``, ``broad`` (1 when one of its
+    contracts passes that stage), ``contract_id`` (the lowest contract that makes it
+    count, NULL when none does) and ``delivery_id`` (C: the lowest accepted delivery under
+    one of those). A cooperative absent from it has no contract overlapping the period."""
+    rows = pairs(q, reg, b, variant, tag)
+    final = rows.c.final == 1
+    return materialized(
+        select(
+            rows.c.org_id,
+            func.max(rows.c.status).label("status"),
+            func.max(rows.c.draft).label("draft"),
+            func.max(rows.c.counterparty).label("counterparty"),
+            func.max(rows.c.broad).label("broad"),
+            func.min(case((final, rows.c.contract_id))).label("contract_id"),
+            func.min(case((final, rows.c.delivery_id))).label("delivery_id"),
+        ).group_by(rows.c.org_id),
+        f"standing{tag}",
     )
-    return case(
+
+
+def counting_pairs(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant,
+                   tag: str = "") -> Subquery:
+    """The distinct (cooperative, contract) pairs that make a cooperative of ``reg``
+    count under ``variant``: ``org_id, contract_id, form``."""
+    rows = pairs(q, reg, b, variant, tag)
+    return (
+        select(rows.c.org_id, rows.c.contract_id, rows.c.form)
+        .where(rows.c.final == 1)
+        .distinct()
+        .subquery(f"counting_pairs{tag}")
+    )
+
+
+def leaders(q: IndicatorQuery, b: Basis, tag: str = "") -> Subquery:
+    """Per contract in force, ``leader_key``: ``dn_led`` or ``htx_led`` by the type, on
+    the reference day, of its first leader party (by position, then id); contracts with
+    another kind of leader are absent (callers read them as ``other``)."""
+    p, f = b.contracts.parties, b.facts
+    ranked = (
+        select(
+            p.c.contract_id,
+            f.c.org_type,
+            func.row_number().over(partition_by=p.c.contract_id,
+                                   order_by=(p.c.position, p.c.organisation_id))
+            .label("rank"),
+        )
+        .join(f, f.c.org_id == p.c.organisation_id)
+        .where(p.c.role == PartyRole.LEADER.value)
+        .subquery(f"ranked_leaders{tag}")
+    )
+    key = case(
         {OrgType.DN.value: "dn_led", OrgType.HTX.value: "htx_led",
          OrgType.LHHTX.value: "htx_led"},
-        value=kind,
+        value=ranked.c.org_type,
         else_=literal("other"),
     )
+    return (
+        select(ranked.c.contract_id, key.label("leader_key"))
+        .where(ranked.c.rank == 1)
+        .subquery(f"leaders{tag}")
+    )
+
+
+def volume_shipped(q: IndicatorQuery, reg: Any, b: Basis, a_rule: Variant,
+                   tag: str = "") -> Subquery:
+    """Per (batch, supplier) of ``reg``, the kilograms shipped by the reference day under
+    contracts that make the supplier count under ``a_rule`` (A, with the commodity asked):
+    ``batch_id, supplier_id, shipped_kg``."""
+    d = LinkageDelivery
+    counted = counting_pairs(q, reg, b, a_rule, f"{tag}_a")
+    return (
+        select(d.batch_id, d.supplier_id, func.sum(d.shipped_kg).label("shipped_kg"))
+        .join(counted, and_(counted.c.org_id == d.supplier_id,
+                            counted.c.contract_id == d.contract_id))
+        .where(*shipped_by_day(q))
+        .group_by(d.batch_id, d.supplier_id)
+        .subquery(f"volume_shipped{tag}")
+    )
+

@@ -50,7 +50,7 @@ from core.actor import Actor
 from core.db import db
 from core.errors import ValidationFailed
 from core.i18n import _l
-from linkages.indicator import figures
+from linkages.indicator import figures, links
 from linkages.indicator.definitions import VARIANTS, Breakdown, VariantCode
 from linkages.indicator.drilldown import reason_text
 from linkages.indicator.period import make_as_of
@@ -63,7 +63,7 @@ from linkages.indicator.publications import (
     period_of,
     publication_dict,
 )
-from linkages.indicator.query import IndicatorQuery
+from linkages.indicator.query import IndicatorQuery, plan_for_analysis
 from linkages.indicator.states import registry_cte, states
 from linkages.models.contracts import LinkageContract
 from linkages.models.organisations import Organisation
@@ -95,6 +95,7 @@ def today_query(publication: IndicatorPublication, code: str,
     period, scope and suspended setting, as of today; ``province`` narrows it (a
     province authority's slice of a national publication)."""
     period = period_of(publication)
+    plan_for_analysis()
     return IndicatorQuery(
         variant=VARIANTS[VariantCode(code)], period=period, as_of=make_as_of(period),
         breakdown=Breakdown.NONE,
@@ -113,11 +114,11 @@ _PAIR_COLUMNS = (
 
 
 def _pairs(publication: IndicatorPublication, code: str, province: str | None,
-           reg: CTE) -> list[Select[Any]]:
+           reg: CTE, b: links.Basis) -> list[Select[Any]]:
     """Two selects whose union is the full outer join of the frozen rows of ``code`` with
     today's rows (``states``): ``variant, org_id`` and the ``_PAIR_COLUMNS``."""
     tag = f"_{code.lower()}"
-    today = states(today_query(publication, code, province), reg, tag)
+    today = states(today_query(publication, code, province), reg, tag, b)
     t = today.cte(f"today{tag}")
     m = aliased(IndicatorPublicationMember, name=f"frozen{tag}")
     mine = [m.publication_id == publication.id, m.variant == code]
@@ -159,8 +160,10 @@ def _changed(publication: IndicatorPublication, codes: tuple[str, ...],
              province: str | None) -> Subquery:
     """Every pair of ``codes`` with its change ``kind`` (NULL: no change)."""
     # One registry of today for every variant (they differ in their contracts only).
-    reg = registry_cte(today_query(publication, codes[0], province), "today_registry")
-    pairs = union_all(*(s for c in codes for s in _pairs(publication, c, province, reg)))
+    first = today_query(publication, codes[0], province)
+    b = links.basis(first, "_today")
+    reg = registry_cte(first, "today_registry", b)
+    pairs = union_all(*(s for c in codes for s in _pairs(publication, c, province, reg, b)))
     p = pairs.subquery("pairs")
     was_counted = func.coalesce(p.c.published_counted, false())
     is_counted = func.coalesce(p.c.today_counted, false())

@@ -59,7 +59,7 @@ from linkages.indicator.definitions import (
 )
 from linkages.indicator.drilldown import FILTERS, reason_text
 from linkages.indicator.period import AsOf, Period, make_as_of, make_period
-from linkages.indicator.query import IndicatorQuery
+from linkages.indicator.query import IndicatorQuery, plan_for_analysis
 from linkages.indicator.states import states
 from linkages.models.contracts import LinkageContract
 from linkages.models.organisations import Organisation
@@ -225,6 +225,7 @@ def publish(
 
 def _query(publication: IndicatorPublication, chosen: Variant, period: Period,
            as_of: AsOf) -> IndicatorQuery:
+    plan_for_analysis()
     return IndicatorQuery(
         variant=chosen, period=period, as_of=as_of, breakdown=Breakdown.PROVINCE,
         province=None if publication.scope == NATIONAL else publication.scope,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from core.db import set_local
 from linkages.indicator.definitions import Breakdown, Variant
 from linkages.indicator.period import AsOf, Period
 
@@ -37,3 +38,13 @@ class IndicatorQuery:
     def provinces(self) -> tuple[str, ...]:
         """The province filters that apply (each must hold)."""
         return tuple(p for p in (self.province, self.scope_province) if p)
+
+
+def plan_for_analysis() -> None:
+    """Before a transaction runs indicator statements (whoever builds an
+    ``IndicatorQuery`` to run calls it): no JIT on PostgreSQL for the rest of it. Their
+    estimated costs (CTEs over millions of rows) pass the JIT thresholds, and compiling
+    each plan with LLVM cost more than running it (bench/RESULTS.md, 2026-12-07: one
+    province's drill-down 19.7 s with JIT, 2.3 s without, before the set-based rewrite).
+    Nothing on SQLite."""
+    set_local(jit="off")

@@ -33,7 +33,7 @@ from linkages.indicator.definitions import (
 )
 from linkages.indicator.drilldown import FILTERS, drilldown, reason_text
 from linkages.indicator.period import current_statistical_year, make_as_of, make_period
-from linkages.indicator.query import IndicatorQuery
+from linkages.indicator.query import IndicatorQuery, plan_for_analysis
 from linkages.models.places import Province, Region, RegionScheme
 from traceability.models import Commodity
 
@@ -107,6 +107,7 @@ def build_query(
     if commodity is not None:
         _one_of(commodity, Commodity, "commodity")
     the_period = make_period(period, year, from_, to)
+    plan_for_analysis()
     return IndicatorQuery(
         variant=chosen, period=the_period, as_of=make_as_of(the_period, as_of),
         breakdown=kind, province=province, scope_province=scope,

@@ -354,6 +354,8 @@ class LinkageContractVersion(db.Model):
             "ix_linkage_contract_versions_as_of", "contract_id", "effective_on", "number"
         ),
         Index("ix_linkage_contract_versions_effective_on", "effective_on"),
+        # The indicator's "changed since the cutoff" (linkages.indicator.inforce).
+        Index("ix_linkage_contract_versions_recorded_at", "recorded_at"),
         CheckConstraint("form BETWEEN 1 AND 7", name="form"),
     )
 

@@ -28,7 +28,7 @@ from core.actor import ANONYMOUS, Actor, PlatformRole
 from core.clock import local_today
 from core.db import db, utcnow
 from core.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
-from linkages.indicator import publication_changes, publications, service
+from linkages.indicator import publication_changes, publications
 from linkages.models.contracts import (
     ContractStatus,
     LinkageContract,
@@ -352,34 +352,3 @@ def test_a_failed_publish_leaves_nothing_behind(world: IndicatorWorld, who: Peop
         publications.publish(who.admin, year=2025)
     db.session.rollback()
     assert _row_counts() == before
-
-
-@pytest.mark.parametrize("variant", publications.MEMBER_VARIANTS)
-def test_the_set_wise_rows_are_the_drill_down_s(world: IndicatorWorld, variant: str) -> None:
-    """``states`` (what a publication freezes, what the comparison reads) and the
-    drill-down must never count differently: row for row, on every variant, over years,
-    as-of dates, provinces and the suspended setting that reach every reason."""
-    from linkages.indicator.drilldown import drilldown
-    from linkages.indicator.states import states
-
-    columns = ("org_id", "province", "in_denominator", "counted", "reason", "contract_id")
-    admin = Actor(user_id=0, platform_role=PlatformRole.ADMIN)
-    for params in ({"year": 2025}, {"year": 2026}, {"year": 2024},
-                   {"year": 2026, "as_of": date(2026, 1, 20)},
-                   {"year": 2025, "as_of": date(2025, 12, 31)},
-                   {"year": 2025, "include_suspended": True},
-                   {"year": 2025, "province": HANOI},
-                   {"year": 2025, "commodity": "rice"}):
-        q = service.build_query(admin, variant=variant, **params)  # type: ignore[arg-type]
-
-        def rows(stmt: Any) -> list[tuple[Any, ...]]:
-            found = db.session.execute(stmt).mappings().all()
-            return sorted((r["org_id"], r["province"], bool(r["in_denominator"]),
-                           bool(r["counted"]), r["reason"], r["contract_id"]) for r in found)
-
-        expected = rows(drilldown(q, "all"))
-        assert rows(states(q)) == expected, (params, columns)
-        assert expected  # the world is there
-    reasons = {r[4] for r in rows(drilldown(service.build_query(admin, variant=variant,
-                                                                year=2025), "all"))}
-    assert len(reasons) >= 5, reasons

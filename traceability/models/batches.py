@@ -151,6 +151,8 @@ class Shipment(Timestamped, db.Model):
         Index("ix_shipments_batch", "batch_id"),
         # Backward traces find the shipment a received lot was booked from.
         Index("ix_shipments_received_batch", "received_batch_id"),
+        # From a withdrawn ship event to its shipment (shipments_withdrawn_before).
+        Index("ix_shipments_ship_event", "ship_event_pk"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
@@ -90,6 +91,10 @@ class EpcisEvent(db.Model):
         Index("ix_epcis_events_disposition", "disposition", "event_time"),
         Index("ix_epcis_events_biz_location", "biz_location", "event_time"),
         Index("ix_epcis_events_org_time", "organisation_id", "event_time"),
+        # Withdrawn events only (nearly none): the shipments withdrawn before a moment.
+        Index("ix_epcis_events_retracted_at", "retracted_at",
+              postgresql_where=text("retracted_at IS NOT NULL"),
+              sqlite_where=text("retracted_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

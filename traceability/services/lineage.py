@@ -42,8 +42,7 @@ itself, a platform admin, an authority in scope), never to a buyer.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -67,12 +66,11 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
-    text,
     union_all,
 )
 
 from core.actor import Actor, can_read_private
-from core.db import db
+from core.db import db, local_settings
 from core.errors import NotFound
 from linkages.models.members import Member
 from linkages.models.organisations import Organisation
@@ -362,32 +360,9 @@ def recall_forward(batch_ids: Sequence[int]) -> set[int]:
     # methods for this one statement. The same inflated estimate (millions of rows) also
     # crosses the JIT thresholds, and compiling the plan cost ~135 ms, more than running it:
     # no JIT either.
-    with _local_settings(enable_hashjoin="off", enable_mergejoin="off", jit="off"):
+    with local_settings(enable_hashjoin="off", enable_mergejoin="off", jit="off"):
         return _id_set(_RECALL[dialect], {"ids": ids})
 
-
-@contextmanager
-def _local_settings(**settings: str) -> Iterator[None]:
-    """PostgreSQL settings for the statements run inside, put back afterwards.
-
-    ``set_config(..., true)`` is SET LOCAL (transaction scope) and the previous values are
-    restored on the way out, so the caller's later queries in the same transaction plan as
-    usual."""
-    names = list(settings)
-    columns = ", ".join(
-        f"current_setting(:n{i}), set_config(:n{i}, :v{i}, true)" for i in range(len(names))
-    )
-    params = {f"n{i}": name for i, name in enumerate(names)}
-    row = db.session.execute(
-        text(f"SELECT {columns}"),
-        params | {f"v{i}": settings[name] for i, name in enumerate(names)},
-    ).one()
-    yield  # on an error, no restoring: the aborted transaction's rollback does it
-    restore = ", ".join(f"set_config(:n{i}, :v{i}, true)" for i in range(len(names)))
-    db.session.execute(
-        text(f"SELECT {restore}"),
-        params | {f"v{i}": row[2 * i] for i in range(len(names))},
-    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,169 @@
+"""The registry and the contracts as they stood on a reference day, as known at a cutoff,
+set by set: every organisation's facts and every contract's terms and parties in force,
+each computed once per statement (``linkages.indicator.asof`` states the rules; its
+correlated forms answer for one row at a time).
+
+Why set by set: the indicator asks these for tens of thousands of cooperatives at once. As
+correlated subqueries they cost one index probe per cooperative, fact and contract
+(bench/RESULTS.md, 2026-12-07: 7–40 s per figure at 45,000 HTX on PostgreSQL).
+
+- **Facts**: the changes recorded "after" the day (taking effect after it, or recorded at or
+  after the cutoff) are read in one pass, and the first per organisation and field gives
+  its ``old_value``; organisations with none keep their row's value.
+- **Contracts**: a contract with no version taking effect after the day or recorded at or
+  after the cutoff stands as its last version, which is what ``linkage_contracts`` and
+  ``linkage_contract_parties`` hold (every change of a contract writes the row and a
+  version together, ``contracts.recording._record_version``). Only the few contracts
+  changed since are looked up in their version history. On a current reference day that
+  is nearly none; on a past one it is what changed since.
+
+The CTEs are ``MATERIALIZED`` on PostgreSQL: it estimates their filtered rows badly (CASE
+expressions over outer joins) and, left to inline them, picks nested loops that recompute
+a whole set for every cooperative.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import CTE, ColumnElement, String, case, cast, func, or_, select, union_all
+from sqlalchemy.sql import Select
+
+from linkages.models.contracts import (
+    LinkageContract,
+    LinkageContractParty,
+    LinkageContractVersion,
+    LinkageContractVersionParty,
+)
+from linkages.models.organisations import (
+    FACT_VALUE_LENGTH,
+    FactField,
+    Organisation,
+    OrganisationFactChange,
+)
+from linkages.models.places import LegacyProvince
+
+# The facts the indicator reads (the commune is not one of them).
+FACTS = (FactField.ORG_TYPE, FactField.STATUS, FactField.REGISTERED_ON,
+         FactField.PROVINCE_CODE, FactField.LEGACY_PROVINCE_CODE)
+
+
+def materialized(stmt: Select[Any], name: str) -> CTE:
+    """``stmt`` as a CTE computed once (module docstring)."""
+    return stmt.cte(name).prefix_with("MATERIALIZED", dialect="postgresql")
+
+
+def facts_on(on: date, cutoff: datetime, name: str = "facts_on") -> CTE:
+    """Every organisation's facts on ``on`` as known at ``cutoff``: ``org_id, created_at,
+    org_type, status, registered_on, province, legacy_province`` (text, as
+    ``asof.fact_on`` gives them; ``province`` among the 34 current ones, as
+    ``asof.province_on``)."""
+    c = OrganisationFactChange
+    later = (
+        select(
+            c.organisation_id,
+            c.field,
+            c.old_value,
+            func.row_number()
+            .over(partition_by=(c.organisation_id, c.field), order_by=(c.effective_on, c.id))
+            .label("rank"),
+        )
+        .where(or_(c.effective_on > on, c.changed_at >= cutoff))
+        .subquery(f"{name}_later")
+    )
+    first = (
+        select(
+            later.c.organisation_id,
+            *(func.max(case((later.c.field == f, 1))).label(f"has_{f.value}")
+              for f in FACTS),
+            *(func.max(case((later.c.field == f, later.c.old_value))).label(f"old_{f.value}")
+              for f in FACTS),
+        )
+        .where(later.c.rank == 1)
+        .group_by(later.c.organisation_id)
+        .subquery(f"{name}_first")
+    )
+    org = Organisation
+
+    def value(field: FactField) -> ColumnElement[Any]:
+        current = cast(getattr(org, field.value), String(FACT_VALUE_LENGTH))
+        return case((first.c[f"has_{field.value}"] == 1, first.c[f"old_{field.value}"]),
+                    else_=current)
+
+    legacy = value(FactField.LEGACY_PROVINCE_CODE)
+    return materialized(
+        select(
+            org.id.label("org_id"),
+            org.created_at,
+            value(FactField.ORG_TYPE).label("org_type"),
+            value(FactField.STATUS).label("status"),
+            value(FactField.REGISTERED_ON).label("registered_on"),
+            func.coalesce(value(FactField.PROVINCE_CODE),
+                          LegacyProvince.new_province_code).label("province"),
+            legacy.label("legacy_province"),
+        )
+        .outerjoin(first, first.c.organisation_id == org.id)
+        .outerjoin(LegacyProvince, LegacyProvince.code == legacy),
+        name,
+    )
+
+
+@dataclass(frozen=True)
+class InForce:
+    """The contracts in force on a day as known at a cutoff, as two CTEs of one
+    statement: ``contracts`` (``contract_id, status, form, effective_from,
+    effective_to``), one row per contract that had a known version by then, and
+    ``parties`` (``contract_id, organisation_id, role, position``) of those versions."""
+
+    contracts: CTE
+    parties: CTE
+
+
+def in_force(on: date, cutoff: datetime, tag: str = "") -> InForce:
+    """``InForce`` on ``on`` as known at ``cutoff`` (module docstring)."""
+    v = LinkageContractVersion
+    changed = materialized(
+        select(v.contract_id).where(or_(v.effective_on > on, v.recorded_at >= cutoff))
+        .distinct(),
+        f"contracts_changed{tag}",
+    )
+    known = (
+        select(
+            v.contract_id, v.id.label("version_id"), v.status, v.form, v.effective_from,
+            v.effective_to,
+            func.row_number().over(partition_by=v.contract_id,
+                                   order_by=v.number.desc()).label("rank"),
+        )
+        .where(v.contract_id.in_(select(changed.c.contract_id)), v.effective_on <= on,
+               v.recorded_at < cutoff)
+        .subquery(f"known_versions{tag}")
+    )
+    looked_up = materialized(
+        select(known.c.contract_id, known.c.version_id, known.c.status, known.c.form,
+               known.c.effective_from, known.c.effective_to).where(known.c.rank == 1),
+        f"versions_looked_up{tag}",
+    )
+    c, p, vp = LinkageContract, LinkageContractParty, LinkageContractVersionParty
+    unchanged = ~c.id.in_(select(changed.c.contract_id))
+    contracts = materialized(
+        union_all(
+            select(c.id.label("contract_id"), c.status, c.form, c.effective_from,
+                   c.effective_to).where(unchanged),
+            select(looked_up.c.contract_id, looked_up.c.status, looked_up.c.form,
+                   looked_up.c.effective_from, looked_up.c.effective_to),
+        ).subquery(f"contracts_union{tag}").select(),
+        f"contracts_in_force{tag}",
+    )
+    parties = materialized(
+        union_all(
+            select(p.contract_id, p.organisation_id, p.role, p.position)
+            .where(~p.contract_id.in_(select(changed.c.contract_id))),
+            select(looked_up.c.contract_id, vp.organisation_id, vp.role, vp.position)
+            .join(vp, vp.version_id == looked_up.c.version_id),
+        ).subquery(f"parties_union{tag}").select(),
+        f"parties_in_force{tag}",
+    )
+    return InForce(contracts=contracts, parties=parties)
+
