@@ -19,9 +19,15 @@
 The hot paths are a consumer's scan of a demo lot (``flask seed-demo``, ``app.demo.showcase``:
 the GTIN export lot of green coffee): the label's URI through the resolver (a 307 to the
 trace page) and the trace page itself, each also with the rate limits on (as in production,
-at a limit no run reaches) to show what the per-address limit costs. ``--http-only`` skips
-the capture, lineage and label benchmarks; ``--note`` adds a line (e.g. the state of the
-trace page's cache at the time).
+at a limit no run reaches) to show what the per-address limit costs. Those four ask for one
+URL, whose page the cache holds: a best case. The **scan** target is the honest figure: a
+phone's scan as it happens, the resolver's 307 then the page its ``Location`` names, over
+``--scan-codes`` demo lots (bench/scan.py); its rate is in scans per second (two requests
+each) and its ratio to the ceiling compares scans with ``/healthz`` requests.
+``--http-only`` skips the capture, lineage and label benchmarks; ``--note`` adds a line (e.g.
+the state of the trace page's cache at the time). ``--dry-run`` seeds a throwaway SQLite
+database, prepares every target and checks each answer through the app in this process,
+then prints the plan and the scan's wrk script: no gunicorn, no wrk, nothing recorded.
 
 Absolute figures drift between machines and runs; the ratio to the ceiling is what to compare
 (see shared/reference/PERFORMANCE.md). Traffic goes to 127.0.0.1 only and every wrk run is
@@ -59,6 +65,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import capture as capture_bench  # bench/capture.py: events/s through POST /epcis/capture
+import scan as scan_bench  # bench/scan.py: the combined scan over many demo codes
 from environment import code_line, machine_line, postgresql_database, sqlite_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,8 +89,13 @@ class Request:
     body: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     status: int = 200  # what the server must answer (checked once before wrk runs)
+    # A scan (bench/scan.py): GETs of these paths in turn, each 307 followed by a GET of its
+    # Location on the same thread; ``path`` is the first of them.
+    paths: tuple[str, ...] = ()
 
     def lua_script(self) -> str | None:
+        if self.paths:
+            return scan_bench.lua_script(self.paths, self.headers)
         if self.method == "GET" and not self.body and not self.headers:
             return None
         lines = [f'wrk.method = "{self.method}"']
@@ -107,6 +119,9 @@ class Target:
     # Configuration the app is created with (the server's app spec), when not the default:
     # targets sharing one are measured on one server.
     config: tuple[tuple[str, object], ...] = ()
+    # HTTP requests per unit measured: the rate and the ratio are per unit (a scan is two).
+    unit_requests: int = 1
+    unit: str = "req"
 
 
 def _healthz() -> Request:
@@ -159,6 +174,16 @@ def _trace_page() -> Request:
     return Request(demo_scan_lot().trace_path, headers=_SCAN_HEADERS)
 
 
+_scan_codes = [scan_bench.DEFAULT_CODES]  # --scan-codes
+
+
+def _scan() -> Request:
+    demo_scan_lot()  # seeds the demo when the database is empty
+    paths = tuple(scan_bench.demo_label_paths(_scan_codes[0]))
+    _demo["scan_codes"] = len(paths)
+    return Request(paths[0], headers=_SCAN_HEADERS, status=307, paths=paths)
+
+
 # Limits on, as in production, at a rate no run reaches: what looking them up costs.
 LIMITS_ON: tuple[tuple[str, object], ...] = (
     ("RATELIMIT_ENABLED", True),
@@ -174,9 +199,13 @@ RESOLVER_LIMITED = Target("scan: resolver, limits on", "the same with the rate l
 TRACE_PAGE_LIMITED = Target("scan: trace page, limits on", "the same with the rate limits on "
                             "(memory://)", _trace_page, LIMITS_ON)
 
+SCAN = Target("scan", "a phone's scan over many demo lots: the label's URI (307), then the "
+              "trace page it names; scans/s, two requests each, latency per request",
+              _scan, unit_requests=2, unit="scans")
+
 # Hot paths, measured in the same run as the ceiling.
-TARGETS: list[Target] = [RESOLVER, TRACE_PAGE, RESOLVER_LIMITED, TRACE_PAGE_LIMITED]
-SCANS = (RESOLVER, TRACE_PAGE)
+TARGETS: list[Target] = [SCAN, RESOLVER, TRACE_PAGE, RESOLVER_LIMITED, TRACE_PAGE_LIMITED]
+SCANS = (SCAN, RESOLVER, TRACE_PAGE)
 
 # Issue 10's aims for the shell and the scan (limits off, as every earlier run).
 AIM_SHELL = 0.85  # /healthz at least this share of the bare Flask app's rate
@@ -198,8 +227,18 @@ class Measurement:
     requests: int
     errors: int  # socket errors + timeouts + responses other than expected
 
+    @property
+    def rate(self) -> float:
+        """Units per second: requests, or scans for the scan (two requests each)."""
+        return self.requests_per_s / self.target.unit_requests
+
+    @property
+    def unit_p99_ms(self) -> float:
+        """A bound on a unit's p99: a scan waits for both its requests."""
+        return self.p99_ms * self.target.unit_requests
+
     def ratio(self, ceiling: Measurement) -> float:
-        return self.requests_per_s / ceiling.requests_per_s if ceiling.requests_per_s else 0.0
+        return self.rate / ceiling.rate if ceiling.rate else 0.0
 
 
 def ensure_wrk() -> str:
@@ -307,22 +346,47 @@ def factory_spec(config: tuple[tuple[str, object], ...]) -> str:
     return f"app:create_app({dict(config)!r})" if config else "app:create_app()"
 
 
-def check_answer(base_url: str, target: Target, request: Request) -> dict[str, str]:
-    """One request before the load: the status must be the expected one (wrk counts a 3xx
-    as a success, and a 404 would be measured as fast as anything). Returns its headers."""
+Send = Callable[[str, str, "str | None", dict[str, str]], tuple[int, dict[str, str]]]
+
+
+def http_sender(base_url: str) -> Send:
+    """Requests to the server at ``base_url``: (status, headers)."""
     url = urlsplit(base_url)
-    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
-    try:
-        connection.request(request.method, request.path, body=request.body,
-                           headers=request.headers)
-        response = connection.getresponse()
-        response.read()
-    finally:
-        connection.close()
-    if response.status != request.status:
-        raise RuntimeError(f"{target.name}: {request.method} {request.path} answered "
-                           f"{response.status}, not {request.status}")
-    return dict(response.getheaders())
+
+    def send(method: str, path: str, body: str | None,
+             headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+        return response.status, dict(response.getheaders())
+
+    return send
+
+
+def check_answer(send: Send, target: Target, request: Request) -> dict[str, str]:
+    """Requests before the load: the status must be the expected one (wrk counts a 3xx
+    as a success, and a 404 would be measured as fast as anything). A scan's first codes
+    are checked, each redirect with the page it names. Returns the first answer's headers."""
+    checked = [request.path, *request.paths[1:5]]
+    first: dict[str, str] | None = None
+    for path in checked:
+        status, headers = send(request.method, path, request.body, request.headers)
+        if status != request.status:
+            raise RuntimeError(f"{target.name}: {request.method} {path} answered {status}, "
+                               f"not {request.status}")
+        first = headers if first is None else first
+        if request.paths:  # a scan: the page the 307 names must answer
+            page = urlsplit(headers.get("Location", "")).path
+            status, _page_headers = send("GET", page, None, request.headers)
+            if status != 200:
+                raise RuntimeError(f"{target.name}: {path} redirects to {page}, which "
+                                   f"answered {status}")
+    assert first is not None
+    return first
 
 
 def migrate(env: dict[str, str]) -> None:
@@ -451,8 +515,10 @@ def report(
                 "| target | req/s | p50 ms | p90 ms | p99 ms | vs ceiling | errors | what |",
                 "|---|---:|---:|---:|---:|---:|---:|---|"]
         for m in measurements:
+            rate = (f"{m.requests_per_s:,.0f}" if m.target.unit_requests == 1 else
+                    f"{m.rate:,.0f} {m.target.unit} ({m.requests_per_s:,.0f} req)")
             out.append(
-                f"| {m.target.name} | {m.requests_per_s:,.0f} | {m.p50_ms:.2f} | "
+                f"| {m.target.name} | {rate} | {m.p50_ms:.2f} | "
                 f"{m.p90_ms:.2f} | {m.p99_ms:.2f} | {m.ratio(ceiling):.2f} | {m.errors} | "
                 f"{m.target.description} |"
             )
@@ -478,8 +544,10 @@ def aims(measurements: list[Measurement]) -> list[str]:
             continue
         share = scan.ratio(ceiling)
         line(f"{target.name} ≥ {AIM_SCAN:.0%} of `/healthz`: {share:.0%}", share >= AIM_SCAN)
+        bound = "" if target.unit_requests == 1 else (
+            f" (each of its {target.unit_requests} requests {scan.p99_ms:.1f} ms: at most)")
         line(f"{target.name} p99 < {AIM_SCAN_P99_MS:.0f} ms at 32 connections: "
-             f"{scan.p99_ms:.1f} ms", scan.p99_ms < AIM_SCAN_P99_MS)
+             f"{scan.unit_p99_ms:.1f} ms{bound}", scan.unit_p99_ms < AIM_SCAN_P99_MS)
     return lines
 
 
@@ -509,9 +577,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="only the HTTP targets: no capture, lineage or label benchmarks")
     parser.add_argument("--note", action="append", default=[],
                         help="a line to add to the report (repeatable)")
+    parser.add_argument("--scan-codes", type=int, default=scan_bench.DEFAULT_CODES,
+                        help="demo lots the scan target spreads its requests over")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="seed and check every target in this process, print the plan; "
+                        "no server, no wrk, nothing recorded")
     args = parser.parse_args(argv)
     if not 1 <= args.duration <= 120 or not 0 <= args.warmup <= 30 or not 1 <= args.rounds <= 10:
         parser.error("keep runs bounded: 1-120 s per target, 0-30 s warm-up, 1-10 rounds")
+    if not 1 <= args.scan_codes <= 10_000:
+        parser.error("--scan-codes: from 1 to 10000 lots")
+    _scan_codes[0] = args.scan_codes
+    if args.dry_run:
+        return dry_run()
 
     wrk = ensure_wrk()
     load_before, uptime_before = os.getloadavg(), uptime()
@@ -551,7 +629,7 @@ def main(argv: list[str] | None = None) -> int:
                     for target, request in zip(targets, requests, strict=True)
                 ]
                 for target, base_url, request in plan:
-                    answered = check_answer(base_url, target, request)
+                    answered = check_answer(http_sender(base_url), target, request)
                     if target is TRACE_PAGE:
                         notes.append(_trace_page_note(label, answered))
                 rounds: dict[Target, list[Measurement]] = {t: [] for t, _b, _r in plan}
@@ -573,7 +651,8 @@ def main(argv: list[str] | None = None) -> int:
     if "lot" in _demo:
         lot = _demo["lot"]
         notes.insert(0, f"scanned: the demo's GTIN lot ({lot.product}, lot {lot.lot_code}, "
-                        f"{_demo['ancestors']} ancestor lots), `{lot.label_path}`")
+                        f"{_demo['ancestors']} ancestor lots), `{lot.label_path}`; the scan "
+                        f"target: {_demo.get('scan_codes', 0)} demo lots in turn")
     load_after = os.getloadavg()
     section = report(
         results, args,
@@ -597,6 +676,41 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def dry_run() -> int:
+    """Everything but the load: a throwaway SQLite database migrated and seeded, each
+    target's request prepared and answered by the app in this process (the checks the real
+    run makes before wrk), the plan and the scan's wrk script printed."""
+    targets = [CEILING, *TARGETS]
+    with sqlite_database() as database_url:
+        env = server_environment(database_url)
+        print("[dry run] migrating and seeding a throwaway SQLite database", flush=True)
+        migrate(env)
+        requests = prepare_targets(database_url, targets)
+        from app import create_app
+        from app.config import normalise_database_url
+
+        app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+                          "RATELIMIT_ENABLED": False})
+        client = app.test_client()
+
+        def send(method: str, path: str, body: str | None,
+                 headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+            answer = client.open(path, method=method, data=body, headers=headers)
+            return answer.status_code, dict(answer.headers)
+
+        for target, request in zip(targets, requests, strict=True):
+            check_answer(send, target, request)
+            extra = f" and {len(request.paths) - 1} more codes" if request.paths else ""
+            print(f"[dry run] {target.name}: {request.method} {request.path}{extra}: "
+                  f"answers {request.status} as it must", flush=True)
+        scan = requests[targets.index(SCAN)]
+        script = scan.lua_script() or ""
+        print(f"[dry run] the scan's wrk script ({len(script.splitlines())} lines), "
+              "without its list of codes:")
+        print("\n".join(line for line in script.splitlines() if not line.startswith("  [==[")))
+    return 0
+
+
 def combined(target: Target, runs: list[Measurement]) -> Measurement:
     """A target's rounds as one figure: the mean rate, the median of each percentile."""
     return Measurement(
@@ -611,8 +725,9 @@ def combined(target: Target, runs: list[Measurement]) -> Measurement:
 
 
 def _print(m: Measurement) -> None:
-    print(f"    {m.requests_per_s:,.0f} req/s, p50 {m.p50_ms:.2f} ms, p90 {m.p90_ms:.2f} ms, "
-          f"p99 {m.p99_ms:.2f} ms, errors {m.errors}", flush=True)
+    per_unit = f" ({m.rate:,.0f} {m.target.unit}/s)" if m.target.unit_requests > 1 else ""
+    print(f"    {m.requests_per_s:,.0f} req/s{per_unit}, p50 {m.p50_ms:.2f} ms, "
+          f"p90 {m.p90_ms:.2f} ms, p99 {m.p99_ms:.2f} ms, errors {m.errors}", flush=True)
 
 
 def _trace_page_note(label: str, headers: dict[str, str]) -> str:
@@ -638,7 +753,7 @@ def _postgresql_version(database_url: str) -> str:
 
 if __name__ == "__main__":
     status = main()
-    if "--http-only" in sys.argv:
+    if "--http-only" in sys.argv or "--dry-run" in sys.argv:
         sys.exit(status)
     # Lineage traces and recalls in a generated genealogy (SQL, no HTTP): bench/lineage.py,
     # its own section in RESULTS.md.

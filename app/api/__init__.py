@@ -24,6 +24,7 @@ API_MODULES: dict[str, str] = {
     "app.api.products": "Products",
     "app.api.areas": "Production areas",
     "app.api.batches": "Batches",
+    "app.api.lab_results": "Lab results",
     "app.api.exports": "Exports",
     "app.api.contracts": "Linkage contracts",
     "app.api.deliveries": "Deliveries",

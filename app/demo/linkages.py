@@ -72,6 +72,7 @@ from linkages.models.contracts import (
 )
 from linkages.models.deliveries import LinkageDelivery
 from linkages.models.organisations import OrgStatus
+from linkages.services.contract_schemes import schemes_required_by_contracts
 from linkages.services.contracts import (
     amend_contract,
     confirm_contract,
@@ -1204,6 +1205,11 @@ def _passes(supplier_id: int, days: Iterable[date], schemes: Sequence[str] = ())
                for d in days)
 
 
+def _passes_for(buyer_id: int, supplier_id: int, days: Iterable[date]) -> bool:
+    """As a request naming no scheme checks it: with those the pair's contracts require."""
+    return _passes(supplier_id, days, list(schemes_required_by_contracts(buyer_id, supplier_id)))
+
+
 def _verifications(writer: ContractWriter, cast: _Cast,
                    side_seller: SeededOrganisation | None) -> list[int]:
     """The coffee buyer's supplier list holds every state: verified, verified and expiring
@@ -1218,9 +1224,10 @@ def _verifications(writer: ContractWriter, cast: _Cast,
     others = [o for o in cast.cooperatives("coffee") if o.id != coffee_htx.id]
     traced = [o for o in others if cast.traced.products.get(o.id)]
     failing = next((o for o in ([side_seller] if side_seller else []) + traced
-                    if not _passes(o.id, [today])), None)
+                    if not _passes_for(buyer.id, o.id, [today])), None)
     expiring = next((o for o in traced if o is not failing
-                     and _passes(o.id, [today - timedelta(days=330), today])), None)
+                     and _passes_for(buyer.id, o.id, [today - timedelta(days=330), today])),
+                    None)
     waiting = next((o for o in traced if o not in (failing, expiring)), None)
     # (buyer, supplier, note, decision, requested on, decided on, expires on)
     plan: list[tuple[SeededOrganisation, SeededOrganisation, str, str | None,
@@ -1254,18 +1261,22 @@ def _verifications(writer: ContractWriter, cast: _Cast,
         if (who.id, supplier.id) not in listed:
             listed.add((who.id, supplier.id))
             add_supplier(actor, who.id, supplier.id, note)
-        schemes = ["4c"] if supplier.id == coffee_htx.id else []
+        found = request_verification(
+            actor, who.id, supplier.id,
+            required_schemes=["4c"] if supplier.id == coffee_htx.id else [], note=note,
+        )
+        # Named none: the service took those the pair's contracts require.
+        schemes = list(found.required_schemes)
         if decision == "verified" and not _passes(
             supplier.id, [writer.real_today, decided or today], schemes
         ):
             decision = None  # it cannot pass here: the request stays open
-        found = request_verification(actor, who.id, supplier.id, required_schemes=schemes,
-                                     note=note)
         found.requested_at = _moment(asked, 9)
         found.request_checklist = compute_checklist(supplier.id, required_schemes=schemes,
-                                                    on=asked)
+                                                    on=asked, buyer_id=who.id)
         if decision is not None and decided is not None:
-            checklist = compute_checklist(supplier.id, required_schemes=schemes, on=decided)
+            checklist = compute_checklist(supplier.id, required_schemes=schemes, on=decided,
+                                          buyer_id=who.id)
             reason = "" if decision == "verified" else "; ".join(
                 _FAILING_REASON[i["key"]] for i in checklist["items"] if not i["passed"]
             ) + ". Đề nghị HTX bổ sung hồ sơ rồi gửi lại."

@@ -1,6 +1,6 @@
 """The words of the public pages for the values the trace page carries: report kinds here,
 the rest taken from the pages that already name them (areas, certifications, products,
-organisations, processes), so a value reads the same everywhere."""
+organisations, processes, lab tests), so a value reads the same everywhere."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from app.web.organisations import LABELS as ORGANISATION_LABELS
 from app.web.register_support import label_of
 from core.i18n import _l
 from traceability.models.scan_reports import ReportKind, ReportStatus
+from traceability.services.lab_results import LAB_TEST_LABELS
 from traceability.services.products import COMMODITY_LABELS
 from traceability.services.trace_page import CertificationLine
 
@@ -60,6 +61,7 @@ def helpers() -> dict[str, Any]:
         "certificate_name": certificate_name,
         "dates_text": dates_text,
         "invalid": invalid,
+        "lab_test_label": lambda v: label_of(LAB_TEST_LABELS, v),
         "report_kind_label": lambda v: label_of(REPORT_KINDS, v),
         "report_status_label": lambda v: label_of(REPORT_STATUSES, v),
     }

@@ -141,7 +141,10 @@ def resolve(dl_key: str, dl_path: str) -> Response:
         return _no_such_link(levels[0], lang)
 
 
+# With a trailing slash too (GS1 resolvers tolerate one): a rule of its own, since werkzeug
+# only redirects a slash-less request to a rule that ends in one, never the other way.
 @bp.route(DESCRIPTION_PATH, methods=METHODS, provide_automatic_options=False)
+@bp.route(DESCRIPTION_PATH + "/", methods=METHODS, provide_automatic_options=False)
 def description() -> Response:
     """The resolver description file GS1-Conformant Resolver 1.2 requires at this path."""
     if request.method == "OPTIONS":
@@ -288,8 +291,12 @@ def domain_error(error: DomainError) -> Response:
 # --------------------------------------------------------------------------- every answer
 
 
+def is_description_path(path: str) -> bool:
+    return path in (DESCRIPTION_PATH, DESCRIPTION_PATH + "/")
+
+
 def is_resolver_path(path: str) -> bool:
-    return path == DESCRIPTION_PATH or path.split("/", 2)[1] in KEY_SEGMENTS
+    return is_description_path(path) or path.split("/", 2)[1] in KEY_SEGMENTS
 
 
 @bp.after_app_request
@@ -304,7 +311,7 @@ def resolver_headers(response: Response) -> Response:
     headers["Access-Control-Allow-Headers"] = "Accept, Accept-Language"
     headers["Access-Control-Expose-Headers"] = "Link, Location, Content-Language, Vary"
     response.vary.update(("Accept", "Accept-Language"))
-    if request.path != DESCRIPTION_PATH and "Link" not in headers:
+    if not is_description_path(request.path) and "Link" not in headers:
         path = _echo(raw_target()[0].rstrip("/"))
         headers.add("Link", _linkset_link(_base() + path))
     return response

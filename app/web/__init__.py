@@ -19,6 +19,7 @@ WEB_MODULES: list[str] = [
     "app.epcis",
     "app.web.batch_operations",
     "app.web.labels",
+    "app.web.lab_results",
     "app.web.corrections",
     "app.web.areas",
     "app.web.members",

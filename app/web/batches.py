@@ -37,6 +37,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth.current import current_actor
 from app.web import contract_deliveries as contracts_ui
+from app.web import lab_results as lab_web
 from app.web.batch_display import (
     UNIT_LABELS,
     fmt_local,
@@ -44,6 +45,7 @@ from app.web.batch_display import (
     page_helpers,
     render,
 )
+from app.web.batch_filters import batch_filters
 from app.web.contract_deliveries import SettlementFields, contract_field
 from app.web.form_support import (
     date_field,
@@ -64,6 +66,7 @@ from core.errors import NotFound
 from core.i18n import _, _l
 from core.units import Unit
 from linkages.models.organisations import Organisation
+from linkages.services.party_lookup import organisations_by_ids
 from traceability.models.batches import Batch, Shipment
 from traceability.models.events import EpcisEvent
 from traceability.models.products import Product
@@ -80,6 +83,7 @@ from traceability.services.receivers import receiver_by_code, recent_receivers
 
 bp = Blueprint("web_batches", __name__, url_prefix="/batches")
 bp.context_processor(page_helpers)
+bp.context_processor(lab_web.lab_helpers)
 BATCHES_PER_PAGE = 20
 
 # The batch page offers a button for every operation ``operations.allowed_operations``
@@ -243,23 +247,29 @@ def index() -> tuple[str, int]:
     page = page_number()
     # Acting for an organisation, the list is its own stock: a lot shipped to it is the
     # shipper's (an incoming shipment on the start page until received, then a lot of its
-    # own); overseers acting for none read every lot in their scope.
+    # own); overseers acting for none read every lot in their scope. ``?organisation_id=``
+    # asks for another's lots (a supplier's, from its scorecard): those the actor may read.
+    own = actor.organisation_id
+    filters = batch_filters(request.args, own)
     batches = db.paginate(
-        batch_svc.list_batches(actor, organisation_id=actor.organisation_id),
+        batch_svc.list_batches(actor, **filters.service_args()),
         page=page,
         per_page=BATCHES_PER_PAGE,
         error_out=False,
     )
     products = _names(Product, {b.product_id for b in batches.items})
     orgs = _names(Organisation, {b.organisation_id for b in batches.items})
+    whose = filters.organisation_id if filters.organisation_id != own else None
     return render(
         "batches/index.html",
         batches=batches,
         products=products,
         orgs=orgs,
-        can_record=ops.may_record_harvest(
-            actor,
-            db.session.get(Organisation, actor.organisation_id) if actor.organisation_id else None,
+        filters=filters,
+        filter_args=filters.query(own),
+        whose=organisations_by_ids([whose]).get(whose) if whose else None,
+        can_record=whose is None and ops.may_record_harvest(
+            actor, db.session.get(Organisation, own) if own else None
         ),
     )
 
@@ -455,6 +465,8 @@ def show(batch_id: int) -> tuple[str, int]:
         owner=batch_svc.shows_households(actor, detail.batch),
         may_print=may_print_labels(actor, detail.batch),
         scans=scan_svc.batch_scans(actor, detail.batch),
+        lab_results=lab_web.results(batch_id),
+        lab_form=lab_web.offered_form(detail.batch),
     )
 
 
@@ -594,11 +606,13 @@ def record_event(batch_id: int, kind: str) -> Response | tuple[str, int]:
     if kind == "shipping":
         contracts_ui.offer_contracts(form, actor, batch.organisation_id)
     delivered = contracts_ui.delivered(actor, [s.id for s in shipments])
+    under = contracts_ui.delivered_under(actor, list(delivered))
     if kind == "receive":
         times = ship_times(s.ship_event_pk for s in shipments)
         form.shipment_id.choices = [
-            (s.id, _("%(kg)s kg shipped on %(date)s", kg=fmt_qty(s.quantity_kg),
-                     date=fmt_local(times.get(s.ship_event_pk))))
+            (s.id, contracts_ui.with_contract(
+                _("%(kg)s kg shipped on %(date)s", kg=fmt_qty(s.quantity_kg),
+                  date=fmt_local(times.get(s.ship_event_pk))), under.get(s.id)))
             for s in shipments
         ]
         if request.method == "GET":
@@ -630,4 +644,5 @@ def record_event(batch_id: int, kind: str) -> Response | tuple[str, int]:
         errors=errors,
         receivers=recent_receivers(actor) if kind == "shipping" else [],
         under_contract=bool(delivered),
+        contracts=under,
     )

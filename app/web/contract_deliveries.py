@@ -99,6 +99,18 @@ def delivered(actor: Actor, shipment_ids: list[int]) -> dict[int, LinkageDeliver
     return deliveries.shipment_deliveries(actor, shipment_ids)
 
 
+def delivered_under(actor: Actor, shipment_ids: list[int]) -> dict[int, deliveries.ContractRef]:
+    return deliveries.shipment_contracts(actor, shipment_ids)
+
+
+def with_contract(label: str, contract: deliveries.ContractRef | None) -> str:
+    """A shipment's choice on the receiving form, naming the contract it is delivered
+    under (when it is)."""
+    if contract is None:
+        return label
+    return _("%(shipment)s · under contract %(code)s", shipment=label, code=contract.code)
+
+
 def fill_settlement(form: Any, delivery: LinkageDelivery | None) -> None:
     """Defaults for a GET: accept all that was shipped, reject nothing, the contract's
     price when it is quoted per unit of mass."""

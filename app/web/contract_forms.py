@@ -29,7 +29,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.web import register_support as reg
@@ -63,6 +63,9 @@ LINE_ROWS, MAX_LINE_ROWS = 1, 20  # product rows likewise
 TEXT_LIMIT = 4000  # the free-text terms: a page of text each
 STAGES = ("inputs", "production", "processing")
 PRICE_NUMBERS = ("price_vnd", "floor_price_vnd", "premium_vnd")
+# A product row's fields that are the line's terms of the same name.
+LINE_FIELDS = ("commodity", "product_id", "season", "planned_quantity", "unit", "quality_spec",
+               "required_certifications", "raw_material_area_ha", "deliver_from", "deliver_by")
 
 
 def _long_text(label: Any, **kw: Any) -> TextAreaField:
@@ -126,6 +129,17 @@ class LineRowForm(Form):
         option_widget=CheckboxInput(),
         validate_choice=False,
     )
+    # The delivery window: a delivery shipped on or before ``deliver_by`` is on time, so
+    # without it the contract page has no on-time ratio. Inside the term: the service's.
+    deliver_from = reg.optional_date_field(_l("Deliver from"))
+    deliver_by = reg.optional_date_field(
+        _l("Deliver by"), description=_l("A delivery shipped on or before this day is on time.")
+    )
+
+    def validate_deliver_by(self, field: DateField) -> None:
+        opens = self.deliver_from.data
+        if field.data and opens and field.data < opens:
+            raise ValidationError(_l("The window cannot close before it opens."))
 
     def filled(self) -> bool:
         return bool(
@@ -133,6 +147,8 @@ class LineRowForm(Form):
             or (self.planned_quantity.data or "").strip()
             or (self.season.data or "").strip()
             or self.product_id.data
+            or self.deliver_from.data
+            or self.deliver_by.data
         )
 
 
@@ -298,14 +314,10 @@ def field_map(parties: list[int], lines: list[int]) -> dict[str, str]:
             fields[f"parties.{n}.{name}"] = f"parties.{row}.{name}"
     for n, row in enumerate(lines):
         fields[f"lines.{n}"] = f"lines.{row}.commodity"
-        for name in ("commodity", "product_id", "season", "planned_quantity", "unit",
-                     "quality_spec", "required_certifications", "raw_material_area_ha"):
+        for name in LINE_FIELDS:
             fields[f"lines.{n}.{name}"] = f"lines.{row}.{name}"
         # Shown beside the area boxes, or where the row says who adds them.
         fields[f"lines.{n}.production_area_ids"] = f"lines.{row}.production_area_ids"
-        # Terms the form does not show (a delivery window) sit beside the commodity.
-        for name in ("deliver_from", "deliver_by"):
-            fields[f"lines.{n}.{name}"] = f"lines.{row}.commodity"
     return fields
 
 
@@ -350,15 +362,13 @@ def _areas(field: SelectMultipleField, kept: list[int]) -> list[int]:
 
 
 def _lines(form: ContractForm, rows: list[int], kept: list[dict[str, Any]]) -> list[Any]:
-    """The filled product rows. Terms of a line the form does not show (a delivery
-    window), and the areas it does not offer, are kept from the line in the same place
-    (``kept``)."""
-    shown = {"commodity", "product_id", "season", "planned_quantity", "unit", "quality_spec",
-             "required_certifications", "raw_material_area_ha"}
+    """The filled product rows. Terms of a line the form does not show, and the areas it
+    does not offer, are kept from the line in the same place (``kept``)."""
     lines = []
     for n, row in enumerate(rows):
         entry = form.lines[row].form
-        base = {k: v for k, v in kept[n].items() if k not in shown} if n < len(kept) else {}
+        same_place = kept[n] if n < len(kept) else {}
+        base = {k: v for k, v in same_place.items() if k not in LINE_FIELDS}
         area = _text(entry.raw_material_area_ha.data)
         line_areas = _areas(entry.production_area_ids, base.get("production_area_ids") or [])
         lines.append({
@@ -372,6 +382,8 @@ def _lines(form: ContractForm, rows: list[int], kept: list[dict[str, Any]]) -> l
             "required_certifications": list(entry.required_certifications.data or []),
             "raw_material_area_ha": parse_quantity(area) if area else None,
             "production_area_ids": line_areas,
+            "deliver_from": entry.deliver_from.data,
+            "deliver_by": entry.deliver_by.data,
         })
     return lines
 
@@ -455,4 +467,6 @@ def form_data_of(contract: LinkageContract, codes: Mapping[int, Organisation]) -
         data[prefix + "required_certifications"] = list(line["required_certifications"])
         data[prefix + "raw_material_area_ha"] = _number(line["raw_material_area_ha"])
         data[prefix + "production_area_ids"] = [str(a) for a in line["production_area_ids"]]
+        data[prefix + "deliver_from"] = _day(line["deliver_from"])
+        data[prefix + "deliver_by"] = _day(line["deliver_by"])
     return data

@@ -130,6 +130,7 @@ def index() -> tuple[str, int]:
         contracts=contracts,
         awaiting=awaiting,
         names=organisations_by_ids(p.organisation_id for c in shown for p in c.parties),
+        waiting={c.id: svc.awaiting_confirmation(actor, c) for c in contracts.items},
         chosen=status.value if status else "",
         statuses=list(ContractStatus),
         may_enter=_may_enter(actor),

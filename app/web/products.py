@@ -65,6 +65,14 @@ class ProductForm(FlaskForm):
                                        message=_l("At most %(n)d characters.",
                                                   n=product_svc.DESCRIPTION_MAX))],
     )
+    # One standard a line: the service tidies each line and checks the limits, with its
+    # messages beside this field.
+    applied_standards = TextAreaField(
+        _l("Applied standards"),
+        description=_l("One a line, as on your label: e.g. TCVN 11041-2:2017, VietGAP, "
+                       "a company standard TCCS 01:2026. Shown to consumers."),
+        render_kw={"rows": 3},
+    )
     active = BooleanField(_l("In use (offered in the harvest form)"), default=True)
 
 
@@ -87,6 +95,7 @@ def _product_data(form: ProductForm, may_set_gtin: bool, *, creating: bool) -> d
         "pack_size": parse_quantity(form.pack_size.data),
         "pack_unit": form.pack_unit.data or None,
         "description": (form.description.data or "").strip(),
+        "applied_standards": (form.applied_standards.data or "").splitlines(),
     }
     if not creating:
         data["active"] = bool(form.active.data)
@@ -105,6 +114,7 @@ def _fill(form: ProductForm, product: Product) -> None:
     form.pack_unit.data = product.pack_unit.value if product.pack_unit else ""
     form.gtin.data = product.gtin or ""
     form.description.data = product.description
+    form.applied_standards.data = "\n".join(product.applied_standards or [])
     form.active.data = product.active
 
 

@@ -43,6 +43,7 @@ from linkages.services import deliveries as delivery_svc
 from linkages.services import scorecard as scorecard_svc
 from linkages.services import suppliers as supplier_svc
 from linkages.services import verification as verification_svc
+from linkages.services.contract_schemes import default_schemes
 from linkages.services.party_lookup import organisations_by_codes, organisations_by_ids
 from linkages.services.supplier_access import (
     SupplierListOp,
@@ -216,6 +217,7 @@ def request_verification(supplier_id: int) -> Response | tuple[str, int]:
         fallback="note",
         org=org,
         supplier=supplier,
+        contract_schemes=default_schemes(actor, org.id, supplier_id),
         here=reg.org_args(org, actor),
     )
 
@@ -234,8 +236,10 @@ def scorecard(supplier_id: int) -> tuple[str, int]:
         here=reg.org_args(org, actor),
         ratios={"kde_completeness", "fulfilment", "accepted", "on_time"},
         # Pages of the records behind the figures a buyer may read: its deliveries from
-        # the supplier, the supplier's certifications on its profile. The supplier's lots
-        # are its own records: the API counts them, no page lists them to a buyer.
+        # the supplier, the supplier's certifications on its profile; the lot figures
+        # link to the batch list themselves (``Link.web``), which lists a buyer the
+        # supplier's lots shipped to it.
+        lot_figures={"kde_completeness", "recalls", "scan_flags"},
         web_links={
             **dict.fromkeys(
                 DELIVERY_FIGURES,

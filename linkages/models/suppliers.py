@@ -127,7 +127,8 @@ class SupplierVerification(Timestamped, db.Model):
     state: Mapped[VerificationState] = mapped_column(
         str_enum(VerificationState, "verification_state"), default=VerificationState.REQUESTED
     )
-    # What the buyer asked to be checked (a later step takes them from the contract).
+    # What the buyer asked to be checked; schemes default to those its contracts with the
+    # supplier require (linkages.services.contract_schemes).
     for_export: Mapped[bool] = mapped_column(Boolean, default=False)
     required_schemes: Mapped[list[str]] = mapped_column(JSON, default=list)
     note: Mapped[str] = mapped_column(Text, default="")  # the buyer's, private to it

@@ -64,7 +64,9 @@ class VerificationRequestIn(StrictSchema):
     required_schemes = ma.fields.List(
         ma.fields.Enum(CertScheme, by_value=True), load_default=list,
         validate=Length(max=len(CertScheme)),
-        metadata={"description": "Certification schemes the buyer requires."},
+        metadata={"description": "Certification schemes the buyer requires. None given: "
+                  "those the lines of its contracts with the supplier require (contracts "
+                  "both are parties to, neither terminated nor liquidated)."},
     )
     note = ma.fields.String(load_default="", validate=Length(max=NOTE_MAX),
                             metadata={"description": "Private to the buyer."})
@@ -99,7 +101,12 @@ class ChecklistItemOut(ma.Schema):
     )
     applicable = ma.fields.Boolean()
     passed = ma.fields.Boolean()
-    figures = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw(allow_none=True))
+    figures = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Raw(allow_none=True),
+        metadata={"description": "What the item counted. certifications_valid's "
+                  "required_by names, for each required scheme a contract of the buyer "
+                  "with the supplier asks for, those contracts ({scheme: [{id, code}]})."},
+    )
 
 
 class ChecklistOut(ma.Schema):

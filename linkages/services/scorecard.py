@@ -15,8 +15,9 @@ Figures (all SQL aggregates; nothing loops over rows):
   contracts to the buyer (``delivery_figures``).
 
 Links are paths of this server: ``api`` the API list of the records (filtered where the
-list has a filter), ``web`` a page listing them, where one exists (none does for another
-organisation's lots or certifications yet). A link lists what the reader may see: a buyer
+list has a filter), ``web`` a page listing them, where one exists. The lot figures link to
+the batch lists filtered on the supplier and the figure (``kde_complete=false``,
+``status=recalled``, ``scan_flagged=true``). A link lists what the reader may see: a buyer
 sees the supplier's public certifications and the lots shipped to it, not the rest; the
 figures are counts and reveal no record.
 
@@ -131,9 +132,10 @@ def delivery_figures(buyer_id: int, supplier_id: int, on: date) -> list[Figure]:
     ]
 
 
-def _batches(supplier_id: int, **filters: str) -> str:
-    query = "".join(f"&{name}={value}" for name, value in filters.items())
-    return f"/api/batches?organisation_id={supplier_id}{query}"
+def _batches(supplier_id: int, name: str, value: str) -> Link:
+    """The supplier's lots with one filter, in the API's and the web's batch lists."""
+    query = f"?organisation_id={supplier_id}&{name}={value}"
+    return Link(api=f"/api/batches{query}", web=f"/batches{query}")
 
 
 def supplier_scorecard(
@@ -163,19 +165,19 @@ def supplier_scorecard(
             lots.share,
             counts={"lots": lots.lots, "complete": lots.complete,
                     "incomplete": lots.incomplete},
-            link=Link(api=_batches(supplier_id)),
+            link=_batches(supplier_id, "kde_complete", "false"),
         ),
         Figure(
             "recalls",
             recalled_lots(supplier_id),
-            link=Link(api=_batches(supplier_id, status="recalled")),
+            link=_batches(supplier_id, "status", "recalled"),
         ),
         Figure(
             "scan_flags",
             flags.lots,
             counts={"copied_serials": flags.copied_serials,
                     "after_expiry": flags.after_expiry, "after_recall": flags.after_recall},
-            link=Link(api=_batches(supplier_id)),
+            link=_batches(supplier_id, "scan_flagged", "true"),
         ),
         *delivery_figures(buyer_id, supplier_id, day),
     ]

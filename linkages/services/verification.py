@@ -8,8 +8,10 @@ Access: ``linkages.services.supplier_access``. Nothing here commits.
 The checklist (``compute_checklist``), computed from records, never typed in:
 - ``registration_active``: the supplier's registry status is active;
 - ``certifications_valid``: at least one certification on file valid on the day, and one
-  for each scheme the buyer requires (``required_schemes``; a later step takes them from
-  the contract);
+  for each scheme the buyer requires (``required_schemes``). A buyer that names none
+  requires those its contracts with the supplier require
+  (``contract_schemes.schemes_required_by_contracts``); either way the item's
+  ``required_by`` says which contract asked for each scheme (none: only the buyer did);
 - ``planting_area_codes`` (only when the buyer declares the goods are for export): the
   supplier has active production areas and each carries its planting-area code
   (mã số vùng trồng);
@@ -31,7 +33,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import LazyString
-from sqlalchemy import Select, case, func, literal, null, select
+from sqlalchemy import Select, and_, case, literal, null, select
 from sqlalchemy.orm import aliased, with_expression
 
 from core.actor import Actor, require_authenticated
@@ -51,6 +53,7 @@ from linkages.models.suppliers import (
     VerificationState,
     VerificationStatus,
 )
+from linkages.services.contract_schemes import schemes_required_by_contracts
 from linkages.services.supplier_access import (
     SupplierListOp,
     VerificationOp,
@@ -82,13 +85,17 @@ def compute_checklist(
     for_export: bool = False,
     required_schemes: Iterable[CertScheme | str] = (),
     on: date | None = None,
+    buyer_id: int | None = None,
 ) -> dict[str, Any]:
     """The checklist of the supplier on day ``on`` (today in Vietnam), as stored: a JSON
     object with ``on``, ``passed`` (every applicable item passed) and ``items`` in a fixed
-    order, each ``{key, applicable, passed, figures}``. A fixed number of aggregate
+    order, each ``{key, applicable, passed, figures}``. With ``buyer_id``, the
+    certifications item names the buyer's contracts requiring each scheme
+    (``required_by``: ``{scheme: [{id, code}]}``). A fixed number of aggregate
     statements, whatever the supplier's size."""
     day = on or local_today()
     schemes = sorted({CertScheme(s).value for s in required_schemes})
+    asked = schemes_required_by_contracts(buyer_id, supplier_id) if buyer_id else {}
     status = db.session.scalar(select(Organisation.status).where(Organisation.id == supplier_id))
     valid_schemes = set(
         db.session.scalars(
@@ -104,7 +111,8 @@ def compute_checklist(
         _item("registration_active", status == OrgStatus.ACTIVE,
               status=status.value if status else None),
         _item("certifications_valid", bool(valid_schemes) and not missing,
-              valid_schemes=sorted(s.value for s in valid_schemes), missing_schemes=missing),
+              valid_schemes=sorted(s.value for s in valid_schemes), missing_schemes=missing,
+              required_by={s: asked[s] for s in schemes if s in asked}),
         _item("planting_area_codes", areas > 0 and without_code == 0, applicable=for_export,
               areas=areas, without_code=without_code),
         _item("traceability_complete",
@@ -183,18 +191,35 @@ def list_verifications(
 
 def valid_verifications_of(organisation_id: int, on: date) -> list[tuple[str, date]]:
     """For the consumer trace page: the buyers that verified the organisation as their
-    supplier, valid on ``on``, as (buyer name, verified until), one line per buyer (its
-    latest expiry), by name. Public by design, no actor: the badge is what a verification
-    is for. One statement on the (supplier, state, expires_on) index."""
-    until = func.max(SupplierVerification.expires_on)
+    supplier, valid on ``on``, as (buyer name, verified until), by name. Public by design,
+    no actor: the badge is what a verification is for. Each (buyer, supplier) pair counts
+    by its latest decision only, so a later rejection, or a verification again with a
+    nearer expiry, replaces an earlier verification (an open request leaves it standing:
+    the supplier stays verified while it is checked again); and a buyer that took the
+    supplier off its list shows none. One statement."""
+    latest = aliased(SupplierVerification)
+    latest_decided = (
+        select(latest.id)
+        .where(
+            latest.buyer_id == SupplierVerification.buyer_id,
+            latest.supplier_id == SupplierVerification.supplier_id,
+            latest.state != VerificationState.REQUESTED,
+        )
+        .order_by(latest.decided_at.desc(), latest.id.desc())
+        .limit(1)
+        .correlate(SupplierVerification)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
-        select(Organisation.name, until)
+        select(Organisation.name, SupplierVerification.expires_on)
         .join(SupplierVerification, SupplierVerification.buyer_id == Organisation.id)
+        .join(SupplierLink, and_(SupplierLink.buyer_id == SupplierVerification.buyer_id,
+                                 SupplierLink.supplier_id == SupplierVerification.supplier_id))
         .where(
             SupplierVerification.supplier_id == organisation_id,
             SupplierVerification.is_valid_on(on),
+            SupplierVerification.id == latest_decided,
         )
-        .group_by(Organisation.id, Organisation.name)
         .order_by(Organisation.name, Organisation.id)
     ).all()
     return [(name, expires) for name, expires in rows]
@@ -213,7 +238,9 @@ def request_verification(
     note: str | None = "",
 ) -> SupplierVerification:
     """Ask for a verification of a cooperative on the buyer's list, with the checklist
-    computed now. 422 naming ``supplier_id`` when it is not on the list (add it first),
+    computed now. Without ``required_schemes``, those the buyer's contracts with the
+    supplier require are checked (and stored as the request's). 422 naming
+    ``supplier_id`` when it is not on the list (add it first),
     ``required_schemes`` for an unknown scheme, ``note`` when too long; 409 when the
     pair already has a request waiting for its decision."""
     require_list(actor, buyer_id, SupplierListOp.WRITE)
@@ -246,6 +273,8 @@ def request_verification(
             _l("A verification of this supplier is already waiting for its decision."),
             field_errors={"supplier_id": [_l("A request is already open.")]},
         )
+    if not schemes:
+        schemes = list(schemes_required_by_contracts(buyer_id, supplier_id))
     verification = SupplierVerification(
         buyer_id=buyer_id,
         supplier_id=supplier_id,
@@ -255,7 +284,8 @@ def request_verification(
         requested_by_id=actor.user_id or None,
         requested_at=utcnow(),
         request_checklist=compute_checklist(
-            supplier_id, for_export=bool(for_export), required_schemes=schemes
+            supplier_id, for_export=bool(for_export), required_schemes=schemes,
+            buyer_id=buyer_id,
         ),
     )
     db.session.add(verification)
@@ -313,7 +343,7 @@ def decide_verification(
         raise ValidationFailed(field_errors=errors)
     checklist = compute_checklist(
         found.supplier_id, for_export=found.for_export,
-        required_schemes=found.required_schemes or (), on=today,
+        required_schemes=found.required_schemes or (), on=today, buyer_id=found.buyer_id,
     )
     if state == VerificationState.VERIFIED and not checklist["passed"]:
         failing = [i["key"] for i in checklist["items"] if not i["passed"]]

@@ -65,11 +65,13 @@ from tests.app.cross_org_contracts import (
 from tests.factories import HANOI, HCMC, SOC_SON, make_org
 from tests.traceability.batch_factories import make_area, make_member, make_product
 from traceability.models import DiaryKind
-from traceability.services import diary, product_images
+from traceability.services import diary, lab_results, product_images
 from traceability.services import recording as events
 
 PASSWORD = "cross organisation world"
 SUPPLIER_NOTE = "Bình Minh ghi riêng về nhà cung cấp"  # B's private note on its supplier list
+# A failed lab result on B's lot: its buyer may read it, the public trace page never shows it.
+FAILED_LAB_REPORT = "KQ-BM-FAILED-7"
 FIGURES_YEAR = 2025
 
 # Reference data, loaded once per session by tests/conftest.py and never written by the
@@ -289,6 +291,10 @@ def build_world(app: Flask) -> World:
         unit="kg", harvested_on=harvested_on,
     )
     stored = events.record_storing(b_admin, batch.id, at=today - timedelta(days=2))
+    lab_results.record_lab_result(
+        b_admin, batch.id, test="pesticide_residues", laboratory="Trung tâm Kiểm nghiệm Thử",
+        sampled_on=harvested_on, outcome="fail", report_number=FAILED_LAB_REPORT,
+    )
     shipped = events.record_shipping(
         b_admin, batch.id, to_organisation_id=e.id, quantity=Decimal("200"), unit="kg",
         shipped_at=today - timedelta(days=1),
@@ -338,7 +344,7 @@ def build_world(app: Flask) -> World:
         secrets=(
             batch.lot_code, other.lot_code, area.code, member.display_name,
             private_cert.number, event.event_id, request.reason, "b.admin@cross.example",
-            SUPPLIER_NOTE, *linkage.secrets,
+            SUPPLIER_NOTE, FAILED_LAB_REPORT, *linkage.secrets,
         ),
         household=member.display_name,
         c_area_id=c_area.id, c_product_id=c_product.id, c_member_id=c_member.id,

@@ -1,8 +1,9 @@
 """A small populated world for the schema-driven fuzzing and the input property tests.
 
 A cooperative with an admin token, an enterprise it ships to, a union, a product, a
-production area with a diary entry, a member, a certification and a harvested lot, so that
-generated requests reach real records (and the code behind a 2xx) rather than only 404s.
+production area with a diary entry, a member, a certification and a harvested lot with a lab
+result, so that generated requests reach real records (and the code behind a 2xx) rather
+than only 404s.
 Everything is written inside the test's rolled-back transaction (tests/conftest.py).
 """
 
@@ -93,6 +94,15 @@ def build_world(client: FlaskClient) -> ApiWorld:
                 "unit": "kg",
                 "harvested_on": "2026-03-01",
             },
+            headers=headers,
+        )
+    )
+    # A lab result on the lot, so that its list answers with one (traceability.lab_results).
+    _created(
+        client.post(
+            f"/api/batches/{batch['id']}/lab-results",
+            json={"test": "pesticide_residues", "laboratory": "Trung tâm Kiểm nghiệm",
+                  "sampled_on": "2026-03-02", "outcome": "pass", "report_number": "KQ-1"},
             headers=headers,
         )
     )

@@ -16,6 +16,7 @@ EXPECTED_TAGS = {
     "Products",
     "Production areas",
     "Batches",
+    "Lab results",
     "Exports",
     "Suppliers",
     "Linkage contracts",
@@ -60,6 +61,7 @@ def test_every_operation_carries_one_declared_tag(spec: dict[str, Any]) -> None:
     ("path", "tag"),
     [
         ("/api/batches/", "Batches"),
+        ("/api/batches/{batch_id}/lab-results", "Lab results"),
         ("/api/areas/", "Production areas"),
         ("/api/organisations/", "Organisations"),
         ("/api/me", "Account"),

@@ -66,6 +66,7 @@ from app.web.batches import EVENT_FORMS
 from core.db import db
 from tests.app.cross_org_contracts import amend_form, contract_code
 from tests.app.cross_org_world import (
+    FAILED_LAB_REPORT,
     FIGURES_YEAR,
     World,
     build_world,
@@ -334,6 +335,11 @@ BODIES: dict[tuple[str, str], Callable[[World, Case], dict[str, Any]]] = {
         "output": {"product_id": w.product_id, "quantity": "9", "unit": "kg"}},
     ("api_batches.Destroy", "POST"): lambda w, c: {"quantity": "10", "unit": "kg"},
     ("api_batches.Recall", "POST"): lambda w, c: {},
+    # a lab result recorded on the lot (another report than the world's)
+    ("api_lab_results.LabResults", "POST"): lambda w, c: {
+        "test": "heavy_metals", "laboratory": "Trung tâm Kiểm nghiệm Hà Nội",
+        "accreditation": "VILAS 1234", "sampled_on": w.today.isoformat(), "outcome": "pass",
+        "report_number": "KQ-NEW-1"},
     ("api_batches.Corrections", "POST"): lambda w, c: {
         "event_id": w.event_id, "reason": "did_not_occur"},
     # the caller's own tokens
@@ -403,6 +409,11 @@ BODIES: dict[tuple[str, str], Callable[[World, Case], dict[str, Any]]] = {
     ("web_areas.diary_correct", "POST"): lambda w, c: {
         "kind": "other", "occurred_on": w.today.isoformat(), "notes": "Làm cỏ, bón lót"},
     # a serial range recorded under the lot (labels page)
+    # a lab result recorded through the batch page's form
+    ("web_lab_results.page", "POST"): lambda w, c: {
+        "test": "microbiology", "laboratory": "Trung tâm Kiểm nghiệm Hà Nội",
+        "accreditation": "", "sampled_on": w.today.isoformat(), "outcome": "pass",
+        "report_number": "KQ-NEW-2"},
     ("web_labels.labels", "POST"): lambda w, c: {
         "prefix": "CF-", "first": "1", "count": "5", "width": "4"},
     # a consumer's report about B's lot, marked seen on B's reports page
@@ -540,6 +551,8 @@ SHIPPED_LOT = {
     ("epcis.get_event", "GET"),
     ("web_batches.show", "GET"),
     ("web_batches.trace", "GET"),
+    # and its lab results, failed ones too: what it bought was tested (app/api/lab_results)
+    ("api_lab_results.LabResults", "GET"),
 }
 
 
@@ -869,6 +882,10 @@ def test_the_world_is_what_the_cases_assume(app: Flask, world: World) -> None:
     own = app.test_client().get(f"/api/batches/{world.batch_id}",
                                 headers=world.people["b_admin"].headers)
     assert world.household in _text(own)
+    # B reads its failed lab result (so that nobody else finding it means something).
+    results = app.test_client().get(f"/api/batches/{world.batch_id}/lab-results",
+                                    headers=world.people["b_admin"].headers)
+    assert FAILED_LAB_REPORT in _text(results)
     batch = db.session.get(Batch, world.batch_id)
     assert batch is not None and batch.organisation_id == world.b_id
     from traceability.models.batches import Shipment
@@ -1026,9 +1043,19 @@ def test_naming_one_s_own_object_instead_succeeds(
 
 
 # Lists filtered on B: C and the authority of another province learn nothing of B's.
+BATCH_FILTERS = ("kde_complete=false", "kde_complete=true", "scan_flagged=true",
+                 "scan_flagged=false", "status=recalled")
+
+
+def _b_batches(query: str) -> Callable[[World], str]:
+    return lambda w: f"/api/batches?organisation_id={w.b_id}&{query}"
+
+
 LIST_QUERIES: list[tuple[str, Callable[[World], str]]] = [
     ("batches of B", lambda w: f"/api/batches?organisation_id={w.b_id}"),
     ("batches of B's product", lambda w: f"/api/batches?product_id={w.product_id}"),
+    # The filters a supplier's scorecard links to (linkages.services.scorecard).
+    *((f"batches of B with {query}", _b_batches(query)) for query in BATCH_FILTERS),
     ("areas of B", lambda w: f"/api/areas?organisation_id={w.b_id}"),
     ("EPCIS event by B's eventID", lambda w: f"/epcis/events?EQ_eventID={w.event_id}"),
     ("EPCIS events of B's lot", lambda w: "/epcis/events?perPage=100"),
@@ -1060,6 +1087,26 @@ def test_lists_filtered_on_b_hold_nothing_of_b(
             assert body == [] if isinstance(body, list) else body["total"]["denominator"] == 0
     told = revealed(world, response, target.split("?")[0], None)
     assert not told, f"{actor} was told {told}: {_describe(response)}"
+
+
+@pytest.mark.parametrize("actor", ["c_admin", "authority_79", "e_admin"])
+@pytest.mark.parametrize("query", BATCH_FILTERS)
+def test_the_batch_page_filtered_on_b_lists_only_what_the_reader_may_see(
+    app: Flask, world: World, query: str, actor: str
+) -> None:
+    """The web batch list's ``?organisation_id=`` (a scorecard's link): C and the other
+    province's authority are shown none of B's lots; E, the lot B shipped to it only."""
+    target = f"/batches?organisation_id={world.b_id}&{query}"
+    before = fingerprint()
+    response = signed_in_client(app, world.people[actor]).get(target)
+    assert not changed_tables(before, fingerprint())
+    assert response.status_code == 200, _describe(response)
+    shown = set(re.findall(r'<strong class="lot-code">([^<]*)</strong>', _text(response)))
+    lot = db.session.get(Batch, world.batch_id)
+    assert lot is not None
+    assert shown <= ({lot.lot_code} if actor == "e_admin" else set()), shown
+    if actor == "e_admin" and query in ("kde_complete=true", "scan_flagged=false"):
+        assert shown == {lot.lot_code}  # the positive control: E reads the lot shipped to it
 
 
 # The authority dashboard's pages and files (app/web/indicator.py) have no id in their URLs

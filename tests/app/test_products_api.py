@@ -146,3 +146,40 @@ def test_the_product_list_is_paginated_with_link_and_total_headers(client):
     assert [p["code"] for p in last.get_json()] == ["P4"]
     filtered = client.get(f"{URL}?organisation_id={org.id}&q=p3", headers=admin)
     assert [p["code"] for p in filtered.get_json()] == ["P3"]
+
+
+# --- applied standards (Decree 37/2026: shown on the consumer trace page) -----------------
+
+
+def test_applied_standards_are_set_tidied_changed_and_cleared(client):
+    admin = _token(make_org())
+    created = client.post(URL, json=_body(applied_standards=[
+        "  TCVN 11041-2:2017 ", "VietGAP", "vietgap", "", "TCCS  01:2026/HTX\n"]),
+        headers=admin)
+    assert created.status_code == 201, created.get_json()
+    product = created.get_json()
+    assert product["applied_standards"] == ["TCVN 11041-2:2017", "VietGAP", "TCCS 01:2026/HTX"]
+    url = f"{URL}/{product['id']}"
+    changed = client.patch(url, json={"applied_standards": ["GlobalG.A.P."]}, headers=admin)
+    assert changed.get_json()["applied_standards"] == ["GlobalG.A.P."]
+    assert client.get(url, headers=admin).get_json()["applied_standards"] == ["GlobalG.A.P."]
+    # Untouched by a PATCH that does not name it; null clears it.
+    kept = client.patch(url, json={"name": "Gạo ST25"}, headers=admin)
+    assert kept.get_json()["applied_standards"] == ["GlobalG.A.P."]
+    cleared = client.patch(url, json={"applied_standards": None}, headers=admin)
+    assert cleared.get_json()["applied_standards"] == []
+
+
+def test_a_product_made_without_standards_has_an_empty_list(client):
+    created = client.post(URL, json=_body(), headers=_token(make_org()))
+    assert created.get_json()["applied_standards"] == []
+
+
+def test_bad_standards_are_problems_naming_the_field_and_nothing_is_written(client):
+    admin = _token(make_org())
+    for standards in (["S" * 2048], [f"TCVN {n}" for n in range(21)], "VietGAP", [42],
+                      ["Viet\x00GAP"]):
+        response = client.post(URL, json=_body(applied_standards=standards), headers=admin)
+        assert response.status_code in (400, 422), (standards, response.get_json())
+        assert {f.split(".")[0] for f in _fields(response)} == {"applied_standards"}, standards
+    assert _count() == 0

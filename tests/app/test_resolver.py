@@ -455,6 +455,14 @@ def test_a_trailing_slash_is_tolerated(client, world) -> None:
     without = client.get(lot_path(world))
     assert (with_slash.status_code, with_slash.location) == (without.status_code,
                                                              without.location)
+    # The description file too, with its CORS headers, for GET and for a preflight.
+    described = client.get("/.well-known/gs1resolver/")
+    assert described.status_code == 200 and described.mimetype == "application/json"
+    assert described.get_json() == client.get("/.well-known/gs1resolver").get_json()
+    assert_cors(described)
+    preflight = client.options("/.well-known/gs1resolver/")
+    assert preflight.status_code == 204
+    assert_cors(preflight)
 
 
 def test_a_zero_suppressed_gtin_resolves_to_the_canonical_anchor(client, world) -> None:

@@ -374,8 +374,10 @@ def test_reports_are_limited_per_client_whatever_the_headers(tmp_path: Path):
 
 
 def _verify(world, *, expires_on):
-    from linkages.models.suppliers import SupplierVerification, VerificationState
+    """The roaster verified the cooperative, on its supplier list (the badge needs both)."""
+    from linkages.models.suppliers import SupplierLink, SupplierVerification, VerificationState
 
+    db.session.add(SupplierLink(buyer_id=world.roaster.org.id, supplier_id=world.coop.org.id))
     db.session.add(SupplierVerification(
         buyer_id=world.roaster.org.id, supplier_id=world.coop.org.id,
         state=VerificationState.VERIFIED, request_checklist={}, decision_checklist={},
@@ -401,3 +403,70 @@ def test_an_expired_verification_shows_nothing(web, world):
     _verify(world, expires_on=local_today() - timedelta(days=1))
     html = _html(web.get(f"/trace/{world.harvest_key_path}", query_string={"lang": "en"}))
     assert 'data-testid="linkages-verified-supplier"' not in html
+
+
+# --------------------------------------------------------------------------- standards, labs
+
+
+def _lab_result(world, batch, *, laboratory: str = "Trung tâm Kiểm nghiệm Hà Nội",
+                outcome: str = "pass", number: str = "KQ-2026/118") -> None:
+    from traceability.services import lab_results
+
+    owner = world.coop if batch.organisation_id == world.coop.org.id else world.roaster
+    lab_results.record_lab_result(
+        owner.staff, batch.id, test="pesticide_residues", laboratory=laboratory,
+        accreditation="VILAS 1234", sampled_on=date(2026, 3, 2), outcome=outcome,
+        report_number=number,
+    )
+    db.session.commit()
+
+
+@pytest.mark.parametrize(("lang", "label"), [("vi", "Tiêu chuẩn áp dụng"),
+                                             ("en", "Applied standards")])
+def test_the_applied_standards_show_in_both_languages_escaped(web, world, lang, label):
+    world.roasted.applied_standards = ["TCVN 11041-2:2017", "<b>TCCS</b> 01:2026 & co"]
+    db.session.commit()
+    html = _html(web.get(f"/trace/{world.roasted_key_path}", query_string={"lang": lang}))
+    standards = html.split('data-testid="applied-standards">', 1)[1].split("</dd>")[0]
+    assert standards == "TCVN 11041-2:2017 · &lt;b&gt;TCCS&lt;/b&gt; 01:2026 &amp; co"
+    assert f"<dt>{label}</dt>" in html
+    assert "<b>TCCS</b>" not in html
+
+
+def test_a_product_without_standards_shows_no_empty_line(web, world):
+    html = _html(web.get(f"/trace/{world.roasted_key_path}", query_string={"lang": "en"}))
+    assert "Applied standards" not in html
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("en", ("Lab results", "Pesticide residues: passed",
+            "Backed by a lab result: Trung tâm Kiểm nghiệm Hà Nội (VILAS 1234), "
+            "sample of Mar 2, 2026, passed",
+            "Tested on what it was made from: Cà phê nhân Sóc Sơn of HTX Sóc Sơn",
+            "Report No. KQ-2026/118",
+            "Lab result: a laboratory's report that the sample passed is recorded here.")),
+    ("vi", ("Kết quả kiểm nghiệm", "Dư lượng thuốc bảo vệ thực vật: đạt",
+            "Có kết quả kiểm nghiệm: Trung tâm Kiểm nghiệm Hà Nội (VILAS 1234), "
+            "mẫu lấy ngày 2 thg 3, 2026, đạt",
+            "Kiểm nghiệm trên nguyên liệu làm ra sản phẩm: Cà phê nhân Sóc Sơn của HTX Sóc Sơn",
+            "Phiếu kết quả số KQ-2026/118")),
+])
+def test_an_ancestor_s_passed_lab_result_backs_the_processed_lot(web, world, lang, words):
+    _lab_result(world, world.harvest)
+    _lab_result(world, world.harvest, outcome="fail", number="KQ-FAILED-7")
+    response = web.get(f"/trace/{world.roasted_key_path}", query_string={"lang": lang})
+    html = _html(response)
+    section = html.split('data-testid="lab-results"', 1)[1].split("</section>")[0]
+    for expected in words[:-1]:
+        assert expected in html, expected
+    assert 'data-evidence="lab_result"' in section
+    assert words[-1] in html
+    assert "KQ-FAILED-7" not in html  # a failed result is not the consumer's to read
+    assert len(response.get_data()) < PAGE_BUDGET
+
+
+def test_a_hostile_laboratory_name_is_escaped(web, world):
+    _lab_result(world, world.roasted_lot, laboratory='<img src=x onerror="alert(1)">Lab')
+    html = _html(web.get(f"/trace/{world.roasted_key_path}", query_string={"lang": "en"}))
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;Lab (VILAS 1234)" in html

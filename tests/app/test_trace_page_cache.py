@@ -162,6 +162,30 @@ def test_an_event_captured_through_epcis_on_an_ancestor_renders_afresh(web, worl
     assert third.status_code == 200
 
 
+def _record_lab_result(world: TraceWorld, batch_id: int, owner: Any) -> None:
+    from datetime import date
+
+    from traceability.services import lab_results
+
+    lab_results.record_lab_result(
+        owner.staff, batch_id, test="pesticide_residues", laboratory="Trung tâm Kiểm nghiệm",
+        sampled_on=date(2026, 3, 2), outcome="pass", report_number="KQ-CACHE-1")
+    db.session.commit()
+
+
+@pytest.mark.parametrize("lot", ["roasted_lot", "harvest"])
+def test_a_lab_result_on_the_lot_or_an_ancestor_renders_the_page_afresh(
+    web, world, renders, lot
+):
+    first = _get(web, _url(world))
+    owner = world.roaster if lot == "roasted_lot" else world.coop
+    _record_lab_result(world, getattr(world, lot).id, owner)
+    second = _get(web, _url(world))
+    assert len(renders) == 2 and second.headers["ETag"] != first.headers["ETag"]
+    assert 'data-testid="lab-results"' in _html(second)
+    assert 'data-testid="lab-results"' not in _html(first)
+
+
 def test_an_event_on_another_lot_keeps_the_cached_page(web, world, renders):
     _get(web, _url(world))
     other = recording.record_harvest(

@@ -291,3 +291,97 @@ def test_a_refusal_names_the_status_in_words_not_its_code(app, firm, coop) -> No
         text = str(refused.value.detail)
     assert "draft" not in text and "completed" not in text
     assert "Dự thảo" in text and "Đã hoàn thành" in text
+
+
+def _window(start_in: int, end_in: int) -> dict[str, str]:
+    today = local_today()
+    return {"lines-0-deliver_from": (today + timedelta(days=start_in)).isoformat(),
+            "lines-0-deliver_by": (today + timedelta(days=end_in)).isoformat()}
+
+
+def test_a_delivery_window_drafted_on_the_form_gives_the_on_time_ratio(client, firm, coop) -> None:
+    from decimal import Decimal
+
+    from linkages.services import deliveries
+    from tests.traceability.batch_factories import make_area
+    from traceability.services import recording as events
+
+    sign_in(client, "mua@taynguyen.vn", firm)
+    form = client.get("/contracts/new").get_data(as_text=True)
+    assert 'name="lines-0-deliver_from"' in form and 'name="lines-0-deliver_by"' in form
+    response = client.post("/contracts/new", data=_form(firm, coop, **_window(-5, 20)))
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    contract = db.session.scalar(select(LinkageContract))
+    line = contract.lines[0]
+    assert (line.deliver_from, line.deliver_by) == (
+        local_today() - timedelta(days=5), local_today() + timedelta(days=20))
+    page = client.get(response.location, query_string={"lang": "en"}).get_data(as_text=True)
+    assert 'data-testid="line-window"' in page and "Delivery window:" in page
+    # Both sides confirm; the cooperative ships a lot under the line, inside the window.
+    farmer = actor_of(_staff(coop), coop)
+    contracts.confirm_contract(_actor("mua@taynguyen.vn", firm), contract.id)
+    contracts.confirm_contract(farmer, contract.id)
+    product = _coffee(coop)
+    lot = events.record_harvest(farmer, area_ids=[make_area(coop).id], product_id=product,
+                                quantity=Decimal("500"), unit="kg",
+                                harvested_on=local_today() - timedelta(days=3))
+    deliveries.ship_under_contract(farmer, lot.id, contract.id, line.id,
+                                   quantity=Decimal("200"), unit="kg",
+                                   shipped_at=local_today() - timedelta(days=1))
+    db.session.commit()
+    page = client.get(f"/contracts/{contract.id}", query_string={"lang": "en"})
+    section = page.get_data(as_text=True).split('data-testid="contract-fulfilment"', 1)[1]
+    assert "no delivery window" not in section
+    on_time = section.split("On time</dt><dd>", 1)[1].split("</dd>", 1)[0]
+    assert on_time.strip() == "100%"
+    # The amendment form brings the window back as it stands.
+    amend = client.get(f"/contracts/{contract.id}/amend").get_data(as_text=True)
+    assert f'value="{line.deliver_by.isoformat()}"' in amend
+
+
+def _coffee(coop: Organisation) -> int:
+    from tests.traceability.batch_factories import make_product
+
+    return make_product(coop, name="Cà phê nhân").id
+
+
+@pytest.mark.parametrize(
+    ("window", "field"),
+    [
+        ((10, 5), "lines-0-deliver_by"),  # closes before it opens: the form's own check
+        ((-30, 5), "lines-0-deliver_from"),  # opens before the term: the service's
+    ],
+)
+def test_a_bad_delivery_window_is_refused_beside_its_date(
+    client, firm, coop, window, field
+) -> None:
+    sign_in(client, "mua@taynguyen.vn", firm)
+    response = client.post("/contracts/new", data=_form(firm, coop, **_window(*window)))
+    assert response.status_code == 422
+    assert error_beside(response.get_data(as_text=True), field)
+    assert _count() == 0
+
+
+def _row(html: str, code: str) -> str:
+    rows = re.findall(r'<li>\s*<a class="batch-row"[^>]*data-testid="contract-row".*?</li>',
+                      html, re.S)
+    [row] = [r for r in rows if code in r]
+    return row
+
+
+def test_the_list_marks_whose_confirmation_a_contract_awaits(client, app, firm, coop) -> None:
+    sign_in(client, "mua@taynguyen.vn", firm)
+    contract = _draft(firm, coop, _actor("mua@taynguyen.vn", firm))
+    unconfirmed = _row(client.get("/contracts").get_data(as_text=True), contract.code)
+    assert 'data-testid="awaits-you"' in unconfirmed
+    assert client.post(f"/contracts/{contract.id}/confirm").status_code == 303
+    ours = _row(client.get("/contracts").get_data(as_text=True), contract.code)
+    assert 'data-testid="awaits-others"' in ours and 'data-testid="awaits-you"' not in ours
+    other = app.test_client()
+    sign_in(other, "chunhiem@eatu.vn", coop)
+    theirs = _row(other.get("/contracts").get_data(as_text=True), contract.code)
+    assert 'data-testid="awaits-you"' in theirs and 'data-testid="awaits-others"' not in theirs
+    assert other.post(f"/contracts/{contract.id}/confirm").status_code == 303
+    for who in (client, other):  # signed: it awaits nobody
+        row = _row(who.get("/contracts").get_data(as_text=True), contract.code)
+        assert "awaits-" not in row

@@ -102,3 +102,56 @@ def test_receiving_a_delivery_settles_it_with_the_forms_figures(
     settled = db.session.get(LinkageDelivery, d3.id)
     assert (settled.accepted_kg, settled.rejected_kg) == (Decimal("97"), Decimal("3"))
     assert (settled.price_vnd_per_kg, settled.invoice_number) == (95000, "HD-77")
+
+
+def test_incoming_shipments_name_the_contract_they_are_delivered_under(
+    client: FlaskClient, world: World
+) -> None:
+    """D3 and D4 are delivered under the contract and not received; a shipment to the same
+    buyer under no contract is listed without one. One statement for the rows (and one
+    for the count), however many are under a contract."""
+    from typing import Any
+
+    from sqlalchemy import event
+
+    from tests.linkages._helpers_deliveries import ship
+    from traceability.services.shipments import incoming_shipments
+
+    plain = ship(world.coop, world.lot_p2, world.buyer, "20", days(-1))
+    db.session.commit()
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        if args[2].lstrip().upper().startswith("SELECT"):  # not the test's SAVEPOINTs
+            statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        page = incoming_shipments(world.buyer.actor)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 2, statements
+    under = {s.shipment_id: s.contract_code for s in page.items}
+    d3, d4 = (db.session.get(LinkageDelivery, world.deliveries[k]) for k in ("d3", "d4"))
+    assert under == {d3.shipment_id: world.contract.code, d4.shipment_id: world.contract.code,
+                     plain: None}
+    _signed_in(client, "kho@baoloc.vn", world.buyer.org)
+    for path in ("/", "/shipments/incoming"):
+        html = client.get(path).get_data(as_text=True)
+        rows = re.findall(r'<li class="incoming-row".*?</li>', html, re.S)
+        named = [r for r in rows if 'data-testid="incoming-contract"' in r]
+        assert len(rows) == 3 and len(named) == 2, path
+        assert all(world.contract.code in r and world.contract.title in r for r in named)
+        assert f'href="/contracts/{world.contract.id}"' in named[0]
+
+
+def test_the_receiving_form_names_the_contract(client: FlaskClient, world: World) -> None:
+    d3 = db.session.get(LinkageDelivery, world.deliveries["d3"])
+    _signed_in(client, "kho@baoloc.vn", world.buyer.org)
+    page = client.get(f"/batches/{world.lot_p}/events/receive",
+                      query_string={"lang": "en"}).get_data(as_text=True)
+    named = re.search(r'data-testid="receive-contract">(.*?)</p>', page, re.S)
+    assert named and world.contract.code in named.group(1)
+    assert f'href="/contracts/{world.contract.id}"' in named.group(1)
+    choice = re.search(rf'<option[^>]*value="{d3.shipment_id}"[^>]*>([^<]*)<', page)
+    assert choice and f"under contract {world.contract.code}" in choice.group(1)

@@ -114,3 +114,29 @@ def test_an_authority_reads_the_products_without_any_edit_form(client, coop) -> 
     assert "Mật ong rừng" in page and 'data-testid="edit-product"' not in page
     assert client.get(f"/products/{product.id}/edit").status_code == 403
     assert client.get(f"/products/new?org={coop.id}").status_code == 403
+
+
+def test_applied_standards_are_typed_one_a_line_and_shown_escaped(client, coop) -> None:
+    sign_in(client, "nv@mocchau.vn", coop, role=OrgRole.STAFF)
+    form = client.get("/products/new").get_data(as_text=True)
+    assert 'name="applied_standards"' in form and "Tiêu chuẩn áp dụng" in form
+    typed = "TCVN 12605:2019 Mật ong\r\n\r\n<b>TCCS</b> 02:2026/MC\r\nTCVN 12605:2019 mật ong"
+    response = client.post("/products/new", data=_form(applied_standards=typed))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    product = db.session.scalar(select(Product).where(Product.organisation_id == coop.id))
+    assert product is not None
+    assert product.applied_standards == ["TCVN 12605:2019 Mật ong", "<b>TCCS</b> 02:2026/MC"]
+    page = client.get(f"/products/{product.id}").get_data(as_text=True)
+    shown = page.split('data-testid="applied-standards">', 1)[1].split("</dd>")[0]
+    assert shown == "TCVN 12605:2019 Mật ong · &lt;b&gt;TCCS&lt;/b&gt; 02:2026/MC"
+    edit = client.get(f"/products/{product.id}/edit").get_data(as_text=True)
+    assert "TCVN 12605:2019 Mật ong\n&lt;b&gt;TCCS&lt;/b&gt; 02:2026/MC</textarea>" in edit
+
+
+@pytest.mark.parametrize("typed", ["S" * 2048, "\n".join(f"TCVN {n}" for n in range(21))])
+def test_too_long_or_too_many_standards_come_back_beside_the_field(client, coop, typed) -> None:
+    sign_in(client, "admin@mocchau.vn", coop)
+    response = client.post("/products/new", data=_form(applied_standards=typed))
+    assert response.status_code == 422
+    assert error_beside(response.get_data(as_text=True), "applied_standards")
+    assert _count(coop) == 0

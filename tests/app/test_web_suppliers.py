@@ -6,7 +6,9 @@ buyer's note; another enterprise gets 404; the start pages and the menu."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from html import unescape
 
 import pytest
 from flask.testing import FlaskClient
@@ -16,10 +18,13 @@ from core.clock import local_today
 from core.db import db
 from linkages.models.organisations import OrgType
 from linkages.models.suppliers import SupplierLink, SupplierVerification, VerificationState
+from linkages.services import scorecard as scorecard_svc
 from linkages.services import suppliers as supplier_svc
 from linkages.services import verification as verification_svc
 from tests.app.register_pages import error_beside, sign_in
-from tests.linkages.supplier_helpers import Side, certify, farm, in_days, side
+from tests.linkages.supplier_helpers import Side, certify, farm, harvest_lot, in_days, side
+from traceability.models import Batch, Scan
+from traceability.services import recording as events
 
 NOTE = "Giá tốt, giao chậm mùa mưa"
 
@@ -85,7 +90,8 @@ def test_the_buyer_adds_requests_decides_and_opens_the_scorecard(client, buyer, 
     assert f'href="/orgs/{supplier.org.id}#certifications"' in html
     assert "/api/" not in re.search(r'data-testid="scorecard".*?</ul>', html, re.S).group(0)
     kde = re.search(r'data-key="kde_completeness".*?</li>', html, re.S).group(0)
-    assert 'data-testid="figure-own-records"' in kde
+    assert unescape(f'href="/batches?organisation_id={supplier.org.id}&kde_complete=false"') \
+        in unescape(kde)
 
 
 def test_an_unknown_code_is_refused_beside_the_field_and_nothing_is_written(
@@ -184,3 +190,85 @@ def test_the_buyer_removes_a_supplier_and_keeps_its_verifications(
     assert client.post(f"/suppliers/{supplier.org.id}/remove").status_code == 303
     assert _links() == 0
     assert db.session.get(SupplierVerification, found.id) is not None
+
+
+def _lot_codes(html: str) -> set[str]:
+    return set(re.findall(r'<strong class="lot-code">([^<]*)</strong>', html))
+
+
+def _scanned_now(batch: Batch) -> None:
+    db.session.add(Scan(scanned_at=datetime.now(UTC), batch_id=batch.id,
+                        product_id=batch.product_id, level="lot", language="vi",
+                        fingerprint="0" * 64))
+
+
+def test_each_lot_figure_links_to_the_lots_behind_it_the_buyer_may_see(app, client, buyer):
+    """Shipped to the buyer: a complete lot, an incomplete one, a recalled one and one
+    scanned long after its expiry; kept at home: an incomplete and a flagged one. Each
+    link, in the API and on the web, lists the shipped lot its figure counts, and only
+    it: the lots kept at home are counted, never listed to the buyer."""
+    coop = side("HTX Nhãn lồng Hưng Yên")
+    grown = farm(coop)
+    expired = local_today() - timedelta(days=60)
+
+    def lot(**kw):
+        return harvest_lot(coop, grown.area, grown.product, **kw)
+
+    incomplete, recalled, flagged = lot(), lot(), lot(expiry=expired)
+    home_incomplete, home_flagged = lot(), lot(expiry=expired)
+    for shipped in (grown.batch, incomplete, recalled, flagged):
+        events.record_shipping(coop.actor, shipped.id, to_organisation_id=buyer.org.id,
+                               quantity=Decimal("10"), unit="kg")
+    for unrecorded in (incomplete, home_incomplete):
+        unrecorded.harvest_start = None  # a harvest day nobody recorded: origin incomplete
+    events.record_recall(coop.actor, recalled.id)
+    _scanned_now(flagged)
+    _scanned_now(home_flagged)
+    supplier_svc.add_supplier(buyer.actor, buyer.org.id, coop.org.id)
+    db.session.commit()
+
+    card = scorecard_svc.supplier_scorecard(buyer.actor, buyer.org.id, coop.org.id)
+    figures = {f.key: f for f in card.figures}
+    assert figures["kde_completeness"].counts["incomplete"] == 2
+    assert figures["recalls"].value == 1 and figures["scan_flags"].value == 2
+    expected = {"kde_completeness": incomplete, "recalls": recalled, "scan_flags": flagged}
+    _signed_in(client, buyer, "mua@nongsansach.vn")
+    api = app.test_client()
+    for key, behind in expected.items():
+        link = figures[key].link
+        listed = api.get(link.api, headers=buyer.headers)
+        assert listed.status_code == 200, key
+        assert {b["lot_code"] for b in listed.get_json()} == {behind.lot_code}, key
+        page = client.get(link.web)
+        assert page.status_code == 200, key
+        assert _lot_codes(page.get_data(as_text=True)) == {behind.lot_code}, key
+    # The supplier's own lists hold its lots at home too.
+    own = api.get(f"/api/batches?kde_complete=false&organisation_id={coop.org.id}",
+                  headers=coop.headers).get_json()
+    assert {b["lot_code"] for b in own} == {incomplete.lot_code, home_incomplete.lot_code}
+    own = api.get("/api/batches?scan_flagged=true", headers=coop.headers).get_json()
+    assert {b["lot_code"] for b in own} == {flagged.lot_code, home_flagged.lot_code}
+    card = client.get(f"/suppliers/{coop.org.id}/scorecard").get_data(as_text=True)
+    for key in expected:
+        figure = unescape(re.search(rf'data-key="{key}".*?</li>', card, re.S).group(0))
+        assert f'href="{figures[key].link.web}" data-testid="figure-web-link"' in figure
+
+
+def test_a_request_naming_no_scheme_checks_those_the_contracts_require(
+    client, buyer, supplier
+) -> None:
+    from linkages.services import contracts
+    from tests.linkages._helpers_contracts import terms
+
+    draft = contracts.create_contract(supplier.actor, **terms(supplier.org, buyer.org))
+    supplier_svc.add_supplier(buyer.actor, buyer.org.id, supplier.org.id)
+    db.session.commit()
+    _signed_in(client, buyer, "mua@nongsansach.vn")
+    form = client.get(f"/suppliers/{supplier.org.id}/verify", query_string={"lang": "en"})
+    hint = re.search(r'data-testid="contract-schemes">([^<]*)<', form.get_data(as_text=True))
+    assert hint and "4C" in hint.group(1)
+    requested = client.post(f"/suppliers/{supplier.org.id}/verify", data={"note": ""})
+    assert requested.status_code == 302
+    page = client.get(requested.location, query_string={"lang": "en"}).get_data(as_text=True)
+    asked = re.findall(r'data-testid="required-by">([^<]*)<', page)
+    assert asked and all(draft.code in text and "4C" in text for text in asked)

@@ -135,24 +135,33 @@ def test_a_lot_made_from_a_recalled_lot_shows_the_recall_banner(consumer, expect
     _screenshot(page, f"trace-recalled-{language}.png")
 
 
+# A report per language, each found again on the roaster's page by its own words.
+REPORT_MESSAGES = {"vi": "Bao bì in mờ, mã lô lạ", "en": "Blurred print, unknown lot code"}
+
+
+@pytest.mark.parametrize(("locale", "language"), [("vi-VN", "vi"), ("en-US", "en")])
 def test_an_unregistered_lot_warns_and_its_report_reaches_the_producer(consumer, new_phone,
-                                                                       expect):
-    page = consumer("vi-VN")
+                                                                       expect, locale,
+                                                                       language):
+    page = consumer(locale)
     page.goto(data.UNREGISTERED_PATH)
+    expect(page.locator("html")).to_have_attribute("lang", language)
     warning = page.get_by_test_id("unregistered-lot")
     expect(warning).to_be_visible()
     expect(warning).to_contain_text("⚠")
-    expect(warning).to_contain_text(say("vi", "This lot is not registered by the producer"))
+    expect(warning).to_contain_text(say(language, "This lot is not registered by the producer"))
     expect(warning).to_contain_text(data.UNREGISTERED_LOT)
+    expect(warning).to_contain_text(
+        say(language, "Please tell us about it below: your report goes to the producer."))
     expect(page.get_by_test_id("journey")).to_have_count(0)
-    _screenshot(page, "trace-unregistered-vi.png")
+    _screenshot(page, f"trace-unregistered-{language}.png")
 
-    # The report, without JavaScript: a plain form.
-    message = "Bao bì in mờ, mã lô lạ"
+    # The report, without JavaScript: a plain form, in the consumer's language.
+    message = REPORT_MESSAGES[language]
     form = page.get_by_test_id("report-form")
-    form.get_by_label(say("vi", "I think it is fake")).check()
-    form.get_by_label(say("vi", "What did you notice?")).fill(message)
-    form.get_by_role("button", name=say("vi", "Send the report")).click()
+    form.get_by_label(say(language, "I think it is fake")).check()
+    form.get_by_label(say(language, "What did you notice?")).fill(message)
+    form.get_by_role("button", name=say(language, "Send the report")).click()
     expect(page.get_by_test_id("report-sent")).to_be_visible()
 
     roaster = new_phone()

@@ -3,7 +3,7 @@ the decision rules, expiry read from the date, and who sees which verification."
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -22,9 +22,11 @@ from linkages.models import (
     SupplierVerification,
     VerificationStatus,
 )
+from linkages.services import contracts
 from linkages.services import suppliers as sup
 from linkages.services import verification as ver
 from tests.factories import HCMC
+from tests.linkages._helpers_contracts import terms
 from tests.linkages.supplier_helpers import (
     admin,
     authority,
@@ -151,6 +153,53 @@ def test_certification_item_needs_a_valid_one_and_every_required_scheme(pair):
                                         required_schemes=["vietgap", "globalgap"]))
     assert item["certifications_valid"]["passed"] is False
     assert item["certifications_valid"]["figures"]["missing_schemes"] == ["globalgap"]
+
+
+def _contract_requiring(supplier, buyer, *schemes_per_line):
+    """A draft between the two (the supplier leads and produces, the buyer buys), one line
+    per ``schemes_per_line`` entry requiring those schemes."""
+    line = terms(supplier.org, buyer.org)["lines"][0]
+    lines = [{**line, "required_certifications": list(s)} for s in schemes_per_line]
+    made = contracts.create_contract(supplier.actor, **terms(supplier.org, buyer.org,
+                                                             lines=lines))
+    db.session.commit()
+    return made
+
+
+def _terminate(contract, *sides):
+    for who in sides:
+        contracts.confirm_contract(who.actor, contract.id)
+    contracts.transition_contract(sides[0].actor, contract.id, "active")
+    contracts.transition_contract(sides[0].actor, contract.id, "terminated",
+                                  reason="Mất mùa")
+    db.session.commit()
+
+
+def test_without_schemes_of_its_own_the_buyer_requires_those_of_its_contracts(pair):
+    buyer, supplier = pair
+    _ready(buyer, supplier)  # vietgap on file
+    draft = _contract_requiring(supplier, buyer, ["4c"], ["vietgap", "4c"])
+    ended = _contract_requiring(supplier, buyer, ["globalgap"])
+    _terminate(ended, supplier, buyer)
+    stranger = side("Công ty Hữu cơ", OrgType.DN)
+    _contract_requiring(supplier, stranger, ["organic_eu"])  # not with this buyer
+    asked = ver.request_verification(buyer.actor, buyer.org.id, supplier.org.id)
+    assert asked.required_schemes == ["4c", "vietgap"]
+    item = _items(asked.request_checklist)["certifications_valid"]
+    by_draft = [{"id": draft.id, "code": draft.code}]
+    assert item["figures"]["required_by"] == {"4c": by_draft, "vietgap": by_draft}
+    assert item["figures"]["missing_schemes"] == ["4c"] and item["passed"] is False
+    rejected = ver.decide_verification(buyer.actor, asked.id, decision="rejected",
+                                       reason="Thiếu 4C")
+    assert _items(rejected.decision_checklist)["certifications_valid"]["figures"][
+        "required_by"] == {"4c": by_draft, "vietgap": by_draft}
+    # Schemes of the buyer's own replace the contracts'; those a contract asks are named.
+    own = ver.request_verification(buyer.actor, buyer.org.id, supplier.org.id,
+                                   required_schemes=["vietgap", "haccp"])
+    item = _items(own.request_checklist)["certifications_valid"]
+    assert own.required_schemes == ["haccp", "vietgap"]
+    assert item["figures"]["required_by"] == {"vietgap": by_draft}
+    assert item["figures"]["missing_schemes"] == ["haccp"]
 
 
 def test_planting_area_codes_count_only_for_export(pair):
@@ -307,6 +356,35 @@ def test_the_badge_lists_each_verifying_buyer_once_with_its_latest_expiry(pair):
                             expires_on=in_days(90))
     assert ver.valid_verifications_of(supplier.org.id, local_today()) == [
         ("Công ty An Phát", in_days(40)), (buyer.org.name, in_days(90))]
+
+
+def test_the_badge_follows_each_pairs_latest_decision_and_its_list(pair):
+    buyer, supplier = pair
+    _ready(buyer, supplier)
+    june, march = date(2027, 6, 30), date(2027, 3, 31)
+
+    def decide(decision, **kw):
+        asked = ver.request_verification(buyer.actor, buyer.org.id, supplier.org.id)
+        ver.decide_verification(buyer.actor, asked.id, decision=decision, **kw)
+        db.session.commit()
+
+    def badge():
+        return ver.valid_verifications_of(supplier.org.id, local_today())
+
+    decide("verified", expires_on=june)
+    assert badge() == [(buyer.org.name, june)]
+    ver.request_verification(buyer.actor, buyer.org.id, supplier.org.id)  # checked again
+    assert badge() == [(buyer.org.name, june)]
+    waiting = db.session.scalar(select(SupplierVerification.id).where(
+        SupplierVerification.state == "requested"))
+    ver.decide_verification(buyer.actor, waiting, decision="verified", expires_on=march)
+    assert badge() == [(buyer.org.name, march)]  # the nearer expiry, not the June one
+    decide("rejected", reason="Hết hạn chứng nhận")
+    assert badge() == []  # the rejection replaces every earlier verification
+    decide("verified", expires_on=june)
+    assert badge() == [(buyer.org.name, june)]
+    sup.remove_supplier(buyer.actor, buyer.org.id, supplier.org.id)
+    assert badge() == []  # off the list: no badge, though the verification is kept
 
 
 # --- who sees which verification ---------------------------------------------------------

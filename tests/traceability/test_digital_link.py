@@ -277,6 +277,18 @@ def test_yymmdd_formats_dates_for_gs1_date_attributes() -> None:
 # --------------------------------------------------------------------------- parsing
 
 
+# GS1's own example GTINs (../shared/conformance/digital-link/README.md) beside a Vietnamese
+# one: a GTIN-14, a GTIN-13 and a GTIN-8, which a URI carries padded to 14 digits.
+EXAMPLE_GTINS = {
+    "08931234500016": "08931234500016",
+    "09506000134352": "09506000134352",
+    "09521234543213": "09521234543213",
+    "4012345000009": "04012345000009",
+    "96385074": "00000096385074",
+}
+
+
+@pytest.mark.parametrize("gtin", list(EXAMPLE_GTINS))
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -287,9 +299,11 @@ def test_yymmdd_formats_dates_for_gs1_date_attributes() -> None:
         {"lot": ALL_SYMBOLS[:20], "data_attributes": {"7007": "250115", "422": "704"}},
     ],
 )
-def test_build_parse_build_is_the_identity(kwargs: dict) -> None:
-    uri = build_digital_link(BASE, VN_GTIN, **kwargs)
+def test_build_parse_build_is_the_identity(gtin: str, kwargs: dict) -> None:
+    uri = build_digital_link(BASE, gtin, **kwargs)
+    assert uri.startswith(f"{BASE}/01/{EXAMPLE_GTINS[gtin]}")
     link = parse_digital_link(uri)
+    assert link.gtin == EXAMPLE_GTINS[gtin]
     assert link.to_uri() == uri
     again = build_digital_link(
         link.base,
@@ -300,6 +314,24 @@ def test_build_parse_build_is_the_identity(kwargs: dict) -> None:
         data_attributes=link.data_attributes,
     )
     assert again == uri
+
+
+# The GS1 Digital Link standard's example of a serialised item of a lot with an expiry date
+# (its "https://id.gs1.org/gtin/614141123452/lot/ABC1/ser/12345?exp=180426" in numeric AIs).
+GS1_EXAMPLE_URI = "https://id.gs1.org/01/00614141123452/10/ABC1/21/12345?17=180426"
+
+
+def test_gs1_s_example_uri_with_lot_and_serial_round_trips() -> None:
+    link = parse_digital_link(GS1_EXAMPLE_URI)
+    assert (link.base, link.gtin, link.lot, link.serial) == (
+        "https://id.gs1.org", "00614141123452", "ABC1", "12345")
+    assert link.data_attributes == {"17": "180426"}
+    assert link.to_uri() == GS1_EXAMPLE_URI
+    again = build_digital_link(
+        link.base, link.gtin, lot=link.lot, serial=link.serial, cpv=link.cpv,
+        data_attributes=link.data_attributes,
+    )
+    assert again == GS1_EXAMPLE_URI
 
 
 def test_parse_returns_key_qualifiers_in_order_and_attributes() -> None:

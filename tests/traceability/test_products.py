@@ -260,3 +260,38 @@ def test_a_certified_product_cannot_be_deleted_from_under_its_certification():
     )
     with pytest.raises(IntegrityError), db.session.begin_nested():
         db.session.execute(Product.__table__.delete().where(Product.id == product.id))
+
+
+# --- applied standards -----------------------------------------------------------------
+
+
+def test_applied_standards_are_kept_one_line_each_without_repeats():
+    org = make_org()
+    product = svc.create_product(_actor(org, OrgRole.STAFF), org.id, **_rice(
+        applied_standards=["TCVN 11041-2:2017\nTrồng trọt hữu cơ", "  ", "TCVN 11041-2:2017"
+                           "\nTRỒNG TRỌT HỮU CƠ", "VietGAP"]))
+    assert product.applied_standards == ["TCVN 11041-2:2017 Trồng trọt hữu cơ", "VietGAP"]
+    changed = svc.update_product(_actor(org), product.id, applied_standards=("TCCS 01:2026",))
+    assert changed.applied_standards == ["TCCS 01:2026"]
+
+
+@pytest.mark.parametrize("standards", [
+    "VietGAP",  # a text, not a list
+    ["x" * (svc.STANDARD_MAX + 1)],
+    [f"TCVN {n}" for n in range(svc.STANDARDS_MAX + 1)],
+    ["VietGAP", 7],
+])
+def test_bad_applied_standards_are_refused_on_their_field(standards):
+    org = make_org()
+    with pytest.raises(ValidationFailed) as refused:
+        svc.create_product(_actor(org), org.id, **_rice(applied_standards=standards))
+    assert list(refused.value.field_errors) == ["applied_standards"]
+    assert _count() == 0
+
+
+def test_twenty_standards_after_repeats_are_dropped_are_accepted():
+    org = make_org()
+    names = [f"TCVN {n}" for n in range(svc.STANDARDS_MAX)]
+    product = svc.create_product(_actor(org), org.id,
+                                 **_rice(applied_standards=names + [n.lower() for n in names]))
+    assert product.applied_standards == names

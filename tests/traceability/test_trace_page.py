@@ -229,7 +229,8 @@ def test_the_page_costs_a_fixed_number_of_queries_however_long_the_chain(world):
     db.session.commit()
     longer = _count_queries(batch.id)
     assert longer == short
-    assert short <= 13  # the product's photo and the producer's verifications among them
+    # The product's photo, the producer's verifications and the lab results among them.
+    assert short <= 14
 
 
 def _count_queries(batch_id: int) -> int:
@@ -275,3 +276,66 @@ def test_beyond_the_lots_shown_a_recalled_ancestor_still_raises_the_banner(world
     assert _kinds(page) == ["transformation"]
     # … but its recall is.
     assert [r.lot_code for r in page.recalls] == [HARVEST_LOT]
+
+
+# --------------------------------------------------------------------------- Decree 37 items
+
+
+def test_the_product_s_applied_standards_are_on_the_page(world):
+    world.roasted.applied_standards = ["TCVN 11041-2:2017", "TCCS 01:2026/DA"]
+    db.session.commit()
+    page = _page(world)
+    assert page.product is not None
+    assert page.product.applied_standards == ("TCVN 11041-2:2017", "TCCS 01:2026/DA")
+    unregistered = trace_page(resolve_path(f"/01/{world.roasted.gtin}/10/FAKE-1"))
+    assert unregistered.product is not None
+    assert unregistered.product.applied_standards == ("TCVN 11041-2:2017", "TCCS 01:2026/DA")
+
+
+def _lab(world, batch, *, day: int, outcome: str = "pass", test: str = "pesticide_residues",
+         number: str = "KQ-1"):
+    from traceability.services import lab_results
+
+    owner = world.coop if batch.organisation_id == world.coop.org.id else world.roaster
+    result = lab_results.record_lab_result(
+        owner.staff, batch.id, test=test, laboratory="Trung tâm Kiểm nghiệm Hà Nội",
+        accreditation="VILAS 1234", sampled_on=date(2026, 3, day), outcome=outcome,
+        report_number=number,
+    )
+    db.session.commit()
+    return result
+
+
+def test_a_passed_lab_result_of_the_lot_backs_its_claim(world):
+    own = _lab(world, world.roasted_lot, day=5, test="microbiology", number="VS-9")
+    _lab(world, world.roasted_lot, day=5, test="heavy_metals", outcome="fail", number="KL-2")
+    page = _page(world)
+    [line] = page.lab_results
+    assert (line.id, line.test.value, line.this_lot) == (own.id, "microbiology", True)
+    assert (line.laboratory, line.accreditation, line.sampled_on, line.report_number) == (
+        "Trung tâm Kiểm nghiệm Hà Nội", "VILAS 1234", date(2026, 3, 5), "VS-9")
+    assert line.evidence == (
+        Evidence(EvidenceKind.LAB_RESULT, "Trung tâm Kiểm nghiệm Hà Nội", lab_result_id=own.id),)
+    assert page.lab_result(own.id) is line
+    # A failed result backs nothing and is not on the page at all.
+    assert "KL-2" not in repr(asdict(page))
+
+
+def test_an_ancestor_s_result_shows_when_sampled_before_it_went_into_the_chain(world):
+    before = _lab(world, world.harvest, day=2, number="HQ-BEFORE")
+    _lab(world, world.harvest, day=4, number="HQ-AFTER")  # after the roaster booked it
+    page = _page(world)
+    [line] = page.lab_results
+    assert (line.id, line.this_lot) == (before.id, False)
+    assert (line.product, line.organisation) == ("Cà phê nhân Sóc Sơn", "HTX Sóc Sơn")
+    assert HARVEST_LOT not in repr(page.lab_results)  # another lot's code: not shown
+    # On the harvest lot's own page both are its own results, newest first.
+    own = lot_page(world.harvest)
+    assert [r.report_number for r in own.lab_results] == ["HQ-AFTER", "HQ-BEFORE"]
+    assert all(r.this_lot for r in own.lab_results)
+
+
+def test_the_lot_s_own_results_come_before_its_ancestors(world):
+    _lab(world, world.harvest, day=2, number="HQ-1")
+    _lab(world, world.roasted_lot, day=4, number="RX-1")
+    assert [r.report_number for r in _page(world).lab_results] == ["RX-1", "HQ-1"]

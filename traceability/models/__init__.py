@@ -16,6 +16,7 @@ from traceability.models.batches import (
     Shipment,
 )
 from traceability.models.events import EpcisEvent, EpcRole, EventBatch, EventEpc, EventType
+from traceability.models.lab_results import LabOutcome, LabResult, LabTest
 from traceability.models.product_images import ProductImage
 from traceability.models.products import Commodity, Product
 from traceability.models.scan_reports import ReportKind, ReportStatus, ScanReport
@@ -39,6 +40,9 @@ __all__ = [
     "EventBatch",
     "EventEpc",
     "EventType",
+    "LabOutcome",
+    "LabResult",
+    "LabTest",
     "Product",
     "ProductImage",
     "ProductionArea",

@@ -6,6 +6,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -84,4 +86,12 @@ class Product(Timestamped, db.Model):
     pack_size: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
     pack_unit: Mapped[Unit | None] = mapped_column(str_enum(Unit, "pack_unit", 10))
     description: Mapped[str] = mapped_column(Text, default="")
+    # The standards and technical regulations the product is made to, as the producer
+    # names them (Decree 37/2026 Art. 23.5 i): "TCVN 11041-2:2017", "VietGAP", a TCCS
+    # number. Free text, shown as written: a company standard has no central list. A JSON
+    # list, not a table: it is read and written whole with the product, never queried.
+    # The server default fills the rows that existed before the column (and raw inserts).
+    applied_standards: Mapped[list[str]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
     active: Mapped[bool] = mapped_column(Boolean, default=True)

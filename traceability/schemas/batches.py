@@ -110,6 +110,17 @@ class BatchListArgs(QuerySchema):
     product_id = ma.fields.Integer(load_default=None)
     lot_code = ma.fields.String(load_default=None)
     organisation_id = ma.fields.Integer(load_default=None)
+    kde_complete = ma.fields.Boolean(
+        load_default=None,
+        metadata={"description": "true: lots whose key data elements are complete; false: "
+                  "those missing one (product, quantity, a live event, origin and date). "
+                  "Void lots are in neither."},
+    )
+    scan_flagged = ma.fields.Boolean(
+        load_default=None,
+        metadata={"description": "true: lots carrying a scan flag (a copied serial, scans "
+                  "long after expiry or after a recall); false: lots carrying none."},
+    )
 
 
 class RecordedOut(ma.Schema):

@@ -12,6 +12,7 @@ from core.schemas import QuerySchema, StrictSchema
 from core.units import Unit
 from traceability import gs1
 from traceability.models.products import Commodity, Product
+from traceability.services.products import STANDARD_MAX, STANDARDS_MAX
 
 _POSITIVE = Range(min=0, min_inclusive=False, max=10**9, max_inclusive=False)
 
@@ -49,6 +50,17 @@ class _ProductFields(StrictSchema):
     pack_size = ma.fields.Decimal(allow_none=True, validate=_POSITIVE)
     pack_unit = ma.fields.Enum(Unit, by_value=True, allow_none=True)
     description = ma.fields.String(allow_none=True, validate=Length(max=5000))
+    applied_standards = ma.fields.List(
+        ma.fields.String(validate=Length(max=STANDARD_MAX)),
+        allow_none=True,
+        validate=Length(max=STANDARDS_MAX),
+        metadata={
+            "description": "The standards and technical regulations the product is made to "
+            "(Decree 37/2026), shown on the consumer trace page as written. Spaces are "
+            "tidied, empty names dropped, a repeat kept once; null clears the list.",
+            "example": ["TCVN 11041-2:2017", "VietGAP", "TCCS 01:2026/HTX-BM"],
+        },
+    )
     active = ma.fields.Boolean(metadata={"description": "false retires the product."})
 
 
@@ -90,6 +102,7 @@ class ProductOut(ma.Schema):
     pack_size = ma.fields.Decimal(as_string=True, allow_none=True)
     pack_unit = ma.fields.Enum(Unit, by_value=True, allow_none=True)
     description = ma.fields.String()
+    applied_standards = ma.fields.List(ma.fields.String())
     active = ma.fields.Boolean()
     created_at = ma.fields.DateTime()
     updated_at = ma.fields.DateTime()

@@ -61,6 +61,8 @@ from traceability.models.batches import (
 )
 from traceability.models.events import EpcisEvent, EventBatch
 from traceability.models.products import Product
+from traceability.services.completeness import kde_complete as kde_complete_clause
+from traceability.services.scan_flags import flagged_lot_ids
 
 KG_PLACES = STORED_PLACES  # Numeric(18, 4)
 MAX_TAG_LENGTH = 8
@@ -376,6 +378,21 @@ def get_batch(actor: Actor, batch_id: int, *, for_update: bool = False) -> Batch
     return batch
 
 
+def owned_batch(actor: Actor, batch_id: int) -> Batch:
+    """The batch, for a write that is its organisation's (its users, platform admins):
+    ``NotFound`` to those who may not read it, ``Forbidden`` to those who may (a buyer it
+    was shipped to, an authority)."""
+    require_authenticated(actor)
+    batch = db.session.get(Batch, batch_id)
+    if batch is None:
+        raise NotFound()
+    if not can_write(actor, batch.organisation_id):
+        if can_read_batch(actor, batch):
+            raise Forbidden()
+        raise NotFound()
+    return batch
+
+
 def list_batches(
     actor: Actor,
     *,
@@ -383,10 +400,15 @@ def list_batches(
     product_id: int | None = None,
     lot_code: str | None = None,
     organisation_id: int | None = None,
+    kde_complete: bool | None = None,
+    scan_flagged: bool | None = None,
 ) -> Select[tuple[Batch]]:
     """Batches the actor may read, newest first, with their current quantity loaded in the
     same query: its own organisation's, those shipped to it, and for authorities those of
-    organisations in their scope."""
+    organisations in their scope. ``kde_complete``: those whose key data elements are
+    complete, or not (``completeness``; void lots are neither, as the figures leave them
+    out); ``scan_flagged``: those carrying a scan flag, or not (``scan_flags``): the
+    records behind a supplier's scorecard."""
     require_authenticated(actor)
     own = private_or_shipped_scope(actor)
     stmt = (
@@ -403,6 +425,15 @@ def list_batches(
         stmt = stmt.where(Batch.lot_code == lot_code)
     if organisation_id is not None:
         stmt = stmt.where(Batch.organisation_id == organisation_id)
+    if kde_complete is not None:
+        complete = kde_complete_clause()
+        stmt = stmt.where(Batch.status != BatchStatus.VOID,
+                          complete if kde_complete else ~complete)
+    if scan_flagged is not None:
+        # Flags of that organisation's lots only when the list is of one: the same lots,
+        # without computing every organisation's flags.
+        flagged = Batch.id.in_(flagged_lot_ids(organisation_id))
+        stmt = stmt.where(flagged if scan_flagged else ~flagged)
     return stmt.order_by(Batch.created_at.desc(), Batch.id.desc())
 
 

@@ -36,7 +36,7 @@ from sqlalchemy import false, func, select
 from core.actor import Actor, can_write, require_authenticated
 from core.clock import VIETNAM
 from core.db import db
-from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from core.formatting import format_day
 from core.i18n import _, _l
 from linkages.models.organisations import Organisation
@@ -81,14 +81,8 @@ def labelling_batch(actor: Actor, batch_id: int, *, refuse_void: bool = True) ->
     """The lot, for a write about its labels (serials) or the page whose forms make one:
     404 to those who may not read it, 403 to readers who may not print, 409 on a withdrawn
     lot (unless ``refuse_void`` is false: the page still shows)."""
-    require_authenticated(actor)
-    batch = db.session.get(Batch, batch_id)
-    if batch is None:
-        raise NotFound()
-    if not may_print_labels(actor, batch):
-        if batch_svc.can_read_batch(actor, batch):
-            raise Forbidden()
-        raise NotFound()
+    # The lot's organisation prints its labels (``may_print_labels``): its write rule.
+    batch = batch_svc.owned_batch(actor, batch_id)
     if refuse_void:
         _refuse_void(batch)
     return batch

@@ -55,6 +55,7 @@ EDITABLE_FIELDS = frozenset(
         "pack_size",
         "pack_unit",
         "description",
+        "applied_standards",
         "active",
     }
 )
@@ -62,6 +63,10 @@ CODE_MAX = 20  # with the tax code it forms the platform product reference (≤ 
 _CODE_RE = re.compile(r"[A-Za-z0-9._-]+\Z")
 NAME_MAX = 200
 DESCRIPTION_MAX = 5000
+# Applied standards (Decree 37/2026 Art. 23.5 i): a few names, each one short line. A name
+# such as "TCVN 11041-2:2017 Nông nghiệp hữu cơ – Trồng trọt hữu cơ" is under 80 characters.
+STANDARD_MAX = 120
+STANDARDS_MAX = 20
 # Numeric(14, 4) holds less than 10^10; refuse long before the database would.
 NUMBER_MAX = Decimal(10) ** 9
 
@@ -205,6 +210,7 @@ def create_product(
         "pack_size": None,
         "pack_unit": None,
         "description": "",
+        "applied_standards": [],
         "active": True,
     }
     state.update(data)
@@ -307,6 +313,30 @@ def _positive(value: Any, field: str, err: Any) -> Decimal | None:
         return None
 
 
+def _standards(value: Any, err: Any) -> list[str]:
+    """The applied standards as a clean list: each name on one line with single spaces
+    (it is shown as one line), empty ones dropped, a repeat (ignoring case) kept once."""
+    if value is None:
+        return []
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        err("applied_standards", _l("Give a list of standards."))
+        return []
+    names: dict[str, str] = {}
+    for item in value:
+        if not isinstance(item, str):
+            err("applied_standards", _l("Each standard is a text."))
+            continue
+        name = " ".join(item.split())
+        if len(name) > STANDARD_MAX:
+            err("applied_standards",
+                _l("A standard has at most %(n)d characters.", n=STANDARD_MAX))
+        elif name:
+            names.setdefault(name.casefold(), name)
+    if len(names) > STANDARDS_MAX:
+        err("applied_standards", _l("At most %(n)d standards.", n=STANDARDS_MAX))
+    return list(names.values())
+
+
 def _validate(state: dict[str, Any], *, creating: bool) -> None:
     """Check the whole record and normalise it in place; every failing field at once."""
     errors: dict[str, list[Any]] = {}
@@ -334,6 +364,8 @@ def _validate(state: dict[str, Any], *, creating: bool) -> None:
         state["description"] = ""
     elif len(state["description"]) > DESCRIPTION_MAX:
         err("description", _l("At most %(n)d characters.", n=DESCRIPTION_MAX))
+
+    state["applied_standards"] = _standards(state["applied_standards"], err)
 
     state["commodity"] = _enum(Commodity, state["commodity"], "commodity", err)
     if state["commodity"] is None and "commodity" not in errors:

@@ -24,7 +24,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Date, Select, cast, false, func, literal, or_, select, union, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    cast,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+)
 
 from core.actor import Actor
 from core.db import db
@@ -69,14 +82,19 @@ def _days_after_expiry(days: int) -> Any:
     return func.date(Scan.scanned_at, "+7 hours", f"-{int(days)} days") > Batch.expiry
 
 
-def _copied_serials(organisation_id: int) -> Select[Any]:
+def _of(organisation_id: int | None) -> ColumnElement[bool]:
+    """SQL: the scanned lot is the organisation's (any organisation's for None)."""
+    return true() if organisation_id is None else Batch.organisation_id == organisation_id
+
+
+def _copied_serials(organisation_id: int | None) -> Select[Any]:
     config = current_app.config
     scans = func.count()
     clients = func.count(func.distinct(Scan.fingerprint))
     return (
         select(Scan.batch_id.label("batch_id"))
         .join(Batch, Batch.id == Scan.batch_id)
-        .where(Batch.organisation_id == organisation_id, Scan.serial.is_not(None))
+        .where(_of(organisation_id), Scan.serial.is_not(None))
         .group_by(Scan.batch_id, Scan.serial)
         .having(
             or_(
@@ -87,20 +105,20 @@ def _copied_serials(organisation_id: int) -> Select[Any]:
     )
 
 
-def _after_expiry(organisation_id: int) -> Select[Any]:
+def _after_expiry(organisation_id: int | None) -> Select[Any]:
     days = int(current_app.config["SCAN_FLAG_AFTER_EXPIRY_DAYS"])
     return (
         select(Scan.batch_id.label("batch_id"))
         .join(Batch, Batch.id == Scan.batch_id)
         .where(
-            Batch.organisation_id == organisation_id,
+            _of(organisation_id),
             Batch.expiry.is_not(None),
             _days_after_expiry(days),
         )
     )
 
 
-def _after_recall(organisation_id: int) -> Select[Any]:
+def _after_recall(organisation_id: int | None) -> Select[Any]:
     recalled_since = (
         select(EventBatch.batch_id, func.min(EpcisEvent.event_time).label("since"))
         .join(EpcisEvent, EpcisEvent.id == EventBatch.event_pk)
@@ -117,16 +135,17 @@ def _after_recall(organisation_id: int) -> Select[Any]:
         .join(Batch, Batch.id == Scan.batch_id)
         .outerjoin(recalled_since, recalled_since.c.batch_id == Batch.id)
         .where(
-            Batch.organisation_id == organisation_id,
+            _of(organisation_id),
             Batch.status == BatchStatus.RECALLED,
             or_(recalled_since.c.since.is_(None), Scan.scanned_at >= recalled_since.c.since),
         )
     )
 
 
-def flagged_lot_ids(organisation_id: int) -> Select[Any]:
+def flagged_lot_ids(organisation_id: int | None) -> Select[Any]:
     """A select of the distinct ids of the organisation's flagged lots (for a caller to
-    count or paginate)."""
+    count or paginate); of every organisation's for None (a list over several, which the
+    caller scopes)."""
     flagged = union(
         _copied_serials(organisation_id),
         _after_expiry(organisation_id),

@@ -4,7 +4,9 @@ organisation and it has not received yet.
 Guarantees: only shipments addressed to the organisation the actor acts for (a platform
 admin included: the list is an organisation's inbox, not a registry), whose ship event
 still stands (a withdrawn shipping is not coming) and without a receipt; oldest first, so
-the longest waiting is on top; one query for the page's rows and one for the count.
+the longest waiting is on top; one query for the page's rows (each with the linkage
+contract it is delivered under, if any: the organisation is its offtaker party) and one
+for the count.
 
 Nothing here writes.
 """
@@ -22,6 +24,8 @@ from sqlalchemy.orm import aliased
 from core.actor import Actor, require_authenticated
 from core.db import db
 from core.paging import PageNumbers
+from linkages.models.contracts import LinkageContract
+from linkages.models.deliveries import LinkageDelivery
 from linkages.models.organisations import Organisation
 from traceability.models.batches import Batch, Shipment
 from traceability.models.events import EpcisEvent
@@ -41,6 +45,10 @@ class IncomingShipment:
     shipped_at: datetime  # the ship event's time (UTC)
     purchase_order: str
     despatch_ref: str
+    # The linkage contract it is delivered under (None: under none).
+    contract_id: int | None = None
+    contract_code: str | None = None
+    contract_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,11 +94,19 @@ def incoming_shipments(actor: Actor, *, page: int = 1, per_page: int = PER_PAGE)
             EpcisEvent.event_time,
             Shipment.purchase_order,
             Shipment.despatch_ref,
+            LinkageContract.id,
+            LinkageContract.code,
+            LinkageContract.title,
         )
         .join(EpcisEvent, EpcisEvent.id == Shipment.ship_event_pk)
         .join(Batch, Batch.id == Shipment.batch_id)
         .join(Product, Product.id == Batch.product_id)
         .join(shipper, shipper.id == Shipment.from_organisation_id)
+        # A shipment is delivered under one contract at most (unique shipment_id), to its
+        # receiver as buyer: a party, which reads the contract.
+        .outerjoin(LinkageDelivery, (LinkageDelivery.shipment_id == Shipment.id)
+                   & (LinkageDelivery.buyer_id == actor.organisation_id))
+        .outerjoin(LinkageContract, LinkageContract.id == LinkageDelivery.contract_id)
         .where(waiting)
         .order_by(EpcisEvent.event_time, Shipment.id)
         .limit(per_page)

@@ -11,6 +11,8 @@ that in ONE statement (the ancestry walk of ``lineage`` and index-only maxima ov
   as an event of its own on the same lots) changes it;
 - the latest ``updated_at`` of those lots (a recall, a withdrawal, an edited expiry) and of
   their shipments (the receiver's confirmation);
+- the newest lab result on any lot of the ancestry (results are only ever added: their
+  ``lab_results`` index starts with the lot);
 - how many lots the ancestry holds (a withdrawn transformation leaves the genealogy).
 
 Plus, free from the resolution already loaded: what the identifier resolved to (a lot
@@ -41,6 +43,7 @@ from core.app_state import per_app
 from core.db import db
 from traceability.models.batches import Batch, Shipment
 from traceability.models.events import EpcisEvent, EventBatch
+from traceability.models.lab_results import LabResult
 from traceability.services import lineage
 from traceability.services.resolution import Resolution
 
@@ -82,11 +85,11 @@ def page_version(resolution: Resolution) -> PageVersion:
         if row is not None and row.updated_at is not None:
             changed.append(row.updated_at)
     if resolution.batch is not None:
-        lots, last_event, event_time, lot_time, shipment_time = _lineage_stamp(
-            resolution.batch.id
-        )
-        named += [resolution.batch.id, lots, last_event, _stamp(lot_time), _stamp(shipment_time)]
-        changed += [t for t in (event_time, lot_time, shipment_time) if t is not None]
+        stamp = _lineage_stamp(resolution.batch.id)
+        named += [resolution.batch.id, stamp.lots, stamp.last_event, _stamp(stamp.lot_time),
+                  _stamp(stamp.shipment_time), stamp.last_lab_result]
+        changed += [t for t in (stamp.event_time, stamp.lot_time, stamp.shipment_time,
+                                stamp.lab_result_time) if t is not None]
     return PageVersion(tuple(named), max(changed) if changed else None)
 
 
@@ -99,6 +102,9 @@ def _lineage_stamp_statement() -> Select[Any]:
     newest_event = (
         select(func.max(EventBatch.event_pk)).where(EventBatch.batch_id.in_(ids))
     ).scalar_subquery()
+    newest_lab_result = (
+        select(func.max(LabResult.id)).where(LabResult.batch_id.in_(ids))
+    ).scalar_subquery()
     return select(
         select(func.count(func.distinct(lots.c.id))).scalar_subquery(),
         newest_event,
@@ -106,16 +112,27 @@ def _lineage_stamp_statement() -> Select[Any]:
         select(func.max(Batch.updated_at)).where(Batch.id.in_(ids)).scalar_subquery(),
         select(func.max(Shipment.updated_at)).where(Shipment.batch_id.in_(ids))
         .scalar_subquery(),
+        newest_lab_result,
+        select(LabResult.created_at).where(LabResult.id == newest_lab_result)
+        .scalar_subquery(),
     )
 
 
-def _lineage_stamp(
-    batch_id: int,
-) -> tuple[int, int | None, datetime | None, datetime | None, datetime | None]:
-    """(lots in the ancestry, newest event pk on them, that event's record time, latest
-    lot change, latest shipment change), in one statement."""
+@dataclass(frozen=True, slots=True)
+class _LineageStamp:
+    lots: int  # lots in the ancestry
+    last_event: int | None  # the newest event pk on them …
+    event_time: datetime | None  # … and its record time
+    lot_time: datetime | None  # the latest change of a lot
+    shipment_time: datetime | None  # the latest change of their shipments
+    last_lab_result: int | None  # the newest lab result on them …
+    lab_result_time: datetime | None  # … and when it was recorded
+
+
+def _lineage_stamp(batch_id: int) -> _LineageStamp:
+    """What the page of ``batch_id`` shows changed, in one statement."""
     row = db.session.execute(_lineage_stamp_statement(), {"ancestry_of": batch_id}).one()
-    return int(row[0] or 0), row[1], row[2], row[3], row[4]
+    return _LineageStamp(int(row[0] or 0), row[1], row[2], row[3], row[4], row[5], row[6])
 
 
 class LruCache(Generic[V]):

@@ -4,12 +4,13 @@ A consumer scans a label; the resolver (``traceability.services.resolution``) sa
 identifier names, and ``trace_page`` turns that into a ``TracePage``: the Decree 37/2026
 consumer items (product, producer and its address, origin, lot or serial, expiry), the
 journey of the lot through its genealogy, the certifications that were valid on the days of
-that journey, recalls, and for every claim where it comes from (``Evidence``).
+that journey, the lab results of the lot and of the ancestors it shows, recalls, and for
+every claim where it comes from (``Evidence``).
 
 What is public here, and what is not (the rules of ``lineage`` for strangers, plus what a
 consumer needs):
 - organisations by name, address and contact (the registry record, as the public profile
-  shows it), products by name,
+  shows it), products by name and the standards they are made to (Decree 37/2026 item i),
   the scanned lot's code, harvest dates and expiry (printed on the label anyway);
 - origins as commune and province, the kind of area (plot, pond…) and its official
   planting-area code (mã số vùng trồng: issued to be shown). Never a member household, and
@@ -17,25 +18,31 @@ consumer needs):
   the household farming them;
 - the journey as days and organisations: no quantities, no event identifiers, no lot codes
   of other lots except a recalled one (a recall is public by nature);
-- only public certifications (``Certification.is_public``).
+- only public certifications (``Certification.is_public``);
+- only passed lab results, with the laboratory, its accreditation, the sample day and the
+  report number (a failed one is the producer's and its buyers' to act on).
 
 Evidence grades, in plain words on the page:
 - ``DECLARED``: the organisation's own record of its own step;
 - ``CONFIRMED``: a receiving record by the buyer of a shipment (another organisation), which
   confirms the shipper's shipping and is itself the receipt;
 - ``CERTIFICATE``: a public certification on file, valid on the day of the step, covering
-  the organisation, the area or the product of that step.
-A fourth grade, "backed by a lab result", needs lab results, which the platform does not
-record yet (``Batch.quality`` holds the cooperative's own measurements: a declaration), so
-no claim carries it.
+  the organisation, the area or the product of that step;
+- ``LAB_RESULT``: a laboratory's passed test of a sample of the lot, or of an ancestor
+  before it went into the chain (``traceability.services.lab_results``), recorded by the
+  lot's owner. It backs the claim the test makes ("pesticide residues: passed"), not a
+  step; ``Batch.quality`` stays what it is, the cooperative's own measurements (declared).
 
 The journey of a lot made from others includes its ancestors' steps up to the step that
 made the next lot of the chain: a shipping or a processing of an ancestor that led
-elsewhere is not this lot's journey. A lot of many ancestors (pooled harvests) shows the
-nearest ``MAX_TRACED_LOTS`` of them; the recall check covers every ancestor.
+elsewhere is not this lot's journey. Their lab results follow the same rule: a sample
+taken after the ancestor's last step into the chain was of what stayed behind. A lot of
+many ancestors (pooled harvests) shows the nearest ``MAX_TRACED_LOTS`` of them; the recall
+check covers every ancestor.
 
 Cost: a fixed number of queries whatever the chain (the lineage walk, lots, links, events,
-receipts, organisations, origins, certifications, recalls) — no query per lot or per step.
+receipts, organisations, origins, certifications, lab results, recalls) — no query per lot
+or per step.
 """
 
 from __future__ import annotations
@@ -59,6 +66,7 @@ from linkages.services.verification import valid_verifications_of
 from traceability.models.areas import AreaKind, ProductionArea
 from traceability.models.batches import Batch, BatchArea, BatchLink, BatchStatus
 from traceability.models.events import EpcisEvent, EventBatch, EventType
+from traceability.models.lab_results import LabOutcome, LabResult, LabTest
 from traceability.models.products import Commodity, Product
 from traceability.processes import PROCESS_FIELD
 from traceability.services import lineage
@@ -71,6 +79,7 @@ __all__ = [
     "CertificationLine",
     "Evidence",
     "EvidenceKind",
+    "LabResultLine",
     "Origin",
     "Place",
     "Producer",
@@ -102,16 +111,19 @@ class EvidenceKind(StrEnum):
     DECLARED = "declared"
     CONFIRMED = "confirmed"
     CERTIFICATE = "certificate"
+    LAB_RESULT = "lab_result"
 
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """Where a claim comes from: ``by`` is the organisation that declared or confirmed it,
-    or, for a certificate, the certification's id in ``TracePage.certifications``."""
+    """Where a claim comes from: ``by`` is the organisation that declared or confirmed it
+    (the laboratory, for a lab result); for a certificate, the certification's id in
+    ``TracePage.certifications``; for a lab result, its id in ``TracePage.lab_results``."""
 
     kind: EvidenceKind
     by: str = ""
     certification_id: int | None = None
+    lab_result_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +142,7 @@ class ProductInfo:
     commodity: Commodity
     description: str
     image: ImageRef | None = None  # the product's photo (Decree 37/2026: name and image)
+    applied_standards: tuple[str, ...] = ()  # as the producer names them (item i)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +208,23 @@ class CertificationLine:
 
 
 @dataclass(frozen=True, slots=True)
+class LabResultLine:
+    """A passed test of a sample of the lot (``this_lot``) or of an ancestor, whose product
+    and organisation the line names (never its lot code)."""
+
+    id: int
+    test: LabTest
+    laboratory: str
+    accreditation: str
+    sampled_on: date
+    report_number: str
+    product: str
+    organisation: str
+    this_lot: bool
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Recall:
     lot_code: str
     product: str
@@ -221,6 +251,7 @@ class TracePage:
     steps: list[Step] = field(default_factory=list)
     certifications: list[CertificationLine] = field(default_factory=list)
     recalls: list[Recall] = field(default_factory=list)
+    lab_results: list[LabResultLine] = field(default_factory=list)
     lots_not_shown: int = 0  # ancestor lots beyond MAX_TRACED_LOTS
 
     @property
@@ -230,6 +261,10 @@ class TracePage:
     def certification(self, certification_id: int | None) -> CertificationLine | None:
         """The line a certificate ``Evidence`` points at."""
         return next((c for c in self.certifications if c.id == certification_id), None)
+
+    def lab_result(self, lab_result_id: int | None) -> LabResultLine | None:
+        """The line a lab-result ``Evidence`` points at."""
+        return next((r for r in self.lab_results if r.id == lab_result_id), None)
 
 
 # --------------------------------------------------------------------------- entry points
@@ -321,6 +356,7 @@ def lot_page(
         steps=steps,
         certifications=certifications.lines(),
         recalls=_recalls(batch.id, list(depths), trail),
+        lab_results=_lab_results(trail),
         lots_not_shown=max(0, len(depths) - len(traced)),
     )
 
@@ -504,7 +540,8 @@ def _product_info(product: Product) -> ProductInfo:
     if len(description) > DESCRIPTION_SHOWN:
         description = description[:DESCRIPTION_SHOWN].rstrip() + "…"
     return ProductInfo(
-        product.name, product.gtin, product.commodity, description, image_of(product.id)
+        product.name, product.gtin, product.commodity, description, image_of(product.id),
+        tuple(product.applied_standards or ()),
     )
 
 
@@ -746,6 +783,39 @@ def _origins(trail: _Trail, certs: _Certifications) -> list[Origin]:
             evidence = tuple(dict.fromkeys(known.evidence + evidence))
         seen[key] = Origin(grower, place, area.kind, area.planting_area_code, day, evidence)
     return list(seen.values())
+
+
+# --------------------------------------------------------------------------- lab results
+
+
+def _lab_results(trail: _Trail) -> list[LabResultLine]:
+    """The passed results of the traced lots: all of the lot's own, and an ancestor's when
+    its sample was taken by the day of its last step into the chain (module docstring).
+    The lot's own first, then newest sample first."""
+    times = {e["pk"]: e["event_time"] for e in trail.entries}
+    last_day = {lot: _day(moment) for lot, moment in _cutoffs(trail, times).items()}
+    rows = db.session.scalars(
+        select(LabResult)
+        .where(LabResult.batch_id.in_(list(trail.lots)), LabResult.outcome == LabOutcome.PASS)
+        .order_by(LabResult.sampled_on.desc(), LabResult.id.desc())
+    )
+    lines = []
+    for result in rows:
+        own = result.batch_id == trail.start
+        if not own and (result.batch_id not in last_day
+                        or result.sampled_on > last_day[result.batch_id]):
+            continue
+        lot = trail.lots[result.batch_id]
+        lines.append(LabResultLine(
+            id=result.id, test=result.test, laboratory=result.laboratory,
+            accreditation=result.accreditation, sampled_on=result.sampled_on,
+            report_number=result.report_number, product=lot.product,
+            organisation=trail.org_name(lot.organisation_id), this_lot=own,
+            evidence=(Evidence(EvidenceKind.LAB_RESULT, result.laboratory,
+                               lab_result_id=result.id),),
+        ))
+    lines.sort(key=lambda line: not line.this_lot)  # stable: newest first within each
+    return lines
 
 
 # --------------------------------------------------------------------------- recalls

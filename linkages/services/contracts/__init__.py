@@ -4,7 +4,9 @@ recording their life (``recording``), history and as-of views (``history``), sig
 functions from here."""
 
 from linkages.services.contracts.access import (
+    Awaiting,
     ContractPermissions,
+    awaiting_confirmation,
     contract_permissions,
     contract_scope,
     get_contract,
@@ -34,11 +36,13 @@ from linkages.services.contracts.recording import (
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "Awaiting",
     "ContractAsOf",
     "ContractPermissions",
     "add_attachment",
     "amend_contract",
     "areas_to_offer",
+    "awaiting_confirmation",
     "confirm_contract",
     "contract_as_of",
     "contract_permissions",

@@ -16,6 +16,7 @@ it is a party to.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
 
@@ -94,6 +95,26 @@ def contract_permissions(actor: Actor, contract: LinkageContract) -> ContractPer
         download=True,
         targets=frozenset(targets),
     )
+
+
+class Awaiting(StrEnum):
+    """Whose confirmation a contract's terms in force wait for, as a party sees it."""
+
+    YOURS = "yours"  # the actor's organisation has not confirmed them
+    OTHERS = "others"  # it has; another party has not
+
+
+def awaiting_confirmation(actor: Actor, contract: LinkageContract) -> Awaiting | None:
+    """``Awaiting`` for a party's member; None when the terms are agreed (or verified on
+    paper), the contract is closed, or the actor acts for no party. ``YOURS`` is exactly
+    ``contract_permissions(...).confirm``; reads the contract's loaded parties and
+    confirmations only."""
+    org = actor.organisation_id
+    if org is None or org not in contract.party_organisation_ids:
+        return None
+    if contract.status not in AMENDABLE or contract.terms_agreed:
+        return None
+    return Awaiting.OTHERS if org in contract.confirmed_organisation_ids else Awaiting.YOURS
 
 
 def contract_scope(actor: Actor) -> ColumnElement[bool]:

@@ -4,6 +4,7 @@ side-selling signal (``fulfilment``). Import the functions from here."""
 
 from linkages.services.deliveries.access import (
     DELIVERABLE,
+    ContractRef,
     DeliveryPermissions,
     OpenContractLine,
     delivery_permissions,
@@ -11,6 +12,7 @@ from linkages.services.deliveries.access import (
     list_deliveries,
     open_contracts_for,
     open_contracts_query,
+    shipment_contracts,
     shipment_deliveries,
 )
 from linkages.services.deliveries.fulfilment import (
@@ -33,6 +35,7 @@ from linkages.services.deliveries.recording import (
 __all__ = [
     "DELIVERABLE",
     "ContractFulfilment",
+    "ContractRef",
     "Delivered",
     "DeliveryPermissions",
     "LineFulfilment",
@@ -51,5 +54,6 @@ __all__ = [
     "receive_under_contract",
     "settle_delivery",
     "ship_under_contract",
+    "shipment_contracts",
     "shipment_deliveries",
 ]

@@ -194,3 +194,25 @@ def shipment_deliveries(actor: Actor, shipment_ids: list[int]) -> dict[int, Link
         return {}
     stmt = list_deliveries(actor).where(LinkageDelivery.shipment_id.in_(shipment_ids))
     return {d.shipment_id: d for d in db.session.scalars(stmt)}
+
+
+@dataclass(frozen=True)
+class ContractRef:
+    """The contract a shipment was delivered under, as a page names it."""
+
+    contract_id: int
+    code: str
+    title: str
+
+
+def shipment_contracts(actor: Actor, shipment_ids: list[int]) -> dict[int, ContractRef]:
+    """The contracts, among those the actor reads, these shipments were delivered under,
+    by shipment id: one statement (a receiving form names them)."""
+    if not shipment_ids:
+        return {}
+    stmt = list_deliveries(actor).where(LinkageDelivery.shipment_id.in_(shipment_ids))
+    rows = db.session.execute(stmt.with_only_columns(
+        LinkageDelivery.shipment_id, LinkageContract.id, LinkageContract.code,
+        LinkageContract.title,
+    ))
+    return {shipment_id: ContractRef(*contract) for shipment_id, *contract in rows}
