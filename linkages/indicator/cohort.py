@@ -17,8 +17,8 @@ from sqlalchemy.sql import Subquery
 from linkages.indicator.definitions import CLOSED_ORG_STATUSES, DENOMINATOR_TYPE
 from linkages.indicator.inforce import facts_on
 from linkages.indicator.query import IndicatorQuery
-from linkages.models.cooperatives import CooperativeProfile, FieldGroup
-from linkages.models.organisations import Organisation, OrgStatus, OrgType
+from linkages.models.cooperatives import FieldGroup
+from linkages.models.organisations import OrgStatus, OrgType
 from linkages.services.places import memberships_on
 
 
@@ -39,23 +39,10 @@ def registry(q: IndicatorQuery, org_type: OrgType = DENOMINATOR_TYPE,
     legacy_province, field_group, size_class``. ``facts`` shares the statement's
     ``inforce.facts_on`` (one is made otherwise)."""
     f = facts if facts is not None else facts_on(q.on, q.cutoff, f"{org_type.value}_facts")
-    org = Organisation
-    stmt = (
-        select(
-            f.c.org_id,
-            org.name,
-            org.registration_code,
-            f.c.status,
-            f.c.registered_on,
-            f.c.province,
-            f.c.legacy_province,
-            CooperativeProfile.field_group,
-            CooperativeProfile.size_class,
-        )
-        .join(org, org.id == f.c.org_id)
-        .outerjoin(CooperativeProfile, CooperativeProfile.organisation_id == f.c.org_id)
-        .where(f.c.created_at < q.cutoff, f.c.org_type == org_type.value)
-    )
+    stmt = select(
+        f.c.org_id, f.c.name, f.c.registration_code, f.c.status, f.c.registered_on,
+        f.c.province, f.c.legacy_province, f.c.field_group, f.c.size_class,
+    ).where(f.c.created_at < q.cutoff, f.c.org_type == org_type.value)
     for province in q.provinces:
         stmt = stmt.where(f.c.province == province)
     return stmt.subquery("registry" if org_type == DENOMINATOR_TYPE

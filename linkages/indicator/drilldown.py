@@ -67,7 +67,8 @@ def drilldown(q: IndicatorQuery, which: str = "denominator",
     chosen = select(reg)
     if group is not None:
         chosen = _in_group(q, chosen, reg, group)
-    rows = states(q, registry_cte(q, "drill_registry", b, chosen), b=b).subquery("drill")
+    rows = states(q, registry_cte(q, "drill_registry", b, chosen), b=b,
+                  narrow=bool(q.provinces) or group is not None).subquery("drill")
     stmt = (
         select(
             rows.c.org_id, rows.c.name, rows.c.registration_code, rows.c.province,

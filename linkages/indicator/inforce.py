@@ -37,6 +37,7 @@ from linkages.models.contracts import (
     LinkageContractVersion,
     LinkageContractVersionParty,
 )
+from linkages.models.cooperatives import CooperativeProfile
 from linkages.models.organisations import (
     FACT_VALUE_LENGTH,
     FactField,
@@ -55,11 +56,20 @@ def materialized(stmt: Select[Any], name: str) -> CTE:
     return stmt.cte(name).prefix_with("MATERIALIZED", dialect="postgresql")
 
 
+def inlined(stmt: Select[Any], name: str) -> CTE:
+    """``stmt`` as a CTE that PostgreSQL folds into each query reading it: for a plain
+    filter of one table, scanning the table again costs less than writing its rows out
+    once and reading them back."""
+    return stmt.cte(name).prefix_with("NOT MATERIALIZED", dialect="postgresql")
+
+
 def facts_on(on: date, cutoff: datetime, name: str = "facts_on") -> CTE:
     """Every organisation's facts on ``on`` as known at ``cutoff``: ``org_id, created_at,
     org_type, status, registered_on, province, legacy_province`` (text, as
     ``asof.fact_on`` gives them; ``province`` among the 34 current ones, as
-    ``asof.province_on``)."""
+    ``asof.province_on``), with what the registry shows beside them as it is now:
+    ``name, registration_code, field_group, size_class`` (the cooperative profile's; the
+    last two have no history)."""
     c = OrganisationFactChange
     later = (
         select(
@@ -103,9 +113,14 @@ def facts_on(on: date, cutoff: datetime, name: str = "facts_on") -> CTE:
             func.coalesce(value(FactField.PROVINCE_CODE),
                           LegacyProvince.new_province_code).label("province"),
             legacy.label("legacy_province"),
+            org.name,
+            org.registration_code,
+            CooperativeProfile.field_group,
+            CooperativeProfile.size_class,
         )
         .outerjoin(first, first.c.organisation_id == org.id)
-        .outerjoin(LegacyProvince, LegacyProvince.code == legacy),
+        .outerjoin(LegacyProvince, LegacyProvince.code == legacy)
+        .outerjoin(CooperativeProfile, CooperativeProfile.organisation_id == org.id),
         name,
     )
 
@@ -147,7 +162,7 @@ def in_force(on: date, cutoff: datetime, tag: str = "") -> InForce:
     )
     c, p, vp = LinkageContract, LinkageContractParty, LinkageContractVersionParty
     unchanged = ~c.id.in_(select(changed.c.contract_id))
-    contracts = materialized(
+    contracts = inlined(
         union_all(
             select(c.id.label("contract_id"), c.status, c.form, c.effective_from,
                    c.effective_to).where(unchanged),
@@ -156,7 +171,7 @@ def in_force(on: date, cutoff: datetime, tag: str = "") -> InForce:
         ).subquery(f"contracts_union{tag}").select(),
         f"contracts_in_force{tag}",
     )
-    parties = materialized(
+    parties = inlined(
         union_all(
             select(p.contract_id, p.organisation_id, p.role, p.position)
             .where(~p.contract_id.in_(select(changed.c.contract_id))),

@@ -26,7 +26,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Integer,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.sql import Subquery
 
 from linkages.indicator.definitions import (
@@ -118,32 +130,59 @@ def commodity_key(line: Any) -> ColumnElement[Any]:
 # --- the sets each stage joins --------------------------------------------------------
 
 
-def _enterprise_contracts(b: Basis, tag: str) -> Subquery:
-    """Contracts in force with an enterprise (on the day) among their parties."""
-    p, f = b.contracts.parties, b.facts
+def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, reg: Any = None,
+                    counting_only: bool = False, leads: bool = True) -> Subquery:
+    """The contracts in force whose term overlaps the period (``counting_only``: and
+    whose status counts): ``contract_id, status, form``, ``enterprise`` (1: an
+    enterprise, on the day, is one of the parties) and B's other counterparties — the
+    parties that are an HTX or a union leading or buying, by their lowest and highest ids
+    ``lead_min`` and ``lead_max``: one other than a given cooperative exists unless both
+    are NULL or both are that cooperative (a distinct count would say as much but needs
+    a sort). One pass over those contracts' parties; with ``reg``, only the contracts one
+    of its cooperatives is a party to (a province, not the country). Without ``leads``
+    (nothing asks about B's counterparties) ``lead_min`` and ``lead_max`` are NULL and
+    only the enterprises among the parties are looked for."""
+    p, f, c = b.contracts.parties, b.facts, b.contracts.contracts
+    relevant = [c.c.effective_from <= q.period.end,
+                or_(c.c.effective_to.is_(None), c.c.effective_to >= q.period.start)]
+    if counting_only:
+        relevant.append(c.c.status.in_([s.value for s in COUNTING_CONTRACT_STATUSES]))
+    enterprise = f.c.org_type == OrgType.DN.value
+    in_relevant = p.c.contract_id.in_(select(c.c.contract_id).where(*relevant))
+    if leads:
+        lead = and_(f.c.org_type.in_([t.value for t in COOPERATIVE_COUNTERPARTY_TYPES]),
+                    p.c.role.in_([r.value for r in COOPERATIVE_COUNTERPARTY_ROLES]))
+        kinds = (
+            select(
+                p.c.contract_id,
+                func.max(_flag(enterprise)).label("enterprise"),
+                func.min(case((lead, p.c.organisation_id))).label("lead_min"),
+                func.max(case((lead, p.c.organisation_id))).label("lead_max"),
+            )
+            .join(f, f.c.org_id == p.c.organisation_id)
+            .where(or_(enterprise, lead), in_relevant)
+            .group_by(p.c.contract_id)
+        )
+    else:  # the enterprises alone: a small set to test the parties against
+        none = cast(null(), Integer)
+        kinds = (
+            select(p.c.contract_id, literal(1).label("enterprise"),
+                   none.label("lead_min"), none.label("lead_max"))
+            .where(p.c.organisation_id.in_(select(f.c.org_id).where(enterprise)),
+                   in_relevant)
+            .distinct()
+        )
+    if reg is not None:
+        theirs = select(p.c.contract_id).where(p.c.organisation_id.in_(select(reg.c.org_id)))
+        kinds = kinds.where(p.c.contract_id.in_(theirs))
+    sides = kinds.subquery(f"party_kinds{tag}")
     return (
-        select(p.c.contract_id)
-        .join(f, f.c.org_id == p.c.organisation_id)
-        .where(f.c.org_type == OrgType.DN.value)
-        .distinct()
-        .subquery(f"enterprise_contracts{tag}")
-    )
-
-
-def _cooperative_leads(b: Basis, tag: str) -> Subquery:
-    """Per contract in force, its parties that are an HTX or a union leading or buying
-    (B's other counterparties): how many, and the lowest id (enough to tell whether one
-    other than a given cooperative exists)."""
-    p, f = b.contracts.parties, b.facts
-    return (
-        select(p.c.contract_id,
-               func.count(p.c.organisation_id.distinct()).label("n"),
-               func.min(p.c.organisation_id).label("one"))
-        .join(f, f.c.org_id == p.c.organisation_id)
-        .where(f.c.org_type.in_([t.value for t in COOPERATIVE_COUNTERPARTY_TYPES]),
-               p.c.role.in_(list(COOPERATIVE_COUNTERPARTY_ROLES)))
-        .group_by(p.c.contract_id)
-        .subquery(f"cooperative_leads{tag}")
+        select(c.c.contract_id, c.c.status, c.c.form,
+               func.coalesce(sides.c.enterprise, 0).label("enterprise"),
+               sides.c.lead_min, sides.c.lead_max)
+        .outerjoin(sides, sides.c.contract_id == c.c.contract_id)
+        .where(*relevant)
+        .subquery(f"contract_sides{tag}")
     )
 
 
@@ -196,19 +235,23 @@ def _of_commodity(q: IndicatorQuery, tag: str) -> Subquery:
 # --- pairs and standing ---------------------------------------------------------------
 
 
-def pairs(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str = "") -> Subquery:
+def pairs(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str = "",
+          narrow: bool = False, counting_only: bool = False) -> Subquery:
     """Every (cooperative of ``reg``, contract in force overlapping the period it is a
     party to), with a 0/1 flag per stage of ``variant``: ``org_id, contract_id, form,
     status, draft, counterparty, broad, final, delivery_id`` (``broad``: the stage
     ``counterparty`` of B, for the "counts in B only" reason; ``delivery_id``: C's lowest
     accepted delivery under the contract). A cooperative listed twice on a contract (two
-    roles) gives two equal rows."""
-    p, c = b.contracts.parties, b.contracts.contracts
-    enterprise = _enterprise_contracts(b, tag)
-    leads = _cooperative_leads(b, tag)
+    roles) gives two equal rows. ``narrow``: ``reg`` is a small part of the country (a
+    province, a group), so the contracts' sides are worked out for its contracts only;
+    ``counting_only``: only whether a cooperative counts matters (a figure, not the
+    reasons), so contracts whose status does not count are left out early."""
+    p = b.contracts.parties
+    c = _contract_sides(q, b, tag, reg if narrow else None, counting_only,
+                        leads=variant.broad_counterparty or not counting_only)
     org_id = p.c.organisation_id
-    has_enterprise = enterprise.c.contract_id.is_not(None)
-    other_lead = or_(leads.c.n > 1, and_(leads.c.n == 1, leads.c.one != org_id))
+    has_enterprise = c.c.enterprise == 1
+    other_lead = or_(c.c.lead_min != org_id, c.c.lead_max != org_id)
     broad = or_(has_enterprise, other_lead)
     in_status = c.c.status.in_([s.value for s in COUNTING_CONTRACT_STATUSES])
     counterparty = broad if variant.broad_counterparty else has_enterprise
@@ -216,10 +259,6 @@ def pairs(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str = ""
         select(p)
         .join(reg, reg.c.org_id == org_id)
         .join(c, c.c.contract_id == p.c.contract_id)
-        .outerjoin(enterprise, enterprise.c.contract_id == p.c.contract_id)
-        .outerjoin(leads, leads.c.contract_id == p.c.contract_id)
-        .where(c.c.effective_from <= q.period.end,
-               or_(c.c.effective_to.is_(None), c.c.effective_to >= q.period.start))
     )
     own: list[ColumnElement[bool]] = []
     delivery: ColumnElement[Any] = literal(None)
@@ -257,13 +296,14 @@ def pairs(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str = ""
     ).subquery(f"pairs{tag}")
 
 
-def standing(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str = "") -> CTE:
+def standing(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str = "",
+             narrow: bool = False, counting_only: bool = False) -> CTE:
     """One row per cooperative of ``reg`` with a contract in force overlapping the period:
     ``org_id``, ``status``, ``draft``, ``counterparty``, ``broad`` (1 when one of its
     contracts passes that stage), ``contract_id`` (the lowest contract that makes it
     count, NULL when none does) and ``delivery_id`` (C: the lowest accepted delivery under
     one of those). A cooperative absent from it has no contract overlapping the period."""
-    rows = pairs(q, reg, b, variant, tag)
+    rows = pairs(q, reg, b, variant, tag, narrow, counting_only)
     final = rows.c.final == 1
     return materialized(
         select(
@@ -283,7 +323,7 @@ def counting_pairs(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant,
                    tag: str = "") -> Subquery:
     """The distinct (cooperative, contract) pairs that make a cooperative of ``reg``
     count under ``variant``: ``org_id, contract_id, form``."""
-    rows = pairs(q, reg, b, variant, tag)
+    rows = pairs(q, reg, b, variant, tag, narrow=bool(q.provinces), counting_only=True)
     return (
         select(rows.c.org_id, rows.c.contract_id, rows.c.form)
         .where(rows.c.final == 1)
