@@ -15,7 +15,7 @@ from flask.views import MethodView
 from app.api.base import ApiBlueprint, SelectPage
 from app.api.openapi import PUBLIC
 from app.auth.current import current_actor
-from core.db import db
+from core.paging import rows_and_total
 from linkages.indicator import overview, service
 from linkages.schemas.indicator import (
     IndicatorDefinitionsOut,
@@ -42,13 +42,23 @@ blp = ApiBlueprint(
 
 
 class RowPage(SelectPage):
-    """``SelectPage`` for a select of several columns: each item is one row, shaped by
-    ``service.drill_row``."""
+    """``SelectPage`` for the drill-down's select of several columns: each item is one
+    row, shaped by ``service.drill_row``; the page and the total in one statement
+    (``core.paging.rows_and_total``), since every run of the select decides the whole
+    geography's standing again."""
+
+    def __init__(self, collection: Any, page_params: Any) -> None:
+        self._rows, self._total = rows_and_total(
+            collection, page_params.first_item, page_params.page_size)
+        super().__init__(collection, page_params)
+
+    @property
+    def item_count(self) -> int:
+        return self._total
 
     @property
     def items(self) -> list[Any]:
-        stmt = self.page_of(self.collection)
-        return [] if stmt is None else [service.drill_row(r) for r in db.session.execute(stmt)]
+        return [service.drill_row(r) for r in self._rows]
 
 
 @blp.route("/variants")

@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import get_locale
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.orm import selectinload
 
 from app.auth.services import display_names
@@ -27,7 +27,7 @@ from app.web.indicator_filters import VARIANT_CODES, Filters
 from core.actor import Actor
 from core.clock import local_today
 from core.db import db
-from core.paging import PageNumbers
+from core.paging import PageNumbers, rows_and_total
 from linkages.indicator import overview, publication_changes, publications, service, targets
 from linkages.indicator.period import current_statistical_year
 from linkages.indicator.query import IndicatorQuery
@@ -320,14 +320,8 @@ def drill_page(actor: Actor, filters: Filters, page: int
     """The ``page``-th page of the drill-down (a page past the last is empty, and never
     asked of the database)."""
     q, stmt = _drill(actor, filters)
-    total = int(db.session.scalar(
-        select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
-    first = (page - 1) * DRILL_PER_PAGE
-    items: list[dict[str, Any]] = []
-    if first < total:
-        rows = db.session.execute(stmt.offset(first).limit(DRILL_PER_PAGE))
-        items = [service.drill_row(r) for r in rows]
-    return q, RowPage(items, page, DRILL_PER_PAGE, total)
+    rows, total = rows_and_total(stmt, (page - 1) * DRILL_PER_PAGE, DRILL_PER_PAGE)
+    return q, RowPage([service.drill_row(r) for r in rows], page, DRILL_PER_PAGE, total)
 
 
 def drill_rows(actor: Actor, filters: Filters) -> tuple[IndicatorQuery, Iterator[dict[str, Any]]]:

@@ -181,8 +181,9 @@ def drill(
 
 
 def drill_row(row: Any) -> dict[str, Any]:
-    """One drill-down row as the API shows it, with the reason's text."""
-    data = dict(row._mapping)
+    """One drill-down row (a result row or a mapping) as the API shows it, with the
+    reason's text."""
+    data = dict(getattr(row, "_mapping", row))
     data["reason_text"] = reason_text(data["reason"])
     data["counted"] = bool(data["counted"])
     data["in_denominator"] = bool(data["in_denominator"])

@@ -48,6 +48,18 @@ def test_national_figures_and_drill_down(client: FlaskClient) -> None:
     assert page.status_code == 200
     assert page.headers["X-Total-Count"] == "9"
     assert len(page.get_json()) == 5 and 'rel="next"' in page.headers["Link"]
+    # The page and the total come from one statement (core.paging.rows_and_total); the
+    # last page, a page past it and an absurd page still say the total.
+    last = client.get("/api/indicator/drill-down?variant=A&year=2025&page_size=5&page=2",
+                      headers=admin)
+    assert last.headers["X-Total-Count"] == "9" and len(last.get_json()) == 4
+    assert {r["org_id"] for r in last.get_json()}.isdisjoint(
+        {r["org_id"] for r in page.get_json()})
+    for beyond in (3, 2**40):
+        past = client.get(f"/api/indicator/drill-down?variant=A&year=2025&page_size=5"
+                          f"&page={beyond}", headers=admin)
+        assert past.status_code == 200, past.get_json()
+        assert past.get_json() == [] and past.headers["X-Total-Count"] == "9"
 
     trend = client.get("/api/indicator/trend?variant=A&year=2026&years=3", headers=admin)
     assert [p["numerator"] for p in trend.get_json()["points"]] == [1, 4, 1]
