@@ -542,8 +542,13 @@ def aims(measurements: list[Measurement]) -> list[str]:
         scan = by_target.get(target)
         if scan is None or ceiling is None:
             continue
-        share = scan.ratio(ceiling)
-        line(f"{target.name} ≥ {AIM_SCAN:.0%} of `/healthz`: {share:.0%}", share >= AIM_SCAN)
+        # The aim compares request rates: the shell's ceiling is one request, and a scan of
+        # two requests each as cheap as /healthz would still be 50% of it in scans.
+        share = scan.requests_per_s / ceiling.requests_per_s if ceiling.requests_per_s else 0
+        in_units = ("" if target.unit_requests == 1 else
+                    f" (in {target.unit}: {scan.ratio(ceiling):.0%} of `/healthz` requests)")
+        line(f"{target.name} ≥ {AIM_SCAN:.0%} of `/healthz`, in requests: {share:.0%}"
+             f"{in_units}", share >= AIM_SCAN)
         bound = "" if target.unit_requests == 1 else (
             f" (each of its {target.unit_requests} requests {scan.p99_ms:.1f} ms: at most)")
         line(f"{target.name} p99 < {AIM_SCAN_P99_MS:.0f} ms at 32 connections: "
