@@ -3,7 +3,8 @@ seeded by ``flask seed-demo`` (``app.demo.traces`` plans them), with the URLs to
 
 - ``gtin``: a lot of a product with a GTIN (Viet Nam's prefix 893), its label a GS1 Digital
   Link ``/01/{GTIN}/10/{lot}``: the coffee buyer's export lot of green coffee, made from
-  the coffee cooperative's harvests through a merge, a processing step and a split;
+  the coffee cooperative's harvests through a merge, a processing step and a split; its
+  product names its standards, and two lab results are behind it (``app.demo.traces``);
 - ``platform``: a lot of a product without a GTIN, its label the platform's own URI
   ``/p/{registration code}.{product code}/10/{lot}``: the coffee cooperative's harvest lot
   shipped to its buyer;

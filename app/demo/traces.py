@@ -1,8 +1,9 @@
-"""Traceability data of the demo country: products, production areas, cultivation diaries,
-harvest lots with member deliveries, and their event histories (harvest → cooling/packing →
-storing → shipping → receiving → processing, with merges, splits, one recall and one
-corrected event), so that the demo shows full traces (issue 4); and serial numbers under one
-export lot. ``app.demo.showcase`` finds the lots worth scanning (``flask demo-urls``).
+"""Traceability data of the demo country: products (some with the standards they are made
+to), production areas, cultivation diaries, harvest lots with member deliveries, and their
+event histories (harvest → cooling/packing → storing → shipping → receiving → processing,
+with merges, splits, one recall and one corrected event), so that the demo shows full traces
+(issue 4); serial numbers under one export lot; and two passed lab results behind the GTIN
+lot. ``app.demo.showcase`` finds the lots worth scanning (``flask demo-urls``).
 
 Like the country (``app.demo.country``), in two steps:
 
@@ -23,12 +24,14 @@ Dates. The plan is drawn on the country's fixed timeline (seasons 2024–2025, "
 override, which members (by their registry joining dates, which do not move) deliver.
 Each date is moved by ``today - REFERENCE_DATE`` whole days only as it goes into a step
 (``_Planner.day``, ``at``, ``lot_code``): diary days, harvests, deliveries, event times,
-expiry dates, and the dates inside lot, order and despatch codes. So nothing but expiry
-dates is later than two days before the seeding day, the diary never holds a future day,
-and any seeding day gives the same lots, quantities and steps in the same order, every
-interval between two dates unchanged. The price: seasons move with the shift, so a crop's
-harvests can fall in other months than its real season, and seeded on a day before
-``REFERENCE_DATE`` a delivery can predate its member's joining date.
+expiry dates, lab sample days, and the dates inside lot, order and despatch codes. So
+nothing but expiry dates is later than two days before the seeding day, the diary never
+holds a future day, and any seeding day gives the same lots, quantities and steps in the
+same order, every interval between two dates unchanged. (Texts keep no date that would have
+to move: a standard's number keeps the year it was issued, a lab report's number has none.)
+The price: seasons move with the shift, so a crop's harvests can fall in other months than
+its real season, and seeded on a day before ``REFERENCE_DATE`` a delivery can predate its
+member's joining date.
 """
 
 from __future__ import annotations
@@ -56,12 +59,14 @@ from traceability.gs1 import gs1_check_digit
 from traceability.models.areas import DiaryEntry, ProductionArea
 from traceability.models.batches import Batch, BatchLink, Shipment
 from traceability.models.events import EpcisEvent, EventBatch
+from traceability.models.lab_results import LabResult
 from traceability.models.products import Product
 from traceability.models.serials import BatchSerial
 from traceability.services import recording as events
 from traceability.services.areas import create_area
 from traceability.services.batches import lot_tag
 from traceability.services.diary import add_entry
+from traceability.services.lab_results import record_lab_result
 from traceability.services.products import create_product
 from traceability.services.serials import record_serial_range
 
@@ -80,6 +85,20 @@ PHI_OVERRIDE_REASON = (
     "Đơn hàng xuất khẩu phải giao trước Tết; đã lấy mẫu kiểm dư lượng Hexaconazole tại "
     "phòng thí nghiệm, kết quả dưới mức MRL của EU (phiếu KN-0142/2025)."
 )
+
+# Standards the products are made to (``Product.applied_standards``), written as a
+# Vietnamese producer writes them on its label: national standards (TCVN), VietGAP, the
+# organic standard, and a company standard (TCCS) numbered after its owner's name
+# (``company_standard``). Data, shown as written on the trace page. The anchors' products
+# carry them; another organisation's, one time in two (``_Planner.applies_standards``).
+VIETGAP = "VietGAP (TCVN 11892-1:2017)"
+ORGANIC = "TCVN 11041-2:2017 (hữu cơ)"
+TCCS_YEAR = 2024  # a standard's number keeps the year it was issued: it does not move
+STANDARDS_SHARE = 0.5
+# The laboratory of the demo's lab results (``_Planner.lab_results``): an accredited one
+# (VILAS: Vietnam's laboratory accreditation scheme) testing for exporters of the south.
+LABORATORY = "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng 3 (QUATEST 3)"
+LAB_ACCREDITATION = "VILAS 004"
 
 
 # --- what each commodity looks like ---------------------------------------------------------
@@ -114,6 +133,10 @@ class Spec:
     # What a buyer or processor makes of it: (code, name, unit, input kg per output kg).
     processed: tuple[str, str, Unit, float] = ("TP", "Thành phẩm", Unit.KG, 1.05)
     export_lot: str = "Lô xuất khẩu"
+    # The standards of the cooperative's product and of the processed one, when they
+    # carry any (``_Planner.applies_standards``).
+    standards: tuple[str, ...] = ()
+    processed_standards: tuple[str, ...] = ()
 
 
 def _y(first: tuple[int, int], last: tuple[int, int]) -> tuple[tuple[date, date], ...]:
@@ -138,33 +161,39 @@ SPECS: dict[str, Spec] = {
         (HEXACONAZOLE, ABAMECTIN), "Phân NPK 16-8-16+TE",
         processed=("CF-NX", "Cà phê nhân xanh Robusta S16", Unit.TAN, 5.0),
         export_lot="Lô xuất khẩu cà phê nhân",
+        standards=(VIETGAP,), processed_standards=("TCVN 4193:2014 (cà phê nhân)",),
     ),
     "pepper": Spec(
         "pepper", "HT-DEN", "Hồ tiêu đen khô", Unit.KG, (900, 4200), _y((2, 5), (4, 20)),
         "plot", "Hồ tiêu", ("Vĩnh Linh", "Lộc Ninh"), (METALAXYL, ABAMECTIN),
         processed=("HT-550", "Tiêu đen 550 g/l đã làm sạch", Unit.KG, 1.06),
+        standards=(VIETGAP,), processed_standards=("TCVN 7036:2008 (hạt tiêu đen)",),
     ),
     "rice": Spec(
         "rice", "LUA-T", "Lúa tươi", Unit.TAN, (18, 60),
         _y((2, 25), (3, 30)) + _y((6, 20), (7, 28)),
         "plot", "Lúa", ("ST25", "OM18", "Đài Thơm 8", "OM5451"), (TRICYCLAZOLE,),
         "Phân Urê + DAP", processed=("GAO-5", "Gạo trắng 5% tấm", Unit.TAN, 1.6),
+        standards=(VIETGAP,), processed_standards=("TCVN 11888:2017 (gạo trắng)",),
     ),
     "tea": Spec(
         "tea", "CHE-BT", "Chè búp tươi", Unit.KG, (700, 2600), _y((4, 1), (10, 25)),
         "plot", "Chè", ("Trung du", "LDP1", "Kim Tuyên"), (EMAMECTIN, BT),
         "Phân hữu cơ vi sinh", processed=("CHE-XK", "Chè xanh khô", Unit.KG, 4.8),
+        standards=(VIETGAP,),
     ),
     "cashew": Spec(
         "cashew", "DIEU-T", "Hạt điều thô", Unit.KG, (2000, 9000), _y((2, 15), (4, 25)),
         "plot", "Điều", ("PN1", "AB29"), (AZOXYSTROBIN,),
         processed=("DIEU-WW", "Nhân điều WW320", Unit.KG, 4.5),
+        processed_standards=("TCVN 4850:2010 (nhân hạt điều)",),
     ),
     "vegetables": Spec(
         "vegetables", "RAU", "Rau cải ngọt", Unit.KG, (300, 1800),
         ((date(2024, 1, 10), date(2025, 12, 20)),), "plot", "Rau ăn lá",
         ("Cải ngọt", "Cải bẹ xanh"), (EMAMECTIN, BT), "Phân hữu cơ hoai mục", cooled=True,
         processed=("RAU-SC", "Rau sơ chế đóng túi 500 g", Unit.KG, 1.15),
+        standards=(VIETGAP,),
     ),
     "honey": Spec(
         "honey", "MO", "Mật ong hoa cà phê", Unit.LITRE, (250, 1200), _y((3, 1), (5, 25)),
@@ -180,6 +209,7 @@ SPECS: dict[str, Spec] = {
         "herbs", "DL", "Cà gai leo khô", Unit.KG, (300, 1500), _y((5, 1), (10, 30)),
         "plot", "Cà gai leo", ("Cà gai leo",), (BT,), "Phân hữu cơ",
         processed=("DL-TUI", "Trà cà gai leo túi lọc", Unit.KG, 1.1),
+        standards=(ORGANIC,),  # sprayed with Bt only, which organic farming allows
     ),
     "cinnamon": Spec(
         "forest_products", "QUE", "Vỏ quế khô", Unit.KG, (1500, 6000), _y((3, 1), (6, 30)),
@@ -219,7 +249,7 @@ def _fruit_spec(word: str) -> Spec:
         "fruit", f"QUA-{tag}", name, Unit.KG, (2500, 12000), windows, "plot", word or "Cây ăn quả",
         (name.split(" ", 2)[-1],), (AZOXYSTROBIN, ABAMECTIN), "Phân NPK 20-20-15",
         cooled=True, processed=(f"XK-{tag}", f"{name} tươi loại 1 xuất khẩu", Unit.KG, 1.12),
-        export_lot="Lô xuất khẩu trái cây",
+        export_lot="Lô xuất khẩu trái cây", standards=(VIETGAP,),
     )
 
 
@@ -228,6 +258,23 @@ def spec_for(org: SeededOrganisation) -> Spec | None:
     if commodity == "fruit":
         return _fruit_spec(org.product)
     return SPECS.get(commodity)
+
+
+_LEGAL_FORMS = (("Hợp tác xã", "HTX"), ("Công ty Cổ phần", ""), ("Công ty TNHH", ""))
+
+
+def company_standard(owner: str, number: int = 1) -> str:
+    """The number of a company standard (tiêu chuẩn cơ sở) as its owner issues it: number,
+    year, then "HTX" for a cooperative and the initials of the rest of its name, e.g.
+    "TCCS 01:2024/HTXNNCPHTX" (Hợp tác xã Nông nghiệp Cà phê Hòa Thuận Xanh)."""
+    form, rest = "", owner
+    for long, short in _LEGAL_FORMS:
+        if owner.startswith(long + " "):
+            form, rest = short, owner[len(long):]
+            break
+    initials = "".join(lot_tag(word)[0] for word in rest.split()
+                       if any(ch.isalnum() for ch in word))
+    return f"TCCS {number:02d}:{TCCS_YEAR}/{form}{initials}"
 
 
 # Approximate centres (lat, lon) of the demo provinces, for a few field polygons.
@@ -286,6 +333,7 @@ class _Received:
     lot: _Lot
     spec: Spec
     from_org: str
+    harvest: _Lot  # the shipper's harvest lot it came from
 
 
 class _Planner:
@@ -315,6 +363,12 @@ class _Planner:
         self.delivered: list[tuple[str, str, str, str]] = []
         # Export lots made by a split, per enterprise, in plan order: (lot code, kilograms).
         self.export_lots: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        # What each export lot was split from: the processed lot, the (planned) day it was
+        # made, and the received lots it was made of.
+        self.split_from: dict[str, tuple[str, date, list[_Received]]] = {}
+        # Which organisations name standards on their products: a stream of its own, so
+        # that the rest of the plan is the same with or without them.
+        self.standards_rng = random.Random(f"standards-{seed}")
 
     # --- small helpers --------------------------------------------------------------------
 
@@ -371,7 +425,40 @@ class _Planner:
             self.processing(enterprise, received)
         self.recall()
         self.serials()
+        self.lab_results()
         return self.steps
+
+    def applies_standards(self, org: SeededOrganisation) -> bool:
+        """Does the organisation name the standards its products are made to? The anchors
+        (the coffee cooperative and its buyer, the pepper cooperative) do; another one
+        time in two."""
+        return org.name in (self.coffee_htx, self.pepper_htx, self.coffee_buyer) \
+            or self.standards_rng.random() < STANDARDS_SHARE
+
+    def lab_results(self) -> None:
+        """Two passed laboratory results behind the demo's GTIN lot (``app.demo.showcase``:
+        the coffee buyer's first export lot), each sampled before its lot went on into the
+        chain, so that the lot's trace page shows both: a pesticide residue test of a
+        harvest lot of the coffee cooperative, sampled the day after the harvest, before
+        it was shipped; and the buyer's mycotoxin (ochratoxin A) test of the green coffee
+        it processed, sampled the day after processing, before the split into export
+        lots. Report numbers carry no date: they stay the same whatever the seeding day."""
+        buyer = next((o.key for o in self.orgs.values() if o.name == self.coffee_buyer), None)
+        lots = self.export_lots.get(buyer or "", [])
+        if buyer is None or not lots:
+            return
+        made, made_on, received = self.split_from[lots[0][0]]
+        anchor = next((o.key for o in self.orgs.values() if o.name == self.coffee_htx), None)
+        source = next((r for r in received if r.from_org == anchor), received[0])
+        self.step("lab_result", source.from_org, lot=source.harvest.code,
+                  test="pesticide_residues", laboratory=LABORATORY,
+                  accreditation=LAB_ACCREDITATION,
+                  sampled_on=self.day(source.harvest.day + timedelta(days=1)),
+                  outcome="pass", report_number="KT3-04172")
+        self.step("lab_result", buyer, lot=made, test="mycotoxins", laboratory=LABORATORY,
+                  accreditation=LAB_ACCREDITATION,
+                  sampled_on=self.day(made_on + timedelta(days=1)), outcome="pass",
+                  report_number="KT3-05236")
 
     def recall(self) -> None:
         """The demo's one recall: a residue sample over the MRL, taken at a buyer's intake,
@@ -453,9 +540,14 @@ class _Planner:
         rng = self.rng
         codes = {"raw": spec.code}
         description = f"{spec.name} do thành viên {org.name} sản xuất."
+        applies = self.applies_standards(org)
+        raw = list(spec.standards) if applies else []
+        if org.name == self.coffee_htx:  # its fresh cherries: ripeness, foreign matter
+            raw.append(company_standard(org.name))
         self.step("product", org.key, code=spec.code, name=spec.name,
                   commodity=spec.commodity, default_unit=spec.unit.value,
-                  kg_per_unit=spec.kg_per_unit, description=description)
+                  kg_per_unit=spec.kg_per_unit, description=description,
+                  **_standards(raw))
         fruit_export = spec.commodity == "fruit" and org.product in FRUIT_EXPORT
         if fruit_export or (spec.commodity == "honey" and rng.random() < 0.6):
             size = {"fruit": "18", "honey": "0.7"}[spec.commodity]
@@ -465,7 +557,8 @@ class _Planner:
             self.step("product", org.key, code=f"{spec.code}-DG", name=(
                 f"{spec.name} đóng {label[spec.commodity]}"), commodity=spec.commodity,
                 default_unit=Unit.KG.value, gtin=gtin, pack_size=size, pack_unit="kg",
-                description="Đóng gói tại nhà sơ chế của hợp tác xã.")
+                description="Đóng gói tại nhà sơ chế của hợp tác xã.",
+                **_standards([*spec.standards, company_standard(org.name)] if applies else []))
             codes["packed"] = f"{spec.code}-DG"
         return codes
 
@@ -670,7 +763,7 @@ class _Planner:
         self.delivered.append((org.key, lot.code, current.code, spec.commodity))
         self.received[(buyer.key, spec.code)].append(_Received(
             _Lot(buyer.key, booked, received_kg, Unit.KG, received_kg, receive_day,
-                 spec.commodity), spec, org.key))
+                 spec.commodity), spec, org.key, lot))
 
     def enterprise_products_for(self, buyer: SeededOrganisation, spec: Spec) -> str:
         code = f"NL-{spec.code}"
@@ -683,9 +776,14 @@ class _Planner:
             gtin = None
             if buyer.name == self.coffee_buyer or self.rng.random() < 0.3:
                 gtin = self.gtin13(self.gs1_prefix(), 10)
+            standards = list(spec.processed_standards) \
+                if spec.processed_standards and self.applies_standards(buyer) else []
+            if buyer.name == self.coffee_buyer:  # its export grade: defects, moisture, screen
+                standards.append(company_standard(buyer.name))
             self.step("product", buyer.key, code=out_code, name=out_name,
                       commodity=spec.commodity, default_unit=out_unit.value, gtin=gtin,
-                      description="Thành phẩm sau sơ chế, chế biến tại nhà máy.")
+                      description="Thành phẩm sau sơ chế, chế biến tại nhà máy.",
+                      **_standards(standards))
         return code
 
     def processing(self, enterprise: str, received: list[_Received]) -> None:
@@ -736,12 +834,19 @@ class _Planner:
                         (code, value * 1000 if out_unit == Unit.TAN else value))
                 self.step("split", enterprise, lot=made, parts=parts,
                           at=self.at(day + timedelta(days=4), 9))
+                for part in parts:
+                    self.split_from[part["lot_code"]] = (made, day + timedelta(days=2), group)
 
 
 _SHELF_DAYS = {"fruit": 21, "honey": 730}
 _HAMLETS = ("thôn 1", "thôn 2", "thôn 3", "thôn 4", "thôn 5", "thôn 7", "buôn Ky",
             "buôn Tơng Jú", "thôn Đồng Sơn", "thôn Tân Lập", "thôn Xuân Hòa", "ấp Bình An",
             "xóm Đông Hưng", "thôn Mới")
+
+
+def _standards(names: Sequence[str]) -> dict[str, list[str]]:
+    """A product step's ``applied_standards``, left out when there are none."""
+    return {"applied_standards": list(names)} if names else {}
 
 
 def _dec(value: float, unit: Unit, places: int = 2) -> str:
@@ -923,6 +1028,9 @@ class _Writer:
         record_serial_range(self.actor(org), self.batch(org, lot), first=first, count=count,
                             prefix=prefix, width=width)
 
+    def do_lab_result(self, org: str, *, lot: str, **data: Any) -> None:
+        record_lab_result(self.actor(org), self.batch(org, lot), **data)
+
 
 def write_demo_traces(plan: TracePlan, report: DemoReport) -> TraceReport:
     """Replay ``plan`` through the services. Does not commit."""
@@ -939,6 +1047,7 @@ def write_demo_traces(plan: TracePlan, report: DemoReport) -> TraceReport:
         "shipments": _count(Shipment.id),
         "batch_links": _count(BatchLink.child_id),
         "serials": _count(BatchSerial.id),
+        "lab_results": _count(LabResult.id),
     }
     return TraceReport(plan.digest(), counts)
 
@@ -960,6 +1069,7 @@ def seed_demo_traces(report: DemoReport, places: PlacesIndex) -> TraceReport:
 __all__ = [
     "TracePlan",
     "TraceReport",
+    "company_standard",
     "lots_digest",
     "plan_demo_traces",
     "registered_members",

@@ -29,10 +29,11 @@ from traceability.models import (
     DiaryEntry,
     DiaryKind,
     EpcisEvent,
+    LabResult,
     ProductionArea,
     Shipment,
 )
-from traceability.services import diary
+from traceability.services import diary, lab_results
 from traceability.services.phi import phi_violations
 
 # One day before the reference timeline's "today" (where the old fixed dates made the
@@ -72,9 +73,10 @@ def test_seeding_on_any_day_dates_nothing_after_it_and_moves_the_same_demo(
     app, monkeypatch: pytest.MonkeyPatch, day: date
 ) -> None:
     monkeypatch.setattr(country, "demo_today", lambda: day)
-    # The diary refuses days after its own today: make that the seeding day too, as on a
-    # machine whose clock says ``day``.
+    # The diary and lab results refuse days after their own today: make that the seeding
+    # day too, as on a machine whose clock says ``day``.
     monkeypatch.setattr(diary, "local_today", lambda: day)
+    monkeypatch.setattr(lab_results, "local_today", lambda: day)
     shift = day - REFERENCE_DATE
 
     report = seed_demo_country()
@@ -103,6 +105,8 @@ def test_seeding_on_any_day_dates_nothing_after_it_and_moves_the_same_demo(
         select(CooperativeProfile.verified_at).where(CooperativeProfile.verified_at.is_not(None))
     ).all()
     assert verified and max(_vn_day(v) for v in verified) <= day
+    sampled = db.session.scalars(select(LabResult.sampled_on)).all()
+    assert sampled and max(sampled) <= day - timedelta(days=2)
 
     # PHI: every harvest respects the diary's intervals, except the one override.
     areas = {a.id: a for a in db.session.scalars(select(ProductionArea))}

@@ -1,7 +1,7 @@
 """The demo's traceability data (``app.demo.traces``, run by ``flask seed-demo``): products,
 areas, diaries, lots and event histories that show full traces to the demo accounts.
 
-One test checks the traces on one seeding, another the demo's lots to scan
+One test checks the traces on one seeding, others the demo's lots to scan
 (``app.demo.showcase``, ``flask demo-urls``) over HTTP: seeding the whole demo country is the
 expensive part, and every check reads the same data. That seeding (``demo_country``,
 tests/conftest.py) is shared with the documented-country test of test_seed_demo.py."""
@@ -9,6 +9,7 @@ tests/conftest.py) is shared with the documented-country test of test_seed_demo.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -20,7 +21,14 @@ from app.demo.country import (
     load_places_index,
 )
 from app.demo.showcase import KINDS, showcase_lots
-from app.demo.traces import lots_digest, plan_demo_traces, registered_members
+from app.demo.traces import (
+    LABORATORY,
+    VIETGAP,
+    company_standard,
+    lots_digest,
+    plan_demo_traces,
+    registered_members,
+)
 from core.actor import Actor, OrgRole, PlatformRole
 from core.db import db
 from core.errors import NotFound
@@ -35,6 +43,9 @@ from traceability.models import (
     DiaryEntry,
     DiaryKind,
     EpcisEvent,
+    LabOutcome,
+    LabResult,
+    LabTest,
     Product,
     ProductionArea,
     Shipment,
@@ -247,6 +258,52 @@ def test_the_demo_has_a_lot_of_each_kind_to_scan_and_each_resolves(demo_world, d
     output = demo_app.test_cli_runner().invoke(args=["demo-urls"]).output
     for lot in lots.values():
         assert lot.url(lot.trace_path) in output and lot.url(lot.label_path) in output
+
+
+def test_the_gtin_lot_shows_its_standards_and_lab_results(demo_world, demo_country):
+    """The demo's GTIN lot names the standards its product is made to, and its trace page
+    shows two passed lab results of its ancestors (the cooperative's harvest, the buyer's
+    green coffee), each recorded by its lot's organisation through the service and sampled
+    before that lot went on into the chain, never after the seeding day. Standards are on
+    some of the demo's products, not on every one."""
+    report = demo_country
+    users = {account.email: user_id for account, user_id in report.accounts}
+    by_name = {o.name: o for o in db.session.scalars(select(Organisation))}
+    coffee_htx, buyer = by_name[COFFEE_HTX], by_name[COFFEE_BUYER]
+    lot = next(lot for lot in showcase_lots() if lot.kind == "gtin")
+    product = db.session.get(Product, db.session.get(Batch, lot.batch_id).product_id)
+    assert product.applied_standards == ["TCVN 4193:2014 (cà phê nhân)", "TCCS 01:2024/CPCNV"]
+    assert company_standard(COFFEE_HTX) == "TCCS 01:2024/HTXNNCPHTX"
+    raw = db.session.scalars(select(Product).where(
+        Product.organisation_id == coffee_htx.id, Product.gtin.is_(None))).all()
+    assert any(p.applied_standards == [VIETGAP, "TCCS 01:2024/HTXNNCPHTX"] for p in raw)
+    standards = db.session.scalars(select(Product.applied_standards)).all()
+    assert 5 <= sum(1 for names in standards if names) < len(standards)
+
+    results = db.session.scalars(select(LabResult).order_by(LabResult.id)).all()
+    assert len(results) == report.counts["lab_results"] == 2
+    made_from = lineage.ancestors(lot.batch_id)
+    owners = {}
+    for result in results:
+        assert result.batch_id in made_from
+        assert result.outcome == LabOutcome.PASS
+        assert (result.laboratory, result.accreditation) == (LABORATORY, "VILAS 004")
+        assert result.sampled_on <= report.today - timedelta(days=2)
+        owners[db.session.get(Batch, result.batch_id).organisation_id] = result
+    harvest, green = owners[coffee_htx.id], owners[buyer.id]
+    assert harvest.test == LabTest.PESTICIDE_RESIDUES
+    assert harvest.recorded_by_id == users["htx.admin@htxtrace.example"]
+    assert green.test == LabTest.MYCOTOXINS
+    assert green.recorded_by_id == users["buyer.admin@htxtrace.example"]
+
+    page = demo_world[0].test_client().get(lot.trace_path, headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-testid="applied-standards"' in html
+    assert all(name in html for name in product.applied_standards)
+    assert 'data-testid="lab-results"' in html
+    assert "Pesticide residues: passed" in html and "Mycotoxins: passed" in html
+    assert html.count(f"Backed by a lab result: {LABORATORY} (VILAS 004), sample of") == 2
 
 
 def test_demo_urls_without_a_demo_says_how_to_seed_one(app):
