@@ -72,9 +72,30 @@ class SmallIntConverter(RowIdConverter):
     column_max = MAX_SMALLINT
 
 
+class HtxFlask(Flask):
+    """Flask, with each function's sync check made once. ``ensure_sync`` runs for every
+    hook and the view of every request (ten and more here), and asking ``inspect`` whether
+    a function is a coroutine costs about a microsecond each time: some 8% of what
+    ``/healthz`` costs (bench/RESULTS.md, 2026-12-07). Flask documents the method as the one
+    to override; the answer for a function never changes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._synced: dict[Any, Any] = {}
+
+    def ensure_sync(self, func: Any) -> Any:
+        try:
+            return self._synced[func]
+        except KeyError:
+            synced = self._synced[func] = super().ensure_sync(func)
+            return synced
+        except TypeError:  # an unhashable callable: asked every time, as Flask does
+            return super().ensure_sync(func)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` overrides what the environment says (tests pass theirs)."""
-    app = Flask(
+    app = HtxFlask(
         __name__,
         instance_path=os.environ.get("HTX_INSTANCE_PATH", str(ROOT / "instance")),
         static_folder=str(ROOT / "static"),
