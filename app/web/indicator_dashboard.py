@@ -120,12 +120,10 @@ def _target_year(q: IndicatorQuery) -> int:
     return q.period.year if q.period.year is not None else q.period.end.year
 
 
-def _linked_share_target(actor: Actor, year: int, province: str | None
-                         ) -> IndicatorTarget | None:
-    """The province's own target for ``year`` when it has one, else the national one."""
-    found = {t.scope: t for t in db.session.scalars(
-        targets.list_targets(actor, metric=TargetMetric.LINKED_SHARE.value, year=year))}
-    return (found.get(province) if province else None) or found.get(NATIONAL)
+def _linked_share_target(year: int, province: str | None) -> IndicatorTarget | None:
+    """The linked-share target ``year``'s figure is read against (``TargetBook``: the
+    province's own, else the national one)."""
+    return targets.TargetBook(province or NATIONAL, {year}).get(TargetMetric.LINKED_SHARE, year)
 
 
 def _view(target: IndicatorTarget | None, percent: float | None) -> TargetView | None:
@@ -143,8 +141,8 @@ def dashboard(actor: Actor, filters: Filters) -> Dashboard:
     q = service.build_query(actor, **params)
     year = _target_year(q)
     province = q.scope_province or q.province
-    target = _linked_share_target(actor, year, province)
-    horizon = (_linked_share_target(actor, HORIZON_YEAR, province)
+    target = _linked_share_target(year, province)
+    horizon = (_linked_share_target(HORIZON_YEAR, province)
                if year != HORIZON_YEAR else None)
     value = None if target is None else target.value
     figure = service.figure(actor, target=value, **params)
@@ -274,7 +272,7 @@ def _trend_params(filters: Filters, q: IndicatorQuery) -> dict[str, Any]:
 def trend(actor: Actor, filters: Filters) -> dict[str, Any]:
     """The trend alone (its download), as the dashboard asks it, with the target."""
     q = service.build_query(actor, **filters.service_params())
-    target = _linked_share_target(actor, _target_year(q), q.scope_province or q.province)
+    target = _linked_share_target(_target_year(q), q.scope_province or q.province)
     return service.trend(actor, **_trend_params(filters, q),
                          target=None if target is None else target.value)
 
@@ -283,14 +281,14 @@ def figure(actor: Actor, filters: Filters, **overrides: Any) -> dict[str, Any]:
     """One figure (a download of the breakdown table), with the target's gaps."""
     params = filters.service_params(**overrides)
     q = service.build_query(actor, **params)
-    target = _linked_share_target(actor, _target_year(q), q.scope_province or q.province)
+    target = _linked_share_target(_target_year(q), q.scope_province or q.province)
     return service.figure(actor, target=None if target is None else target.value, **params)
 
 
 def variant_totals(actor: Actor, filters: Filters) -> list[dict[str, Any]]:
     """Every variant's total (a download of the side-by-side table)."""
     q = service.build_query(actor, **filters.service_params(breakdown="none"))
-    target = _linked_share_target(actor, _target_year(q), q.scope_province or q.province)
+    target = _linked_share_target(_target_year(q), q.scope_province or q.province)
     value = None if target is None else target.value
     return [service.figure(actor, target=value,
                            **filters.service_params(variant=code, breakdown="none"))

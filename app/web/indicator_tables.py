@@ -15,6 +15,7 @@ from core.i18n import _, _l
 from core.spreadsheets import Cell, Column
 from linkages.labels import ORG_STATUS_LABELS, label
 from linkages.models.cooperatives import SizeClass
+from linkages.models.targets import NATIONAL
 from traceability.services.products import COMMODITY_LABELS
 
 SIZE_LABELS: dict[str, Any] = {
@@ -169,9 +170,13 @@ class OverviewRow:
     detail: str = ""
 
 
-def _measured(key: str, measure: dict[str, Any], share: bool = False, detail: str = ""
-              ) -> OverviewRow:
+def _measured(key: str, measure: dict[str, Any], share: bool = False, detail: str = "",
+              scope: str = NATIONAL) -> OverviewRow:
     target, horizon = measure.get("target"), measure.get("target_2030")
+    # A province's share read against national targets (it has none of its own) says so.
+    if scope != NATIONAL and any(t and t["scope"] == NATIONAL for t in (target, horizon)):
+        borrowed = _("against the national target: the province has none of its own")
+        detail = f"{detail}; {borrowed}" if detail else borrowed
     return OverviewRow(
         key, str(label(key, OVERVIEW_LABELS)), measure["value"], share,
         None if target is None else target["value"],
@@ -184,13 +189,16 @@ def overview_rows(data: dict[str, Any]) -> list[OverviewRow]:
     high-tech (verified, then claimed apart), the good/fair share, traceability adoption
     and the OCOP products of each star rating."""
     counts, rating, traced = data["counts"], data["rating"], data["traceability"]
-    rows = [_measured(key, counts[key]) for key in ("htx", "tht", "lhhtx", "members")]
-    rows.append(_measured("high_tech", data["high_tech"]))
+    scope = data["target_scope"]
+    rows = [_measured(key, counts[key], scope=scope)
+            for key in ("htx", "tht", "lhhtx", "members")]
+    rows.append(_measured("high_tech", data["high_tech"], scope=scope))
     rows.append(OverviewRow("high_tech_claimed", str(OVERVIEW_LABELS["high_tech_claimed"]),
                             data["high_tech"]["claimed"]))
     rows.append(_measured("rating", rating, share=True, detail=_(
         "%(good_fair)d of %(rated)d rated; %(unrated)d not rated",
-        good_fair=rating["good_fair"], rated=rating["rated"], unrated=rating["unrated"])))
+        good_fair=rating["good_fair"], rated=rating["rated"], unrated=rating["unrated"]),
+        scope=scope))
     rows.append(OverviewRow(
         "traceability", str(OVERVIEW_LABELS["traceability"]), traced["percent"], True,
         detail=_("%(n)d of %(d)d", n=traced["numerator"], d=traced["denominator"])))

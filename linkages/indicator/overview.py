@@ -16,16 +16,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
 from core.actor import Actor
-from core.db import db
 from linkages.indicator import population, practice
 from linkages.indicator.figures import share
 from linkages.indicator.period import Period, current_statistical_year
 from linkages.indicator.query import IndicatorQuery
 from linkages.indicator.service import build_query
-from linkages.models.targets import NATIONAL, IndicatorTarget, TargetMetric
+from linkages.indicator.targets import TargetBook
+from linkages.models.targets import NATIONAL, TargetMetric
 
 # The strategy's horizon (Decision 340/QĐ-TTg): every measure also shows its target then.
 HORIZON_YEAR = 2030
@@ -41,7 +39,8 @@ def figures_year(period: Period) -> int:
 
 def target_scope(q: IndicatorQuery) -> str:
     """Whose targets apply: the actor's own province, else the province asked, else the
-    country's. A province's figures are never measured against national targets."""
+    country's (a province's shares fall back on national targets, its counts never:
+    ``targets.TargetBook``)."""
     return q.scope_province or q.province or NATIONAL
 
 
@@ -50,17 +49,15 @@ def _percent(value: float | None) -> float | None:
 
 
 class _Targets:
-    """The targets of one scope for the year asked and the horizon, read in one query."""
+    """The targets of one scope for the year asked and the horizon
+    (``targets.TargetBook``), shaped for the overview."""
 
     def __init__(self, scope: str, year: int) -> None:
         self.year = year
-        t = IndicatorTarget
-        rows = db.session.scalars(
-            select(t).where(t.scope == scope, t.year.in_({year, HORIZON_YEAR})))
-        self.by_key = {(row.metric, row.year): row for row in rows}
+        self.book = TargetBook(scope, {year, HORIZON_YEAR})
 
     def _one(self, metric: TargetMetric, year: int, value: float | None) -> Row | None:
-        target = self.by_key.get((metric, year))
+        target = self.book.get(metric, year)
         if target is None:
             return None
         return {

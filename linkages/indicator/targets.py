@@ -194,3 +194,29 @@ def delete_target(actor: Actor, target_id: int) -> dict[str, Any]:
     db.session.delete(target)
     db.session.flush()
     return gone
+
+
+# --- which target a figure is read against ----------------------------------------------
+
+
+class TargetBook:
+    """The targets a figure of one scope is read against, for some years, read in one
+    query. A province's figure is read against the province's own target; for a share (a
+    percent) it has none of, against the national one, which a share of any size can be
+    compared with (and the target says its scope); a count never is (the country's 45,000
+    HTX is no province's target). The dashboard's headline and the overview both ask here."""
+
+    def __init__(self, scope: str, years: set[int]) -> None:
+        t = IndicatorTarget
+        scopes = {scope, NATIONAL}
+        rows = db.session.scalars(select(t).where(t.scope.in_(scopes), t.year.in_(years)))
+        self.scope = scope
+        self.by_key = {(row.scope, row.metric, row.year): row for row in rows}
+
+    def get(self, metric: TargetMetric, year: int) -> IndicatorTarget | None:
+        own = self.by_key.get((self.scope, metric, year))
+        if own is not None or self.scope == NATIONAL:
+            return own
+        if METRIC_UNITS[metric] == TargetUnit.SHARE:
+            return self.by_key.get((NATIONAL, metric, year))
+        return None

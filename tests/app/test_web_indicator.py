@@ -537,3 +537,26 @@ def test_the_figures_beside_the_indicator_share_the_scope_and_download(
     assert _overview_value(html, "htx") == "1"  # h10 alone
     rows = _csv(client.get(f"/indicator/overview.csv?{YEAR}&lang=en"))
     assert {r[0]: r[1] for r in rows[1:]}["Cooperatives (HTX) open"] == "1"
+
+
+def test_a_province_s_share_borrows_the_national_target_and_says_so(
+    client: FlaskClient, world: IndicatorWorld
+) -> None:
+    """Hồ Chí Minh City has no targets of its own: its good/fair share is read against the
+    national 70 % (``TargetBook``), and the row says whose target it is; its HTX count is
+    never read against the country's 45,000."""
+    for metric, value, unit in ((TargetMetric.EFFECTIVE_SHARE, 70, TargetUnit.SHARE),
+                                (TargetMetric.HTX_COUNT, 45000, TargetUnit.COUNT)):
+        db.session.add(IndicatorTarget(metric=metric, scope=NATIONAL, year=2030, value=value,
+                                       unit=unit, source="Quyết định 340/QĐ-TTg",
+                                       verified=True))
+    db.session.commit()
+    _as_hcmc(client)
+    html = _html(client, f"/indicator?{YEAR}&lang=en")
+    rating = _found(r'data-measure="rating">(.*?)</tr>', html)
+    assert "70" in rating and "against the national target" in rating
+    htx = _found(r'data-measure="htx">(.*?)</tr>', html)
+    assert "45,000" not in htx and "national target" not in htx
+    _as_national(client)
+    html = _html(client, f"/indicator?{YEAR}&lang=en")
+    assert "against the national target" not in html

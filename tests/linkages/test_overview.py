@@ -162,14 +162,23 @@ def test_targets_of_the_year_and_of_2030_with_the_gap(world: IndicatorWorld) -> 
     assert out["counts"]["members"]["target"] is None
     assert out["counts"]["tht"]["target_2030"] is None
 
-    # A province is measured against its own targets, never the national ones. Hà Nội:
-    # open HTX a1, a2, a3, a6, a8 = 5; verified a1, a6 = 2.
+    # A province is measured against its own targets; its counts never against the
+    # national ones, its shares against them when it has none of its own (saying so).
+    # Hà Nội: open HTX a1, a2, a3, a6, a8 = 5; verified a1, a6 = 2.
     hanoi = ask(province=HANOI)
     assert hanoi["target_scope"] == HANOI
     assert hanoi["counts"]["htx"]["target"] is None
     assert hanoi["counts"]["htx"]["target_2030"]["gap"] == 1000 - 5
+    assert hanoi["counts"]["htx"]["target_2030"]["scope"] == HANOI
     assert hanoi["high_tech"]["target"]["gap"] == 10 - 2
-    assert hanoi["rating"]["target_2030"] is None
+    assert hanoi["high_tech"]["target_2030"] is None  # the country's 5,000 is not Hà Nội's
+    national_share = hanoi["rating"]["target_2030"]
+    assert national_share["scope"] == NATIONAL and national_share["value"] == 70
+    assert national_share["gap"] == round(70 - hanoi["rating"]["value"], 2)
+    # A target of its own wins over the national one.
+    _target(TargetMetric.EFFECTIVE_SHARE, 2030, 60, HANOI)
+    own = ask(province=HANOI)["rating"]["target_2030"]
+    assert own["scope"] == HANOI and own["value"] == 60
 
 
 def test_a_province_authority_sees_its_province_only(world: IndicatorWorld) -> None:
