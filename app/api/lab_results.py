@@ -2,7 +2,8 @@
 
 Whoever reads the lot reads its results; the lot's organisation records them (a buyer it
 was shipped to or an authority: 403). Passed results back claims on the public trace page
-("backed by a lab result"). Results are never changed or deleted: a retest is another one.
+("backed by a lab result"). Results are never changed or deleted: a retest is another one,
+and one recorded in error is withdrawn, with a reason (it then backs nothing).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from flask.views import MethodView
 from app.api.base import ApiBlueprint, SelectPage
 from app.auth.current import current_actor
 from core.db import db
-from traceability.schemas.lab_results import LabResultIn, LabResultOut
+from traceability.schemas.lab_results import LabResultIn, LabResultOut, LabResultWithdrawalIn
 from traceability.services import lab_results
 
 blp = ApiBlueprint(
@@ -40,5 +41,20 @@ class LabResults(MethodView):
         """Record one test of a laboratory report on the lot: 409 on a withdrawn lot or
         when this test of this report is recorded already."""
         result = lab_results.record_lab_result(current_actor(), batch_id, **data)
+        db.session.commit()
+        return result
+
+
+@blp.route("/<int:batch_id>/lab-results/<int:result_id>/withdrawal")
+class LabResultWithdrawal(MethodView):
+    @blp.arguments(LabResultWithdrawalIn)
+    @blp.response(200, LabResultOut)
+    def post(self, data: dict[str, Any], batch_id: int, result_id: int) -> Any:
+        """Withdraw a result recorded in error, with the reason: the row is kept, it backs
+        nothing on the trace page and the corrected result may be recorded; 409 when it is
+        withdrawn already."""
+        result = lab_results.withdraw_lab_result(
+            current_actor(), batch_id, result_id, data["reason"]
+        )
         db.session.commit()
         return result

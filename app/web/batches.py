@@ -467,6 +467,7 @@ def show(batch_id: int) -> tuple[str, int]:
         scans=scan_svc.batch_scans(actor, detail.batch),
         lab_results=lab_web.results(batch_id),
         lab_form=lab_web.offered_form(detail.batch),
+        may_withdraw_lab=lab_web.may_withdraw(detail.batch),
     )
 
 

@@ -4,7 +4,11 @@
   403 to others who may read the lot, 404 to the rest: the page is a form that writes);
 - ``POST``: records one result (CSRF-protected) and goes back to the batch page; bad input
   shows this page again with the message beside the field (422; 409 when the same test of
-  the same report is recorded already), and nothing is written.
+  the same report is recorded already), and nothing is written;
+- ``POST /batches/<id>/lab-results/<result_id>/withdrawal``: withdraws a result recorded in
+  error, with a reason (the small form beside each result on the batch page); bad input
+  shows the lab results page with the message beside that result's field (422; 409 when
+  it is withdrawn already).
 
 Who may and what is checked: ``traceability.services.lab_results``.
 """
@@ -72,6 +76,11 @@ class LabResultForm(FlaskForm):
 FIELDS = {name: name for name in lab_svc.FIELDS}
 
 
+class WithdrawalForm(FlaskForm):
+    reason = reg.text_field(_l("Why it was recorded in error"), lab_svc.REASON_MAX,
+                            required=True)
+
+
 def offered_form(batch: Batch) -> LabResultForm | None:
     """An empty form for the batch page, when the actor may record a result on the lot."""
     if batch.status == BatchStatus.VOID or not lab_svc.may_record_lab_results(
@@ -79,6 +88,11 @@ def offered_form(batch: Batch) -> LabResultForm | None:
     ):
         return None
     return LabResultForm(formdata=None)
+
+
+def may_withdraw(batch: Batch) -> bool:
+    """May the actor withdraw the lot's results (the batch page's small forms)?"""
+    return lab_svc.may_record_lab_results(current_actor(), batch)
 
 
 def results(batch_id: int) -> list[LabResult]:
@@ -107,12 +121,41 @@ def page(batch_id: int) -> Response | tuple[str, int]:
                 test=lab_svc.LAB_TEST_LABELS[recorded.test], number=recorded.report_number),
               "success")
         return redirect(url_for("web_batches.show", batch_id=batch.id, _anchor="lab-results"))
+    return _page(batch, status, errors, form if batch.status != BatchStatus.VOID else None)
+
+
+def _page(batch: Batch, status: int, errors: list[str], form: LabResultForm | None,
+          failed_withdrawal: tuple[int, WithdrawalForm] | None = None) -> tuple[str, int]:
+    """The lab results page: the lot's results (each with its withdrawal form) and ``form``;
+    ``failed_withdrawal`` is the refused withdrawal, shown with its message."""
     return render(
         "lab_results/page.html",
         status,
         batch=batch,
         product=db.session.get(Product, batch.product_id),
-        form=form if batch.status != BatchStatus.VOID else None,
+        form=form,
         errors=errors,
         results=results(batch.id),
+        may_withdraw=True,
+        failed_withdrawal=failed_withdrawal,
     )
+
+
+@bp.route("/<int:batch_id>/lab-results/<int:result_id>/withdrawal", methods=["POST"])
+@login_required
+def withdraw(batch_id: int, result_id: int) -> Response | tuple[str, int]:
+    actor = current_actor()
+    batch = lab_svc.recording_batch(actor, batch_id, refuse_void=False)
+    form = WithdrawalForm()
+    withdrawn, errors, status = submit_to_service(
+        form,
+        lambda: lab_svc.withdraw_lab_result(actor, batch.id, result_id, form.reason.data),
+        {"reason": "reason"},
+        "reason",
+    )
+    if withdrawn is not None:
+        flash(_("Lab result withdrawn: %(test)s, report %(number)s.",
+                test=lab_svc.LAB_TEST_LABELS[withdrawn.test],
+                number=withdrawn.report_number), "success")
+        return redirect(url_for("web_batches.show", batch_id=batch.id, _anchor="lab-results"))
+    return _page(batch, status, errors, None, (result_id, form))

@@ -5,7 +5,9 @@
   existing products get an empty list from the server default.
 - ``lab_results``: laboratory results recorded on a lot by its owner (test, laboratory and
   its accreditation, sample day, pass or fail, report number), which back claims on the
-  trace page with "backed by a lab result". One row per test of a report on a lot.
+  trace page with "backed by a lab result". One standing row per test of a report on a lot
+  (a partial unique index): a result withdrawn as recorded in error keeps its row (when, by
+  whom, why) and the corrected one may be recorded.
 
 Revision ID: a11c0c0d0e10
 Revises: a11c0c0d0e09
@@ -49,6 +51,9 @@ def upgrade():
         ),
         sa.Column("report_number", sa.String(length=60), nullable=False),
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
+        sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_by_id", sa.Integer(), nullable=True),
+        sa.Column("withdrawal_reason", sa.String(length=500), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True),
                   server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True),
@@ -58,10 +63,17 @@ def upgrade():
                                 ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["recorded_by_id"], ["users.id"],
                                 name=op.f("fk_lab_results_recorded_by_id_users")),
+        sa.ForeignKeyConstraint(["withdrawn_by_id"], ["users.id"],
+                                name=op.f("fk_lab_results_withdrawn_by_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lab_results")),
-        sa.UniqueConstraint("batch_id", "test", "report_number",
-                            name=op.f("uq_lab_results_batch_id_test_report_number")),
     )
+    with op.batch_alter_table("lab_results", schema=None) as batch_op:
+        batch_op.create_index("ix_lab_results_batch_id", ["batch_id"], unique=False)
+        batch_op.create_index(
+            "uq_lab_results_standing_report", ["batch_id", "test", "report_number"],
+            unique=True, sqlite_where=sa.text("withdrawn_at IS NULL"),
+            postgresql_where=sa.text("withdrawn_at IS NULL"),
+        )
 
 
 def downgrade():

@@ -72,6 +72,8 @@ PASSWORD = "cross organisation world"
 SUPPLIER_NOTE = "Bình Minh ghi riêng về nhà cung cấp"  # B's private note on its supplier list
 # A failed lab result on B's lot: its buyer may read it, the public trace page never shows it.
 FAILED_LAB_REPORT = "KQ-BM-FAILED-7"
+# Two more on it, recorded in error: B withdraws one through the API, one through the web.
+ERRONEOUS_LAB_REPORTS = {"api": "KQ-BM-ERR-API", "web": "KQ-BM-ERR-WEB"}
 FIGURES_YEAR = 2025
 
 # Reference data, loaded once per session by tests/conftest.py and never written by the
@@ -163,6 +165,8 @@ class World:
     # The Hà Nội authority's publication of the year's figures (issue 12 §3): public; the
     # cooperatives behind it (B among them) are for its authority.
     publication_id: int = 0
+    # B's lab results recorded in error, by the interface that withdraws each.
+    lab_result_ids: dict[str, int] = field(default_factory=dict)
 
     def contract_for(self, endpoint: str) -> int:
         """The contract a URL of ``endpoint`` names: the signed one where the draft could
@@ -295,6 +299,13 @@ def build_world(app: Flask) -> World:
         b_admin, batch.id, test="pesticide_residues", laboratory="Trung tâm Kiểm nghiệm Thử",
         sampled_on=harvested_on, outcome="fail", report_number=FAILED_LAB_REPORT,
     )
+    erroneous = {
+        via: lab_results.record_lab_result(
+            b_admin, batch.id, test="heavy_metals", laboratory="Trung tâm Kiểm nghiệm Thử",
+            sampled_on=harvested_on, outcome="fail", report_number=number,
+        ).id
+        for via, number in ERRONEOUS_LAB_REPORTS.items()
+    }
     shipped = events.record_shipping(
         b_admin, batch.id, to_organisation_id=e.id, quantity=Decimal("200"), unit="kg",
         shipped_at=today - timedelta(days=1),
@@ -358,6 +369,7 @@ def build_world(app: Flask) -> World:
         supplier_of_b_id=u2.id,
         contract_id=linkage.contract_id, signed_contract_id=linkage.signed_contract_id,
         delivery_id=delivery_id,
+        lab_result_ids=erroneous,
         target_id=target.id,
         publication_id=publication.id,
         attachment_id=linkage.attachment_id, project_id=linkage.project_id,

@@ -97,8 +97,9 @@ def build_world(client: FlaskClient) -> ApiWorld:
             headers=headers,
         )
     )
-    # A lab result on the lot, so that its list answers with one (traceability.lab_results).
-    _created(
+    # A lab result on the lot, so that its list answers with one (traceability.lab_results)
+    # and its withdrawal reaches the handler.
+    lab_result = _created(
         client.post(
             f"/api/batches/{batch['id']}/lab-results",
             json={"test": "pesticide_residues", "laboratory": "Trung tâm Kiểm nghiệm",
@@ -141,6 +142,7 @@ def build_world(client: FlaskClient) -> ApiWorld:
         "member_id": [member.id],
         "cert_id": [certification["id"]],
         "batch_id": [batch["id"]],
+        "result_id": [lab_result["id"]],
         "token_id": [spare.token.id],
         "contract_id": [contract.id],
         "attachment_id": [scan.id],

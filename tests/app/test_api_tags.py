@@ -62,6 +62,7 @@ def test_every_operation_carries_one_declared_tag(spec: dict[str, Any]) -> None:
     [
         ("/api/batches/", "Batches"),
         ("/api/batches/{batch_id}/lab-results", "Lab results"),
+        ("/api/batches/{batch_id}/lab-results/{result_id}/withdrawal", "Lab results"),
         ("/api/areas/", "Production areas"),
         ("/api/organisations/", "Organisations"),
         ("/api/me", "Account"),

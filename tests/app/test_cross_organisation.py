@@ -279,6 +279,8 @@ ARG_VALUES: dict[str, Callable[[World, Case], Any]] = {
     "target_id": lambda w, c: w.target_id,
     # The Hà Nội authority's publication of the indicator (see World.publication_id).
     "publication_id": lambda w, c: w.publication_id,
+    # One of B's lab results recorded in error: the API's and the web's withdraw each its own.
+    "result_id": lambda w, c: w.lab_result_ids[c.interface],
 }
 
 # Query strings some reads need to answer 200 to their owner.
@@ -336,6 +338,8 @@ BODIES: dict[tuple[str, str], Callable[[World, Case], dict[str, Any]]] = {
     ("api_batches.Destroy", "POST"): lambda w, c: {"quantity": "10", "unit": "kg"},
     ("api_batches.Recall", "POST"): lambda w, c: {},
     # a lab result recorded on the lot (another report than the world's)
+    ("api_lab_results.LabResultWithdrawal", "POST"): lambda w, c: {
+        "reason": "Nhập nhầm kết quả"},
     ("api_lab_results.LabResults", "POST"): lambda w, c: {
         "test": "heavy_metals", "laboratory": "Trung tâm Kiểm nghiệm Hà Nội",
         "accreditation": "VILAS 1234", "sampled_on": w.today.isoformat(), "outcome": "pass",
@@ -410,6 +414,7 @@ BODIES: dict[tuple[str, str], Callable[[World, Case], dict[str, Any]]] = {
         "kind": "other", "occurred_on": w.today.isoformat(), "notes": "Làm cỏ, bón lót"},
     # a serial range recorded under the lot (labels page)
     # a lab result recorded through the batch page's form
+    ("web_lab_results.withdraw", "POST"): lambda w, c: {"reason": "Nhập nhầm kết quả"},
     ("web_lab_results.page", "POST"): lambda w, c: {
         "test": "microbiology", "laboratory": "Trung tâm Kiểm nghiệm Hà Nội",
         "accreditation": "", "sampled_on": w.today.isoformat(), "outcome": "pass",

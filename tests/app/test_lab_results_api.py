@@ -159,3 +159,52 @@ def test_the_operations_are_documented_under_lab_results(client):
     fields = spec["components"]["schemas"]["LabResultIn"]["properties"]
     assert fields["test"]["enum"] == ["pesticide_residues", "heavy_metals", "microbiology",
                                       "mycotoxins", "veterinary_drug_residues", "other"]
+
+
+def _withdrawal(batch: Batch, result_id: int) -> str:
+    return f"{_url(batch)}/{result_id}/withdrawal"
+
+
+def test_the_owner_withdraws_a_result_then_records_the_corrected_one(client, coop):
+    batch = _lot(coop)
+    wrong = client.post(_url(batch), json={**BODY, "outcome": "fail"},
+                        headers=coop.staff_headers).get_json()
+    url = _withdrawal(batch, wrong["id"])
+    done = client.post(url, json={"reason": "Sai kết quả: báo cáo ghi Đạt"},
+                       headers=coop.admin_headers)
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["withdrawn_at"]
+    assert done.get_json()["withdrawal_reason"] == "Sai kết quả: báo cáo ghi Đạt"
+    again = client.post(url, json={"reason": "Lần nữa"}, headers=coop.admin_headers)
+    assert again.status_code == 409
+    assert client.post(_url(batch), json=BODY, headers=coop.staff_headers).status_code == 201
+    listed = client.get(_url(batch), headers=coop.admin_headers).get_json()
+    assert sorted(bool(r["withdrawn_at"]) for r in listed) == [False, True]
+
+
+@pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "x" * 501},
+                                  {"reason": "ok", "extra": 1}])
+def test_a_bad_reason_is_a_problem_naming_the_field(client, coop, body):
+    batch = _lot(coop)
+    result = client.post(_url(batch), json=BODY, headers=coop.staff_headers).get_json()
+    response = client.post(_withdrawal(batch, result["id"]), json=body,
+                           headers=coop.staff_headers)
+    assert response.status_code == 422 and _fields(response)
+    assert db.session.scalar(select(LabResult.withdrawn_at)) is None
+
+
+def test_strangers_get_404_and_a_buyer_403_on_withdrawal(client, coop):
+    stranger = make_party("HTX Người Lạ")
+    buyer = make_party("Công ty Thu Mua", OrgType.DN)
+    batch = _lot(coop)
+    result = client.post(_url(batch), json=BODY, headers=coop.staff_headers).get_json()
+    recording.record_shipping(coop.staff, batch.id, to_organisation_id=buyer.org.id,
+                              quantity=Decimal(10), unit="kg")
+    db.session.commit()
+    url, body = _withdrawal(batch, result["id"]), {"reason": "Nhầm"}
+    assert client.post(url, json=body, headers=stranger.admin_headers).status_code == 404
+    assert client.post(url, json=body, headers=buyer.admin_headers).status_code == 403
+    assert client.post(url, json=body).status_code == 401
+    assert client.post(_withdrawal(batch, 2147483647), json=body,
+                       headers=coop.admin_headers).status_code == 404
+    assert db.session.scalar(select(LabResult.withdrawn_at)) is None

@@ -186,6 +186,25 @@ def test_a_lab_result_on_the_lot_or_an_ancestor_renders_the_page_afresh(
     assert 'data-testid="lab-results"' not in _html(first)
 
 
+@pytest.mark.parametrize("lot", ["roasted_lot", "harvest"])
+def test_a_withdrawn_lab_result_renders_the_page_afresh_without_it(web, world, renders, lot):
+    from traceability.models import LabResult
+    from traceability.services import lab_results
+
+    owner = world.roaster if lot == "roasted_lot" else world.coop
+    batch_id = getattr(world, lot).id
+    _record_lab_result(world, batch_id, owner)
+    first = _get(web, _url(world))
+    assert 'data-testid="lab-results"' in _html(first)
+    result = db.session.scalar(select(LabResult).where(LabResult.batch_id == batch_id))
+    assert result is not None
+    lab_results.withdraw_lab_result(owner.staff, batch_id, result.id, "Nhập nhầm")
+    db.session.commit()
+    second = _get(web, _url(world))
+    assert len(renders) == 2 and second.headers["ETag"] != first.headers["ETag"]
+    assert 'data-testid="lab-results"' not in _html(second)
+
+
 def test_an_event_on_another_lot_keeps_the_cached_page(web, world, renders):
     _get(web, _url(world))
     other = recording.record_harvest(

@@ -200,3 +200,78 @@ def test_the_form_names_every_missing_field_at_once(client, lot: Batch) -> None:
     html = response.get_data(as_text=True)
     for field in ("test", "laboratory", "report_number"):
         assert error_beside(html, field) == "Bắt buộc.", field
+
+
+def _recorded(client, lot: Batch) -> LabResult:
+    assert client.post(f"/batches/{lot.id}/lab-results", data=_form()).status_code == 302
+    result = db.session.scalar(select(LabResult))
+    assert result is not None
+    return result
+
+
+def test_a_result_is_withdrawn_from_the_batch_page_and_shown_struck_through(
+    client, lot: Batch
+) -> None:
+    result = _recorded(client, lot)
+    page = client.get(f"/batches/{lot.id}").get_data(as_text=True)
+    action = f'action="/batches/{lot.id}/lab-results/{result.id}/withdrawal"'
+    assert action in page and 'data-testid="lab-withdrawal-form"' in page
+    done = client.post(f"/batches/{lot.id}/lab-results/{result.id}/withdrawal",
+                       data={"reason": "Nhập nhầm số báo cáo"})
+    assert done.status_code == 302 and done.headers["Location"].endswith("#lab-results")
+    page = client.get(f"/batches/{lot.id}").get_data(as_text=True)
+    assert 'data-withdrawn="1"' in page and "<s>" in page
+    assert "Nhập nhầm số báo cáo" in page and action not in page
+    # The corrected result is then recorded with the same report number.
+    assert client.post(f"/batches/{lot.id}/lab-results", data=_form()).status_code == 302
+    assert _count() == 2
+
+
+def test_a_missing_reason_comes_back_beside_the_field(client, lot: Batch) -> None:
+    result = _recorded(client, lot)
+    url = f"/batches/{lot.id}/lab-results/{result.id}/withdrawal"
+    refused = client.post(url, data={"reason": " "}, headers={"Accept-Language": "en"})
+    assert refused.status_code == 422
+    assert "Required." in error_beside(refused.get_data(as_text=True), f"reason-{result.id}")
+    assert client.post(url, data={"reason": "Nhầm"}).status_code == 302
+    twice = client.post(url, data={"reason": "Nhầm"}, headers={"Accept-Language": "en"})
+    assert twice.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(LabResult, result.id).withdrawal_reason == "Nhầm"
+
+
+def test_withdrawing_needs_the_csrf_token(client, app, lot: Batch) -> None:
+    result = _recorded(client, lot)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        page = client.get(f"/batches/{lot.id}").get_data(as_text=True)
+        url = f"/batches/{lot.id}/lab-results/{result.id}/withdrawal"
+        assert client.post(url, data={"reason": "Nhầm"}).status_code in (400, 422)
+        assert db.session.get(LabResult, result.id).withdrawn_at is None
+        token = csrf_token_in(page)
+        assert client.post(url, data={"reason": "Nhầm", "csrf_token": token}).status_code == 302
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_strangers_get_404_on_withdrawal(client, app, lot: Batch) -> None:
+    result = _recorded(client, lot)
+    make_user("khac@example.vn", make_org("Hợp tác xã Khác"))
+    other = app.test_client()
+    login(other, "khac@example.vn")
+    assert other.post(f"/batches/{lot.id}/lab-results/{result.id}/withdrawal",
+                      data={"reason": "Nhầm"}).status_code == 404
+    assert db.session.get(LabResult, result.id).withdrawn_at is None
+
+
+def test_a_withdrawn_result_leaves_the_trace_page(client, lot: Batch) -> None:
+    result = _recorded(client, lot)
+    key_path = lot.identifier.split("://", 1)[1].split("/", 1)[1]
+    before = client.get(f"/trace/{key_path}", query_string={"lang": "en"}).get_data(
+        as_text=True)
+    assert "Backed by a lab result" in before
+    client.post(f"/batches/{lot.id}/lab-results/{result.id}/withdrawal",
+                data={"reason": "Nhầm"})
+    after = client.get(f"/trace/{key_path}", query_string={"lang": "en"}).get_data(
+        as_text=True)
+    assert "Backed by a lab result" not in after and "Pesticide residues" not in after

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from core.actor import Actor, PlatformRole
 from core.clock import local_today
@@ -177,3 +178,71 @@ def test_markup_in_a_laboratory_s_name_is_kept_as_text(coop: Party) -> None:
     name = "<script>alert('lab')</script> & Co"
     result = lab_svc.record_lab_result(coop.staff, batch.id, **{**GOOD, "laboratory": name})
     assert result.laboratory == name  # stored as written; every page escapes it
+
+
+# --------------------------------------------------------------------------- withdrawal
+
+
+def test_the_owner_withdraws_a_result_with_a_reason_and_keeps_the_row(coop: Party) -> None:
+    batch = harvest(coop)
+    result = lab_svc.record_lab_result(coop.staff, batch.id, **GOOD)
+    withdrawn = lab_svc.withdraw_lab_result(
+        coop.admin, batch.id, result.id, "  Nhầm số\n báo cáo ")
+    assert withdrawn.id == result.id and withdrawn.withdrawn_at is not None
+    assert withdrawn.withdrawn_by_id == coop.admin.user_id
+    assert withdrawn.withdrawal_reason == "Nhầm số báo cáo"
+    assert count() == 1  # nothing deleted
+    with pytest.raises(Conflict):
+        lab_svc.withdraw_lab_result(coop.staff, batch.id, result.id, "again")
+
+
+def test_only_who_records_withdraws(coop: Party, dn: Party) -> None:
+    batch = harvest(coop)
+    result = lab_svc.record_lab_result(coop.staff, batch.id, **GOOD)
+    with pytest.raises(NotFound):
+        lab_svc.withdraw_lab_result(dn.admin, batch.id, result.id, "Nhầm")
+    recording.record_shipping(coop.staff, batch.id, to_organisation_id=dn.org.id,
+                              quantity=Decimal(10), unit="kg")
+    with pytest.raises(Forbidden):  # the buyer reads the lot, but may not withdraw
+        lab_svc.withdraw_lab_result(dn.admin, batch.id, result.id, "Nhầm")
+    with pytest.raises(Forbidden):
+        lab_svc.withdraw_lab_result(platform(PlatformRole.AUTHORITY), batch.id, result.id,
+                                    "Nhầm")
+    other = harvest(coop)  # a result is withdrawn through its own lot only
+    with pytest.raises(NotFound):
+        lab_svc.withdraw_lab_result(coop.staff, other.id, result.id, "Nhầm")
+    assert result.withdrawn_at is None
+
+
+@pytest.mark.parametrize("reason", [None, "", "   ", "x" * 501, "a\x07b", 5])
+def test_the_reason_is_required_on_one_line(coop: Party, reason: Any) -> None:
+    batch = harvest(coop)
+    result = lab_svc.record_lab_result(coop.staff, batch.id, **GOOD)
+    with pytest.raises(ValidationFailed) as refused:
+        lab_svc.withdraw_lab_result(coop.staff, batch.id, result.id, reason)
+    assert list(refused.value.field_errors) == ["reason"]
+    assert result.withdrawn_at is None
+    lab_svc.withdraw_lab_result(coop.staff, batch.id, result.id, "x" * 500)
+
+
+def test_after_a_withdrawal_the_corrected_result_is_recorded(coop: Party) -> None:
+    batch = harvest(coop)
+    wrong = lab_svc.record_lab_result(coop.staff, batch.id, **{**GOOD, "outcome": "fail"})
+    lab_svc.withdraw_lab_result(coop.staff, batch.id, wrong.id, "Sai kết quả")
+    right = lab_svc.record_lab_result(coop.staff, batch.id, **GOOD)
+    assert right.id != wrong.id and count() == 2
+    with pytest.raises(Conflict):  # the standing one is still recorded once
+        lab_svc.record_lab_result(coop.staff, batch.id, **GOOD)
+    # Even past the service's check, the index refuses a second standing row.
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(LabResult(batch_id=batch.id, recorded_by_id=None,
+                                 **lab_svc.check_lab_result(GOOD)))
+        db.session.flush()
+
+
+def test_a_result_on_a_withdrawn_lot_may_still_be_withdrawn(coop: Party) -> None:
+    batch = harvest(coop)
+    result = lab_svc.record_lab_result(coop.staff, batch.id, **GOOD)
+    batch.status = BatchStatus.VOID
+    db.session.flush()
+    assert lab_svc.withdraw_lab_result(coop.staff, batch.id, result.id, "Nhầm").withdrawn_at

@@ -5,18 +5,19 @@ records and certificates.
 A result is the lot owner's record of a laboratory's report: which test, which laboratory
 (and its accreditation, e.g. VILAS for Vietnam), the day the sample was taken, pass or fail,
 and the report's number. The report itself (a PDF) is not kept. Results are never edited or
-deleted: a retest is another result.
+deleted: a retest is another result, and a result recorded in error is withdrawn (when, by
+whom and why are kept; it then backs nothing, and the corrected one may be recorded).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Timestamped, db, str_enum
+from core.db import Timestamped, UtcDateTime, db, str_enum
 
 
 class LabTest(StrEnum):
@@ -40,9 +41,14 @@ class LabResult(Timestamped, db.Model):
     """One test of one laboratory report about a sample of a lot."""
 
     __tablename__ = "lab_results"
-    # One row per test of a report on a lot: the same report sent twice is a conflict, not
-    # a second result. Its index (batch first) is also the lookup of a lot's results.
-    __table_args__ = (UniqueConstraint("batch_id", "test", "report_number"),)
+    # One standing row per test of a report on a lot: the same report sent twice is a
+    # conflict, not a second result; once withdrawn, the corrected one may be recorded.
+    __table_args__ = (
+        Index("uq_lab_results_standing_report", "batch_id", "test", "report_number",
+              unique=True, postgresql_where=text("withdrawn_at IS NULL"),
+              sqlite_where=text("withdrawn_at IS NULL")),
+        Index("ix_lab_results_batch_id", "batch_id"),  # a lot's results, withdrawn too
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
@@ -53,3 +59,7 @@ class LabResult(Timestamped, db.Model):
     outcome: Mapped[LabOutcome] = mapped_column(str_enum(LabOutcome, "lab_outcome", 8))
     report_number: Mapped[str] = mapped_column(String(60))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Withdrawn: recorded in error (all three set together, never cleared).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawal_reason: Mapped[str | None] = mapped_column(String(500))

@@ -10,6 +10,7 @@ from traceability.models.lab_results import LabOutcome, LabTest
 from traceability.services.lab_results import (
     ACCREDITATION_MAX,
     LABORATORY_MAX,
+    REASON_MAX,
     REPORT_NUMBER_MAX,
 )
 
@@ -44,6 +45,14 @@ class LabResultIn(StrictSchema):
     )
 
 
+class LabResultWithdrawalIn(StrictSchema):
+    reason = ma.fields.String(
+        required=True, validate=Length(min=1, max=REASON_MAX),
+        metadata={"description": "Why the result was recorded in error (one line).",
+                  "example": "Sai số báo cáo: đúng là KQ-2026/1178"},
+    )
+
+
 class LabResultOut(ma.Schema):
     id = ma.fields.Integer()
     batch_id = ma.fields.Integer()
@@ -54,3 +63,9 @@ class LabResultOut(ma.Schema):
     outcome = ma.fields.Enum(LabOutcome, by_value=True)
     report_number = ma.fields.String()
     created_at = ma.fields.DateTime()
+    withdrawn_at = ma.fields.DateTime(
+        allow_none=True,
+        metadata={"description": "Set when the result was withdrawn as recorded in error: "
+                  "it then backs nothing on the trace page."},
+    )
+    withdrawal_reason = ma.fields.String(allow_none=True)

@@ -11,8 +11,13 @@ Guarantees:
   calendar, not after today), pass or fail, and the report's number (1 to 60). Texts are
   kept on one line with single spaces (they are shown as one line); control characters are
   refused. Every wrong field is named at once;
-- one test of one report is recorded once per lot: the same again is 409 on
+- one test of one report stands once per lot: the same again is 409 on
   ``report_number``, also when two requests race (the unique index);
+- who records withdraws a result recorded in error (also on a withdrawn lot: the record is
+  corrected, not the lot), with a reason (1 to 500 characters, kept on one line); nothing
+  is deleted: the row keeps when, by whom and why. A result not of the lot is 404, one
+  withdrawn already 409. A withdrawn result backs nothing on the trace page, and the same
+  test of the same report may be recorded again (the corrected result);
 - whoever may read the lot (``batches.get_batch``) reads its results, newest sample first;
   the public trace page shows passed results only (a failed one is the producer's and its
   buyers' to act on: a recall is what the consumer sees).
@@ -33,8 +38,8 @@ from sqlalchemy.exc import IntegrityError
 from core.actor import Actor, can_write
 from core.boundary import calendar_message, in_calendar
 from core.clock import local_today
-from core.db import db
-from core.errors import Conflict, ValidationFailed
+from core.db import db, utcnow
+from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import _l
 from traceability.models.batches import Batch, BatchStatus
 from traceability.models.lab_results import LabOutcome, LabResult, LabTest
@@ -43,6 +48,7 @@ from traceability.services import batches as batch_svc
 LABORATORY_MAX = 200
 ACCREDITATION_MAX = 40
 REPORT_NUMBER_MAX = 60
+REASON_MAX = 500
 FIELDS = ("test", "laboratory", "accreditation", "sampled_on", "outcome", "report_number")
 
 # The words for each test, on the batch page, the trace page and in the API's docs.
@@ -113,6 +119,7 @@ def record_lab_result(actor: Actor, batch_id: int, **data: Any) -> LabResult:
         LabResult.batch_id == batch.id,
         LabResult.test == values["test"],
         LabResult.report_number == values["report_number"],
+        LabResult.withdrawn_at.is_(None),
     )
     if db.session.scalar(taken.limit(1)) is not None:
         raise _recorded_already()
@@ -123,6 +130,25 @@ def record_lab_result(actor: Actor, batch_id: int, **data: Any) -> LabResult:
             db.session.flush()
     except IntegrityError as error:  # another request recorded it meanwhile
         raise _recorded_already() from error
+    return result
+
+
+def withdraw_lab_result(actor: Actor, batch_id: int, result_id: int, reason: Any) -> LabResult:
+    """Withdraw a result of the lot recorded in error (flushed); see the module docstring."""
+    batch = recording_batch(actor, batch_id, refuse_void=False)
+    result = db.session.get(LabResult, result_id, with_for_update=True)
+    if result is None or result.batch_id != batch.id:
+        raise NotFound(_l("No such lab result on this lot."))
+    if result.withdrawn_at is not None:
+        raise Conflict(_l("This lab result is withdrawn already."))
+    errors: dict[str, list[Any]] = {}
+    text = _line(reason, "reason", REASON_MAX, lambda f, m: errors.setdefault(f, []).append(m))
+    if errors:
+        raise ValidationFailed(field_errors=errors)
+    result.withdrawn_at = utcnow()
+    result.withdrawn_by_id = actor.user_id or None
+    result.withdrawal_reason = text
+    db.session.flush()
     return result
 
 
@@ -209,6 +235,7 @@ __all__ = [
     "LABORATORY_MAX",
     "LAB_OUTCOME_LABELS",
     "LAB_TEST_LABELS",
+    "REASON_MAX",
     "REPORT_NUMBER_MAX",
     "check_lab_result",
     "list_lab_results",
@@ -216,4 +243,5 @@ __all__ = [
     "record_lab_result",
     "recording_batch",
     "results_of",
+    "withdraw_lab_result",
 ]

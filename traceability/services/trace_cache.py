@@ -11,8 +11,8 @@ that in ONE statement (the ancestry walk of ``lineage`` and index-only maxima ov
   as an event of its own on the same lots) changes it;
 - the latest ``updated_at`` of those lots (a recall, a withdrawal, an edited expiry) and of
   their shipments (the receiver's confirmation);
-- the newest lab result on any lot of the ancestry (results are only ever added: their
-  ``lab_results`` index starts with the lot);
+- the newest lab result on any lot of the ancestry, and the latest withdrawal of one
+  (results are only added or withdrawn: their ``lab_results`` index starts with the lot);
 - how many lots the ancestry holds (a withdrawn transformation leaves the genealogy).
 
 Plus, free from the resolution already loaded: what the identifier resolved to (a lot
@@ -87,9 +87,11 @@ def page_version(resolution: Resolution) -> PageVersion:
     if resolution.batch is not None:
         stamp = _lineage_stamp(resolution.batch.id)
         named += [resolution.batch.id, stamp.lots, stamp.last_event, _stamp(stamp.lot_time),
-                  _stamp(stamp.shipment_time), stamp.last_lab_result]
+                  _stamp(stamp.shipment_time), stamp.last_lab_result,
+                  _stamp(stamp.lab_withdrawal_time)]
         changed += [t for t in (stamp.event_time, stamp.lot_time, stamp.shipment_time,
-                                stamp.lab_result_time) if t is not None]
+                                stamp.lab_result_time, stamp.lab_withdrawal_time)
+                    if t is not None]
     return PageVersion(tuple(named), max(changed) if changed else None)
 
 
@@ -115,6 +117,8 @@ def _lineage_stamp_statement() -> Select[Any]:
         newest_lab_result,
         select(LabResult.created_at).where(LabResult.id == newest_lab_result)
         .scalar_subquery(),
+        select(func.max(LabResult.withdrawn_at)).where(LabResult.batch_id.in_(ids))
+        .scalar_subquery(),
     )
 
 
@@ -127,12 +131,14 @@ class _LineageStamp:
     shipment_time: datetime | None  # the latest change of their shipments
     last_lab_result: int | None  # the newest lab result on them …
     lab_result_time: datetime | None  # … and when it was recorded
+    lab_withdrawal_time: datetime | None  # the latest withdrawal of a lab result on them
 
 
 def _lineage_stamp(batch_id: int) -> _LineageStamp:
     """What the page of ``batch_id`` shows changed, in one statement."""
     row = db.session.execute(_lineage_stamp_statement(), {"ancestry_of": batch_id}).one()
-    return _LineageStamp(int(row[0] or 0), row[1], row[2], row[3], row[4], row[5], row[6])
+    return _LineageStamp(int(row[0] or 0), row[1], row[2], row[3], row[4], row[5], row[6],
+                         row[7])
 
 
 class LruCache(Generic[V]):

@@ -19,8 +19,8 @@ consumer needs):
 - the journey as days and organisations: no quantities, no event identifiers, no lot codes
   of other lots except a recalled one (a recall is public by nature);
 - only public certifications (``Certification.is_public``);
-- only passed lab results, with the laboratory, its accreditation, the sample day and the
-  report number (a failed one is the producer's and its buyers' to act on).
+- only passed lab results not withdrawn, with the laboratory, its accreditation, the sample
+  day and the report number (a failed one is the producer's and its buyers' to act on).
 
 Evidence grades, in plain words on the page:
 - ``DECLARED``: the organisation's own record of its own step;
@@ -789,14 +789,15 @@ def _origins(trail: _Trail, certs: _Certifications) -> list[Origin]:
 
 
 def _lab_results(trail: _Trail) -> list[LabResultLine]:
-    """The passed results of the traced lots: all of the lot's own, and an ancestor's when
-    its sample was taken by the day of its last step into the chain (module docstring).
-    The lot's own first, then newest sample first."""
+    """The passed results (not withdrawn) of the traced lots: all of the lot's own, and an
+    ancestor's when its sample was taken by the day of its last step into the chain (module
+    docstring). The lot's own first, then newest sample first."""
     times = {e["pk"]: e["event_time"] for e in trail.entries}
     last_day = {lot: _day(moment) for lot, moment in _cutoffs(trail, times).items()}
     rows = db.session.scalars(
         select(LabResult)
-        .where(LabResult.batch_id.in_(list(trail.lots)), LabResult.outcome == LabOutcome.PASS)
+        .where(LabResult.batch_id.in_(list(trail.lots)), LabResult.outcome == LabOutcome.PASS,
+               LabResult.withdrawn_at.is_(None))
         .order_by(LabResult.sampled_on.desc(), LabResult.id.desc())
     )
     lines = []
