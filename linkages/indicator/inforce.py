@@ -1,7 +1,7 @@
 """The registry and the contracts as they stood on a reference day, as known at a cutoff,
 set by set: every organisation's facts and every contract's terms and parties in force,
-each computed once per statement (``linkages.indicator.asof`` states the rules; its
-correlated forms answer for one row at a time).
+each computed for a whole statement at once (``linkages.indicator.asof`` states the
+rules; its correlated forms answer for one row at a time).
 
 Why set by set: the indicator asks these for tens of thousands of cooperatives at once. As
 correlated subqueries they cost one index probe per cooperative, fact and contract
@@ -17,9 +17,11 @@ correlated subqueries they cost one index probe per cooperative, fact and contra
   changed since are looked up in their version history. On a current reference day that
   is nearly none; on a past one it is what changed since.
 
-The CTEs are ``MATERIALIZED`` on PostgreSQL: it estimates their filtered rows badly (CASE
-expressions over outer joins) and, left to inline them, picks nested loops that recompute
-a whole set for every cooperative.
+The facts and the changed contracts are ``MATERIALIZED`` CTEs on PostgreSQL: it estimates
+their filtered rows badly (CASE expressions over outer joins) and, left to inline them,
+picks nested loops that recompute a whole set for every cooperative. The contracts and
+parties in force are ``NOT MATERIALIZED`` (``inlined``): plain filters of one table each,
+cheaper to scan again than to spool.
 """
 
 from __future__ import annotations
