@@ -314,8 +314,8 @@ def report(figures: list[CaptureFigures], note: str = "") -> str:
 
 def main() -> int:
     sys.path.insert(0, str(ROOT / "bench"))
-    from environment import postgresql_database, sqlite_database
-    from run import RESULTS, migrate, server_environment
+    from environment import postgresql_database, record, sqlite_database
+    from run import migrate, server_environment
 
     databases: list[tuple[str, Any]] = [("SQLite", sqlite_database)]
     server_url = os.environ.get("BENCH_DATABASE_URL")
@@ -340,8 +340,7 @@ def main() -> int:
     section = f"## {stamp}: capture\n\n" + report(figures, note)
     print(section)
     if "--no-record" not in sys.argv:
-        with RESULTS.open("a") as handle:
-            handle.write(section)
+        record(section)
     return 0
 
 

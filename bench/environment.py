@@ -1,6 +1,6 @@
 """What every benchmark needs around its measurements: throwaway databases, and the lines that
-say which machine and which code the figures come from. Imported by bench/run.py,
-bench/capture.py and bench/lineage.py, which each also run on their own."""
+say which machine and which code the figures come from, and where they are recorded.
+Imported by every benchmark script, each of which also runs on its own."""
 
 from __future__ import annotations
 
@@ -14,6 +14,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+
+
+def record(text: str) -> None:
+    """Append ``text`` (a dated section) to bench/RESULTS.md, and say so."""
+    with RESULTS.open("a") as handle:
+        handle.write(text)
+    print(f"appended to {RESULTS.relative_to(ROOT)}")
 
 
 @contextmanager

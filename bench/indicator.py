@@ -55,9 +55,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 import indicator_country as country  # noqa: E402
-from environment import code_line, machine_line  # noqa: E402
+from environment import code_line, machine_line, record  # noqa: E402
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 BIN = ROOT / ".venv" / "bin"
 DEFAULT_DB = "sqlite:////tmp/htx_bench_indicator.db"
 META_TABLE = "bench_indicator_meta"
@@ -648,9 +647,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(section)
     if not args.no_record:
-        with RESULTS.open("a") as handle:
-            handle.write("\n" + section)
-        print(f"appended to {RESULTS.relative_to(ROOT)}")
+        record("\n" + section)
     return 0
 
 

@@ -41,11 +41,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-RESULTS = ROOT / "bench" / "RESULTS.md"
 
 import qrcode  # noqa: E402
 import qrcode.image.svg  # noqa: E402
-from environment import code_line, machine_line  # noqa: E402
+from environment import code_line, machine_line, record  # noqa: E402
 from qrcode.constants import ERROR_CORRECT_M  # noqa: E402
 
 from traceability.labels import qr, sheet  # noqa: E402
@@ -359,9 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     section = report(qr_rows, sheet_rows, args.codes, (load_before, _uptime()))
     print(section)
     if not args.no_record:
-        with RESULTS.open("a") as handle:
-            handle.write("\n" + section)
-        print(f"appended to {RESULTS.relative_to(ROOT)}")
+        record("\n" + section)
     return 0
 
 

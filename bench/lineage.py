@@ -45,9 +45,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-RESULTS = ROOT / "bench" / "RESULTS.md"
 sys.path.insert(0, str(ROOT / "bench"))
-from environment import code_line, machine_line, postgresql_database, sqlite_database  # noqa: E402
+from environment import (  # noqa: E402
+    code_line,
+    machine_line,
+    postgresql_database,
+    record,
+    sqlite_database,
+)
 
 GENERATION_SHARES = (0.49, 0.19, 0.12, 0.09, 0.065, 0.045)  # harvest lots first
 ORGANISATIONS = 2_000
@@ -463,9 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(section)
     if not args.no_record:
-        with RESULTS.open("a") as handle:
-            handle.write(section)
-        print(f"appended to {RESULTS.relative_to(ROOT)}")
+        record(section)
     return 0
 
 

@@ -66,11 +66,17 @@ from urllib.parse import urlsplit
 
 import capture as capture_bench  # bench/capture.py: events/s through POST /epcis/capture
 import scan as scan_bench  # bench/scan.py: the combined scan over many demo codes
-from environment import code_line, machine_line, postgresql_database, sqlite_database
+from environment import (
+    RESULTS,
+    code_line,
+    machine_line,
+    postgresql_database,
+    record,
+    sqlite_database,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-RESULTS = ROOT / "bench" / "RESULTS.md"
 
 WORKERS = 2
 WORKER_CLASS = "sync"
@@ -672,9 +678,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_record:
         if not RESULTS.exists():
             RESULTS.write_text(RESULTS_HEADER)
-        with RESULTS.open("a") as handle:
-            handle.write(section)
-        print(f"appended to {RESULTS.relative_to(ROOT)}")
+        record(section)
     if failures:
         print("bench: some requests failed: " + "; ".join(failures), file=sys.stderr)
         return 1
