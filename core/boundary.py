@@ -11,13 +11,14 @@ field error before any service sees it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 import orjson
 
 from core.errors import MalformedInput, ValidationFailed
-from core.i18n import _
+from core.i18n import _, _l
 
 # No real document comes near it (an EPCIS document with sensor reports and nested extension
 # fields is about ten levels deep), and it stays far below what orjson writes back (254).
@@ -65,6 +66,21 @@ def ascii_int(text: str | None) -> int | None:
     if text and text.isascii() and text.isdigit():
         return int(text)
     return None
+
+
+def required_choice(enum_cls: Any, value: Any, field: str,
+                    err: Callable[[str, Any], None]) -> Any:
+    """``value`` as a member of ``enum_cls`` for a required field, or None after telling
+    ``err`` why not (missing or empty: "Required."; anything else: not allowed): the
+    services' field checks that gather every error before refusing."""
+    if value is None or value == "":
+        err(field, _l("Required."))
+        return None
+    try:
+        return enum_cls(value)
+    except ValueError:
+        err(field, _l("Not one of the allowed values."))
+        return None
 
 
 def field_path(*parts: Any) -> str:

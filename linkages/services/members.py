@@ -22,6 +22,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from core.actor import Actor, can_write, require_authenticated, require_read, require_write
+from core.boundary import required_choice
 from core.clock import local_today
 from core.db import db
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -284,8 +285,8 @@ def _apply(member: Member, state: dict[str, Any], data: Mapping[str, Any], *,
     if "contribution_kinds" in data:
         state["contribution_kinds"] = list(data["contribution_kinds"] or [])
 
-    state["member_type"] = _enum(MemberType, state["member_type"], "member_type", err)
-    state["member_kind"] = _enum(MemberKind, state["member_kind"], "member_kind", err)
+    state["member_type"] = required_choice(MemberType, state["member_type"], "member_type", err)
+    state["member_kind"] = required_choice(MemberKind, state["member_kind"], "member_kind", err)
     kinds = _contribution_kinds(state["contribution_kinds"], err)
     kind = state["member_kind"]
 
@@ -364,17 +365,6 @@ def _apply(member: Member, state: dict[str, Any], data: Mapping[str, Any], *,
         setattr(member, name, state[name])
     _set_contributions(member, kinds, creating=creating)
     _check_unique(member)
-
-
-def _enum(enum_cls: Any, value: Any, field: str, err: Any) -> Any:
-    if value is None:
-        err(field, _l("Required."))
-        return None
-    try:
-        return enum_cls(value)
-    except ValueError:
-        err(field, _l("Not one of the allowed values."))
-        return None
 
 
 def _contribution_kinds(values: Iterable[Any], err: Any) -> list[ContributionKind]:

@@ -36,7 +36,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from core.actor import Actor, can_write
-from core.boundary import calendar_message, in_calendar
+from core.boundary import calendar_message, in_calendar, required_choice
 from core.clock import local_today
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -162,12 +162,12 @@ def check_lab_result(data: Mapping[str, Any]) -> dict[str, Any]:
     for name in sorted(set(data) - set(FIELDS)):
         err(name, _l("Unknown field."))
     values = {
-        "test": _choice(LabTest, data.get("test"), "test", err),
+        "test": required_choice(LabTest, data.get("test"), "test", err),
         "laboratory": _line(data.get("laboratory"), "laboratory", LABORATORY_MAX, err),
         "accreditation": _line(data.get("accreditation"), "accreditation", ACCREDITATION_MAX,
                                err, required=False),
         "sampled_on": _sample_day(data.get("sampled_on"), err),
-        "outcome": _choice(LabOutcome, data.get("outcome"), "outcome", err),
+        "outcome": required_choice(LabOutcome, data.get("outcome"), "outcome", err),
         "report_number": _line(data.get("report_number"), "report_number",
                                REPORT_NUMBER_MAX, err),
     }
@@ -179,17 +179,6 @@ def check_lab_result(data: Mapping[str, Any]) -> dict[str, Any]:
 def _recorded_already() -> Conflict:
     message = _l("This test of this report is already recorded for this lot.")
     return Conflict(message, field_errors={"report_number": [message]})
-
-
-def _choice(enum_cls: Any, value: Any, field: str, err: Err) -> Any:
-    if value is None or value == "":
-        err(field, _l("Required."))
-        return None
-    try:
-        return enum_cls(value)
-    except ValueError:
-        err(field, _l("Not one of the allowed values."))
-        return None
 
 
 def _line(value: Any, field: str, limit: int, err: Err, *, required: bool = True) -> str:
