@@ -141,9 +141,9 @@ def dashboard(actor: Actor, filters: Filters) -> Dashboard:
     q = service.build_query(actor, **params)
     year = _target_year(q)
     province = q.scope_province or q.province
-    target = _linked_share_target(year, province)
-    horizon = (_linked_share_target(HORIZON_YEAR, province)
-               if year != HORIZON_YEAR else None)
+    book = targets.TargetBook(province or NATIONAL, {year, HORIZON_YEAR})
+    target = book.get(TargetMetric.LINKED_SHARE, year)
+    horizon = book.get(TargetMetric.LINKED_SHARE, HORIZON_YEAR) if year != HORIZON_YEAR else None
     value = None if target is None else target.value
     figure = service.figure(actor, target=value, **params)
     variants = [
