@@ -1,33 +1,39 @@
-"""The linkage indicator's rule, one cooperative at a time: the implementation the app
-used until the set-based rewrite (``linkages.indicator.links``), kept as a slow but
-plain reference that the fast one must match row for row (tests/linkages/
-test_indicator_oracle.py). Each cooperative's registry facts, contracts in force and
-stages are correlated subqueries here, read straight from the version history; nothing
-is shared with the set-based code but the query object, the exclusions and the grouping.
+"""The linkage indicator's rule, one cooperative at a time, in plain Python: the reference
+that the set-based statements (``linkages.indicator.links``, ``states``, ``figures``) must
+match row for row (tests/linkages/test_indicator_oracle.py).
+
+``Book.load`` reads the rows the rule looks at (contract versions and their parties,
+contract lines, projects, deliveries, shipments' events, batches), none of the rule's
+conditions applied, once per state of the world. Each question then walks the
+cooperatives one by one, and each cooperative's contracts in force one by one, through
+the rule's stages (DOMAIN.md §4). Only the registry on the reference day is read in SQL,
+once per reference day, cutoff and exclusion setting: each organisation's facts in the
+correlated form of the fact history (``asof.fact_on``, ``province_on``) and its exclusion
+(``cohort.exclusion``). Nothing else is shared with the set-based code but the query
+object, the variants' definitions, a contract line's commodity key
+(``links.commodity_key``, read once per line) and the codes of the reasons.
+
+Why Python: this used to be the app's per-cooperative SQL from before the set-based
+rewrite, a statement of correlated subqueries per question and figure. Building and
+compiling those took over half of the test's time, more than the code under test; over a
+hand-built country of a few dozen rows, a loop states the same rule as independently of
+the set-based code for next to nothing.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    and_,
-    case,
-    exists,
-    func,
-    literal,
-    or_,
-    select,
-)
-from sqlalchemy.orm import aliased
-from sqlalchemy.sql import Subquery
+from sqlalchemy import select
 
 from core.db import db
 from linkages.indicator.asof import fact_on, province_on
-from linkages.indicator.cohort import exclusion, with_group_key
+from linkages.indicator.cohort import exclusion
 from linkages.indicator.definitions import (
     COOPERATIVE_COUNTERPARTY_ROLES,
     COOPERATIVE_COUNTERPARTY_TYPES,
@@ -52,418 +58,514 @@ from linkages.models.contracts import (
 )
 from linkages.models.cooperatives import CooperativeProfile
 from linkages.models.deliveries import LinkageDelivery
-from linkages.models.organisations import (
-    FactField,
-    Organisation,
-    OrganisationFactChange,
-    OrgType,
-)
+from linkages.models.organisations import FactField, Organisation, OrgType
 from traceability.models import Batch, BatchStatus, EpcisEvent, Product, Shipment
 
 Row = dict[str, Any]
+# A drill-down row: org_id, province, in_denominator, counted, reason, contract_id,
+# delivery_id.
+DrillRow = tuple[int, str | None, bool, bool, str | None, int | None, int | None]
+
+COOPERATIVE_TYPES = frozenset(t.value for t in COOPERATIVE_COUNTERPARTY_TYPES)
+LEADER_KEYS = {
+    OrgType.DN.value: "dn_led",
+    OrgType.HTX.value: "htx_led",
+    OrgType.LHHTX.value: "htx_led",
+}
 
 
-def _standing_at(moment: datetime) -> Select[tuple[int]]:
-    return (
-        select(Shipment.id)
-        .join(EpcisEvent, EpcisEvent.id == Shipment.ship_event_pk)
-        .where(or_(EpcisEvent.retracted_at.is_(None), EpcisEvent.retracted_at >= moment))
-    )
+@dataclass(frozen=True)
+class Party:
+    organisation_id: int
+    role: PartyRole
+    position: int
 
 
-def versions_in_force(on: date, cutoff: datetime) -> Subquery:
-    """Every contract's version in force on ``on`` as recorded before ``cutoff``: columns
-    ``contract_id, version_id, status, form, effective_from, effective_to``.
+@dataclass(frozen=True)
+class Version:
+    """One recorded version of a contract, with its parties."""
 
-    Written as "a known version with no later known one" rather than as a join to the
-    highest number per contract: the indicator asks it for one cooperative's contracts at a
-    time, and the anti-join probes ``uq_linkage_contract_versions_contract_id_number`` for
-    those versions alone, where a per-contract maximum aggregates every version of the
-    country first (seconds at 140,000 contracts)."""
-    v, later = LinkageContractVersion, aliased(LinkageContractVersion)
-    known = (v.effective_on <= on, v.recorded_at < cutoff)
-    superseded = exists().where(
-        later.contract_id == v.contract_id,
-        later.number > v.number,
-        later.effective_on <= on,
-        later.recorded_at < cutoff,
-    )
-    return (
-        select(
-            v.contract_id,
-            v.id.label("version_id"),
-            v.status,
-            v.form,
-            v.effective_from,
-            v.effective_to,
+    id: int
+    contract_id: int
+    number: int
+    status: ContractStatus
+    form: int
+    effective_from: date
+    effective_to: date | None
+    effective_on: date
+    recorded_at: datetime
+    parties: tuple[Party, ...]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    contract_id: int
+    supplier_id: int
+    batch_id: int
+    shipment_id: int | None
+    shipped_on: date
+    shipped_kg: Decimal
+    created_at: datetime
+    received_on: date | None
+    accepted_kg: Decimal | None
+    settled_at: datetime | None
+
+
+@dataclass(frozen=True)
+class HarvestBatch:
+    id: int
+    organisation_id: int
+    status: BatchStatus
+    harvest_start: date | None
+    harvest_end: date | None
+    created_at: datetime
+    quantity_kg: Decimal
+    commodity: str
+
+    @property
+    def harvested(self) -> date | None:
+        return self.harvest_start if self.harvest_start is not None else self.harvest_end
+
+
+@dataclass(frozen=True)
+class OnDay:
+    """An organisation on a query's reference day, as known at its cutoff."""
+
+    org_id: int
+    org_type: str | None
+    province: str | None
+    size_class: Any
+    recorded: bool  # its row was recorded before the cutoff
+    excluded: str | None  # ``cohort.exclusion`` (meaningful for an HTX)
+
+
+# The organisations on each reference day (``Book.organisations``), by what decides them.
+Registries = dict[tuple[Any, ...], dict[int, OnDay]]
+
+
+@dataclass
+class Book:
+    """The rows the rule reads, as they are when loaded (``load``): load one again after
+    changing the world."""
+
+    versions: dict[int, list[Version]]  # by contract
+    lines: dict[int, list[str]]  # commodity keys of each contract's lines
+    projects: dict[int, list[tuple[date, datetime]]]  # (decision day, recorded at)
+    deliveries: list[Delivery]
+    batches: dict[int, HarvestBatch]
+    # Each shipment with a shipping event: when that event was withdrawn (None: never).
+    shipping_withdrawn: dict[int, datetime | None]
+    registries: Registries = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, registries: Registries | None = None) -> Book:
+        """The rows as they are now. ``registries`` shares the organisations on each
+        reference day with other books: only between states of the world that differ in
+        no organisation and no registry fact (a test's deliveries or shipments, say)."""
+        parties: dict[int, list[Party]] = defaultdict(list)
+        vp = LinkageContractVersionParty
+        for version_id, org_id, role, position in db.session.execute(
+            select(vp.version_id, vp.organisation_id, vp.role, vp.position)
+        ):
+            parties[version_id].append(Party(org_id, role, position))
+        v = LinkageContractVersion
+        versions: dict[int, list[Version]] = defaultdict(list)
+        for r in db.session.execute(
+            select(
+                v.id,
+                v.contract_id,
+                v.number,
+                v.status,
+                v.form,
+                v.effective_from,
+                v.effective_to,
+                v.effective_on,
+                v.recorded_at,
+            )
+        ):
+            versions[r.contract_id].append(Version(*r, parties=tuple(parties[r.id])))
+        line = LinkageContractLine
+        lines: dict[int, list[str]] = defaultdict(list)
+        for contract_id, key in db.session.execute(select(line.contract_id, commodity_key(line))):
+            lines[contract_id].append(key)
+        projects: dict[int, list[tuple[date, datetime]]] = defaultdict(list)
+        p = LinkageProject
+        for contract_id, decided, created in db.session.execute(
+            select(project_contracts.c.contract_id, p.decision_date, p.created_at).join(
+                p, p.id == project_contracts.c.project_id
+            )
+        ):
+            projects[contract_id].append((decided, created))
+        d = LinkageDelivery
+        deliveries = [
+            Delivery(*r)
+            for r in db.session.execute(
+                select(
+                    d.id,
+                    d.contract_id,
+                    d.supplier_id,
+                    d.batch_id,
+                    d.shipment_id,
+                    d.shipped_on,
+                    d.shipped_kg,
+                    d.created_at,
+                    d.received_on,
+                    d.accepted_kg,
+                    d.settled_at,
+                )
+            )
+        ]
+        b = Batch
+        batches = {
+            r.id: HarvestBatch(*r)
+            for r in db.session.execute(
+                select(
+                    b.id,
+                    b.organisation_id,
+                    b.status,
+                    b.harvest_start,
+                    b.harvest_end,
+                    b.created_at,
+                    b.quantity_kg,
+                    Product.commodity,
+                ).join(Product, Product.id == b.product_id)
+            )
+        }
+        shipping_withdrawn: dict[int, datetime | None] = {
+            shipment_id: withdrawn
+            for shipment_id, withdrawn in db.session.execute(
+                select(Shipment.id, EpcisEvent.retracted_at).join(
+                    EpcisEvent, EpcisEvent.id == Shipment.ship_event_pk
+                )
+            )
+        }
+        return cls(
+            dict(versions),
+            dict(lines),
+            dict(projects),
+            deliveries,
+            batches,
+            shipping_withdrawn,
+            {} if registries is None else registries,
         )
-        .where(*known, ~superseded)
-        .subquery("in_force")
-    )
 
+    # --- the registry on the reference day (SQL, once per day) -------------------------
 
-def registry(q: IndicatorQuery, org_type: OrgType = DENOMINATOR_TYPE) -> Subquery:
-    """Every organisation of ``org_type`` (HTX by default; its type on the reference day)
-    recorded before the cutoff, in the asked geography, with its facts on the reference
-    day: ``org_id, name, registration_code, status, registered_on, province,
-    legacy_province, field_group, size_class``."""
-    org, on, cutoff = Organisation, q.on, q.cutoff
-    # Only organisations of the type now or that ever changed type can be one on a past day.
-    retyped = exists().where(
-        OrganisationFactChange.organisation_id == org.id,
-        OrganisationFactChange.field == FactField.ORG_TYPE,
-    )
-    inner = (
-        select(
-            org.id.label("org_id"),
-            org.name,
-            org.registration_code,
-            fact_on(org, FactField.ORG_TYPE, on, cutoff).label("org_type"),
-            fact_on(org, FactField.STATUS, on, cutoff).label("status"),
-            fact_on(org, FactField.REGISTERED_ON, on, cutoff).label("registered_on"),
-            province_on(org, on, cutoff).label("province"),
-            fact_on(org, FactField.LEGACY_PROVINCE_CODE, on, cutoff).label("legacy_province"),
-            CooperativeProfile.field_group,
-            CooperativeProfile.size_class,
+    def organisations(self, q: IndicatorQuery) -> dict[int, OnDay]:
+        """Every organisation on the reference day, whatever its type (a counterparty's
+        or a leader's type is read here too), by id."""
+        key = (q.on, q.cutoff, q.period.end, q.include_suspended)
+        if key not in self.registries:
+            org, on, cutoff = Organisation, q.on, q.cutoff
+            facts = (
+                select(
+                    org.id.label("org_id"),
+                    fact_on(org, FactField.ORG_TYPE, on, cutoff).label("org_type"),
+                    fact_on(org, FactField.STATUS, on, cutoff).label("status"),
+                    fact_on(org, FactField.REGISTERED_ON, on, cutoff).label("registered_on"),
+                    province_on(org, on, cutoff).label("province"),
+                    CooperativeProfile.field_group,
+                    CooperativeProfile.size_class,
+                    (org.created_at < cutoff).label("recorded"),
+                )
+                .outerjoin(CooperativeProfile, CooperativeProfile.organisation_id == org.id)
+                .subquery("facts_on_day")
+            )
+            stmt = select(
+                facts.c.org_id,
+                facts.c.org_type,
+                facts.c.province,
+                facts.c.size_class,
+                facts.c.recorded,
+                exclusion(q, facts).label("excluded"),
+            )
+            self.registries[key] = {
+                r.org_id: OnDay(
+                    r.org_id, r.org_type, r.province, r.size_class, bool(r.recorded), r.excluded
+                )
+                for r in db.session.execute(stmt)
+            }
+        return self.registries[key]
+
+    def registry(self, q: IndicatorQuery) -> list[OnDay]:
+        """Every HTX (its type on the reference day) recorded before the cutoff, in the
+        asked geography (each province filter must hold)."""
+        return [
+            o
+            for o in self.organisations(q).values()
+            if o.recorded
+            and o.org_type == DENOMINATOR_TYPE.value
+            and all(o.province == province for province in q.provinces)
+        ]
+
+    def cohort(self, q: IndicatorQuery) -> list[OnDay]:
+        """The denominator: the registry's HTX with no exclusion."""
+        return [o for o in self.registry(q) if o.excluded is None]
+
+    # --- one cooperative's contracts -----------------------------------------------------
+
+    def in_force(self, q: IndicatorQuery) -> list[Version]:
+        """Each contract's version in force on the reference day as known at the cutoff:
+        the highest-numbered one taking effect by then and recorded before it."""
+        found = []
+        for versions in self.versions.values():
+            known = [v for v in versions if v.effective_on <= q.on and v.recorded_at < q.cutoff]
+            if known:
+                found.append(max(known, key=lambda v: v.number))
+        return found
+
+    def contracts(
+        self, q: IndicatorQuery, org_id: int, stage: str, variant: Variant | None = None
+    ) -> list[Version]:
+        """The versions in force listing the cooperative as a party that pass ``stage``
+        for ``variant`` (default: the query's)."""
+        return [
+            v
+            for v in self.in_force(q)
+            if any(p.organisation_id == org_id for p in v.parties)
+            and self.passes(q, v, org_id, stage, variant or q.variant)
+        ]
+
+    def passes(
+        self, q: IndicatorQuery, v: Version, org_id: int, stage: str, variant: Variant
+    ) -> bool:
+        """Does the version ``v`` of one of the cooperative's contracts pass the stages up
+        to ``stage``?"""
+        period = q.period
+        if v.effective_from > period.end:
+            return False
+        if v.effective_to is not None and v.effective_to < period.start:
+            return False
+        if stage == "party":
+            return True
+        if v.status not in COUNTING_CONTRACT_STATUSES:
+            return False
+        if stage == "status":
+            return True
+        if not self.counterparty(q, v, org_id, broad=variant.broad_counterparty):
+            return False
+        if stage == "counterparty":
+            return True
+        assert stage == "final", stage
+        if variant.needs_delivery and not any(
+            d.contract_id == v.contract_id and self.accepted_in_period(q, d, org_id)
+            for d in self.deliveries
+        ):
+            return False
+        if variant.needs_project and not any(
+            decided <= q.on and recorded < q.cutoff
+            for decided, recorded in self.projects.get(v.contract_id, ())
+        ):
+            return False
+        if variant.form_one and v.form != 1:
+            return False
+        if variant.volume and not any(
+            d.contract_id == v.contract_id
+            and self.shipped_by(q, d, org_id)
+            and self.harvested_in_period(q, self.batches[d.batch_id])
+            for d in self.deliveries
+        ):
+            return False
+        return not (
+            q.commodity
+            and not variant.volume
+            and q.commodity not in self.lines.get(v.contract_id, ())
         )
-        .outerjoin(CooperativeProfile, CooperativeProfile.organisation_id == org.id)
-        .where(org.created_at < cutoff, or_(org.org_type == org_type, retyped))
-        .subquery(f"{org_type.value}_facts")
-    )
-    stmt = select(inner).where(inner.c.org_type == org_type.value)
-    for province in q.provinces:
-        stmt = stmt.where(inner.c.province == province)
-    return stmt.subquery("registry" if org_type == DENOMINATOR_TYPE
-                         else f"{org_type.value}_registry")
 
+    def counterparty(self, q: IndicatorQuery, v: Version, org_id: int, *, broad: bool) -> bool:
+        """Another party of ``v`` is an enterprise on the reference day (``broad``: or an
+        HTX / LHHTX leading or buying)."""
+        types = self.organisations(q)
+        for party in v.parties:
+            if party.organisation_id == org_id:
+                continue
+            kind = types[party.organisation_id].org_type
+            if kind == OrgType.DN.value:
+                return True
+            if broad and kind in COOPERATIVE_TYPES and party.role in COOPERATIVE_COUNTERPARTY_ROLES:
+                return True
+        return False
 
-def counterparty_exists(
-    q: IndicatorQuery, cv: Subquery, org_id: Any, *, broad: bool
-) -> ColumnElement[bool]:
-    """SQL: the version ``cv`` has another party that is an enterprise on the reference
-    day (``broad``: or an HTX / LHHTX in a leader or offtaker role)."""
-    cp = aliased(LinkageContractVersionParty)
-    co = aliased(Organisation)
-    kind = fact_on(co, FactField.ORG_TYPE, q.on, q.cutoff)
-    rule: ColumnElement[bool] = kind == OrgType.DN.value
-    if broad:
-        rule = or_(
-            rule,
-            kind.in_([t.value for t in COOPERATIVE_COUNTERPARTY_TYPES])
-            & cp.role.in_(list(COOPERATIVE_COUNTERPARTY_ROLES)),
+    def standing(self, q: IndicatorQuery, d: Delivery) -> bool:
+        """The delivery's shipping was recorded and not withdrawn before the cutoff."""
+        if d.shipment_id is None or d.shipment_id not in self.shipping_withdrawn:
+            return False
+        withdrawn = self.shipping_withdrawn[d.shipment_id]
+        return withdrawn is None or withdrawn >= q.cutoff
+
+    def accepted_in_period(self, q: IndicatorQuery, d: Delivery, org_id: int) -> bool:
+        """Variant C: the cooperative supplied it, it was accepted (above 0 kg) and
+        received within the period, settled before the cutoff, its shipping standing."""
+        return (
+            d.supplier_id == org_id
+            and d.accepted_kg is not None
+            and d.accepted_kg > 0
+            and d.received_on is not None
+            and q.period.start <= d.received_on <= q.on
+            and d.settled_at is not None
+            and d.settled_at < q.cutoff
+            and self.standing(q, d)
         )
-    return exists(
-        select(literal(1))
-        .select_from(cp)
-        .join(co, co.id == cp.organisation_id)
-        .where(cp.version_id == cv.c.version_id, cp.organisation_id != org_id, rule)
-        # The cooperative is two queries out: auto-correlation reaches only one.
-        .correlate_except(cp, co)
-    )
 
-
-def accepted_in_period(q: IndicatorQuery, org_id: Any) -> ColumnElement[bool]:
-    """SQL, on ``LinkageDelivery``: the cooperative supplied it, it was accepted (above
-    0 kg) and received within the period, settled before the cutoff, and its shipping
-    still stood then. Variant C's rule: its figures and its drill-down both ask it."""
-    d = LinkageDelivery
-    return and_(
-        d.supplier_id == org_id,
-        d.accepted_kg > 0,
-        d.received_on >= q.period.start,
-        d.received_on <= q.on,
-        d.settled_at < q.cutoff,
-        d.shipment_id.in_(_standing_at(q.cutoff)),
-    )
-
-
-def shipped_by(q: IndicatorQuery, org_id: Any) -> ColumnElement[bool]:
-    """SQL, on ``LinkageDelivery``: the cooperative supplied it, shipped by the reference
-    day, recorded before the cutoff, its shipping still standing then (the volume
-    variant's rule, in its figures and its drill-down)."""
-    d = LinkageDelivery
-    return and_(
-        d.supplier_id == org_id,
-        d.shipped_on <= q.on,
-        d.created_at < q.cutoff,
-        d.shipment_id.in_(_standing_at(q.cutoff)),
-    )
-
-
-def accepted_delivery(q: IndicatorQuery, cv: Subquery, org_id: Any) -> ColumnElement[bool]:
-    """SQL: a delivery under the contract meets ``accepted_in_period``."""
-    d = LinkageDelivery
-    return exists(
-        select(literal(1))
-        .where(d.contract_id == cv.c.contract_id, accepted_in_period(q, org_id))
-        .correlate_except(d)
-    )
-
-
-def delivered_batch(q: IndicatorQuery, cv: Subquery, org_id: Any) -> ColumnElement[bool]:
-    """SQL: the cooperative shipped, under the contract, a batch harvested in the period
-    (the volume-weighted variant's drill-down)."""
-    d, b = LinkageDelivery, Batch
-    harvested = func.coalesce(b.harvest_start, b.harvest_end)
-    return exists(
-        select(literal(1))
-        .select_from(d)
-        .join(b, b.id == d.batch_id)
-        .where(
-            d.contract_id == cv.c.contract_id,
-            shipped_by(q, org_id),
-            b.status != BatchStatus.VOID,
-            harvested >= q.period.start,
-            harvested <= q.period.end,
+    def shipped_by(self, q: IndicatorQuery, d: Delivery, org_id: int) -> bool:
+        """The volume variant: the cooperative supplied it, shipped by the reference day,
+        recorded before the cutoff, its shipping standing."""
+        return (
+            d.supplier_id == org_id
+            and d.shipped_on <= q.on
+            and d.created_at < q.cutoff
+            and self.standing(q, d)
         )
-        .correlate_except(d, b)
-    )
 
-
-def in_approved_project(q: IndicatorQuery, cv: Subquery) -> ColumnElement[bool]:
-    """SQL: the contract belongs to a linkage project decided on or before the reference
-    day and recorded before the cutoff."""
-    return exists(
-        select(literal(1))
-        .select_from(project_contracts)
-        .join(LinkageProject, LinkageProject.id == project_contracts.c.project_id)
-        .where(
-            project_contracts.c.contract_id == cv.c.contract_id,
-            LinkageProject.decision_date <= q.on,
-            LinkageProject.created_at < q.cutoff,
+    @staticmethod
+    def harvested_in_period(q: IndicatorQuery, b: HarvestBatch) -> bool:
+        return (
+            b.status != BatchStatus.VOID
+            and b.harvested is not None
+            and q.period.start <= b.harvested <= q.period.end
         )
-        .correlate_except(project_contracts, LinkageProject)
-    )
 
+    # --- one cooperative's place in the figure -------------------------------------------
 
-def has_commodity(q: IndicatorQuery, cv: Subquery) -> ColumnElement[bool]:
-    line = aliased(LinkageContractLine)
-    return exists().where(line.contract_id == cv.c.contract_id,
-                          commodity_key(line) == q.commodity)
+    def reason(self, q: IndicatorQuery, o: OnDay) -> str | None:
+        """The first reason the cooperative does not count (None: it counts)."""
+        if o.excluded is not None:
+            return o.excluded
+        party = self.contracts(q, o.org_id, "party")
+        if not party:
+            return "no_contract_overlapping_period"
+        if not self.contracts(q, o.org_id, "status"):
+            if any(v.status == ContractStatus.DRAFT for v in party):
+                return "contract_still_draft"
+            return "contract_not_in_force"
+        if not self.contracts(q, o.org_id, "counterparty"):
+            if not q.variant.broad_counterparty and self.contracts(
+                q, o.org_id, "counterparty", VARIANTS[VariantCode.B]
+            ):
+                return "counterparty_cooperative_counts_in_b_only"
+            return "no_enterprise_counterparty"
+        if not self.contracts(q, o.org_id, "final"):
+            return final_reason(q.variant)
+        return None
 
+    def drill_rows(self, q: IndicatorQuery) -> list[DrillRow]:
+        """Every HTX of the geography (the drill-down's "all"), sorted."""
+        rows: list[DrillRow] = []
+        for o in self.registry(q):
+            why = self.reason(q, o)
+            counting = {v.contract_id for v in self.contracts(q, o.org_id, "final")}
+            delivery = None
+            if q.variant.needs_delivery:
+                delivery = _least(
+                    d.id
+                    for d in self.deliveries
+                    if d.contract_id in counting and self.accepted_in_period(q, d, o.org_id)
+                )
+            rows.append(
+                (
+                    o.org_id,
+                    o.province,
+                    o.excluded is None,
+                    why is None,
+                    why,
+                    _least(counting),
+                    delivery,
+                )
+            )
+        return sorted(rows)
 
-def conditions(
-    q: IndicatorQuery, cv: Subquery, org_id: Any, stage: str, variant: Variant | None = None
-) -> list[ColumnElement[bool]]:
-    """The conditions on ``cv`` (a version in force listing the cooperative ``org_id``)
-    up to ``stage`` for ``variant`` (default: the query's)."""
-    variant = variant or q.variant
-    conds: list[ColumnElement[bool]] = [
-        cv.c.effective_from <= q.period.end,
-        or_(cv.c.effective_to.is_(None), cv.c.effective_to >= q.period.start),
-    ]
-    if stage == "party":
-        return conds
-    conds.append(cv.c.status.in_(list(COUNTING_CONTRACT_STATUSES)))
-    if stage == "status":
-        return conds
-    conds.append(counterparty_exists(q, cv, org_id, broad=variant.broad_counterparty))
-    if stage == "counterparty":
-        return conds
-    if variant.needs_delivery:
-        conds.append(accepted_delivery(q, cv, org_id))
-    if variant.needs_project:
-        conds.append(in_approved_project(q, cv))
-    if variant.form_one:
-        conds.append(cv.c.form == 1)
-    if variant.volume:
-        conds.append(delivered_batch(q, cv, org_id))
-    if q.commodity and not variant.volume:
-        conds.append(has_commodity(q, cv))
-    return conds
+    def counted_share(self, q: IndicatorQuery) -> tuple[int, int]:
+        """(numerator, denominator) of a counting variant (A–E) over the whole
+        geography."""
+        cohort = self.cohort(q)
+        counted = sum(1 for o in cohort if self.contracts(q, o.org_id, "final"))
+        return counted, len(cohort)
 
+    def contract_groups(self, q: IndicatorQuery, breakdown: str) -> list[Row]:
+        """Per commodity, form or leader type: the cooperatives of the denominator with a
+        counting contract of that group, over the whole denominator."""
+        cohort = self.cohort(q)
+        counted: dict[Any, set[int]] = defaultdict(set)
+        for o in cohort:
+            for v in self.contracts(q, o.org_id, "final"):
+                for key in self.contract_keys(q, v, breakdown):
+                    counted[key].add(o.org_id)
+        return [
+            {"key": key, "numerator": len(orgs), "denominator": len(cohort)}
+            for key, orgs in counted.items()
+        ]
 
-def contracts_of(
-    q: IndicatorQuery, org_id: Any, stage: str, variant: Variant | None = None
-) -> tuple[Select[Any], Subquery]:
-    """A select (of nothing yet) over the cooperative's versions in force that pass
-    ``stage``, and the versions subquery to pick columns from."""
-    vp = aliased(LinkageContractVersionParty)
-    cv = versions_in_force(q.on, q.cutoff)
-    stmt = (
-        select(literal(1))
-        .select_from(vp)
-        .join(cv, cv.c.version_id == vp.version_id)
-        .where(vp.organisation_id == org_id, *conditions(q, cv, org_id, stage, variant))
-        .correlate_except(vp, cv)
-    )
-    return stmt, cv
-
-
-def has_contract(
-    q: IndicatorQuery, org_id: Any, stage: str = "final", variant: Variant | None = None
-) -> ColumnElement[bool]:
-    """SQL: the cooperative has a contract passing ``stage`` (module docstring)."""
-    stmt, _cv = contracts_of(q, org_id, stage, variant)
-    return exists(stmt)
-
-
-def first_contract(q: IndicatorQuery, org_id: Any) -> ColumnElement[Any]:
-    """SQL: the lowest id of the contracts that make the cooperative count (NULL when
-    none does)."""
-    stmt, cv = contracts_of(q, org_id, "final")
-    return stmt.with_only_columns(func.min(cv.c.contract_id)).scalar_subquery()
-
-
-def reason(q: IndicatorQuery, reg: Any) -> ColumnElement[Any]:
-    org_id = reg.c.org_id
-    draft_stmt, cv = contracts_of(q, org_id, "party")
-    has_draft = draft_stmt.where(cv.c.status == ContractStatus.DRAFT).exists()
-    broad = VARIANTS[VariantCode.B]
-    counterparty_reason: Any = literal("no_enterprise_counterparty")
-    if not q.variant.broad_counterparty:
-        counterparty_reason = case(
-            (has_contract(q, org_id, "counterparty", broad),
-             "counterparty_cooperative_counts_in_b_only"),
-            else_=literal("no_enterprise_counterparty"),
+    def contract_keys(self, q: IndicatorQuery, v: Version, breakdown: str) -> list[Any]:
+        if breakdown == Breakdown.COMMODITY:
+            # The commodity asked, not every line of a contract that has it.
+            return [
+                k for k in self.lines.get(v.contract_id, ()) if not q.commodity or k == q.commodity
+            ]
+        if breakdown == Breakdown.FORM:
+            return [v.form]
+        assert breakdown == Breakdown.LEADER_TYPE, breakdown
+        leaders = sorted(
+            (p.position, p.organisation_id) for p in v.parties if p.role == PartyRole.LEADER
         )
-    return case(
-        (exclusion(q, reg).is_not(None), exclusion(q, reg)),
-        (~has_contract(q, org_id, "party"), "no_contract_overlapping_period"),
-        (~has_contract(q, org_id, "status"),
-         case((has_draft, "contract_still_draft"), else_=literal("contract_not_in_force"))),
-        (~has_contract(q, org_id, "counterparty"), counterparty_reason),
-        (~has_contract(q, org_id, "final"), final_reason(q.variant)),
-        else_=literal(None),
-    )
+        if not leaders:
+            return ["other"]
+        kind = self.organisations(q)[leaders[0][1]].org_type
+        return [LEADER_KEYS.get(kind or "", "other")]
+
+    def volume_groups(self, q: IndicatorQuery, breakdown: str) -> list[Row]:
+        """Per group of cooperatives: kilograms of their batches harvested in the period
+        shipped under a contract counted by A (at most each batch's own weight), over the
+        kilograms of all those batches."""
+        a_rule = VARIANTS[VariantCode.A]
+        groups: dict[Any, Row] = {}
+        for o in self.cohort(q):
+            counting = {v.contract_id for v in self.contracts(q, o.org_id, "final", a_rule)}
+            for b in self.batches.values():
+                if (
+                    b.organisation_id != o.org_id
+                    or not self.harvested_in_period(q, b)
+                    or b.created_at >= q.cutoff
+                    or (q.commodity and b.commodity != q.commodity)
+                ):
+                    continue
+                shipped = sum(
+                    (
+                        d.shipped_kg
+                        for d in self.deliveries
+                        if d.batch_id == b.id
+                        and d.contract_id in counting
+                        and self.shipped_by(q, d, o.org_id)
+                    ),
+                    Decimal(0),
+                )
+                group = groups.setdefault(
+                    _cooperative_key(o, breakdown),
+                    {"numerator": Decimal(0), "denominator": Decimal(0), "orgs": set()},
+                )
+                group["numerator"] += min(shipped, b.quantity_kg)
+                group["denominator"] += b.quantity_kg
+                group["orgs"].add(o.org_id)
+        return [
+            {
+                "key": key,
+                "numerator": g["numerator"],
+                "denominator": g["denominator"],
+                "cooperatives": len(g["orgs"]),
+            }
+            for key, g in groups.items()
+        ]
 
 
-def first_delivery(q: IndicatorQuery, org_id: Any) -> ColumnElement[Any]:
-    d = LinkageDelivery
-    stmt, cv = contracts_of(q, org_id, "final")
-    return (
-        select(func.min(d.id))
-        .where(
-            accepted_in_period(q, org_id),
-            stmt.where(cv.c.contract_id == d.contract_id).exists(),
-        )
-        .scalar_subquery()
-    )
+def _cooperative_key(o: OnDay, breakdown: str) -> Any:
+    """The group of a breakdown by the cooperative (the region's is not asked here)."""
+    if breakdown == Breakdown.PROVINCE:
+        return o.province
+    if breakdown == Breakdown.SIZE_CLASS:
+        return o.size_class
+    assert breakdown == Breakdown.NONE, breakdown
+    return "all"
 
 
-def volume_groups(q: IndicatorQuery, breakdown: str) -> list[Row]:
-    rows = cohort(q)
-    b, d = Batch, LinkageDelivery
-    a_rule = VARIANTS[VariantCode.A]
-    counted_contract = contracts_of(q, b.organisation_id, "final", a_rule)
-    stmt_a, cv = counted_contract
-    shipped = (
-        select(func.coalesce(func.sum(d.shipped_kg), 0))
-        .where(
-            d.batch_id == b.id,
-            shipped_by(q, b.organisation_id),
-            stmt_a.where(cv.c.contract_id == d.contract_id).exists(),
-        )
-        .scalar_subquery()
-    )
-    harvested = func.coalesce(b.harvest_start, b.harvest_end)
-    base = (
-        select(rows)
-        .select_from(rows)
-        .join(b, b.organisation_id == rows.c.org_id)
-        .where(
-            b.status != BatchStatus.VOID,
-            harvested >= q.period.start,
-            harvested <= q.period.end,
-            b.created_at < q.cutoff,
-        )
-    )
-    if q.commodity:
-        base = base.join(Product, Product.id == b.product_id).where(
-            Product.commodity == q.commodity
-        )
-    base, key = with_group_key(q, base, rows, breakdown)
-    per_batch = base.with_only_columns(
-        key.label("key"), rows.c.org_id, b.quantity_kg.label("kg"), shipped.label("shipped")
-    ).subquery("per_batch")
-    linked = case((per_batch.c.shipped < per_batch.c.kg, per_batch.c.shipped),
-                  else_=per_batch.c.kg)
-    stmt = select(
-        per_batch.c.key,
-        func.sum(linked).label("numerator"),
-        func.sum(per_batch.c.kg).label("denominator"),
-        func.count(per_batch.c.org_id.distinct()).label("cooperatives"),
-    ).group_by(per_batch.c.key)
-    return [dict(r._mapping) for r in db.session.execute(stmt)]
-
-
-def leader_key(q: IndicatorQuery, cv: Subquery) -> ColumnElement[Any]:
-    """SQL: ``dn_led`` or ``htx_led`` by the type of the version's leader party on the
-    reference day (``other`` for any other leader, or none)."""
-    lp = aliased(LinkageContractVersionParty)
-    lo = aliased(Organisation)
-    kind = (
-        select(fact_on(lo, FactField.ORG_TYPE, q.on, q.cutoff))
-        .select_from(lp)
-        .join(lo, lo.id == lp.organisation_id)
-        .where(lp.version_id == cv.c.version_id, lp.role == PartyRole.LEADER)
-        .order_by(lp.position, lp.organisation_id)
-        .limit(1)
-        .scalar_subquery()
-    )
-    return case(
-        {OrgType.DN.value: "dn_led", OrgType.HTX.value: "htx_led",
-         OrgType.LHHTX.value: "htx_led"},
-        value=kind,
-        else_=literal("other"),
-    )
-
-
-def contract_groups(q: IndicatorQuery, breakdown: str) -> list[Row]:
-    rows = cohort(q)
-    vp = aliased(LinkageContractVersionParty)
-    cv = versions_in_force(q.on, q.cutoff)
-    stmt = (
-        select(rows.c.org_id)
-        .select_from(rows)
-        .join(vp, vp.organisation_id == rows.c.org_id)
-        .join(cv, cv.c.version_id == vp.version_id)
-        .where(*conditions(q, cv, rows.c.org_id, "final"))
-    )
-    if breakdown == Breakdown.COMMODITY:
-        line = aliased(LinkageContractLine)
-        stmt = stmt.join(line, line.contract_id == cv.c.contract_id)
-        key: Any = commodity_key(line)
-        if q.commodity:  # the commodity asked, not every line of a contract that has it
-            stmt = stmt.where(key == q.commodity)
-    elif breakdown == Breakdown.FORM:
-        key = cv.c.form
-    else:
-        key = leader_key(q, cv)
-    pairs = stmt.add_columns(key.label("key")).subquery("pairs")
-    denominator = select(func.count()).select_from(cohort(q)).scalar_subquery()
-    grouped = select(
-        pairs.c.key,
-        func.count(pairs.c.org_id.distinct()).label("numerator"),
-        denominator.label("denominator"),
-    ).group_by(pairs.c.key)
-    return [dict(r._mapping) for r in db.session.execute(grouped)]
-
-
-def cohort(q: IndicatorQuery) -> Subquery:
-    reg = registry(q)
-    return select(reg).where(exclusion(q, reg).is_(None)).subquery("cohort")
-
-
-def drill_rows(q: IndicatorQuery) -> Select[Any]:
-    """Every HTX of the geography: ``org_id, province, in_denominator, counted, reason,
-    contract_id, delivery_id`` (the drill-down's "all")."""
-    reg = registry(q)
-    why = reason(q, reg)
-    delivery = (first_delivery(q, reg.c.org_id) if q.variant.needs_delivery
-                else literal(None))
-    rows = select(reg.c.org_id, reg.c.province, why.label("reason"),
-                  first_contract(q, reg.c.org_id).label("contract_id"),
-                  delivery.label("delivery_id"),
-                  exclusion(q, reg).label("excluded")).subquery("oracle_drill")
-    return select(rows.c.org_id, rows.c.province, rows.c.excluded.is_(None),
-                  rows.c.reason.is_(None), rows.c.reason, rows.c.contract_id,
-                  rows.c.delivery_id)
-
-
-def counted_share(q: IndicatorQuery) -> tuple[int, int]:
-    """(numerator, denominator) of a counting variant (A–E) over the whole geography."""
-    rows = cohort(q)
-    counted = case((has_contract(q, rows.c.org_id), 1), else_=0)
-    found = db.session.execute(select(func.count(), func.sum(counted)).select_from(rows)).one()
-    return int(found[1] or 0), int(found[0])
+def _least(values: Iterable[int]) -> int | None:
+    return min(values, default=None)

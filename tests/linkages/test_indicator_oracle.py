@@ -1,23 +1,36 @@
 """The set-based indicator (``linkages.indicator.links``, ``states``, ``figures``) against
-the plain per-cooperative rule it replaced (tests/linkages/indicator_oracle.py): the same
-rows, reasons, contracts, deliveries and figures, on every variant and breakdown, over
-years, as-of dates (contracts changed since, or not), provinces, the suspended setting, a
-commodity and a withdrawn shipping — on SQLite and on PostgreSQL."""
+the plain per-cooperative rule (tests/linkages/indicator_oracle.py): the same rows,
+reasons, contracts, deliveries and figures, on every variant and breakdown, over years,
+as-of dates (contracts changed since, or not), provinces, the suspended setting, a
+commodity and a withdrawn shipping — on SQLite and on PostgreSQL.
+
+The country (tests/linkages/indicator_world.py) is built once for the module, in a
+transaction of its own rolled back at the end; each test runs in a savepoint of it, rolled
+back after the test, so a test's writes (the withdrawn shipping) never reach the next one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import select, text
+from sqlalchemy.engine import Connection
 
 from core.actor import Actor, OrgRole, PlatformRole
 from core.clock import local_today
-from core.db import db
+from core.db import db as _db
 from linkages.indicator import figures, service
 from linkages.indicator.definitions import VARIANTS, Breakdown, VariantCode
+from linkages.indicator.query import IndicatorQuery
 from linkages.indicator.states import states
 from tests.factories import HANOI, make_user_with_token
 from tests.linkages import indicator_oracle as oracle
@@ -28,7 +41,9 @@ from traceability.services.recording import correct_event
 
 ADMIN = Actor(user_id=0, platform_role=PlatformRole.ADMIN)
 QUESTIONS: tuple[dict[str, Any], ...] = (
-    {"year": 2025}, {"year": 2026}, {"year": 2024},
+    {"year": 2025},
+    {"year": 2026},
+    {"year": 2024},
     {"year": 2026, "as_of": date(2026, 1, 20)},
     {"year": 2025, "as_of": date(2025, 12, 31)},
     {"year": 2025, "as_of": date(2025, 3, 1)},
@@ -39,28 +54,119 @@ QUESTIONS: tuple[dict[str, Any], ...] = (
 )
 
 
-def _rows(stmt: Any) -> list[tuple[Any, ...]]:
+# --- the country, once per module ----------------------------------------------------
+
+
+class _ConnectionBoundSession(FlaskSession):
+    """Flask-SQLAlchemy's session picks the engine itself; this one always answers the
+    module's connection, so every statement stays inside the module's transaction (as
+    tests/conftest.py's sessions stay inside a test's)."""
+
+    def __init__(self, *args: Any, connection: Connection, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._connection = connection
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):  # type: ignore[no-untyped-def]
+        return self._connection
+
+
+@contextmanager
+def _session_on(connection: Connection) -> Iterator[None]:
+    """``db.session`` on ``connection``: a commit only releases a SAVEPOINT of the
+    transaction already open there."""
+    _db.session.remove()
+    previous = _db.session
+    _db.session = _db._make_scoped_session(
+        {
+            "class_": _ConnectionBoundSession,
+            "connection": connection,
+            "join_transaction_mode": "create_savepoint",
+        }
+    )
+    try:
+        yield
+    finally:
+        _db.session.remove()
+        _db.session = previous
+
+
+@dataclass(frozen=True)
+class Country:
+    connection: Connection  # in the module's transaction
+    world: IndicatorWorld  # names and ids (its ORM rows are detached)
+    # The oracle's organisations on each reference day, shared by every test's book (they
+    # do not depend on the variant): no test changes an organisation or a registry fact
+    # (the withdrawal adds a user and withdraws an event).
+    registries: oracle.Registries = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def country(app: Flask) -> Iterator[Country]:
+    """The world built once, in a transaction rolled back after the module's last test
+    (every case used to build its own)."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        try:
+            with _session_on(connection):
+                world = build()
+                # Its last commit expired the rows: read their ids while still attached.
+                for org in world.orgs.values():
+                    _ = org.id
+            yield Country(connection, world)
+        finally:
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture()
+def db(app: Flask, country: Country) -> Iterator[SQLAlchemy]:
+    """Overrides tests/conftest.py's ``db`` for this module: each test in a savepoint of
+    the module's transaction, rolled back at the end."""
+    with app.app_context():
+        savepoint = country.connection.begin_nested()
+        try:
+            with _session_on(country.connection):
+                yield _db
+        finally:
+            if savepoint.is_active:
+                savepoint.rollback()
+
+
+# --- comparing ----------------------------------------------------------------------
+
+
+def _fast_rows(q: IndicatorQuery) -> list[tuple[Any, ...]]:
+    s = states(q).subquery("fast")
+    stmt = select(
+        s.c.org_id,
+        s.c.province,
+        s.c.in_denominator,
+        s.c.counted,
+        s.c.reason,
+        s.c.contract_id,
+        s.c.delivery_id,
+    )
     return sorted(
         (r[0], r[1], bool(r[2]), bool(r[3]), r[4], r[5], r[6])
-        for r in db.session.execute(stmt).all()
+        for r in _db.session.execute(stmt).all()
     )
 
 
-def _fast_rows(q: Any) -> list[tuple[Any, ...]]:
-    s = states(q).subquery("fast")
-    return _rows(select(s.c.org_id, s.c.province, s.c.in_denominator, s.c.counted,
-                        s.c.reason, s.c.contract_id, s.c.delivery_id))
-
-
 def _groups(rows: list[dict[str, Any]]) -> dict[Any, tuple[Decimal, Decimal]]:
-    return {str(getattr(r["key"], "value", r["key"])):
-            (Decimal(r["numerator"] or 0), Decimal(r["denominator"] or 0)) for r in rows}
+    return {
+        str(getattr(r["key"], "value", r["key"])): (
+            Decimal(r["numerator"] or 0),
+            Decimal(r["denominator"] or 0),
+        )
+        for r in rows
+    }
 
 
 def _withdraw_h1s_shipping(world: IndicatorWorld) -> None:
     """h1's cooperative withdraws the shipping of its only delivery (what counts it in C
     and in the volume)."""
-    event_id = db.session.scalar(
+    event_id = _db.session.scalar(
         select(EpcisEvent.event_id)
         .join(Shipment, Shipment.ship_event_pk == EpcisEvent.id)
         .where(Shipment.from_organisation_id == world.id("h1"))
@@ -68,58 +174,64 @@ def _withdraw_h1s_shipping(world: IndicatorWorld) -> None:
     user, _headers = make_user_with_token(world.orgs["h1"])
     actor = Actor(user_id=user.id, organisation_id=world.id("h1"), org_role=OrgRole.ORG_ADMIN)
     correct_event(actor, event_id, reason="did_not_occur")
-    db.session.commit()
+    _db.session.commit()
 
 
 @pytest.mark.parametrize("withdrawn", [False, True], ids=["as_recorded", "shipping_withdrawn"])
 @pytest.mark.parametrize("code", [v.value for v in VariantCode])
-def test_the_set_based_rule_is_the_per_cooperative_rule(code: str, withdrawn: bool) -> None:
-    world = build()
+def test_the_set_based_rule_is_the_per_cooperative_rule(
+    country: Country, code: str, withdrawn: bool
+) -> None:
     if withdrawn:
-        _withdraw_h1s_shipping(world)
-    questions = [*QUESTIONS, {"year": 2026, "as_of": date.fromordinal(
-        local_today().toordinal() - 1)}]
+        _withdraw_h1s_shipping(country.world)
+    # After the withdrawal: the rows as the figures read them.
+    book = oracle.Book.load(country.registries)
+    questions = [
+        *QUESTIONS,
+        {"year": 2026, "as_of": date.fromordinal(local_today().toordinal() - 1)},
+    ]
     reasons: set[str | None] = set()
     for params in questions:
         q = service.build_query(ADMIN, variant=code, **params)
-        expected = _rows(oracle.drill_rows(q))
+        expected = book.drill_rows(q)
         assert expected, params  # the world is there
         assert _fast_rows(q) == expected, params
         reasons |= {row[4] for row in expected}
         if VARIANTS[VariantCode(code)].volume:
             for breakdown in (Breakdown.NONE, Breakdown.PROVINCE, Breakdown.SIZE_CLASS):
-                kq = service.build_query(ADMIN, variant=code, breakdown=breakdown.value,
-                                         **params)
+                kq = service.build_query(ADMIN, variant=code, breakdown=breakdown.value, **params)
                 assert _groups(figures.groups(kq, breakdown.value)) == _groups(
-                    oracle.volume_groups(kq, breakdown.value)), (params, breakdown)
+                    book.volume_groups(kq, breakdown.value)
+                ), (params, breakdown)
             continue
-        assert figures.compute(q)["total"]["numerator"] == oracle.counted_share(q)[0], params
+        assert figures.compute(q)["total"]["numerator"] == book.counted_share(q)[0], params
         for breakdown in (Breakdown.COMMODITY, Breakdown.FORM, Breakdown.LEADER_TYPE):
             kq = service.build_query(ADMIN, variant=code, breakdown=breakdown.value, **params)
             assert _groups(figures.groups(kq, breakdown.value)) == _groups(
-                oracle.contract_groups(kq, breakdown.value)), (params, breakdown)
+                book.contract_groups(kq, breakdown.value)
+            ), (params, breakdown)
     assert len(reasons) >= 5, reasons
 
 
-def test_a_province_breakdown_s_total_is_the_whole_figure() -> None:
+def test_a_province_breakdown_s_total_is_the_whole_figure(country: Country) -> None:
     """The total of a province or size-class breakdown is summed from its groups
     (``figures.PARTITIONS``): it must equal the unbroken figure."""
-    build()
     for code in VariantCode:
         whole = figures.compute(service.build_query(ADMIN, variant=code.value, year=2025))
         for breakdown in figures.PARTITIONS:
-            split = figures.compute(service.build_query(
-                ADMIN, variant=code.value, year=2025, breakdown=breakdown.value))
+            split = figures.compute(
+                service.build_query(ADMIN, variant=code.value, year=2025, breakdown=breakdown.value)
+            )
             assert split["total"] == whole["total"], (code, breakdown)
             assert len(split["groups"]) >= 1
 
 
 def test_indicator_statements_run_without_jit_on_postgresql() -> None:
-    """``query.plan_for_analysis``: building a query turns PostgreSQL's JIT off for the
-    rest of the transaction (compiling these plans cost more than running them)."""
-    from sqlalchemy import text
-
+    """``query.plan_for_analysis``: building a query turns PostgreSQL's JIT and its
+    nested-loop joins off for the rest of the transaction (compiling these plans cost
+    more than running them; nested loops from one-row estimates cost minutes)."""
     service.build_query(ADMIN, variant="A", year=2025)
-    if db.session.get_bind().dialect.name == "postgresql":
-        assert db.session.scalar(text("SHOW jit")) == "off"
-    db.session.rollback()
+    if _db.session.get_bind().dialect.name == "postgresql":
+        assert _db.session.scalar(text("SHOW jit")) == "off"
+        assert _db.session.scalar(text("SHOW enable_nestloop")) == "off"
+    _db.session.rollback()
