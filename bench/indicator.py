@@ -397,7 +397,8 @@ def captured_statements(engine: Any) -> Iterator[list[tuple[str, Any]]]:
 
     def before(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any,
                _executemany: bool) -> tuple[str, Any]:
-        if statement.lstrip().upper().startswith("SELECT") and len(statement) > 1000:
+        # The figures' statements open with their CTEs (``WITH …``).
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")) and len(statement) > 1000:
             seen.append((statement, parameters))
             return f"SELECT * FROM ({statement}) AS captured LIMIT 0", parameters
         return statement, parameters

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import aliased
 
-from core.db import db, local_settings
+from core.db import db
 from linkages.indicator import links
 from linkages.indicator.cohort import cohort, with_group_key
 from linkages.indicator.definitions import (
@@ -121,12 +121,8 @@ def _volume_groups(q: IndicatorQuery, breakdown: str) -> list[Row]:
         func.sum(kg).label("denominator"),
         func.count(rows.c.org_id.distinct()).label("cooperatives"),
     ).group_by(key)
-    # PostgreSQL estimates the cohort at one row (its filters are CASE expressions), so it
-    # would join its batches to the shipped sums by a nested loop that recomputes the sums
-    # for every batch: over 60 s at 45,000 HTX where hash joins take about 2 s
-    # (bench/RESULTS.md, 2026-12-07).
-    with local_settings(enable_nestloop="off"):
-        return [dict(r._mapping) for r in db.session.execute(stmt)]
+    # Planned without nested loops (``query.plan_for_analysis`` says why).
+    return [dict(r._mapping) for r in db.session.execute(stmt)]
 
 
 def groups(q: IndicatorQuery, breakdown: str) -> list[Row]:

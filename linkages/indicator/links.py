@@ -145,6 +145,16 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, reg: Any = None,
     p, f, c = b.contracts.parties, b.facts, b.contracts.contracts
     relevant = [c.c.effective_from <= q.period.end,
                 or_(c.c.effective_to.is_(None), c.c.effective_to >= q.period.start)]
+    if reg is not None:
+        # The registry's own contracts, found through the parties' organisation index and
+        # kept (a few thousand ids for a province), so that their terms and other parties
+        # are looked up by contract id rather than by reading every contract's.
+        theirs = materialized(
+            select(p.c.contract_id).where(p.c.organisation_id.in_(select(reg.c.org_id)))
+            .distinct(),
+            f"their_contracts{tag}",
+        )
+        relevant.append(c.c.contract_id.in_(select(theirs.c.contract_id)))
     if counting_only:
         relevant.append(c.c.status.in_([s.value for s in COUNTING_CONTRACT_STATUSES]))
     enterprise = f.c.org_type == OrgType.DN.value
@@ -172,9 +182,6 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, reg: Any = None,
                    in_relevant)
             .distinct()
         )
-    if reg is not None:
-        theirs = select(p.c.contract_id).where(p.c.organisation_id.in_(select(reg.c.org_id)))
-        kinds = kinds.where(p.c.contract_id.in_(theirs))
     sides = kinds.subquery(f"party_kinds{tag}")
     return (
         select(c.c.contract_id, c.c.status, c.c.form,
@@ -186,16 +193,22 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, reg: Any = None,
     )
 
 
-def _accepted(q: IndicatorQuery, reg: Any, tag: str) -> Subquery:
-    """(contract, supplier) pairs with an accepted delivery in the period, and the lowest
-    such delivery's id."""
+def _first_accepted(q: IndicatorQuery, contract_id: Any, supplier_id: Any,
+                    first: bool) -> ColumnElement[Any]:
+    """SQL, for one (contract, supplier) pair of the enclosing statement: the lowest id of
+    an accepted delivery in the period (``first``), else whether there is one. Asked only
+    of the pairs that passed every earlier stage (a few thousand in a country) through the
+    partial index ``ix_linkage_deliveries_accepted``: grouping the period's accepted
+    deliveries of every supplier instead reads hundreds of thousands of rows
+    (bench/RESULTS.md, 2026-12-07)."""
     d = LinkageDelivery
-    return (
-        select(d.contract_id, d.supplier_id, func.min(d.id).label("first_id"))
-        .where(d.supplier_id.in_(select(reg.c.org_id)), *accepted_in_period(q))
-        .group_by(d.contract_id, d.supplier_id)
-        .subquery(f"accepted{tag}")
-    )
+    conditions = [d.contract_id == contract_id, d.supplier_id == supplier_id,
+                  *accepted_in_period(q)]
+    if first:
+        return select(func.min(d.id)).where(*conditions).scalar_subquery()
+    # Not EXISTS: PostgreSQL turns that into "(contract, supplier) IN (every accepted
+    # delivery of the period)", which it then scanned for every pair.
+    return select(d.id).where(*conditions).limit(1).scalar_subquery()
 
 
 def _delivered(q: IndicatorQuery, reg: Any, tag: str) -> Subquery:
@@ -263,11 +276,14 @@ def pairs(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str = ""
     own: list[ColumnElement[bool]] = []
     delivery: ColumnElement[Any] = literal(None)
     if variant.needs_delivery:
-        accepted = _accepted(q, reg, tag)
-        stmt = stmt.outerjoin(accepted, and_(accepted.c.contract_id == p.c.contract_id,
-                                             accepted.c.supplier_id == org_id))
-        own.append(accepted.c.first_id.is_not(None))
-        delivery = accepted.c.first_id
+        # Guarded by the earlier stages, so that only their survivors are looked up.
+        gate = and_(in_status, counterparty)
+        if counting_only:
+            found = _first_accepted(q, p.c.contract_id, org_id, False)
+            own.append(case((gate, found)).is_not(None))
+        else:
+            delivery = case((gate, _first_accepted(q, p.c.contract_id, org_id, True)))
+            own.append(delivery.is_not(None))
     if variant.needs_project:
         projects = _in_projects(q, tag)
         stmt = stmt.outerjoin(projects, projects.c.contract_id == p.c.contract_id)
@@ -305,6 +321,10 @@ def standing(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str =
     one of those). A cooperative absent from it has no contract overlapping the period."""
     rows = pairs(q, reg, b, variant, tag, narrow, counting_only)
     final = rows.c.final == 1
+    # Each mention of ``final`` repeats its look-ups (C's deliveries): a figure, which
+    # reads no delivery, mentions it once.
+    delivery = (cast(null(), Integer) if counting_only
+                else func.min(case((final, rows.c.delivery_id))))
     return materialized(
         select(
             rows.c.org_id,
@@ -313,7 +333,7 @@ def standing(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str =
             func.max(rows.c.counterparty).label("counterparty"),
             func.max(rows.c.broad).label("broad"),
             func.min(case((final, rows.c.contract_id))).label("contract_id"),
-            func.min(case((final, rows.c.delivery_id))).label("delivery_id"),
+            delivery.label("delivery_id"),
         ).group_by(rows.c.org_id),
         f"standing{tag}",
     )

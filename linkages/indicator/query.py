@@ -42,9 +42,18 @@ class IndicatorQuery:
 
 def plan_for_analysis() -> None:
     """Before a transaction runs indicator statements (whoever builds an
-    ``IndicatorQuery`` to run calls it): no JIT on PostgreSQL for the rest of it. Their
-    estimated costs (CTEs over millions of rows) pass the JIT thresholds, and compiling
-    each plan with LLVM cost more than running it (bench/RESULTS.md, 2026-12-07: one
-    province's drill-down 19.7 s with JIT, 2.3 s without, before the set-based rewrite).
+    ``IndicatorQuery`` to run calls it), for the rest of it on PostgreSQL:
+
+    - no JIT: the statements' estimated costs (CTEs over millions of rows) pass the JIT
+      thresholds, and compiling each plan with LLVM cost more than running it
+      (bench/RESULTS.md, 2026-12-07: one province's drill-down 19.7 s with JIT, 2.3 s
+      without, before the set-based rewrite);
+    - no nested-loop joins: PostgreSQL estimates a cohort at one row (its filters are
+      CASE expressions over the registry's facts), and from that estimate it joins tens
+      of thousands of (cooperative, contract) pairs to every contract by a nested loop
+      (C by province: over two minutes, against under a second with hash joins; the
+      volume: over 60 s against 2 s). The look-ups meant to go row by row (C's accepted
+      delivery of a pair) are correlated subqueries, which this does not touch.
+
     Nothing on SQLite."""
-    set_local(jit="off")
+    set_local(jit="off", enable_nestloop="off")

@@ -34,11 +34,15 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Timestamped, UtcDateTime, db
 from linkages.models.contracts import PartyRole
+
+# A delivery the buyer accepted at least in part (the indicator's C).
+ACCEPTED = "accepted_kg > 0"
 
 # Party roles that make an organisation a supplier of the contract's goods.
 SUPPLYING_ROLES = frozenset(
@@ -58,6 +62,14 @@ class LinkageDelivery(Timestamped, db.Model):
         Index("ix_linkage_deliveries_pair", "buyer_id", "supplier_id", "shipped_on"),
         Index("ix_linkage_deliveries_supplier", "supplier_id", "shipped_on"),
         Index("ix_linkage_deliveries_batch", "batch_id"),
+        # The linkage indicator's C: has this supplier an accepted delivery under this
+        # contract in the period? Probed once per (cooperative, contract) left in the
+        # running (linkages.indicator.links); on PostgreSQL answered from the index alone.
+        Index(
+            "ix_linkage_deliveries_accepted", "contract_id", "supplier_id", "received_on",
+            postgresql_include=["id", "settled_at", "shipment_id"],
+            postgresql_where=text(ACCEPTED), sqlite_where=text(ACCEPTED),
+        ),
         CheckConstraint("shipped_kg > 0", name="shipped_positive"),
         CheckConstraint(
             "accepted_kg IS NULL OR accepted_kg >= 0", name="accepted_not_negative"
