@@ -47,7 +47,7 @@ from linkages.indicator.definitions import (
     COUNTING_CONTRACT_STATUSES,
     Variant,
 )
-from linkages.indicator.inforce import InForce, facts_on, in_force, materialized
+from linkages.indicator.inforce import Among, InForce, facts_on, in_force, materialized
 from linkages.indicator.query import IndicatorQuery
 from linkages.models.contracts import (
     ContractStatus,
@@ -150,7 +150,7 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, reg: Any = None,
         # kept (a few thousand ids for a province), so that their terms and other parties
         # are looked up by contract id rather than by reading every contract's.
         theirs = materialized(
-            select(p.c.contract_id).where(p.c.organisation_id.in_(select(reg.c.org_id)))
+            select(p.c.contract_id).where(Among(p.c.organisation_id, select(reg.c.org_id)))
             .distinct(),
             f"their_contracts{tag}",
         )
@@ -178,7 +178,7 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, reg: Any = None,
         kinds = (
             select(p.c.contract_id, literal(1).label("enterprise"),
                    none.label("lead_min"), none.label("lead_max"))
-            .where(p.c.organisation_id.in_(select(f.c.org_id).where(enterprise)),
+            .where(Among(p.c.organisation_id, select(f.c.org_id).where(enterprise)),
                    in_relevant)
             .distinct()
         )
@@ -270,8 +270,8 @@ def pairs(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str = ""
     counterparty = broad if variant.broad_counterparty else has_enterprise
     stmt = (
         select(p)
-        .join(reg, reg.c.org_id == org_id)
         .join(c, c.c.contract_id == p.c.contract_id)
+        .where(Among(org_id, select(reg.c.org_id)))
     )
     own: list[ColumnElement[bool]] = []
     delivery: ColumnElement[Any] = literal(None)
