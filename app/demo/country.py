@@ -10,8 +10,9 @@ Two steps, so that the generation is testable without writing and reproducible:
   ``random.Random(seed)``, never the global generator; nothing reads the clock);
 - ``write_demo_country(plan)`` writes the plan through the domain services (as the
   ``SYSTEM`` actor), so every rule they enforce holds for the demo data too; only the
-  ~2,500 members are bulk-inserted, for speed (``_member_rows`` says why). It does not
-  commit: the caller (``flask seed-demo``) commits once.
+  ~2,500 members and ~450 yearly figures are bulk-inserted, for speed (``_insert_members``
+  and ``_figure_rows`` say why). It does not commit: the caller (``flask seed-demo``)
+  commits once.
 
 Later seeders (traceability batches, linkage contracts) start from the ``DemoReport``: the
 created organisations by role, with their commodities, provinces and ids.
@@ -39,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from app.auth.models import User
 from app.auth.services import add_membership, create_user
@@ -51,6 +52,7 @@ from app.demo.indicator_links import (
     seed_demo_indicator_links,
 )
 from app.demo.linkages import seed_demo_linkages
+from app.demo.session import seeding_session
 from app.demo.traces import seed_demo_traces
 from core.actor import SYSTEM, OrgRole, PlatformRole
 from core.clock import VIETNAM, local_today
@@ -64,7 +66,9 @@ from linkages.models.cooperatives import (
     GovernanceModel,
     HighTechBasis,
     HighTechStatus,
+    Rating,
     SizeClass,
+    YearlyFigures,
     rating_for_score,
 )
 from linkages.models.members import (
@@ -77,7 +81,7 @@ from linkages.models.members import (
 from linkages.models.organisations import Organisation, OrgStatus, OrgType
 from linkages.models.places import Commune, LegacyProvince, Province
 from linkages.services.certifications import add_certification
-from linkages.services.cooperatives import add_union_membership, put_figures, put_profile
+from linkages.services.cooperatives import FIGURE_COUNTS, add_union_membership, put_profile
 from linkages.services.organisations import create_organisation
 from linkages.taxcode import tax_code_check_digit
 
@@ -1101,7 +1105,8 @@ def registry_is_empty() -> bool:
 
 def write_demo_country(plan: DemoPlan) -> DemoReport:
     """Create everything in ``plan`` through the domain services, as the SYSTEM actor
-    (members excepted: they are bulk-inserted, see ``_member_rows``).
+    (members and yearly figures excepted: they are bulk-inserted, see ``_insert_members``
+    and ``_figure_rows``).
 
     Refuses (``RegistryNotEmpty``) when any organisation or demo user exists: the demo
     never mixes with, nor duplicates, existing records. Does not commit.
@@ -1110,7 +1115,8 @@ def write_demo_country(plan: DemoPlan) -> DemoReport:
     users = {a.email: _create_account(a) for a in DEMO_ACCOUNTS}
     admin_id = users[DEMO_ACCOUNTS[0].email].id
     ids: dict[str, int] = {}
-    members: list[Member] = []
+    members: list[tuple[dict[str, Any], list[str]]] = []
+    figures: list[dict[str, Any]] = []
     counts = {"members": 0, "certifications": 0, "union_memberships": 0, "yearly_figures": 0}
     verified_at = VERIFIED_AT + (plan.today - REFERENCE_DATE)
     for org in plan.organisations:
@@ -1119,9 +1125,7 @@ def write_demo_country(plan: DemoPlan) -> DemoReport:
         if org.profile is not None:
             profile = put_profile(SYSTEM, ids[org.key], org.profile)
             _stamp_verification(profile, admin_id, verified_at)
-        for year, figures in org.figures.items():
-            put_figures(SYSTEM, ids[org.key], year, figures)
-            counts["yearly_figures"] += 1
+        figures += _figure_rows(ids[org.key], org.figures)
         for member_key, joined in org.union_members:
             add_union_membership(
                 SYSTEM, ids[org.key], {"counterpart_id": ids[member_key], "joined_on": joined}
@@ -1131,8 +1135,10 @@ def write_demo_country(plan: DemoPlan) -> DemoReport:
         for cert in org.certifications:
             add_certification(SYSTEM, ids[org.key], **cert)
             counts["certifications"] += 1
-    db.session.add_all(members)
+    _insert_members(members)
     counts["members"] = len(members)
+    _insert_figures(figures)
+    counts["yearly_figures"] = len(figures)
     by_name = {org.name: ids[org.key] for org in plan.organisations}
     for account in DEMO_ACCOUNTS:
         for org_name, role in account.memberships:
@@ -1176,16 +1182,17 @@ def seed_demo_country(seed: int = DEFAULT_SEED, *, today: date | None = None) ->
     _require_empty()
     places = load_places_index()
     anchor = today or demo_today()
-    report = write_demo_country(plan_demo_country(seed, places, anchor))
-    # Products, areas, diaries, lots and their event histories (app.demo.traces).
-    seed_demo_traces(report, places)
-    # Linkage contracts, projects and supplier verifications, cast from those traces.
-    seed_demo_linkages(report)
-    # The wider linkage picture behind the indicator's figures; its paper contract of the
-    # previous statistical year is recorded last, after a publication of that year.
-    indicator_links = seed_demo_indicator_links(report)
-    publish_previous_year(indicator_links)
-    record_late_contract(indicator_links)
+    with seeding_session():
+        report = write_demo_country(plan_demo_country(seed, places, anchor))
+        # Products, areas, diaries, lots and their event histories (app.demo.traces).
+        seed_demo_traces(report, places)
+        # Linkage contracts, projects and supplier verifications, cast from those traces.
+        seed_demo_linkages(report)
+        # The wider linkage picture behind the indicator's figures; its paper contract of
+        # the previous statistical year is recorded last, after a publication of that year.
+        indicator_links = seed_demo_indicator_links(report)
+        publish_previous_year(indicator_links)
+        record_late_contract(indicator_links)
     return report
 
 
@@ -1214,38 +1221,117 @@ def _create_account(account: DemoAccount) -> User:
     )
 
 
-def _member_rows(organisation_id: int, members: Iterable[Mapping[str, Any]]) -> list[Member]:
-    """Members as rows, inserted in one flush instead of through
-    ``linkages.services.members.add_member``: the service takes a SAVEPOINT and three
-    queries per member, ~9 s on SQLite and ~17 s on PostgreSQL for the ~2,500 demo members,
-    against well under one second here. The plan only holds data the service accepts
-    (tests/app/test_seed_demo.py replays a sample through it), and the database's CHECK
-    constraints and partial unique indexes still guard every row. The ID number is hashed
-    exactly as the service does it.
-    """
+def _member_rows(
+    organisation_id: int, members: Iterable[Mapping[str, Any]]
+) -> list[tuple[dict[str, Any], list[str]]]:
+    """Each member's row for ``_insert_members`` and its contribution kinds. The ID
+    number is hashed exactly as ``linkages.services.members.add_member`` does it."""
     rows = []
     for data in members:
         number = data.get("id_number")
-        capital = data.get("capital_contribution_vnd", 0)
-        rows.append(Member(
-            organisation_id=organisation_id,
-            member_type=MemberType(data["member_type"]),
-            member_kind=MemberKind(data["member_kind"]),
-            display_name=data["display_name"],
-            person_id_hash=person_id.hash_person_id(number) if number else None,
-            person_id_last_digits=person_id.display_digits(number) if number else None,
-            legal_registration_code=data.get("legal_registration_code"),
-            household_size=data.get("household_size"),
-            commune_code=data.get("commune_code"),
-            phone="",
-            joined_on=data.get("joined_on"),
-            capital_contribution_vnd=capital,
-            contributions=[
-                MemberContribution(kind=ContributionKind(k))
-                for k in data.get("contribution_kinds", [])
-            ],
-        ))
+        row = {
+            "organisation_id": organisation_id,
+            "member_type": MemberType(data["member_type"]),
+            "member_kind": MemberKind(data["member_kind"]),
+            "display_name": data["display_name"],
+            "person_id_hash": person_id.hash_person_id(number) if number else None,
+            "person_id_last_digits": person_id.display_digits(number) if number else None,
+            "legal_registration_code": data.get("legal_registration_code"),
+            "household_size": data.get("household_size"),
+            "commune_code": data.get("commune_code"),
+            "phone": "",
+            "joined_on": data.get("joined_on"),
+            "capital_contribution_vnd": data.get("capital_contribution_vnd", 0),
+        }
+        rows.append((row, list(data.get("contribution_kinds", []))))
     return rows
+
+
+def _insert_members(members: Sequence[tuple[dict[str, Any], list[str]]]) -> None:
+    """Insert the members (``_member_rows``) and their contributions in plan order with a
+    few multi-row statements, instead of through ``linkages.services.members.add_member``:
+    the service takes a SAVEPOINT and three queries per member, ~9 s on SQLite and ~17 s on
+    PostgreSQL for the ~2,500 demo members, against a small fraction of a second here. The
+    plan only holds data the service accepts (tests/app/test_seed_demo.py replays a sample
+    through it), and the database's CHECK constraints and partial unique indexes still guard
+    every row.
+
+    Not as ORM objects either: the ORM needs each new member's id (for its contributions),
+    and SQLite cannot hand back the ids of a multi-row INSERT in the rows' order, so the ORM
+    inserts there one member per statement (~2,500 INSERTs). PostgreSQL returns the ids in
+    order (``sort_by_parameter_order``, as the ORM's own multi-row INSERT does); on SQLite
+    one ``executemany`` inserts them all and the ids are read back: SQLite numbers new rows
+    one above the largest id, so in insertion order, and the registry held no organisation,
+    so every member of these organisations is one of them. tests/app/test_seed_demo.py
+    checks that every seeded member has the contributions planned for it.
+    """
+    if not members:
+        return
+    rows = [row for row, _kinds in members]
+    session = db.session
+    # Core INSERTs of the tables: the rows are stored exactly as given (every column, NULLs
+    # included), and nothing needs ORM objects for them.
+    table = Member.__table__
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(insert(table), rows)
+        organisation_ids = sorted({row["organisation_id"] for row in rows})
+        ids = list(
+            session.scalars(
+                select(Member.id)
+                .where(Member.organisation_id.in_(organisation_ids))
+                .order_by(Member.id)
+            )
+        )
+    else:
+        returning = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        ids = list(session.scalars(returning, rows))
+    if len(ids) != len(rows):  # pragma: no cover - the registry was checked empty
+        raise DemoSeedError(f"Inserted {len(rows)} demo members but found {len(ids)}.")
+    contributions = [
+        {"member_id": member_id, "kind": ContributionKind(kind)}
+        for member_id, (_row, kinds) in zip(ids, members, strict=True)
+        for kind in kinds
+    ]
+    if contributions:
+        session.execute(insert(MemberContribution.__table__), contributions)
+
+
+def _figure_rows(
+    organisation_id: int, figures: Mapping[int, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The organisation's yearly figures (year → ``put_figures`` payload) as the rows
+    ``linkages.services.cooperatives.put_figures`` stores: counts not given are 0, revenue
+    and score not given are NULL, and a score sets the rating (``rating_for_score``, which
+    the plan gives with it).
+
+    Bulk-inserted (``_insert_figures``) instead of through the service, which takes a
+    SELECT, an INSERT and a flush per row: ~900 statements for the ~450 demo rows, the
+    largest share of writing the country once the members are bulk-inserted. The plan only
+    holds figures the service accepts, and tests/app/test_seed_demo.py replays a sample
+    through it to check it stores these very rows; the database's CHECK constraints still
+    guard every row.
+    """
+    rows = []
+    for year, data in figures.items():
+        score = data.get("rating_score")
+        rating = Rating(data["rating"]) if data.get("rating") else None
+        row = {
+            "organisation_id": organisation_id,
+            "year": year,
+            **{name: 0 if data.get(name) is None else data[name] for name in FIGURE_COUNTS},
+            "revenue_vnd": data.get("revenue_vnd"),
+            "rating_score": score,
+            "rating": rating if score is None else rating_for_score(score),
+        }
+        rows.append(row)
+    return rows
+
+
+def _insert_figures(rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``_figure_rows`` in plan order with one multi-row statement (Core: nothing
+    refers to them, so no ids are needed back)."""
+    if rows:
+        db.session.execute(insert(YearlyFigures.__table__), list(rows))
 
 
 def _stamp_verification(profile: CooperativeProfile, admin_id: int, at: datetime) -> None:

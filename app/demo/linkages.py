@@ -226,19 +226,31 @@ class _Stamps:
     confirmations: list[tuple[int, date]] = field(default_factory=list)  # confirmation id, day
 
     def apply(self) -> None:
-        for contract_id, number, day in self.versions:
-            db.session.execute(
-                update(LinkageContractVersion)
-                .where(LinkageContractVersion.contract_id == contract_id,
-                       LinkageContractVersion.number == number)
-                .values(effective_on=day, recorded_at=_moment(day, 9))
+        # ORM bulk UPDATEs by primary key: one multi-row statement per table instead of one
+        # UPDATE per stamp (~180 per seeding), and, like an UPDATE per row, they also set
+        # the new values on the versions and confirmations the session holds.
+        if self.versions:
+            version = LinkageContractVersion
+            days = {(contract_id, number): day for contract_id, number, day in self.versions}
+            contracts = sorted({contract_id for contract_id, _number in days})
+            found = db.session.execute(
+                select(version.id, version.contract_id, version.number)
+                .where(version.contract_id.in_(contracts))
+                .order_by(version.id)
             )
-        for confirmation_id, day in self.confirmations:
-            db.session.execute(
-                update(LinkageContractConfirmation)
-                .where(LinkageContractConfirmation.id == confirmation_id)
-                .values(confirmed_at=_moment(day, 10))
-            )
+            stamped = [
+                {"id": version_id, "effective_on": day, "recorded_at": _moment(day, 9)}
+                for version_id, contract_id, number in found
+                if (day := days.get((contract_id, number))) is not None
+            ]
+            if stamped:
+                db.session.execute(update(version), stamped)
+        if self.confirmations:
+            confirmed = [
+                {"id": confirmation_id, "confirmed_at": _moment(day, 10)}
+                for confirmation_id, day in self.confirmations
+            ]
+            db.session.execute(update(LinkageContractConfirmation), confirmed)
 
 
 def _moment(day: date, hour: int) -> datetime:

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from app.auth.models import Membership, User
 from app.auth.services import authenticate
 from app.commands import demo as demo_command
+from app.demo import country
 from app.demo.country import (
     COFFEE_BUYER,
     COFFEE_HTX,
@@ -36,6 +37,7 @@ from linkages.models import (
     Commune,
     LegacyProvince,
     Member,
+    MemberContribution,
     MemberType,
     Organisation,
     OrgStatus,
@@ -50,6 +52,7 @@ from linkages.models.cooperatives import (
     YearlyFigures,
     rating_for_score,
 )
+from linkages.services.cooperatives import put_figures
 from linkages.services.members import add_member
 from linkages.taxcode import validate_registration_code
 from tests.factories import make_org
@@ -213,6 +216,31 @@ def _assert_demo_accounts(report: DemoReport) -> None:
     assert len(multi.memberships) == 2
 
 
+def test_members_are_stored_as_planned_with_their_own_contributions(demo_country):
+    """The writer bulk-inserts the members and then their contributions by the ids the
+    database gave them: every member, in plan order, has the contributions planned for it
+    (on SQLite the ids are read back, so a wrong order would attach them to others)."""
+    report = demo_country
+    plan = plan_demo_country(report.seed, load_places_index(), report.today)
+    ids = {o.key: o.id for o in report.all()}
+    kinds: dict[int, list[str]] = {}
+    for member_id, kind in db.session.execute(
+        select(MemberContribution.member_id, MemberContribution.kind)
+    ):
+        kinds.setdefault(member_id, []).append(kind.value)
+    members = db.session.execute(
+        select(Member.id, Member.organisation_id, Member.display_name).order_by(Member.id)
+    )
+    stored = [(org, name, sorted(kinds.get(pk, []))) for pk, org, name in members]
+    planned = [
+        (ids[o.key], m["display_name"], sorted(m.get("contribution_kinds", [])))
+        for o in plan.organisations
+        for m in o.members
+    ]
+    assert stored == planned
+    assert sum(len(k) for _org, _name, k in stored) > len(stored)
+
+
 def _assert_report_lists_organisations_by_role(report: DemoReport, orgs) -> None:
     assert {"htx", "lhhtx", "tht", "buyer", "processor", "input_supplier", "retailer",
             "branch", "household_business"} == set(report.organisations)
@@ -251,6 +279,28 @@ def test_planned_members_pass_the_member_service():
             kinds.add((member["member_type"], member["member_kind"]))
     assert {k for k, _ in kinds} == {t.value for t in MemberType}
     assert {"individual", "household", "legal_entity"} <= {k for _, k in kinds}
+
+
+def test_planned_figures_are_stored_as_the_figures_service_stores_them():
+    """The writer bulk-inserts the yearly figures; replayed through ``put_figures``, a
+    sample (cooperatives with and without a rating, unions, groups) gives the very rows
+    the writer inserts."""
+    plan = plan_demo_country(2026, load_places_index())
+    sample = plan.by_role("htx")[:6] + plan.by_role("lhhtx")[:2] + plan.by_role("tht")[:2]
+    table = YearlyFigures.__table__
+    columns = [c for c in table.columns if c.name not in ("id", "created_at", "updated_at")]
+    rated = unrated = 0
+    for planned in sample:
+        org = make_org(f"Bản sao {planned.name}", planned.org_type)
+        for year, figures in planned.figures.items():
+            put_figures(SYSTEM, org.id, year, figures)
+        query = select(*columns).where(table.c.organisation_id == org.id).order_by(table.c.id)
+        stored = [dict(row) for row in db.session.execute(query).mappings()]
+        written = country._figure_rows(org.id, planned.figures)
+        assert stored == written, planned.name
+        rated += sum(1 for row in written if row["rating"] is not None)
+        unrated += sum(1 for row in written if row["rating"] is None)
+    assert rated and unrated
 
 
 def test_seeding_refuses_a_registry_that_already_has_organisations(app):
