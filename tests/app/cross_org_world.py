@@ -2,13 +2,11 @@
 
 Organisation B, a cooperative (HTX) in Hà Nội, owns one of every object a URL can name by
 id; the other parties try those URLs. Building the world takes many service calls (a
-harvest, events, a shipment, a change request…) and real sign-ins (argon2), far too slow to
-repeat for each of the several hundred generated cases, so it is built **once per module
-and committed for real**, outside the per-test transaction of ``tests/conftest.py``. Every
-test still runs in that rolled-back transaction, so whatever a request writes disappears
-at the end of the test, and the world is found intact by the next one. ``remove_world``
-deletes the committed rows again when the module is done, so that other modules find the
-empty database they expect.
+harvest, events, a shipment, a change request…) and real sign-ins, far too slow to repeat
+for each of the 1,300 generated cases, so it is built **once per module and committed for
+real** (tests/app/committed_world.py): every test still runs in the rolled-back transaction
+of ``tests/conftest.py``, so whatever a request writes disappears at the end of the test,
+and the world is found intact by the next one.
 
 Only plain values (ids, codes, headers, cookies) leave this module: ORM objects would be
 detached from the session that loaded them.
@@ -20,35 +18,18 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import (
-    ColumnElement,
-    CompoundSelect,
-    LargeBinary,
-    Select,
-    String,
-    Table,
-    and_,
-    cast,
-    delete,
-    func,
-    literal,
-    select,
-    union_all,
-)
-from sqlalchemy.engine import Connection
+from sqlalchemy import select, update
 
-from app.auth.models import User
+from app.auth.models import ApiToken, User
 from app.auth.services import actor_for, add_membership, create_token, create_user
 from core.actor import Actor, OrgRole, PlatformRole
 from core.clock import local_today
-from core.db import db
+from core.db import db, utcnow
 from linkages.indicator import publications, targets
 from linkages.models.organisations import Organisation, OrgType
 from linkages.models.places import RegionScheme
@@ -75,19 +56,6 @@ FAILED_LAB_REPORT = "KQ-BM-FAILED-7"
 # Two more on it, recorded in error: B withdraws one through the API, one through the web.
 ERRONEOUS_LAB_REPORTS = {"api": "KQ-BM-ERR-API", "web": "KQ-BM-ERR-WEB"}
 FIGURES_YEAR = 2025
-
-# Reference data, loaded once per session by tests/conftest.py and never written by the
-# app's requests: left out of the fingerprint (and of the clean-up).
-REFERENCE_TABLES = frozenset(
-    {"provinces", "communes", "legacy_provinces", "region_schemes", "regions",
-     "region_memberships"}
-)
-# Bookkeeping a read may legitimately write: when a token was last used (its ``updated_at``
-# follows) and when a user last signed in.
-BOOKKEEPING_COLUMNS = frozenset(
-    {("api_tokens", "last_used_at"), ("api_tokens", "updated_at"), ("users", "last_login_at"),
-     ("users", "updated_at")}
-)
 
 
 @dataclass(frozen=True)
@@ -233,16 +201,18 @@ def build_world(app: Flask) -> World:
         "e_admin": _person(app, "e.admin@cross.example", e),
         "u_admin": _person(app, "u.admin@cross.example", u),
         "authority_79": _person(
-            app, "authority79@cross.example", platform_role=PlatformRole.AUTHORITY,
+            app,
+            "authority79@cross.example",
+            platform_role=PlatformRole.AUTHORITY,
             province_code=HCMC,
         ),
         "authority_01": _person(
-            app, "authority01@cross.example", platform_role=PlatformRole.AUTHORITY,
+            app,
+            "authority01@cross.example",
+            platform_role=PlatformRole.AUTHORITY,
             province_code=HANOI,
         ),
-        "platform_admin": _person(
-            app, "admin@cross.example", platform_role=PlatformRole.ADMIN
-        ),
+        "platform_admin": _person(app, "admin@cross.example", platform_role=PlatformRole.ADMIN),
     }
     # C's admin again, with a token bound to no organisation that names B in the
     # ``HTX-Organisation`` header (how a multi-organisation user picks one): the header
@@ -252,9 +222,13 @@ def build_world(app: Flask) -> World:
     unbound = create_token(c_user, "unbound", organisation_id=None)
     db.session.commit()
     people["c_unbound"] = Person(
-        user_id=c_user.id, organisation_id=None, cookie=people["c_admin"].cookie,
-        headers={"Authorization": f"Bearer {unbound.plaintext}",
-                 "HTX-Organisation": b.registration_code},
+        user_id=c_user.id,
+        organisation_id=None,
+        cookie=people["c_admin"].cookie,
+        headers={
+            "Authorization": f"Bearer {unbound.plaintext}",
+            "HTX-Organisation": b.registration_code,
+        },
         token_id=unbound.token.id,
     )
     b_admin = _actor(people["b_admin"])
@@ -267,17 +241,30 @@ def build_world(app: Flask) -> World:
         b_admin, area.id, kind=DiaryKind.OTHER, occurred_on=today, notes="Làm cỏ"
     )
     private_cert = certs.add_certification(
-        b_admin, b.id, scheme="vietgap", number="VG-BM-PRIVATE", issuer="Trung tâm Thử",
-        issued_on=date(2024, 5, 10), expires_on=date(2027, 5, 9), is_public=False,
+        b_admin,
+        b.id,
+        scheme="vietgap",
+        number="VG-BM-PRIVATE",
+        issuer="Trung tâm Thử",
+        issued_on=date(2024, 5, 10),
+        expires_on=date(2027, 5, 9),
+        is_public=False,
     )
     public_cert = certs.add_certification(
-        b_admin, b.id, scheme="vietgap", number="VG-BM-PUBLIC", issuer="Trung tâm Thử",
-        issued_on=date(2024, 5, 10), expires_on=date(2027, 5, 9), is_public=True,
+        b_admin,
+        b.id,
+        scheme="vietgap",
+        number="VG-BM-PUBLIC",
+        issuer="Trung tâm Thử",
+        issued_on=date(2024, 5, 10),
+        expires_on=date(2027, 5, 9),
+        is_public=True,
     )
     coops.put_profile(b_admin, b.id, {"field_group": "agriculture"})
     coops.put_figures(b_admin, b.id, FIGURES_YEAR, {"official_members": 9, "households": 9})
     membership = coops.add_union_membership(
-        _actor(people["u_admin"]), u.id,
+        _actor(people["u_admin"]),
+        u.id,
         {"counterpart_id": b.id, "joined_on": date(2024, 1, 1)},
     )
     db.session.commit()
@@ -286,28 +273,50 @@ def build_world(app: Flask) -> World:
     # A pooled lot: B's member household delivered part of it. Its name is B's to see,
     # not the buyer's (E sees the communes only).
     batch = events.record_harvest(
-        b_admin, area_ids=[area.id], product_id=product.id, quantity=Decimal("1000"),
-        unit="kg", harvested_on=harvested_on,
+        b_admin,
+        area_ids=[area.id],
+        product_id=product.id,
+        quantity=Decimal("1000"),
+        unit="kg",
+        harvested_on=harvested_on,
         contributions=[{"member_id": member.id, "quantity": Decimal("400"), "unit": "kg"}],
     )
     other = events.record_harvest(
-        b_admin, area_ids=[area.id], product_id=product.id, quantity=Decimal("300"),
-        unit="kg", harvested_on=harvested_on,
+        b_admin,
+        area_ids=[area.id],
+        product_id=product.id,
+        quantity=Decimal("300"),
+        unit="kg",
+        harvested_on=harvested_on,
     )
     stored = events.record_storing(b_admin, batch.id, at=today - timedelta(days=2))
     lab_results.record_lab_result(
-        b_admin, batch.id, test="pesticide_residues", laboratory="Trung tâm Kiểm nghiệm Thử",
-        sampled_on=harvested_on, outcome="fail", report_number=FAILED_LAB_REPORT,
+        b_admin,
+        batch.id,
+        test="pesticide_residues",
+        laboratory="Trung tâm Kiểm nghiệm Thử",
+        sampled_on=harvested_on,
+        outcome="fail",
+        report_number=FAILED_LAB_REPORT,
     )
     erroneous = {
         via: lab_results.record_lab_result(
-            b_admin, batch.id, test="heavy_metals", laboratory="Trung tâm Kiểm nghiệm Thử",
-            sampled_on=harvested_on, outcome="fail", report_number=number,
+            b_admin,
+            batch.id,
+            test="heavy_metals",
+            laboratory="Trung tâm Kiểm nghiệm Thử",
+            sampled_on=harvested_on,
+            outcome="fail",
+            report_number=number,
         ).id
         for via, number in ERRONEOUS_LAB_REPORTS.items()
     }
     shipped = events.record_shipping(
-        b_admin, batch.id, to_organisation_id=e.id, quantity=Decimal("200"), unit="kg",
+        b_admin,
+        batch.id,
+        to_organisation_id=e.id,
+        quantity=Decimal("200"),
+        unit="kg",
         shipped_at=today - timedelta(days=1),
     )
     c_admin = _actor(people["c_admin"])
@@ -315,18 +324,30 @@ def build_world(app: Flask) -> World:
     c_product = make_product(c, name="Cà phê nhân Người Lạ")
     c_member = make_member(c, "Hộ Phạm Văn Lạ")
     c_batch = events.record_harvest(
-        c_admin, area_ids=[c_area.id], product_id=c_product.id, quantity=Decimal("500"),
-        unit="kg", harvested_on=harvested_on,
+        c_admin,
+        area_ids=[c_area.id],
+        product_id=c_product.id,
+        quantity=Decimal("500"),
+        unit="kg",
+        harvested_on=harvested_on,
     )
     c_other = events.record_harvest(
-        c_admin, area_ids=[c_area.id], product_id=c_product.id, quantity=Decimal("100"),
-        unit="kg", harvested_on=harvested_on,
+        c_admin,
+        area_ids=[c_area.id],
+        product_id=c_product.id,
+        quantity=Decimal("100"),
+        unit="kg",
+        harvested_on=harvested_on,
     )
     c_stored = events.record_storing(c_admin, c_batch.id, at=today - timedelta(days=2))
     request = oversight.request_change(
-        b_admin, b.id,
-        {"registered_on": date(2019, 5, 1), "effective_on": today,
-         "reason": "Ngày đăng ký ghi sai"},
+        b_admin,
+        b.id,
+        {
+            "registered_on": date(2019, 5, 1),
+            "effective_on": today,
+            "reason": "Ngày đăng ký ghi sai",
+        },
     )
     e_admin = _actor(people["e_admin"])
     supplier_list.add_supplier(e_admin, e.id, b.id, note="Nhà cung cấp cà phê chính")
@@ -334,45 +355,89 @@ def build_world(app: Flask) -> World:
     supplier_list.add_supplier(b_admin, b.id, u2.id, note=SUPPLIER_NOTE)
     linkage = build_contracts(b_admin, _actor(people["authority_01"]), b, today)
     delivery_id = build_delivery(b_admin, linkage.signed_contract_id, batch.id, today)
-    target = targets.create_target(_actor(people["authority_01"]), {
-        "metric": "linked_share", "scope": HANOI, "year": 2030, "value": 55,
-        "source": "Kế hoạch của UBND thành phố Hà Nội"})
+    target = targets.create_target(
+        _actor(people["authority_01"]),
+        {
+            "metric": "linked_share",
+            "scope": HANOI,
+            "year": 2030,
+            "value": 55,
+            "source": "Kế hoạch của UBND thành phố Hà Nội",
+        },
+    )
     publication = publications.publish(_actor(people["authority_01"]), year=FIGURES_YEAR)
+    # Every token just used, as a working client's is: a request then stamps no
+    # ``last_used_at`` (once per 15 minutes, app.auth.services.token_use_due), so a read
+    # runs no write at all and the suite need not fingerprint the database around it
+    # (tests/app/write_watch.py). A stamp, were one due, is bookkeeping the fingerprint
+    # leaves out anyway.
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.id.in_([p.token_id for p in people.values()]))
+        .values(last_used_at=utcnow())
+    )
     db.session.commit()
     assert shipped.shipment is not None
     event = stored.events[0]
 
     world = World(
-        b_id=b.id, c_id=c.id, e_id=e.id, u_id=u.id, u2_id=u2.id,
+        b_id=b.id,
+        c_id=c.id,
+        e_id=e.id,
+        u_id=u.id,
+        u2_id=u2.id,
         e_registration_code=e.registration_code,
         people=people,
-        area_id=area.id, entry_id=entry.id, product_id=product.id, member_id=member.id,
-        private_cert_id=private_cert.id, public_cert_id=public_cert.id,
-        membership_id=membership.id, batch_id=batch.id, other_batch_id=other.id,
-        shipment_id=shipped.shipment.id, event_pk=event.id, event_id=event.event_id,
+        area_id=area.id,
+        entry_id=entry.id,
+        product_id=product.id,
+        member_id=member.id,
+        private_cert_id=private_cert.id,
+        public_cert_id=public_cert.id,
+        membership_id=membership.id,
+        batch_id=batch.id,
+        other_batch_id=other.id,
+        shipment_id=shipped.shipment.id,
+        event_pk=event.id,
+        event_id=event.event_id,
         ship_event_id=shipped.events[0].event_id,
-        request_id=request.id, token_id=people["b_admin"].token_id,
+        request_id=request.id,
+        token_id=people["b_admin"].token_id,
         secrets=(
-            batch.lot_code, other.lot_code, area.code, member.display_name,
-            private_cert.number, event.event_id, request.reason, "b.admin@cross.example",
-            SUPPLIER_NOTE, FAILED_LAB_REPORT, *linkage.secrets,
+            batch.lot_code,
+            other.lot_code,
+            area.code,
+            member.display_name,
+            private_cert.number,
+            event.event_id,
+            request.reason,
+            "b.admin@cross.example",
+            SUPPLIER_NOTE,
+            FAILED_LAB_REPORT,
+            *linkage.secrets,
         ),
         household=member.display_name,
-        c_area_id=c_area.id, c_product_id=c_product.id, c_member_id=c_member.id,
-        c_batch_id=c_batch.id, c_other_batch_id=c_other.id,
+        c_area_id=c_area.id,
+        c_product_id=c_product.id,
+        c_member_id=c_member.id,
+        c_batch_id=c_batch.id,
+        c_other_batch_id=c_other.id,
         c_event_id=c_stored.events[0].event_id,
         region_scheme_code=db.session.scalar(
             select(RegionScheme.code).order_by(RegionScheme.code).limit(1)
-        ) or "",
+        )
+        or "",
         today=today,
         verification_id=verification.id,
         supplier_of_b_id=u2.id,
-        contract_id=linkage.contract_id, signed_contract_id=linkage.signed_contract_id,
+        contract_id=linkage.contract_id,
+        signed_contract_id=linkage.signed_contract_id,
         delivery_id=delivery_id,
         lab_result_ids=erroneous,
         target_id=target.id,
         publication_id=publication.id,
-        attachment_id=linkage.attachment_id, project_id=linkage.project_id,
+        attachment_id=linkage.attachment_id,
+        project_id=linkage.project_id,
     )
     static = Path(app.static_folder or "") / world.static_filename
     assert static.is_file(), f"no static file {static} to request"
@@ -380,7 +445,7 @@ def build_world(app: Flask) -> World:
     return world
 
 
-# --- fingerprints and clean-up ------------------------------------------------------------
+# --- helpers ---------------------------------------------------------------------------
 
 
 def small_png() -> bytes:
@@ -391,77 +456,9 @@ def small_png() -> bytes:
     return out.getvalue()
 
 
-def data_tables() -> list[Table]:
-    """Every table but the reference data, parents first."""
-    return [t for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
-
-
-def _as_text(column: Any) -> ColumnElement[str]:
-    """The column's value as text; bytes (a photo, a scan) as hex, which any text holds."""
-    if isinstance(column.type, LargeBinary):
-        if db.engine.dialect.name == "postgresql":
-            return func.encode(column, "hex")
-        return func.hex(column)
-    return cast(column, String)
-
-
-def _rows_as_text(table: Table) -> Select[tuple[str, str]]:
-    """``(table name, the row as one string)`` for every row of ``table``."""
-    columns = [c for c in table.columns if (table.name, c.name) not in BOOKKEEPING_COLUMNS]
-    text: ColumnElement[str] = literal("")
-    for column in columns:
-        # NULL is not '' (a cleared field is a change); the separator keeps columns apart.
-        # Control characters no value holds (PostgreSQL text refuses NUL).
-        text = text + "\x1f" + func.coalesce(_as_text(column), "\x1e")
-    return select(literal(table.name).label("t"), text.label("row"))
-
-
-@cache
-def _fingerprint_statement() -> CompoundSelect:
-    # Built once: building the 25-way UNION afresh for every call made the whole module
-    # twice as slow as running it.
-    return union_all(*map(_rows_as_text, data_tables()))
-
-
-def fingerprint() -> dict[str, list[str]]:
-    """Every row of every data table (bookkeeping columns left out), as sorted text:
-    equal fingerprints before and after a request mean the request wrote nothing. One
-    UNION ALL statement, not one query per table: it is taken twice for each of several
-    hundred cases, and round trips are what cost on PostgreSQL."""
-    found: dict[str, list[str]] = {t.name: [] for t in data_tables()}
-    for name, row in db.session.execute(_fingerprint_statement()):
-        found[name].append(row)
-    return {name: sorted(rows) for name, rows in found.items()}
-
-
-def changed_tables(before: dict[str, list[str]], after: dict[str, list[str]]) -> list[str]:
-    return sorted(name for name in before if before[name] != after.get(name))
-
-
-def primary_keys(connection: Connection) -> dict[str, set[tuple[Any, ...]]]:
-    return {
-        t.name: {tuple(r) for r in connection.execute(select(*t.primary_key.columns)).all()}
-        for t in data_tables()
-    }
-
-
-def remove_world(connection: Connection, before: dict[str, set[tuple[Any, ...]]]) -> None:
-    """Delete the rows that were not there before the world was built, children first."""
-    for table in reversed(data_tables()):
-        pk = list(table.primary_key.columns)
-        for row in connection.execute(select(*pk)).all():
-            if tuple(row) not in before[table.name]:
-                connection.execute(
-                    delete(table).where(and_(*(col == value for col, value in zip(pk, row,
-                                                                                 strict=True))))
-                )
-
-
 def signed_in_client(app: Flask, person: Person | None) -> FlaskClient:
     """A fresh test client, carrying ``person``'s session cookie (None: anonymous)."""
     client = app.test_client()
     if person is not None:
         client.set_cookie("session", person.cookie)
     return client
-
-

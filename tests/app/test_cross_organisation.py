@@ -26,8 +26,9 @@ signed-in session. Expected (README, "Security model"):
 - writes, deletions, event recording (and the web forms that make them): never 2xx;
   401 / sign-in page for anonymous, 404 to those who may not even read the resource, 403
   or 404 to those who may;
-- always: the database unchanged, row for row (``fingerprint``), and no text of B's private
-  records (``World.secrets``) in the answer.
+- always: the database unchanged, row for row (``fingerprint``, taken whenever a statement
+  that may write ran: tests/app/write_watch.py), and no text of B's private records
+  (``World.secrets``) in the answer.
 
 The cases are generated at collection time from the URL map of a throwaway app, so a new
 endpoint gets its cases the day it is added; ``test_the_suite_covers_every_route_with_an_id``
@@ -40,6 +41,10 @@ not about a body or a URL that could never work.
 Ids in bodies and query strings cannot be read from the URL map: ``BODY_CASES`` and
 ``LIST_QUERIES`` list them by hand. Leaks found are strict xfails (``KNOWN_LEAKS`` for
 generated cases, marked tests below), so the suite documents them until they are fixed.
+
+What answers depend on the committed world only (may this party read that parent URL? what
+is anonymous told?) is asked once, not in each of the cases that compare with it
+(``WriteWatch.on_the_world``).
 """
 
 from __future__ import annotations
@@ -57,27 +62,25 @@ from urllib.parse import quote, unquote
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from werkzeug.exceptions import HTTPException
 from werkzeug.test import TestResponse
 
 from app import create_app
 from app.web.batches import EVENT_FORMS
 from core.db import db
+from tests.app.committed_world import committed_world
 from tests.app.cross_org_contracts import amend_form, contract_code
 from tests.app.cross_org_world import (
     FAILED_LAB_REPORT,
     FIGURES_YEAR,
     World,
     build_world,
-    changed_tables,
-    fingerprint,
-    primary_keys,
-    remove_world,
     signed_in_client,
     small_png,
 )
-from traceability.models import Batch
+from tests.app.write_watch import WriteWatch, fingerprint
+from traceability.models import Batch, DiaryEntry
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FOREIGN = ("c_admin", "anonymous", "authority_79", "e_admin", "c_unbound", "authority_01")
@@ -171,14 +174,23 @@ def _collect() -> tuple[list[Case], set[tuple[str, str]]]:
         if not rule.arguments:
             continue
         methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
-        several = [[f"{n}={v}" for v in ARG_VARIANTS[n]]
-                   for n in sorted(rule.arguments) if n in ARG_VARIANTS]
+        several = [
+            [f"{n}={v}" for v in ARG_VARIANTS[n]]
+            for n in sorted(rule.arguments)
+            if n in ARG_VARIANTS
+        ]
         variants = [",".join(chosen) for chosen in product(*several)]  # [""] when none
         for method in methods:
             for variant in variants:
                 cases.append(
-                    Case(rule.rule, rule.endpoint, method, tuple(sorted(rule.arguments)),
-                         variant, "POST" in methods)
+                    Case(
+                        rule.rule,
+                        rule.endpoint,
+                        method,
+                        tuple(sorted(rule.arguments)),
+                        variant,
+                        "POST" in methods,
+                    )
                 )
     return cases, public
 
@@ -219,9 +231,15 @@ def _b_report_id(w: World) -> int:
     found = db.session.scalar(select(ScanReport.id).where(ScanReport.organisation_id == w.b_id))
     if found is not None:
         return found
-    report = ScanReport(uri="https://trace.example.vn/" + _lot_path(w), batch_id=w.batch_id,
-                        organisation_id=w.b_id, kind="suspected_fake", message="Bao bì lạ",
-                        language="vi", client_fingerprint="0" * 64)
+    report = ScanReport(
+        uri="https://trace.example.vn/" + _lot_path(w),
+        batch_id=w.batch_id,
+        organisation_id=w.b_id,
+        kind="suspected_fake",
+        message="Bao bì lạ",
+        language="vi",
+        client_fingerprint="0" * 64,
+    )
     db.session.add(report)
     db.session.commit()
     return report.id
@@ -290,9 +308,13 @@ QUERIES: dict[tuple[str, str], Callable[[World], dict[str, str]]] = {
     ("resolver.resolve", "GET"): lambda w: {"linkType": "linkset"},
     ("api_contracts.AsOf", "GET"): lambda w: {"as_of": w.today.isoformat()},
     ("api_exports.OrganisationFsmaCsv", "GET"): lambda w: {
-        "from": (w.today - timedelta(days=30)).isoformat(), "to": w.today.isoformat()},
+        "from": (w.today - timedelta(days=30)).isoformat(),
+        "to": w.today.isoformat(),
+    },
     ("api_exports.OrganisationFsmaXlsx", "GET"): lambda w: {
-        "from": (w.today - timedelta(days=30)).isoformat(), "to": w.today.isoformat()},
+        "from": (w.today - timedelta(days=30)).isoformat(),
+        "to": w.today.isoformat(),
+    },
 }
 
 
@@ -303,8 +325,7 @@ def _web_event_form(w: World, c: Case) -> dict[str, str]:
     day = w.today.isoformat()
     kind = _variant(c, "kind")
     if kind == "shipping":
-        return {"receiver_code": w.e_registration_code, "quantity": "10", "unit": "kg",
-                "at": day}
+        return {"receiver_code": w.e_registration_code, "quantity": "10", "unit": "kg", "at": day}
     if kind == "destroy":
         return {"quantity": "10", "unit": "kg", "at": day}
     if kind == "receive":
@@ -316,7 +337,10 @@ BODIES: dict[tuple[str, str], Callable[[World, Case], dict[str, Any]]] = {
     # areas and diary
     ("api_areas.AreaDetail", "PATCH"): lambda w, c: {"name": "Vườn đổi tên"},
     ("api_areas.Diary", "POST"): lambda w, c: {
-        "kind": "other", "occurred_on": w.today.isoformat(), "notes": "Tưới"},
+        "kind": "other",
+        "occurred_on": w.today.isoformat(),
+        "notes": "Tưới",
+    },
     ("api_areas.DiaryEntryDetail", "PATCH"): lambda w, c: {"notes": "Làm cỏ, bón lót"},
     # products
     ("api_products.ProductDetail", "PATCH"): lambda w, c: {"name": "Cà phê nhân loại 1"},
@@ -325,102 +349,180 @@ BODIES: dict[tuple[str, str], Callable[[World, Case], dict[str, Any]]] = {
     ("api_batches.Storing", "POST"): lambda w, c: {},
     ("api_batches.Packing", "POST"): lambda w, c: {},
     ("api_batches.Shipping", "POST"): lambda w, c: {
-        "to_organisation_id": w.e_id, "quantity": "10", "unit": "kg"},
+        "to_organisation_id": w.e_id,
+        "quantity": "10",
+        "unit": "kg",
+    },
     ("api_batches.Receiving", "POST"): lambda w, c: {
-        "shipment_id": w.shipment_id, "received_quantity": "200", "unit": "kg"},
+        "shipment_id": w.shipment_id,
+        "received_quantity": "200",
+        "unit": "kg",
+    },
     ("api_batches.Split", "POST"): lambda w, c: {"parts": [{"quantity": "10", "unit": "kg"}]},
     ("api_batches.Merge", "POST"): lambda w, c: {
-        "inputs": [{"batch_id": w.batch_id, "quantity": "10", "unit": "kg"},
-                   {"batch_id": w.other_batch_id, "quantity": "10", "unit": "kg"}]},
+        "inputs": [
+            {"batch_id": w.batch_id, "quantity": "10", "unit": "kg"},
+            {"batch_id": w.other_batch_id, "quantity": "10", "unit": "kg"},
+        ]
+    },
     ("api_batches.Transformation", "POST"): lambda w, c: {
         "inputs": [{"batch_id": w.batch_id, "quantity": "10", "unit": "kg"}],
-        "output": {"product_id": w.product_id, "quantity": "9", "unit": "kg"}},
+        "output": {"product_id": w.product_id, "quantity": "9", "unit": "kg"},
+    },
     ("api_batches.Destroy", "POST"): lambda w, c: {"quantity": "10", "unit": "kg"},
     ("api_batches.Recall", "POST"): lambda w, c: {},
     # a lab result recorded on the lot (another report than the world's)
-    ("api_lab_results.LabResultWithdrawal", "POST"): lambda w, c: {
-        "reason": "Nhập nhầm kết quả"},
+    ("api_lab_results.LabResultWithdrawal", "POST"): lambda w, c: {"reason": "Nhập nhầm kết quả"},
     ("api_lab_results.LabResults", "POST"): lambda w, c: {
-        "test": "heavy_metals", "laboratory": "Trung tâm Kiểm nghiệm Hà Nội",
-        "accreditation": "VILAS 1234", "sampled_on": w.today.isoformat(), "outcome": "pass",
-        "report_number": "KQ-NEW-1"},
+        "test": "heavy_metals",
+        "laboratory": "Trung tâm Kiểm nghiệm Hà Nội",
+        "accreditation": "VILAS 1234",
+        "sampled_on": w.today.isoformat(),
+        "outcome": "pass",
+        "report_number": "KQ-NEW-1",
+    },
     ("api_batches.Corrections", "POST"): lambda w, c: {
-        "event_id": w.event_id, "reason": "did_not_occur"},
+        "event_id": w.event_id,
+        "reason": "did_not_occur",
+    },
     # the caller's own tokens
     ("api_account.Token", "DELETE"): lambda w, c: {},
     # organisations: registry record, profile, figures, unions, oversight
     ("api_organisations.Organisation", "PATCH"): lambda w, c: {"phone": "024 3999 0000"},
     ("api_organisations.Profile", "PUT"): lambda w, c: {
-        "field_group": "agriculture", "size_class": "small"},
+        "field_group": "agriculture",
+        "size_class": "small",
+    },
     ("api_organisations.Figures", "PUT"): lambda w, c: {"official_members": 12},
     ("api_organisations.Unions", "POST"): lambda w, c: {
-        "counterpart_id": w.u2_id, "joined_on": "2025-01-01"},
+        "counterpart_id": w.u2_id,
+        "joined_on": "2025-01-01",
+    },
     ("api_organisations.UnionEnd", "POST"): lambda w, c: {"left_on": w.today.isoformat()},
     ("api_organisations.FactChanges", "POST"): lambda w, c: {
-        "registered_on": "2018-03-01", "effective_on": w.today.isoformat(),
-        "reason": "Theo giấy chứng nhận"},
+        "registered_on": "2018-03-01",
+        "effective_on": w.today.isoformat(),
+        "reason": "Theo giấy chứng nhận",
+    },
     ("api_organisations.ChangeRequests", "POST"): lambda w, c: {
-        "registered_on": "2018-03-01", "effective_on": w.today.isoformat(),
-        "reason": "Theo giấy chứng nhận"},
+        "registered_on": "2018-03-01",
+        "effective_on": w.today.isoformat(),
+        "reason": "Theo giấy chứng nhận",
+    },
     ("api_organisations.ChangeRequestApprove", "POST"): lambda w, c: {},
-    ("api_organisations.ChangeRequestReject", "POST"): lambda w, c: {
-        "reason": "Thiếu giấy tờ"},
+    ("api_organisations.ChangeRequestReject", "POST"): lambda w, c: {"reason": "Thiếu giấy tờ"},
     # members and certifications
     ("api_members.Members", "POST"): lambda w, c: {
-        "member_type": "official", "member_kind": "household", "display_name": "Hộ Lê Thị Hoa"},
+        "member_type": "official",
+        "member_kind": "household",
+        "display_name": "Hộ Lê Thị Hoa",
+    },
     ("api_members.MemberDetail", "PATCH"): lambda w, c: {"phone": "0912 000 111"},
     ("api_members.MemberLeave", "POST"): lambda w, c: {"left_on": w.today.isoformat()},
     ("api_certifications.Certifications", "POST"): lambda w, c: {
-        "scheme": "vietgap", "number": "VG-BM-NEW", "issuer": "Trung tâm Thử",
-        "issued_on": "2025-01-10", "expires_on": "2028-01-09"},
+        "scheme": "vietgap",
+        "number": "VG-BM-NEW",
+        "issuer": "Trung tâm Thử",
+        "issued_on": "2025-01-10",
+        "expires_on": "2028-01-09",
+    },
     ("api_certifications.CertificationDetail", "PATCH"): lambda w, c: {"scope": "Cà phê, 5 ha"},
     ("api_certifications.CertificationRevoke", "POST"): lambda w, c: {"reason": "Hết hiệu lực"},
     # web forms (form fields, not JSON)
     ("web_account.revoke_token", "POST"): lambda w, c: {},
     ("web_batches.record_event", "POST"): _web_event_form,
     ("web_batch_ops.split", "POST"): lambda w, c: {
-        "parts-0-quantity": "10", "parts-0-unit": "kg", "at": w.today.isoformat()},
+        "parts-0-quantity": "10",
+        "parts-0-unit": "kg",
+        "at": w.today.isoformat(),
+    },
     ("web_batch_ops.merge", "POST"): lambda w, c: {
-        "quantity": "10", "unit": "kg", "others-0-batch_id": str(w.other_batch_id),
-        "others-0-chosen": "y", "others-0-quantity": "10", "others-0-unit": "kg",
-        "at": w.today.isoformat()},
+        "quantity": "10",
+        "unit": "kg",
+        "others-0-batch_id": str(w.other_batch_id),
+        "others-0-chosen": "y",
+        "others-0-quantity": "10",
+        "others-0-unit": "kg",
+        "at": w.today.isoformat(),
+    },
     ("web_batch_ops.transform", "POST"): lambda w, c: {
-        "quantity": "10", "unit": "kg", "product_id": str(w.product_id),
-        "out_quantity": "9", "out_unit": "", "at": w.today.isoformat()},
+        "quantity": "10",
+        "unit": "kg",
+        "product_id": str(w.product_id),
+        "out_quantity": "9",
+        "out_unit": "",
+        "at": w.today.isoformat(),
+    },
     ("web_corrections.correct", "POST"): lambda w, c: {
-        "reason": "did_not_occur", "at": w.today.isoformat()},
+        "reason": "did_not_occur",
+        "at": w.today.isoformat(),
+    },
     ("web_orgs.decide", "POST"): lambda w, c: {"decision": "reject", "reason": "Thiếu giấy tờ"},
     ("web_members.edit", "POST"): lambda w, c: {
-        "display_name": "Hộ Trần Văn Bình", "member_type": "official",
-        "member_kind": "household", "phone": "0912 000 111"},
+        "display_name": "Hộ Trần Văn Bình",
+        "member_type": "official",
+        "member_kind": "household",
+        "phone": "0912 000 111",
+    },
     ("web_members.leave", "POST"): lambda w, c: {"left_on": w.today.isoformat()},
     ("web_certifications.edit", "POST"): lambda w, c: {
-        "scheme": "vietgap", "number": f"VG-BM-{_variant(c, 'cert_id').upper()}",
-        "issuer": "Trung tâm Thử", "issued_on": "2024-05-10", "expires_on": "2027-05-09",
-        "subject_kind": "organisation", "production_area_id": "0", "product_id": "0",
+        "scheme": "vietgap",
+        "number": f"VG-BM-{_variant(c, 'cert_id').upper()}",
+        "issuer": "Trung tâm Thử",
+        "issued_on": "2024-05-10",
+        "expires_on": "2027-05-09",
+        "subject_kind": "organisation",
+        "production_area_id": "0",
+        "product_id": "0",
         "scope": "Cà phê, 5 ha",
-        **({"is_public": "y"} if _variant(c, "cert_id") == "public" else {})},
+        **({"is_public": "y"} if _variant(c, "cert_id") == "public" else {}),
+    },
     ("web_certifications.revoke", "POST"): lambda w, c: {
-        "revoked_on": w.today.isoformat(), "reason": "Hết hiệu lực"},
+        "revoked_on": w.today.isoformat(),
+        "reason": "Hết hiệu lực",
+    },
     ("web_products.edit", "POST"): lambda w, c: {
-        "code": "CF-BM", "name": "Cà phê nhân loại 1", "commodity": "coffee",
-        "default_unit": "kg", "active": "y"},
+        "code": "CF-BM",
+        "name": "Cà phê nhân loại 1",
+        "commodity": "coffee",
+        "default_unit": "kg",
+        "active": "y",
+    },
     ("web_areas.edit", "POST"): lambda w, c: {
-        "code": "BM-01", "name": "Vườn đổi tên", "kind": "plot", "province": w.province_code,
-        "commune_code": w.commune_code, "active": "y"},
+        "code": "BM-01",
+        "name": "Vườn đổi tên",
+        "kind": "plot",
+        "province": w.province_code,
+        "commune_code": w.commune_code,
+        "active": "y",
+    },
     ("web_areas.diary_new", "POST"): lambda w, c: {
-        "kind": "other", "occurred_on": w.today.isoformat(), "notes": "Tưới"},
+        "kind": "other",
+        "occurred_on": w.today.isoformat(),
+        "notes": "Tưới",
+    },
     ("web_areas.diary_correct", "POST"): lambda w, c: {
-        "kind": "other", "occurred_on": w.today.isoformat(), "notes": "Làm cỏ, bón lót"},
+        "kind": "other",
+        "occurred_on": w.today.isoformat(),
+        "notes": "Làm cỏ, bón lót",
+    },
     # a serial range recorded under the lot (labels page)
     # a lab result recorded through the batch page's form
     ("web_lab_results.withdraw", "POST"): lambda w, c: {"reason": "Nhập nhầm kết quả"},
     ("web_lab_results.page", "POST"): lambda w, c: {
-        "test": "microbiology", "laboratory": "Trung tâm Kiểm nghiệm Hà Nội",
-        "accreditation": "", "sampled_on": w.today.isoformat(), "outcome": "pass",
-        "report_number": "KQ-NEW-2"},
+        "test": "microbiology",
+        "laboratory": "Trung tâm Kiểm nghiệm Hà Nội",
+        "accreditation": "",
+        "sampled_on": w.today.isoformat(),
+        "outcome": "pass",
+        "report_number": "KQ-NEW-2",
+    },
     ("web_labels.labels", "POST"): lambda w, c: {
-        "prefix": "CF-", "first": "1", "count": "5", "width": "4"},
+        "prefix": "CF-",
+        "first": "1",
+        "count": "5",
+        "width": "4",
+    },
     # a consumer's report about B's lot, marked seen on B's reports page
     ("web_reports.mark_seen", "POST"): lambda w, c: {},
     # B's supplier list, its verification requests, E's decision on its verification of B
@@ -428,32 +530,41 @@ BODIES: dict[tuple[str, str], Callable[[World, Case], dict[str, Any]]] = {
     ("api_suppliers.Supplier", "DELETE"): lambda w, c: {},
     ("api_suppliers.Verifications", "POST"): lambda w, c: {"supplier_id": w.supplier_of_b_id},
     ("api_suppliers.VerificationDecision", "POST"): lambda w, c: {
-        "decision": "rejected", "reason": "Thiếu hồ sơ"},
+        "decision": "rejected",
+        "reason": "Thiếu hồ sơ",
+    },
     # B's linkage contracts: amend and confirm the draft, attach a scan (multipart, see
     # MULTIPART), activate the signed one; the Hà Nội authority verifies the draft's paper
     # and edits its project
     ("api_contracts.ContractDetail", "PATCH"): lambda w, c: {
-        "reason": "Đổi tên theo phụ lục", "title": "Hợp đồng liên kết đã đổi tên"},
+        "reason": "Đổi tên theo phụ lục",
+        "title": "Hợp đồng liên kết đã đổi tên",
+    },
     ("api_contracts.Confirm", "POST"): lambda w, c: {},
     # the buyer's settlement of B's delivery (not received: the accepted kg are needed)
     ("api_deliveries.Settlement", "POST"): lambda w, c: {
-        "accepted_kg": "48", "rejected_kg": "2", "invoice_number": "HD-PT-01"},
+        "accepted_kg": "48",
+        "rejected_kg": "2",
+        "invoice_number": "HD-PT-01",
+    },
     ("api_contracts.VerifyPaper", "POST"): lambda w, c: {},
     ("api_contracts.Transition", "POST"): lambda w, c: {"status": "active"},
     ("api_contracts.Attachments", "POST"): lambda w, c: {
-        "file": (io.BytesIO(b"%PDF-1.7\n" + b"1" * 64), "phu-luc.pdf")},
-    ("api_linkage_projects.ProjectContracts", "POST"): lambda w, c: {
-        "contract_id": w.contract_id},
+        "file": (io.BytesIO(b"%PDF-1.7\n" + b"1" * 64), "phu-luc.pdf")
+    },
+    ("api_linkage_projects.ProjectContracts", "POST"): lambda w, c: {"contract_id": w.contract_id},
     ("api_linkage_projects.ProjectContract", "DELETE"): lambda w, c: {},
     # the Hà Nội authority's target: changed, deleted
     ("api_targets.TargetDetail", "PATCH"): lambda w, c: {"value": 60, "verified": True},
     ("api_targets.TargetDetail", "DELETE"): lambda w, c: {},
     # the photo of B's product (multipart uploads)
     ("api_products.ProductImage", "PUT"): lambda w, c: {
-        "image": (io.BytesIO(small_png()), "anh.png")},
+        "image": (io.BytesIO(small_png()), "anh.png")
+    },
     ("api_products.ProductImage", "DELETE"): lambda w, c: {},
     ("web_products.set_image", "POST"): lambda w, c: {
-        "image": (io.BytesIO(small_png()), "anh.png")},
+        "image": (io.BytesIO(small_png()), "anh.png")
+    },
     ("web_products.remove_image", "POST"): lambda w, c: {},
     # the contract pages: B amends and confirms its draft, attaches a scan, activates the
     # signed one; the Hà Nội authority verifies the draft's paper
@@ -461,24 +572,35 @@ BODIES: dict[tuple[str, str], Callable[[World, Case], dict[str, Any]]] = {
     ("web_contracts.confirm", "POST"): lambda w, c: {},
     ("web_contracts.verify_paper", "POST"): lambda w, c: {},
     ("web_contracts.transition", "POST"): lambda w, c: {
-        "transition-status": "active", "transition-effective_on": w.today.isoformat()},
+        "transition-status": "active",
+        "transition-effective_on": w.today.isoformat(),
+    },
     ("web_contracts.attach", "POST"): lambda w, c: {
-        "attach-file": (io.BytesIO(b"%PDF-1.7\n" + b"1" * 64), "phu-luc.pdf")},
+        "attach-file": (io.BytesIO(b"%PDF-1.7\n" + b"1" * 64), "phu-luc.pdf")
+    },
     # the supplier pages: B's list (u2 on it), E's decision on its verification of B
     ("web_suppliers.remove", "POST"): lambda w, c: {},
     ("web_suppliers.request_verification", "POST"): lambda w, c: {"note": "Kiểm tra lại"},
     ("web_suppliers.decide", "POST"): lambda w, c: {
-        "decision": "rejected", "reason": "Thiếu hồ sơ"},
+        "decision": "rejected",
+        "reason": "Thiếu hồ sơ",
+    },
     # the project page: the Hà Nội authority adds B's draft by its code, takes the signed
     # contract out
     ("web_projects.add_contract", "POST"): lambda w, c: {
-        "add-contract_code": contract_code(w.contract_id)},
+        "add-contract_code": contract_code(w.contract_id)
+    },
     ("web_projects.remove_contract", "POST"): lambda w, c: {},
     # the targets pages: the Hà Nội authority changes its target, deletes it
     ("web_targets.edit", "POST"): lambda w, c: {
-        "metric": "linked_share", "scope": w.province_code, "year": "2030",
-        "qualifier": "exact", "value": "60", "source": "Kế hoạch của UBND thành phố Hà Nội",
-        "verified": "y"},
+        "metric": "linked_share",
+        "scope": w.province_code,
+        "year": "2030",
+        "qualifier": "exact",
+        "value": "60",
+        "source": "Kế hoạch của UBND thành phố Hà Nội",
+        "verified": "y",
+    },
     ("web_targets.delete", "POST"): lambda w, c: {},
 }
 
@@ -608,8 +730,13 @@ def allowed(case: Case, actor: str) -> bool:
 
 
 # HTML pages anyone may see (the API's are read from its OpenAPI document).
-WEB_PUBLIC = {("web_orgs.profile", "GET"), ("static", "GET"), ("resolver.resolve", "GET"),
-              ("public.trace", "GET"), ("public.product_image", "GET")}
+WEB_PUBLIC = {
+    ("web_orgs.profile", "GET"),
+    ("static", "GET"),
+    ("resolver.resolve", "GET"),
+    ("public.trace", "GET"),
+    ("public.product_image", "GET"),
+}
 
 
 def public(case: Case) -> bool:
@@ -621,8 +748,16 @@ def public(case: Case) -> bool:
 # that the inconsistency is visible and a change of it noticed.
 ANONYMOUS_404 = {
     (f"api_organisations.{name}", "GET")
-    for name in ("Profile", "FiguresList", "Figures", "Unions", "FactChanges", "FactsAsOf",
-                 "ChangeRequests", "ChangeRequest")
+    for name in (
+        "Profile",
+        "FiguresList",
+        "Figures",
+        "Unions",
+        "FactChanges",
+        "FactsAsOf",
+        "ChangeRequests",
+        "ChangeRequest",
+    )
 }
 
 
@@ -635,22 +770,28 @@ KNOWN_LEAKS: dict[tuple[str, str, str, str], str] = {}
 
 
 @pytest.fixture(scope="module")
-def world(app: Flask) -> Iterator[World]:
-    with app.app_context():
-        with db.engine.connect() as connection:
-            before = primary_keys(connection)
-        try:
-            built = build_world(app)
-        except BaseException:
+def committed(app: Flask) -> Iterator[tuple[World, WriteWatch]]:
+    """B's world, committed, and the watch on what each test's requests write, which
+    knows the world's fingerprint (tests/app/write_watch.py)."""
+    with committed_world(app, lambda: build_world(app)) as built:
+        with app.app_context():
+            watch = WriteWatch(baseline=fingerprint())
             db.session.remove()
-            with db.engine.begin() as connection:
-                remove_world(connection, before)
-            raise
-    yield built
-    with app.app_context():
-        db.session.remove()
-        with db.engine.begin() as connection:
-            remove_world(connection, before)
+        with watch.listening():
+            yield built, watch
+
+
+@pytest.fixture()
+def world(committed: tuple[World, WriteWatch]) -> World:
+    return committed[0]
+
+
+@pytest.fixture()
+def watch(committed: tuple[World, WriteWatch]) -> WriteWatch:
+    """The watch, told that a test begins on the committed world."""
+    found = committed[1]
+    found.test_begins()
+    return found
 
 
 # --- sending ----------------------------------------------------------------------------
@@ -660,8 +801,10 @@ def url_of(app: Flask, world: World, case: Case) -> str:
     values = {}
     for name in case.arguments:
         if name not in ARG_VALUES:
-            pytest.fail(f"{case.label}: no value for the URL argument {name!r}: add it to "
-                        "ARG_VALUES (an object of B's)")
+            pytest.fail(
+                f"{case.label}: no value for the URL argument {name!r}: add it to "
+                "ARG_VALUES (an object of B's)"
+            )
         values[name] = ARG_VALUES[name](world, case)
     adapter = app.url_map.bind("localhost")
     return adapter.build(case.endpoint, values, method=case.method)
@@ -671,14 +814,22 @@ def body_of(world: World, case: Case) -> dict[str, Any] | None:
     if case.method not in WRITE_METHODS:
         return None
     if case.key not in BODIES:
-        pytest.fail(f"{case.label}: no body for this write: add one to BODIES (one that "
-                    "succeeds for its owner)")
+        pytest.fail(
+            f"{case.label}: no body for this write: add one to BODIES (one that "
+            "succeeds for its owner)"
+        )
     return BODIES[case.key](world, case)
 
 
 def send(
-    app: Flask, world: World, case: Case, actor: str, *, url: str | None = None,
-    method: str | None = None, body: dict[str, Any] | None = None,
+    app: Flask,
+    world: World,
+    case: Case,
+    actor: str,
+    *,
+    url: str | None = None,
+    method: str | None = None,
+    body: dict[str, Any] | None = None,
 ) -> TestResponse:
     """The request as ``actor`` would make it: bearer token on /api and /epcis, signed-in
     session on the web; JSON bodies on the API, form fields on the web."""
@@ -692,15 +843,25 @@ def send(
     client = app.test_client()
     headers = person.headers if person else {}
     if case.key in MULTIPART and method == case.method:
-        return client.open(url, method=method, data=body, headers=headers,
-                           query_string=query, content_type="multipart/form-data")
+        return client.open(
+            url,
+            method=method,
+            data=body,
+            headers=headers,
+            query_string=query,
+            content_type="multipart/form-data",
+        )
     return client.open(url, method=method, json=body, headers=headers, query_string=query)
 
 
-def readable_by(app: Flask, world: World, case: Case, actor: str, url: str) -> bool:
+def readable_by(
+    app: Flask, world: World, watch: WriteWatch, case: Case, actor: str, url: str
+) -> bool:
     """May ``actor`` read the resource ``url`` is about? Asked with GET of the nearest URL
     (the same one for a write, a parent for a read) that names an object by id: 200, or
-    403 ("you may see it but not change it"), means yes."""
+    403 ("you may see it but not change it"), means yes. Many cases ask about the same
+    URL (a lot's, an organisation's): asked of the committed world, the answer is the
+    same in every test, so it is asked once (``WriteWatch.on_the_world``)."""
     adapter = app.url_map.bind("localhost")
     path = url.split("?")[0]
     candidates = []
@@ -716,8 +877,13 @@ def readable_by(app: Flask, world: World, case: Case, actor: str, url: str) -> b
             continue
         if not rule.arguments:
             return False  # e.g. /account/tokens: the actor's own page, not B's resource
-        probe = send(app, world, case, actor, url=candidate, method="GET")
-        return probe.status_code in (200, 403)
+        # ``send`` adds the case's query string to a GET only for the case's own method.
+        query = case.key if case.method == "GET" and case.key in QUERIES else None
+        status = watch.on_the_world(
+            ("probe", actor, case.interface, candidate, query),
+            lambda url=candidate: send(app, world, case, actor, url=url, method="GET").status_code,
+        )
+        return status in (200, 403)
     return False
 
 
@@ -763,6 +929,11 @@ def _success(case: Case, response: TestResponse) -> bool:
     return 200 <= response.status_code < 300
 
 
+def _answer(response: TestResponse) -> tuple[int, Any, str]:
+    """A response's status, ``content`` and description, to compare others with."""
+    return response.status_code, content(response), _describe(response)
+
+
 def _describe(response: TestResponse) -> str:
     text = response.get_data()[:300].decode(errors="replace")  # XLSX is binary
     return f"{response.status_code} {text!r}"
@@ -787,17 +958,16 @@ def _params() -> list[Any]:
 
 @pytest.mark.parametrize(("case", "actor"), _params())
 def test_a_foreign_party_gets_nothing_of_b(
-    app: Flask, world: World, case: Case, actor: str
+    app: Flask, world: World, watch: WriteWatch, case: Case, actor: str
 ) -> None:
     url = url_of(app, world, case)
     body = body_of(world, case)
-    before = fingerprint()
+    before = watch.mark()
     response = send(app, world, case, actor, url=url, body=body)
-    after = fingerprint()
+    changed = watch.changed_since(before)
     said = _describe(response)
     assert response.status_code < 500, said
 
-    changed = changed_tables(before, after)
     if allowed(case, actor):
         assert _success(case, response), f"{actor} may do this by design: {said}"
         if case.method not in WRITE_METHODS:
@@ -811,10 +981,13 @@ def test_a_foreign_party_gets_nothing_of_b(
 
     if public(case):
         assert not case.writes, "a public write? classify it"
-        anonymous = send(app, world, case, "anonymous", url=url)
-        assert response.status_code == anonymous.status_code, (
-            f"{actor} got {said}, anonymous {_describe(anonymous)}")
-        assert content(response) == content(anonymous), f"{actor} sees more than anonymous"
+        # What anonymous callers are answered, asked once of the committed world.
+        status, shown, described = watch.on_the_world(
+            ("anonymous", case.key, url),
+            lambda: _answer(send(app, world, case, "anonymous", url=url)),
+        )
+        assert response.status_code == status, f"{actor} got {said}, anonymous {described}"
+        assert content(response) == shown, f"{actor} sees more than anonymous"
         return
 
     assert not _success(case, response), f"{actor} succeeded: {said}"
@@ -827,7 +1000,7 @@ def test_a_foreign_party_gets_nothing_of_b(
         else:
             assert response.status_code == 401, said
         return
-    if case.writes and readable_by(app, world, case, actor, url):
+    if case.writes and readable_by(app, world, watch, case, actor, url):
         assert response.status_code in (403, 404), said
     else:
         # Not even readable: the answer must not reveal that the object exists.
@@ -835,14 +1008,13 @@ def test_a_foreign_party_gets_nothing_of_b(
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.label for c in CASES])
-def test_the_owner_succeeds(app: Flask, world: World, case: Case) -> None:
+def test_the_owner_succeeds(app: Flask, world: World, watch: WriteWatch, case: Case) -> None:
     """The positive control: the rightful party's same request succeeds, and writes."""
     body = body_of(world, case)
-    before = fingerprint()
+    before = watch.mark()
     response = send(app, world, case, owner_of(case), body=body)
-    after = fingerprint()
+    changed = watch.changed_since(before)  # not inline: pytest would print both worlds
     assert _success(case, response), f"{owner_of(case)}: {_describe(response)}"
-    changed = changed_tables(before, after)  # not inline: pytest would print both worlds
     if case.method in WRITE_METHODS:
         assert changed, "the owner's write wrote nothing"
     else:
@@ -866,30 +1038,40 @@ def test_the_suite_covers_every_route_with_an_id() -> None:
     keys = {c.key for c in CASES}
     stale = [
         f"{table}: {key}"
-        for table, entries in (("BODIES", BODIES), ("OWNERS", OWNERS), ("QUERIES", QUERIES),
-                               ("CATALOGUE_READS", CATALOGUE_READS),
-                               ("SHIPPED_LOT", SHIPPED_LOT), ("WEB_PUBLIC", WEB_PUBLIC),
-                               ("VERIFIER", VERIFIER),
-                               ("OVERSIGHT", OVERSIGHT),
-                               ("ANONYMOUS_404", ANONYMOUS_404))
+        for table, entries in (
+            ("BODIES", BODIES),
+            ("OWNERS", OWNERS),
+            ("QUERIES", QUERIES),
+            ("CATALOGUE_READS", CATALOGUE_READS),
+            ("SHIPPED_LOT", SHIPPED_LOT),
+            ("WEB_PUBLIC", WEB_PUBLIC),
+            ("VERIFIER", VERIFIER),
+            ("OVERSIGHT", OVERSIGHT),
+            ("ANONYMOUS_404", ANONYMOUS_404),
+        )
         for key in entries
         if key not in keys
     ]
     stale += [f"CODES: {e}" for e in CODES if e not in {c.endpoint for c in CASES}]
-    stale += [f"KNOWN_LEAKS: {k}" for k in KNOWN_LEAKS
-              if not any((c.endpoint, c.method, c.variant) == k[:3] for c in CASES)]
+    stale += [
+        f"KNOWN_LEAKS: {k}"
+        for k in KNOWN_LEAKS
+        if not any((c.endpoint, c.method, c.variant) == k[:3] for c in CASES)
+    ]
     assert not stale, "entries for routes that no longer exist:\n" + "\n".join(stale)
 
 
 def test_the_world_is_what_the_cases_assume(app: Flask, world: World) -> None:
     """B's lot is B's, its household shows to B (so that E not seeing it means something),
     and the shipment to E is still open (the receiving cases need it)."""
-    own = app.test_client().get(f"/api/batches/{world.batch_id}",
-                                headers=world.people["b_admin"].headers)
+    own = app.test_client().get(
+        f"/api/batches/{world.batch_id}", headers=world.people["b_admin"].headers
+    )
     assert world.household in _text(own)
     # B reads its failed lab result (so that nobody else finding it means something).
-    results = app.test_client().get(f"/api/batches/{world.batch_id}/lab-results",
-                                    headers=world.people["b_admin"].headers)
+    results = app.test_client().get(
+        f"/api/batches/{world.batch_id}/lab-results", headers=world.people["b_admin"].headers
+    )
     assert FAILED_LAB_REPORT in _text(results)
     batch = db.session.get(Batch, world.batch_id)
     assert batch is not None and batch.organisation_id == world.b_id
@@ -898,6 +1080,31 @@ def test_the_world_is_what_the_cases_assume(app: Flask, world: World) -> None:
     shipment = db.session.scalar(select(Shipment).where(Shipment.id == world.shipment_id))
     assert shipment is not None and shipment.received_at is None
     assert shipment.to_organisation_id == world.e_id
+
+
+def test_the_write_watch_sees_the_world_and_every_write(
+    app: Flask, world: World, watch: WriteWatch
+) -> None:
+    """The controls of ``WriteWatch``, on which every "changed nothing" above rests: a test
+    begins on the world whose fingerprint it knows, and a change through a request or the
+    session, written or deleted, is found (tests/app/write_watch.py)."""
+    assert watch.untouched and fingerprint() == watch.baseline
+    before = watch.mark()
+    renamed = app.test_client().patch(
+        f"/api/areas/{world.area_id}",
+        json={"name": "Vườn X"},
+        headers=world.people["b_admin"].headers,
+    )
+    assert renamed.status_code == 200, _describe(renamed)
+    assert watch.changed_since(before) == ["production_areas"]
+    assert not watch.untouched and watch.mark().fingerprint != watch.baseline
+    # A statement that writes nothing after all still makes the watch look: found unchanged.
+    again = watch.mark()
+    db.session.execute(update(Batch).where(Batch.id == -1).values(lot_code="X"))
+    assert watch.changed_since(again) == []
+    gone = watch.mark()
+    db.session.execute(delete(DiaryEntry).where(DiaryEntry.id == world.entry_id))
+    assert watch.changed_since(gone) == ["diary_entries"]
 
 
 # --- ids in bodies and query strings ---------------------------------------------------
@@ -929,62 +1136,167 @@ def _day(w: World) -> str:
 
 
 BODY_CASES = [
-    BodyCase("harvest from B's area", "POST", lambda w: "/api/batches", lambda w, f: {
-        "area_ids": [_pick(f, w.area_id, w.c_area_id)], "product_id": w.c_product_id,
-        "quantity": "10", "unit": "kg", "harvested_on": _day(w)}),
-    BodyCase("harvest as B's product", "POST", lambda w: "/api/batches", lambda w, f: {
-        "area_ids": [w.c_area_id], "product_id": _pick(f, w.product_id, w.c_product_id),
-        "quantity": "10", "unit": "kg", "harvested_on": _day(w)}),
-    BodyCase("harvest delivered by B's member", "POST", lambda w: "/api/batches",
-             lambda w, f: {
-        "area_ids": [w.c_area_id], "product_id": w.c_product_id, "quantity": "10",
-        "unit": "kg", "harvested_on": _day(w),
-        "contributions": [{"member_id": _pick(f, w.member_id, w.c_member_id),
-                           "quantity": "5", "unit": "kg"}]}),
-    BodyCase("merge B's lot into C's", "POST",
-             lambda w: f"/api/batches/{w.c_batch_id}/events/merge", lambda w, f: {
-        "inputs": [{"batch_id": w.c_batch_id, "quantity": "10", "unit": "kg"},
-                   {"batch_id": _pick(f, w.other_batch_id, w.c_other_batch_id),
-                    "quantity": "10", "unit": "kg"}]}),
-    BodyCase("process C's lot with B's lot", "POST",
-             lambda w: f"/api/batches/{w.c_batch_id}/events/transformation", lambda w, f: {
-        "inputs": [{"batch_id": w.c_batch_id, "quantity": "10", "unit": "kg"},
-                   {"batch_id": _pick(f, w.other_batch_id, w.c_other_batch_id),
-                    "quantity": "10", "unit": "kg"}],
-        "output": {"product_id": w.c_product_id, "quantity": "18", "unit": "kg"}}),
-    BodyCase("process C's lot into B's product", "POST",
-             lambda w: f"/api/batches/{w.c_batch_id}/events/transformation", lambda w, f: {
-        "inputs": [{"batch_id": w.c_batch_id, "quantity": "10", "unit": "kg"}],
-        "output": {"product_id": _pick(f, w.product_id, w.c_product_id),
-                   "quantity": "9", "unit": "kg"}}),
-    BodyCase("pack C's lot as B's product", "POST",
-             lambda w: f"/api/batches/{w.c_batch_id}/events/packing", lambda w, f: {
-        "into_new_lot": True, "product_id": _pick(f, w.product_id, w.c_product_id),
-        "quantity": "10", "unit": "kg"}),
-    BodyCase("correct B's event from C's lot", "POST",
-             lambda w: f"/api/batches/{w.c_batch_id}/corrections", lambda w, f: {
-        "event_id": w.event_id if f else w.c_event_id, "reason": "did_not_occur"}),
-    BodyCase("area for B", "POST", lambda w: "/api/areas", lambda w, f: {
-        "organisation_id": _pick(f, w.b_id, w.c_id), "code": "X-1", "name": "Vườn",
-        "kind": "plot"}),
-    BodyCase("product for B", "POST", lambda w: "/api/products", lambda w, f: {
-        "organisation_id": _pick(f, w.b_id, w.c_id), "code": "X1", "name": "Hồ tiêu",
-        "commodity": "pepper"}),
-    BodyCase("B's member farms C's area", "PATCH",
-             lambda w: f"/api/areas/{w.c_area_id}", lambda w, f: {
-        "household_ids": [_pick(f, w.member_id, w.c_member_id)]}),
-    BodyCase("C certifies B's area", "POST",
-             lambda w: f"/api/organisations/{w.c_id}/certifications", lambda w, f: {
-        "scheme": "vietgap", "number": "VG-X", "issuer": "Trung tâm Thử",
-        "issued_on": "2025-01-10", "subject_kind": "production_area",
-        "production_area_id": _pick(f, w.area_id, w.c_area_id)}),
-    BodyCase("C certifies B's product", "POST",
-             lambda w: f"/api/organisations/{w.c_id}/certifications", lambda w, f: {
-        "scheme": "vietgap", "number": "VG-Y", "issuer": "Trung tâm Thử",
-        "issued_on": "2025-01-10", "subject_kind": "product",
-        "product_id": _pick(f, w.product_id, w.c_product_id)}),
-    BodyCase("token acting for B", "POST", lambda w: "/api/me/tokens", lambda w, f: {
-        "name": "x", "organisation_id": _pick(f, w.b_id, w.c_id)}, ok=(201,)),
+    BodyCase(
+        "harvest from B's area",
+        "POST",
+        lambda w: "/api/batches",
+        lambda w, f: {
+            "area_ids": [_pick(f, w.area_id, w.c_area_id)],
+            "product_id": w.c_product_id,
+            "quantity": "10",
+            "unit": "kg",
+            "harvested_on": _day(w),
+        },
+    ),
+    BodyCase(
+        "harvest as B's product",
+        "POST",
+        lambda w: "/api/batches",
+        lambda w, f: {
+            "area_ids": [w.c_area_id],
+            "product_id": _pick(f, w.product_id, w.c_product_id),
+            "quantity": "10",
+            "unit": "kg",
+            "harvested_on": _day(w),
+        },
+    ),
+    BodyCase(
+        "harvest delivered by B's member",
+        "POST",
+        lambda w: "/api/batches",
+        lambda w, f: {
+            "area_ids": [w.c_area_id],
+            "product_id": w.c_product_id,
+            "quantity": "10",
+            "unit": "kg",
+            "harvested_on": _day(w),
+            "contributions": [
+                {"member_id": _pick(f, w.member_id, w.c_member_id), "quantity": "5", "unit": "kg"}
+            ],
+        },
+    ),
+    BodyCase(
+        "merge B's lot into C's",
+        "POST",
+        lambda w: f"/api/batches/{w.c_batch_id}/events/merge",
+        lambda w, f: {
+            "inputs": [
+                {"batch_id": w.c_batch_id, "quantity": "10", "unit": "kg"},
+                {
+                    "batch_id": _pick(f, w.other_batch_id, w.c_other_batch_id),
+                    "quantity": "10",
+                    "unit": "kg",
+                },
+            ]
+        },
+    ),
+    BodyCase(
+        "process C's lot with B's lot",
+        "POST",
+        lambda w: f"/api/batches/{w.c_batch_id}/events/transformation",
+        lambda w, f: {
+            "inputs": [
+                {"batch_id": w.c_batch_id, "quantity": "10", "unit": "kg"},
+                {
+                    "batch_id": _pick(f, w.other_batch_id, w.c_other_batch_id),
+                    "quantity": "10",
+                    "unit": "kg",
+                },
+            ],
+            "output": {"product_id": w.c_product_id, "quantity": "18", "unit": "kg"},
+        },
+    ),
+    BodyCase(
+        "process C's lot into B's product",
+        "POST",
+        lambda w: f"/api/batches/{w.c_batch_id}/events/transformation",
+        lambda w, f: {
+            "inputs": [{"batch_id": w.c_batch_id, "quantity": "10", "unit": "kg"}],
+            "output": {
+                "product_id": _pick(f, w.product_id, w.c_product_id),
+                "quantity": "9",
+                "unit": "kg",
+            },
+        },
+    ),
+    BodyCase(
+        "pack C's lot as B's product",
+        "POST",
+        lambda w: f"/api/batches/{w.c_batch_id}/events/packing",
+        lambda w, f: {
+            "into_new_lot": True,
+            "product_id": _pick(f, w.product_id, w.c_product_id),
+            "quantity": "10",
+            "unit": "kg",
+        },
+    ),
+    BodyCase(
+        "correct B's event from C's lot",
+        "POST",
+        lambda w: f"/api/batches/{w.c_batch_id}/corrections",
+        lambda w, f: {"event_id": w.event_id if f else w.c_event_id, "reason": "did_not_occur"},
+    ),
+    BodyCase(
+        "area for B",
+        "POST",
+        lambda w: "/api/areas",
+        lambda w, f: {
+            "organisation_id": _pick(f, w.b_id, w.c_id),
+            "code": "X-1",
+            "name": "Vườn",
+            "kind": "plot",
+        },
+    ),
+    BodyCase(
+        "product for B",
+        "POST",
+        lambda w: "/api/products",
+        lambda w, f: {
+            "organisation_id": _pick(f, w.b_id, w.c_id),
+            "code": "X1",
+            "name": "Hồ tiêu",
+            "commodity": "pepper",
+        },
+    ),
+    BodyCase(
+        "B's member farms C's area",
+        "PATCH",
+        lambda w: f"/api/areas/{w.c_area_id}",
+        lambda w, f: {"household_ids": [_pick(f, w.member_id, w.c_member_id)]},
+    ),
+    BodyCase(
+        "C certifies B's area",
+        "POST",
+        lambda w: f"/api/organisations/{w.c_id}/certifications",
+        lambda w, f: {
+            "scheme": "vietgap",
+            "number": "VG-X",
+            "issuer": "Trung tâm Thử",
+            "issued_on": "2025-01-10",
+            "subject_kind": "production_area",
+            "production_area_id": _pick(f, w.area_id, w.c_area_id),
+        },
+    ),
+    BodyCase(
+        "C certifies B's product",
+        "POST",
+        lambda w: f"/api/organisations/{w.c_id}/certifications",
+        lambda w, f: {
+            "scheme": "vietgap",
+            "number": "VG-Y",
+            "issuer": "Trung tâm Thử",
+            "issued_on": "2025-01-10",
+            "subject_kind": "product",
+            "product_id": _pick(f, w.product_id, w.c_product_id),
+        },
+    ),
+    BodyCase(
+        "token acting for B",
+        "POST",
+        lambda w: "/api/me/tokens",
+        lambda w, f: {"name": "x", "organisation_id": _pick(f, w.b_id, w.c_id)},
+        ok=(201,),
+    ),
 ]
 
 
@@ -993,21 +1305,53 @@ def _web(path: str) -> Callable[[World], str]:
 
 
 BODY_CASES += [
-    BodyCase("switch to B", "POST", _web("/switch-org"),
-             lambda w, f: {"org_id": str(_pick(f, w.b_id, w.c_id))}, ok=(302, 303),
-             writes=False, web=True),
-    BodyCase("web token acting for B", "POST", _web("/account/tokens"),
-             lambda w, f: {"name": "x", "organisation_id": str(_pick(f, w.b_id, w.c_id))},
-             ok=(200,), web=True),
-    BodyCase("web harvest from B's area", "POST", _web("/batches/harvest"), lambda w, f: {
-        "area_id": str(_pick(f, w.area_id, w.c_area_id)), "product_id": str(w.c_product_id),
-        "quantity": "10", "unit": "kg", "harvested_on": _day(w)}, ok=(302,), web=True),
-    BodyCase("web merge of B's lot", "POST", _web("/batches/{w.c_batch_id}/merge"),
-             lambda w, f: {
-        "quantity": "10", "unit": "kg",
-        "others-0-batch_id": str(_pick(f, w.other_batch_id, w.c_other_batch_id)),
-        "others-0-chosen": "y", "others-0-quantity": "10", "others-0-unit": "kg",
-        "at": _day(w)}, ok=(302,), web=True),
+    BodyCase(
+        "switch to B",
+        "POST",
+        _web("/switch-org"),
+        lambda w, f: {"org_id": str(_pick(f, w.b_id, w.c_id))},
+        ok=(302, 303),
+        writes=False,
+        web=True,
+    ),
+    BodyCase(
+        "web token acting for B",
+        "POST",
+        _web("/account/tokens"),
+        lambda w, f: {"name": "x", "organisation_id": str(_pick(f, w.b_id, w.c_id))},
+        ok=(200,),
+        web=True,
+    ),
+    BodyCase(
+        "web harvest from B's area",
+        "POST",
+        _web("/batches/harvest"),
+        lambda w, f: {
+            "area_id": str(_pick(f, w.area_id, w.c_area_id)),
+            "product_id": str(w.c_product_id),
+            "quantity": "10",
+            "unit": "kg",
+            "harvested_on": _day(w),
+        },
+        ok=(302,),
+        web=True,
+    ),
+    BodyCase(
+        "web merge of B's lot",
+        "POST",
+        _web("/batches/{w.c_batch_id}/merge"),
+        lambda w, f: {
+            "quantity": "10",
+            "unit": "kg",
+            "others-0-batch_id": str(_pick(f, w.other_batch_id, w.c_other_batch_id)),
+            "others-0-chosen": "y",
+            "others-0-quantity": "10",
+            "others-0-unit": "kg",
+            "at": _day(w),
+        },
+        ok=(302,),
+        web=True,
+    ),
 ]
 
 
@@ -1017,17 +1361,19 @@ def _send_body_case(app: Flask, world: World, case: BodyCase, foreign: bool) -> 
     if case.web:
         client = signed_in_client(app, person)
         return client.open(case.url(world), method=case.method, data=body)
-    return app.test_client().open(case.url(world), method=case.method, json=body,
-                                  headers=person.headers)
+    return app.test_client().open(
+        case.url(world), method=case.method, json=body, headers=person.headers
+    )
 
 
 @pytest.mark.parametrize("case", BODY_CASES, ids=[c.name for c in BODY_CASES])
-def test_naming_b_s_object_in_a_body_is_refused(app: Flask, world: World, case: BodyCase) -> None:
-    before = fingerprint()
+def test_naming_b_s_object_in_a_body_is_refused(
+    app: Flask, world: World, watch: WriteWatch, case: BodyCase
+) -> None:
+    before = watch.mark()
     response = _send_body_case(app, world, case, foreign=True)
-    after = fingerprint()
+    changed = watch.changed_since(before)
     said = _describe(response)
-    changed = changed_tables(before, after)
     assert not changed, f"{case.actor} changed {changed} with {said}"
     # Refused: a problem on the API, the form again with its errors (or 404) on the web.
     assert 400 <= response.status_code < 500, said
@@ -1037,19 +1383,23 @@ def test_naming_b_s_object_in_a_body_is_refused(app: Flask, world: World, case: 
 
 @pytest.mark.parametrize("case", BODY_CASES, ids=[c.name for c in BODY_CASES])
 def test_naming_one_s_own_object_instead_succeeds(
-    app: Flask, world: World, case: BodyCase
+    app: Flask, world: World, watch: WriteWatch, case: BodyCase
 ) -> None:
-    before = fingerprint()
+    before = watch.mark()
     response = _send_body_case(app, world, case, foreign=False)
-    after = fingerprint()
+    changed = watch.changed_since(before)
     assert response.status_code in case.ok, _describe(response)
-    changed = changed_tables(before, after)
     assert bool(changed) == case.writes, f"written: {changed}"
 
 
 # Lists filtered on B: C and the authority of another province learn nothing of B's.
-BATCH_FILTERS = ("kde_complete=false", "kde_complete=true", "scan_flagged=true",
-                 "scan_flagged=false", "status=recalled")
+BATCH_FILTERS = (
+    "kde_complete=false",
+    "kde_complete=true",
+    "scan_flagged=true",
+    "scan_flagged=false",
+    "status=recalled",
+)
 
 
 def _b_batches(query: str) -> Callable[[World], str]:
@@ -1066,12 +1416,18 @@ LIST_QUERIES: list[tuple[str, Callable[[World], str]]] = [
     ("EPCIS events of B's lot", lambda w: "/epcis/events?perPage=100"),
     # The linkage indicator has no id in its URLs: its cooperatives are asked by province
     # (refused to organisations' users with 403; scoped to 79 for its authority).
-    ("indicator drill-down of B's province",
-     lambda w: f"/api/indicator/drill-down?which=all&province={w.province_code}"),
-    ("indicator figures of B's province",
-     lambda w: f"/api/indicator/figures?breakdown=province&province={w.province_code}"),
-    ("indicator overview of B's province",
-     lambda w: f"/api/indicator/overview?province={w.province_code}"),
+    (
+        "indicator drill-down of B's province",
+        lambda w: f"/api/indicator/drill-down?which=all&province={w.province_code}",
+    ),
+    (
+        "indicator figures of B's province",
+        lambda w: f"/api/indicator/figures?breakdown=province&province={w.province_code}",
+    ),
+    (
+        "indicator overview of B's province",
+        lambda w: f"/api/indicator/overview?province={w.province_code}",
+    ),
 ]
 
 
@@ -1097,14 +1453,14 @@ def test_lists_filtered_on_b_hold_nothing_of_b(
 @pytest.mark.parametrize("actor", ["c_admin", "authority_79", "e_admin"])
 @pytest.mark.parametrize("query", BATCH_FILTERS)
 def test_the_batch_page_filtered_on_b_lists_only_what_the_reader_may_see(
-    app: Flask, world: World, query: str, actor: str
+    app: Flask, world: World, watch: WriteWatch, query: str, actor: str
 ) -> None:
     """The web batch list's ``?organisation_id=`` (a scorecard's link): C and the other
     province's authority are shown none of B's lots; E, the lot B shipped to it only."""
     target = f"/batches?organisation_id={world.b_id}&{query}"
-    before = fingerprint()
+    before = watch.mark()
     response = signed_in_client(app, world.people[actor]).get(target)
-    assert not changed_tables(before, fingerprint())
+    assert not watch.changed_since(before)
     assert response.status_code == 200, _describe(response)
     shown = set(re.findall(r'<strong class="lot-code">([^<]*)</strong>', _text(response)))
     lot = db.session.get(Batch, world.batch_id)
@@ -1120,41 +1476,65 @@ def test_the_batch_page_filtered_on_b_lists_only_what_the_reader_may_see(
 # B's province, no contract, no lot, in the page, the drill-down or any file.
 WEB_INDICATOR_QUERIES: list[tuple[str, Callable[[World], str]]] = [
     ("dashboard of B's province", lambda w: f"/indicator?province={w.province_code}"),
-    ("dashboard drill-down of B's province",
-     lambda w: f"/indicator/drill-down?which=all&province={w.province_code}"),
-    ("dashboard drill-down of B's province as a group",
-     lambda w: f"/indicator/drill-down?which=all&breakdown=province&group={w.province_code}"),
-    ("dashboard drill-down file of B's province",
-     lambda w: f"/indicator/drill-down.csv?which=all&province={w.province_code}"),
-    ("dashboard drill-down workbook of B's province",
-     lambda w: f"/indicator/drill-down.xlsx?which=all&province={w.province_code}"),
-    ("dashboard breakdown file of B's province",
-     lambda w: f"/indicator/breakdown.csv?province={w.province_code}"),
-    ("dashboard trend workbook of B's province",
-     lambda w: f"/indicator/trend.xlsx?province={w.province_code}"),
-    ("dashboard variants file of B's province",
-     lambda w: f"/indicator/variants.csv?province={w.province_code}"),
-    ("dashboard overview workbook of B's province",
-     lambda w: f"/indicator/overview.xlsx?province={w.province_code}"),
+    (
+        "dashboard drill-down of B's province",
+        lambda w: f"/indicator/drill-down?which=all&province={w.province_code}",
+    ),
+    (
+        "dashboard drill-down of B's province as a group",
+        lambda w: f"/indicator/drill-down?which=all&breakdown=province&group={w.province_code}",
+    ),
+    (
+        "dashboard drill-down file of B's province",
+        lambda w: f"/indicator/drill-down.csv?which=all&province={w.province_code}",
+    ),
+    (
+        "dashboard drill-down workbook of B's province",
+        lambda w: f"/indicator/drill-down.xlsx?which=all&province={w.province_code}",
+    ),
+    (
+        "dashboard breakdown file of B's province",
+        lambda w: f"/indicator/breakdown.csv?province={w.province_code}",
+    ),
+    (
+        "dashboard trend workbook of B's province",
+        lambda w: f"/indicator/trend.xlsx?province={w.province_code}",
+    ),
+    (
+        "dashboard variants file of B's province",
+        lambda w: f"/indicator/variants.csv?province={w.province_code}",
+    ),
+    (
+        "dashboard overview workbook of B's province",
+        lambda w: f"/indicator/overview.xlsx?province={w.province_code}",
+    ),
     # The year B's province published (World.publication_id): the other province's
     # authority is shown its own province's (none), never Hà Nội's figures or changes.
-    ("dashboard of B's province's published year",
-     lambda w: f"/indicator?province={w.province_code}&year={FIGURES_YEAR}"),
+    (
+        "dashboard of B's province's published year",
+        lambda w: f"/indicator?province={w.province_code}&year={FIGURES_YEAR}",
+    ),
     ("published figures", lambda w: "/indicator/publications"),
 ]
 B_NAME = "HTX Nông nghiệp Bình Minh"  # public, but not another province's to count
 
 
 @pytest.mark.parametrize("actor", ["c_admin", "authority_79", "anonymous"])
-@pytest.mark.parametrize(("name", "url"), WEB_INDICATOR_QUERIES,
-                         ids=[n for n, _ in WEB_INDICATOR_QUERIES])
+@pytest.mark.parametrize(
+    ("name", "url"), WEB_INDICATOR_QUERIES, ids=[n for n, _ in WEB_INDICATOR_QUERIES]
+)
 def test_the_indicator_pages_hold_nothing_of_b(
-    app: Flask, world: World, name: str, url: Callable[[World], str], actor: str
+    app: Flask,
+    world: World,
+    watch: WriteWatch,
+    name: str,
+    url: Callable[[World], str],
+    actor: str,
 ) -> None:
     target = url(world)
-    before = fingerprint()
+    before = watch.mark()
     response = signed_in_client(app, world.people.get(actor)).get(target)
-    changed = changed_tables(before, fingerprint())
+    changed = watch.changed_since(before)
     assert not changed, f"a read wrote {changed}"
     said = _describe(response)
     if actor == "anonymous":
@@ -1187,8 +1567,11 @@ def _withdraw_shipment_then_cool(app: Flask, world: World) -> str:
     cooling's eventID. E can no longer open the lot itself (checked here)."""
     api = app.test_client()
     b, e = world.people["b_admin"].headers, world.people["e_admin"].headers
-    withdrawn = api.post(f"/api/batches/{world.batch_id}/corrections", headers=b,
-                         json={"event_id": world.ship_event_id, "reason": "did_not_occur"})
+    withdrawn = api.post(
+        f"/api/batches/{world.batch_id}/corrections",
+        headers=b,
+        json={"event_id": world.ship_event_id, "reason": "did_not_occur"},
+    )
     assert withdrawn.status_code == 201, _describe(withdrawn)
     later = api.post(f"/api/batches/{world.batch_id}/events/cooling", headers=b, json={})
     assert later.status_code == 201, _describe(later)

@@ -16,9 +16,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import update
@@ -30,18 +32,26 @@ from core.db import db
 from core.spreadsheets import Column, csv_chunks, safe_text, xlsx_bytes
 from linkages.models.organisations import Organisation
 from linkages.models.targets import NATIONAL, IndicatorTarget, TargetMetric, TargetUnit
+from tests.app.committed_indicator_world import IndicatorWorldIds, committed_indicator_world
 from tests.app.register_pages import error_beside, sign_in
 from tests.factories import HANOI, HCMC
-from tests.linkages.indicator_world import IndicatorWorld, build
+from tests.linkages.indicator_world import IndicatorWorld
 
 YEAR = "year=2025"
 HCMC_NAME = "Thành phố Hồ Chí Minh"
 HANOI_NAME = "Thành phố Hà Nội"
 
 
+@pytest.fixture(scope="module")
+def committed(app: Flask) -> Iterator[IndicatorWorldIds]:
+    """The hand-built country, built and committed once for the module: building it for
+    each test was half of the module's CPU time (tests/app/committed_indicator_world.py)."""
+    yield from committed_indicator_world(app)
+
+
 @pytest.fixture()
-def world() -> IndicatorWorld:
-    return build()
+def world(committed: IndicatorWorldIds) -> IndicatorWorld:
+    return committed.load()
 
 
 def _as_national(client: FlaskClient) -> None:
@@ -49,14 +59,16 @@ def _as_national(client: FlaskClient) -> None:
 
 
 def _as_hcmc(client: FlaskClient) -> None:
-    sign_in(client, "so@hcmc.gov.vn", platform_role=PlatformRole.AUTHORITY,
-            province_code=HCMC)
+    sign_in(client, "so@hcmc.gov.vn", platform_role=PlatformRole.AUTHORITY, province_code=HCMC)
 
 
 def _html(client: FlaskClient, url: str, status: int = 200) -> str:
     response = client.get(url)
-    assert response.status_code == status, (url, response.status_code,
-                                            response.get_data(as_text=True)[:3000])
+    assert response.status_code == status, (
+        url,
+        response.status_code,
+        response.get_data(as_text=True)[:3000],
+    )
     return response.get_data(as_text=True)
 
 
@@ -95,19 +107,31 @@ def _drill_names(html: str) -> list[str]:
 
 
 def _target(year: int, value: float, scope: str = NATIONAL) -> None:
-    db.session.add(IndicatorTarget(metric=TargetMetric.LINKED_SHARE, scope=scope, year=year,
-                                   value=value, unit=TargetUnit.SHARE,
-                                   source="Quyết định 340/QĐ-TTg", verified=True))
+    db.session.add(
+        IndicatorTarget(
+            metric=TargetMetric.LINKED_SHARE,
+            scope=scope,
+            year=year,
+            value=value,
+            unit=TargetUnit.SHARE,
+            source="Quyết định 340/QĐ-TTg",
+            verified=True,
+        )
+    )
     db.session.commit()
 
 
 # --------------------------------------------------------------------------- who
 
 
-def test_nobody_signed_in_is_sent_to_sign_in(client: FlaskClient, world: IndicatorWorld
-                                             ) -> None:
-    for url in ("/indicator", "/indicator/drill-down?which=all", "/indicator/breakdown.csv",
-                "/indicator/drill-down.xlsx", "/indicator?variant=Z"):
+def test_nobody_signed_in_is_sent_to_sign_in(client: FlaskClient, world: IndicatorWorld) -> None:
+    for url in (
+        "/indicator",
+        "/indicator/drill-down?which=all",
+        "/indicator/breakdown.csv",
+        "/indicator/drill-down.xlsx",
+        "/indicator?variant=Z",
+    ):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response.location.startswith("/login"), url
@@ -115,9 +139,15 @@ def test_nobody_signed_in_is_sent_to_sign_in(client: FlaskClient, world: Indicat
 
 def test_organisations_users_are_refused(client: FlaskClient, world: IndicatorWorld) -> None:
     sign_in(client, "chunhiem@h1.vn", world.orgs["h1"], OrgRole.ORG_ADMIN)
-    for url in ("/indicator", "/indicator/drill-down?which=all", "/indicator/breakdown.csv",
-                "/indicator/trend.xlsx", "/indicator/variants.csv",
-                "/indicator/drill-down.csv", "/indicator?year=abc&variant=Z"):
+    for url in (
+        "/indicator",
+        "/indicator/drill-down?which=all",
+        "/indicator/breakdown.csv",
+        "/indicator/trend.xlsx",
+        "/indicator/variants.csv",
+        "/indicator/drill-down.csv",
+        "/indicator?year=abc&variant=Z",
+    ):
         response = client.get(url)
         assert response.status_code == 403, url
         assert "Indicator h2" not in response.get_data(as_text=True)
@@ -125,8 +155,9 @@ def test_organisations_users_are_refused(client: FlaskClient, world: IndicatorWo
     assert "web_indicator.dashboard" not in menu
 
 
-def test_the_national_authority_sees_every_province(client: FlaskClient,
-                                                    world: IndicatorWorld) -> None:
+def test_the_national_authority_sees_every_province(
+    client: FlaskClient, world: IndicatorWorld
+) -> None:
     _as_national(client)
     menu = re.findall(r'data-endpoint="([^"]+)"', _html(client, "/"))
     assert "web_indicator.dashboard" in menu
@@ -134,23 +165,29 @@ def test_the_national_authority_sees_every_province(client: FlaskClient,
     assert 'data-testid="indicator-scope"' in html and "cả nước" in html
     assert _groups(html) == [HANOI, HCMC]
     # The filters fold away once there are figures to read.
-    assert re.search(r'<details class="card indicator-filter-box" data-testid="filter-box"',
-                     html)
+    assert re.search(r'<details class="card indicator-filter-box" data-testid="filter-box"', html)
     # The headline: B counts 5 of 9 (vi: 55,6 %).
     headline = _found(r'data-testid="headline".*?</section>', html, 0)
     assert "55,6" in headline and "5 trên 9" in headline
     assert "B" in _found(r'data-testid="headline-variant">([^<]*)<', html)
     # Every variant side by side, each with its version and written definition.
     assert re.findall(r'data-testid="variant-row" data-variant="(\w)"', html) == [
-        "A", "B", "C", "D", "E", "V"]
+        "A",
+        "B",
+        "C",
+        "D",
+        "E",
+        "V",
+    ]
     assert html.count("<dd>") >= 7  # six definitions and the denominator's
     # The province select offers every province.
     assert len(re.findall(r'<select id="province".*?</select>', html, re.S)) == 1
     assert HANOI_NAME in html and HCMC_NAME in html
 
 
-def test_switching_variant_and_year_changes_the_figures(client: FlaskClient,
-                                                        world: IndicatorWorld) -> None:
+def test_switching_variant_and_year_changes_the_figures(
+    client: FlaskClient, world: IndicatorWorld
+) -> None:
     _as_national(client)
     a2025 = _html(client, f"/indicator?variant=A&{YEAR}")
     assert "4 trên 9" in a2025
@@ -167,9 +204,12 @@ def test_charts_are_svg_with_a_title_a_description_and_a_table(
 ) -> None:
     _as_national(client)
     html = _html(client, f"/indicator?variant=A&{YEAR}")
-    for chart, table in (("chart-trend", "trend-table"), ("chart-breakdown", "breakdown-table"),
-                         ("chart-region", "region-table"),
-                         ("chart-commodity", "commodity-table")):
+    for chart, table in (
+        ("chart-trend", "trend-table"),
+        ("chart-breakdown", "breakdown-table"),
+        ("chart-region", "region-table"),
+        ("chart-commodity", "commodity-table"),
+    ):
         svg = re.search(rf'<svg[^>]*id="{chart}".*?</svg>', html, re.S)
         assert svg, chart
         assert 'role="img"' in svg.group(0)
@@ -182,8 +222,9 @@ def test_charts_are_svg_with_a_title_a_description_and_a_table(
     assert html.count('data-testid="trend-row"') == 3
 
 
-def test_a_province_authority_sees_its_province_only(client: FlaskClient,
-                                                     world: IndicatorWorld) -> None:
+def test_a_province_authority_sees_its_province_only(
+    client: FlaskClient, world: IndicatorWorld
+) -> None:
     _as_hcmc(client)
     html = _html(client, f"/indicator?variant=A&{YEAR}")
     assert HCMC_NAME in _found(r'data-testid="indicator-scope">(.*?)</p>', html)
@@ -196,13 +237,16 @@ def test_a_province_authority_sees_its_province_only(client: FlaskClient,
     asked = _html(client, f"/indicator?variant=A&{YEAR}&province={HANOI}")
     assert 'data-testid="other-province-asked"' in asked
     assert HANOI not in _groups(asked)
-    for url in (f"/indicator/drill-down?which=all&{YEAR}",
-                f"/indicator/drill-down?which=all&{YEAR}&province={HANOI}",
-                f"/indicator/drill-down?which=all&{YEAR}&breakdown=province&group={HANOI}"):
+    for url in (
+        f"/indicator/drill-down?which=all&{YEAR}",
+        f"/indicator/drill-down?which=all&{YEAR}&province={HANOI}",
+        f"/indicator/drill-down?which=all&{YEAR}&breakdown=province&group={HANOI}",
+    ):
         names = _drill_names(_html(client, url))
         assert all(n == "Indicator h10" for n in names), (url, names)
     assert _drill_names(_html(client, f"/indicator/drill-down?which=all&{YEAR}")) == [
-        "Indicator h10"]
+        "Indicator h10"
+    ]
 
     # And in the files.
     rows = _csv(client.get(f"/indicator/drill-down.csv?which=all&{YEAR}&province={HANOI}"))
@@ -225,25 +269,29 @@ def test_a_group_drills_down_to_its_cooperatives_with_the_reason(
 ) -> None:
     _as_national(client)
     html = _html(client, f"/indicator?variant=A&{YEAR}")
-    link = re.search(r'data-group="01".*?data-testid="group-numerator"><a href="([^"]+)"',
-                     html, re.S)
+    link = re.search(
+        r'data-group="01".*?data-testid="group-numerator"><a href="([^"]+)"', html, re.S
+    )
     assert link, "no drill-down link on the Hà Nội row"
     page = _html(client, link.group(1).replace("&amp;", "&"))
     assert sorted(_drill_names(page)) == ["Indicator h1", "Indicator h13", "Indicator h2"]
     assert HANOI_NAME in _found(r'data-testid="drill-group">([^<]*)<', page)
     assert world.contracts["K1"].code in page  # the contract that made it count
 
-    not_counted = _html(client, f"/indicator/drill-down?variant=A&{YEAR}&which=not_counted"
-                                "&breakdown=province&group=01")
+    not_counted = _html(
+        client,
+        f"/indicator/drill-down?variant=A&{YEAR}&which=not_counted&breakdown=province&group=01",
+    )
     names = _drill_names(not_counted)
     assert "Indicator h3" in names and "Indicator h10" not in names
     # The reasons, in Vietnamese; h3's contract is HTX-led: counted by B only.
-    row = _found(r'Indicator h3<.*?</tr>', not_counted, 0)
+    row = _found(r"Indicator h3<.*?</tr>", not_counted, 0)
     assert 'data-testid="drill-reason"' in row and "chỉ" in row
 
 
-def test_the_drill_down_is_paginated(client: FlaskClient, world: IndicatorWorld,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_drill_down_is_paginated(
+    client: FlaskClient, world: IndicatorWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(indicator_dashboard, "DRILL_PER_PAGE", 4)
     _as_national(client)
     first = _html(client, f"/indicator/drill-down?variant=A&{YEAR}&which=denominator")
@@ -261,28 +309,31 @@ def test_the_drill_down_is_paginated(client: FlaskClient, world: IndicatorWorld,
 # --------------------------------------------------------------------------- bad input
 
 
-@pytest.mark.parametrize(("query", "field", "status"), [
-    ("variant=Z", "variant", 422),
-    ("province=98", "province", 422),
-    ("region_scheme=NOPE", "region_scheme", 422),
-    ("commodity=gold", "commodity", 422),
-    ("period=range&from=2025-02-01&to=2025-01-01", "to", 422),
-    ("from=2000-01-01&to=2025-01-01", "to", 422),
-    ("as_of=2999-01-01", "as_of", 422),
-    ("year=1900", "year", 422),
-    ("years=50", "years", 422),
-    ("variant=V&breakdown=commodity", "breakdown", 422),
-    ("breakdown=everything", "breakdown", 422),
-    ("year=abc", "year", 400),
-    ("year=%D9%A3", "year", 400),
-    ("as_of=01/02/2025", "as_of", 400),
-    ("period=range&from=2025-01-01", "to", 400),
-    ("period=weekly", "period", 400),
-    ("from=0001-01-01&to=0001-01-02", "from", 400),
-    ("province=0%001", "province", 400),
-    ("province=%3Cscript%3Ealert(1)%3C/script%3E", "province", 422),
-    ("commodity=%22%3E%3Cscript%3E", "commodity", 422),
-])
+@pytest.mark.parametrize(
+    ("query", "field", "status"),
+    [
+        ("variant=Z", "variant", 422),
+        ("province=98", "province", 422),
+        ("region_scheme=NOPE", "region_scheme", 422),
+        ("commodity=gold", "commodity", 422),
+        ("period=range&from=2025-02-01&to=2025-01-01", "to", 422),
+        ("from=2000-01-01&to=2025-01-01", "to", 422),
+        ("as_of=2999-01-01", "as_of", 422),
+        ("year=1900", "year", 422),
+        ("years=50", "years", 422),
+        ("variant=V&breakdown=commodity", "breakdown", 422),
+        ("breakdown=everything", "breakdown", 422),
+        ("year=abc", "year", 400),
+        ("year=%D9%A3", "year", 400),
+        ("as_of=01/02/2025", "as_of", 400),
+        ("period=range&from=2025-01-01", "to", 400),
+        ("period=weekly", "period", 400),
+        ("from=0001-01-01&to=0001-01-02", "from", 400),
+        ("province=0%001", "province", 400),
+        ("province=%3Cscript%3Ealert(1)%3C/script%3E", "province", 422),
+        ("commodity=%22%3E%3Cscript%3E", "commodity", 422),
+    ],
+)
 def test_bad_input_is_a_message_beside_its_field(
     client: FlaskClient, world: IndicatorWorld, query: str, field: str, status: int
 ) -> None:
@@ -295,18 +346,20 @@ def test_bad_input_is_a_message_beside_its_field(
     assert "<script" not in html  # what was typed is shown back escaped
 
 
-@pytest.mark.parametrize(("path", "query", "field", "status"), [
-    ("/indicator/breakdown.csv", "variant=Z", "variant", 422),
-    ("/indicator/breakdown.xlsx", "breakdown=everything", "breakdown", 422),
-    ("/indicator/breakdown.csv", "period=range&from=2025-02-01&to=2025-01-01", "to", 422),
-    ("/indicator/trend.xlsx", "years=50", "years", 422),
-    ("/indicator/trend.csv", "as_of=2999-01-01", "as_of", 422),
-    ("/indicator/variants.csv", "province=98", "province", 422),
-    ("/indicator/variants.xlsx", "year=abc", "year", 400),
-])
+@pytest.mark.parametrize(
+    ("path", "query", "field", "status"),
+    [
+        ("/indicator/breakdown.csv", "variant=Z", "variant", 422),
+        ("/indicator/breakdown.xlsx", "breakdown=everything", "breakdown", 422),
+        ("/indicator/breakdown.csv", "period=range&from=2025-02-01&to=2025-01-01", "to", 422),
+        ("/indicator/trend.xlsx", "years=50", "years", 422),
+        ("/indicator/trend.csv", "as_of=2999-01-01", "as_of", 422),
+        ("/indicator/variants.csv", "province=98", "province", 422),
+        ("/indicator/variants.xlsx", "year=abc", "year", 400),
+    ],
+)
 def test_a_refused_download_is_the_page_with_the_message_beside_the_field(
-    client: FlaskClient, world: IndicatorWorld, path: str, query: str, field: str,
-    status: int
+    client: FlaskClient, world: IndicatorWorld, path: str, query: str, field: str, status: int
 ) -> None:
     _as_national(client)
     response = client.get(f"{path}?{query}")
@@ -315,12 +368,15 @@ def test_a_refused_download_is_the_page_with_the_message_beside_the_field(
     assert error_beside(response.get_data(as_text=True), field)
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("which=everyone", "which"),
-    ("breakdown=province&group=99", "group"),
-    ("breakdown=form&group=1", "group"),
-    ("variant=Z&which=all", "variant"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("which=everyone", "which"),
+        ("breakdown=province&group=99", "group"),
+        ("breakdown=form&group=1", "group"),
+        ("variant=Z&which=all", "variant"),
+    ],
+)
 def test_bad_drill_down_input_is_a_message_beside_its_field(
     client: FlaskClient, world: IndicatorWorld, query: str, field: str
 ) -> None:
@@ -375,8 +431,10 @@ def test_every_table_downloads_as_csv_and_xlsx_with_the_page_s_filters(
     assert [r[0] for r in trend[1:]] == ["2024", "2025", "2026"]
     assert [r[4] for r in trend[1:]] == ["1", "4", "1"]
     trend_book = _xlsx(client.get("/indicator/trend.xlsx?variant=A&year=2026&years=2"))
-    assert [r[0] for r in trend_book.worksheets[0].iter_rows(min_row=2, values_only=True)] \
-        == [2025, 2026]
+    assert [r[0] for r in trend_book.worksheets[0].iter_rows(min_row=2, values_only=True)] == [
+        2025,
+        2026,
+    ]
 
     variants = _xlsx(client.get(f"/indicator/variants.xlsx?{YEAR}"))
     rows_v = list(variants.worksheets[0].iter_rows(min_row=2, values_only=True))
@@ -390,20 +448,30 @@ def test_every_table_downloads_as_csv_and_xlsx_with_the_page_s_filters(
     assert _filename(drill).startswith("htx-indicator-drill-down-A-numerator-sy2025-vn-")
     drilled = list(_xlsx(drill).worksheets[0].iter_rows(min_row=2, values_only=True))
     assert sorted(r[1] for r in drilled) == [
-        "Indicator h1", "Indicator h10", "Indicator h13", "Indicator h2"]
+        "Indicator h1",
+        "Indicator h10",
+        "Indicator h13",
+        "Indicator h2",
+    ]
     assert {r[8] for r in drilled} >= {world.contracts["K1"].code}
 
-    commodity = _csv(client.get(f"/indicator/breakdown.csv?variant=A&{YEAR}"
-                                "&breakdown=commodity"))
+    commodity = _csv(client.get(f"/indicator/breakdown.csv?variant=A&{YEAR}&breakdown=commodity"))
     assert commodity[1][:4] == ["coffee", "Cà phê", "4", "9"]
 
 
-def test_text_never_runs_as_a_formula_or_a_script(client: FlaskClient,
-                                                  world: IndicatorWorld) -> None:
-    db.session.execute(update(Organisation).where(Organisation.id == world.id("h1"))
-                       .values(name="<script>alert(1)</script> HTX"))
-    db.session.execute(update(Organisation).where(Organisation.id == world.id("h2"))
-                       .values(name='=HYPERLINK("http://x","y")'))
+def test_text_never_runs_as_a_formula_or_a_script(
+    client: FlaskClient, world: IndicatorWorld
+) -> None:
+    db.session.execute(
+        update(Organisation)
+        .where(Organisation.id == world.id("h1"))
+        .values(name="<script>alert(1)</script> HTX")
+    )
+    db.session.execute(
+        update(Organisation)
+        .where(Organisation.id == world.id("h2"))
+        .values(name='=HYPERLINK("http://x","y")')
+    )
     db.session.commit()
     _as_national(client)
     page = _html(client, f"/indicator/drill-down?variant=A&{YEAR}&which=numerator")
@@ -411,7 +479,7 @@ def test_text_never_runs_as_a_formula_or_a_script(client: FlaskClient,
     assert "&lt;script&gt;alert(1)&lt;/script&gt; HTX" in page
     rows = _csv(client.get(f"/indicator/drill-down.csv?variant=A&{YEAR}&which=numerator"))
     names = [r[1] for r in rows[1:]]
-    assert "'=HYPERLINK(\"http://x\",\"y\")" in names
+    assert '\'=HYPERLINK("http://x","y")' in names
     assert "<script>alert(1)</script> HTX" in names
     book = _xlsx(client.get(f"/indicator/drill-down.xlsx?variant=A&{YEAR}&which=numerator"))
     cells = [row[1] for row in book.worksheets[0].iter_rows(min_row=2)]
@@ -431,10 +499,16 @@ def test_the_headline_is_measured_against_the_year_s_target_and_2030(
     _as_national(client)
     html = _html(client, f"/indicator?variant=A&{YEAR}")
     # A counts 44,4 %: 9,4 points above 2025's 35 %, 5,6 below 2030's 50 %.
-    gaps = re.findall(r'data-testid="target-(\d+)">\s*<strong>([^<]*)</strong>.*?'
-                      r'data-testid="target-gap">([^<]*)<', html, re.S)
-    assert gaps == [("2025", "35%", "đã đạt, vượt 9,4 điểm phần trăm"),
-                    ("2030", "50%", "còn thiếu 5,6 điểm phần trăm")]
+    gaps = re.findall(
+        r'data-testid="target-(\d+)">\s*<strong>([^<]*)</strong>.*?'
+        r'data-testid="target-gap">([^<]*)<',
+        html,
+        re.S,
+    )
+    assert gaps == [
+        ("2025", "35%", "đã đạt, vượt 9,4 điểm phần trăm"),
+        ("2030", "50%", "còn thiếu 5,6 điểm phần trăm"),
+    ]
     assert "Quyết định 340/QĐ-TTg" in html and "mục tiêu toàn quốc" in html
     client.post("/logout")
     _as_hcmc(client)
@@ -444,8 +518,9 @@ def test_the_headline_is_measured_against_the_year_s_target_and_2030(
     assert re.search(r'data-testid="target-2030">\s*<strong>50%', own)
 
 
-def test_english_readers_get_english_words_and_numbers(client: FlaskClient,
-                                                       world: IndicatorWorld) -> None:
+def test_english_readers_get_english_words_and_numbers(
+    client: FlaskClient, world: IndicatorWorld
+) -> None:
     _as_national(client)
     html = _html(client, f"/indicator?variant=B&{YEAR}&lang=en")
     assert "55.6%" in html and "5 of 9" in html and "B broad" in html
@@ -457,14 +532,31 @@ def test_english_readers_get_english_words_and_numbers(client: FlaskClient,
 
 
 def test_a_bar_chart_escapes_its_texts_and_scales_its_bars() -> None:
-    svg = str(bar_chart("c1", "T <b>", "D & d", [
-        Point("<script>x</script>", 50.0, "50 %"), Point("None", None, "—"),
-        Point("Over", 150.0, "150 %")], target=35, target_text="Mục tiêu 35 %"))
+    svg = str(
+        bar_chart(
+            "c1",
+            "T <b>",
+            "D & d",
+            [
+                Point("<script>x</script>", 50.0, "50 %"),
+                Point("None", None, "—"),
+                Point("Over", 150.0, "150 %"),
+            ],
+            target=35,
+            target_text="Mục tiêu 35 %",
+        )
+    )
     assert "<script>" not in svg and "&lt;script&gt;x&lt;/script&gt;" in svg
     assert '<title id="c1-title">T &lt;b&gt;</title>' in svg
     assert "D &amp; d" in svg and "&lt;script&gt;x&lt;/script&gt;: 50 %" in svg
-    widths = [float(w) for w in re.findall(r'<rect x="0" y="[\d.]+" width="([\d.]+)" '
-                                           r'height="14" fill="#1b5e20"', svg)]
+    widths = [
+        float(w)
+        for w in re.findall(
+            r'<rect x="0" y="[\d.]+" width="([\d.]+)" '
+            r'height="14" fill="#1b5e20"',
+            svg,
+        )
+    ]
     assert widths == [128.0, 256.0]  # half, and capped at the whole track
     assert 'stroke-dasharray="4 3"' in svg and "Mục tiêu 35 %" in svg
     empty = str(bar_chart("c2", "T", "D", [], empty_text="Không có"))
@@ -472,8 +564,19 @@ def test_a_bar_chart_escapes_its_texts_and_scales_its_bars() -> None:
 
 
 def test_a_line_chart_breaks_where_a_value_is_missing() -> None:
-    svg = str(line_chart("t", "T", "D", [Point("2023", 10, "10 %"), Point("2024", None, "—"),
-                                         Point("2025", 20, "20 %"), Point("2026", 40, "40 %")]))
+    svg = str(
+        line_chart(
+            "t",
+            "T",
+            "D",
+            [
+                Point("2023", 10, "10 %"),
+                Point("2024", None, "—"),
+                Point("2025", 20, "20 %"),
+                Point("2026", 40, "40 %"),
+            ],
+        )
+    )
     assert svg.count("<polyline") == 1  # 2023 alone, then 2025–2026
     assert svg.count("<circle") == 3
     assert nice_ceiling(0) == 10 and nice_ceiling(44.4) == 50 and nice_ceiling(100) == 100
@@ -483,13 +586,21 @@ def test_a_line_chart_breaks_where_a_value_is_missing() -> None:
 def test_files_guard_formulas_and_keep_numbers_numbers() -> None:
     assert safe_text("=1+1") == "'=1+1" and safe_text("-x") == "'-x"
     assert safe_text("@SUM(A1)") == "'@SUM(A1)" and safe_text("HTX") == "HTX"
-    text = "".join(csv_chunks([Column("a"), Column("b")],
-                              [["+84 912", -3.5], ["x", 1800.0]], rows_per_chunk=1))
+    text = "".join(
+        csv_chunks([Column("a"), Column("b")], [["+84 912", -3.5], ["x", 1800.0]], rows_per_chunk=1)
+    )
     assert text.startswith("\ufeffa,b\r\n")
     assert "'+84 912,-3.5\r\n" in text and "x,1800\r\n" in text
-    book = load_workbook(io.BytesIO(xlsx_bytes([Column("a", number_format="0.00")],
-                                               [[-2.5], ["=A1"]], sheet_name="t/1",
-                                               about_sheet="About")))
+    book = load_workbook(
+        io.BytesIO(
+            xlsx_bytes(
+                [Column("a", number_format="0.00")],
+                [[-2.5], ["=A1"]],
+                sheet_name="t/1",
+                about_sheet="About",
+            )
+        )
+    )
     assert book.sheetnames[0] == "t_1"
     sheet = book.worksheets[0]
     assert sheet["A2"].value == -2.5 and sheet["A2"].number_format == "0.00"
@@ -510,9 +621,17 @@ def test_the_figures_beside_the_indicator_share_the_scope_and_download(
     """The overview's HTX count is that of the scope: the whole country for the national
     authority, Hồ Chí Minh City only (h10) for its authority; the 2030 target of HTX shows
     beside it, and the file holds the same rows."""
-    db.session.add(IndicatorTarget(metric=TargetMetric.HTX_COUNT, scope=NATIONAL, year=2030,
-                                   value=45000, unit=TargetUnit.COUNT,
-                                   source="Quyết định 340/QĐ-TTg", verified=True))
+    db.session.add(
+        IndicatorTarget(
+            metric=TargetMetric.HTX_COUNT,
+            scope=NATIONAL,
+            year=2030,
+            value=45000,
+            unit=TargetUnit.COUNT,
+            source="Quyết định 340/QĐ-TTg",
+            verified=True,
+        )
+    )
     db.session.commit()
     _as_national(client)
     html = _html(client, f"/indicator?{YEAR}&lang=en")
@@ -545,11 +664,21 @@ def test_a_province_s_share_borrows_the_national_target_and_says_so(
     """Hồ Chí Minh City has no targets of its own: its good/fair share is read against the
     national 70 % (``TargetBook``), and the row says whose target it is; its HTX count is
     never read against the country's 45,000."""
-    for metric, value, unit in ((TargetMetric.EFFECTIVE_SHARE, 70, TargetUnit.SHARE),
-                                (TargetMetric.HTX_COUNT, 45000, TargetUnit.COUNT)):
-        db.session.add(IndicatorTarget(metric=metric, scope=NATIONAL, year=2030, value=value,
-                                       unit=unit, source="Quyết định 340/QĐ-TTg",
-                                       verified=True))
+    for metric, value, unit in (
+        (TargetMetric.EFFECTIVE_SHARE, 70, TargetUnit.SHARE),
+        (TargetMetric.HTX_COUNT, 45000, TargetUnit.COUNT),
+    ):
+        db.session.add(
+            IndicatorTarget(
+                metric=metric,
+                scope=NATIONAL,
+                year=2030,
+                value=value,
+                unit=unit,
+                source="Quyết định 340/QĐ-TTg",
+                verified=True,
+            )
+        )
     db.session.commit()
     _as_hcmc(client)
     html = _html(client, f"/indicator?{YEAR}&lang=en")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -40,11 +41,12 @@ from linkages.models.publications import (
     IndicatorPublication,
     IndicatorPublicationMember,
 )
+from tests.app.committed_indicator_world import IndicatorWorldIds, committed_indicator_world
 from tests.app.register_pages import error_beside, sign_in
 from tests.app.web_support import csrf_token_in
 from tests.factories import HANOI, HCMC, make_user_with_token
 from tests.linkages import indicator_world
-from tests.linkages.indicator_world import IndicatorWorld, build
+from tests.linkages.indicator_world import IndicatorWorld
 
 DASHBOARD = "/indicator?variant=A&year=2025"
 PUBLISH = "/indicator/publications/new?variant=A&year=2025"
@@ -52,25 +54,39 @@ NATIONAL_EMAIL = "quocgia@bo-nnmt.gov.vn"
 NATIONAL_NAME = "Phạm Thị Công Bố"
 
 
+@pytest.fixture(scope="module")
+def committed(app: Flask) -> Iterator[IndicatorWorldIds]:
+    """The hand-built country, built and committed once for the module: building it for
+    each test was half of the module's CPU time (tests/app/committed_indicator_world.py)."""
+    yield from committed_indicator_world(app)
+
+
 @pytest.fixture()
-def world() -> IndicatorWorld:
-    return build()
+def world(committed: IndicatorWorldIds) -> IndicatorWorld:
+    return committed.load()
 
 
 def _as_national(client: FlaskClient) -> None:
-    sign_in(client, NATIONAL_EMAIL, platform_role=PlatformRole.AUTHORITY,
-            full_name=NATIONAL_NAME)
+    sign_in(client, NATIONAL_EMAIL, platform_role=PlatformRole.AUTHORITY, full_name=NATIONAL_NAME)
 
 
 def _as_hcmc(client: FlaskClient) -> None:
-    sign_in(client, "so@hcmc.gov.vn", platform_role=PlatformRole.AUTHORITY,
-            province_code=HCMC, full_name="Lê Văn Thành Phố")
+    sign_in(
+        client,
+        "so@hcmc.gov.vn",
+        platform_role=PlatformRole.AUTHORITY,
+        province_code=HCMC,
+        full_name="Lê Văn Thành Phố",
+    )
 
 
 def _html(client: FlaskClient, url: str, status: int = 200) -> str:
     response = client.get(url)
-    assert response.status_code == status, (url, response.status_code,
-                                            response.get_data(as_text=True)[:3000])
+    assert response.status_code == status, (
+        url,
+        response.status_code,
+        response.get_data(as_text=True)[:3000],
+    )
     return response.get_data(as_text=True)
 
 
@@ -90,28 +106,33 @@ def _cell(html: str, testid: str) -> str:
 
 
 def _counts() -> tuple[int, int]:
-    return (db.session.scalar(select(func.count()).select_from(IndicatorPublication)) or 0,
-            db.session.scalar(select(func.count()).select_from(IndicatorPublicationMember))
-            or 0)
+    return (
+        db.session.scalar(select(func.count()).select_from(IndicatorPublication)) or 0,
+        db.session.scalar(select(func.count()).select_from(IndicatorPublicationMember)) or 0,
+    )
 
 
 def _publications() -> list[IndicatorPublication]:
     db.session.expire_all()
-    return list(db.session.scalars(select(IndicatorPublication).order_by(
-        IndicatorPublication.id)))
+    return list(db.session.scalars(select(IndicatorPublication).order_by(IndicatorPublication.id)))
 
 
 def _change_rows(html: str) -> list[tuple[str, str, str]]:
     """(variant, kind, cooperative) of each row of the changes table."""
-    rows = re.findall(r'<tr data-testid="change-row" data-variant="(\w)" data-kind="(\w+)">'
-                      r'.*?data-testid="change-name">([^<]*)<', html, re.S)
+    rows = re.findall(
+        r'<tr data-testid="change-row" data-variant="(\w)" data-kind="(\w+)">'
+        r'.*?data-testid="change-name">([^<]*)<',
+        html,
+        re.S,
+    )
     return [(v, k, n) for v, k, n in rows]
 
 
 def _dissolve(world: IndicatorWorld, name: str) -> None:
     """``name`` dissolved effective 1 Jun 2025, recorded today: it leaves the 2025 count."""
-    indicator_world._fact(world.orgs[name], FactField.STATUS, "active", "dissolved",
-                          date(2025, 6, 1), local_today())
+    indicator_world._fact(
+        world.orgs[name], FactField.STATUS, "active", "dissolved", date(2025, 6, 1), local_today()
+    )
     db.session.commit()
 
 
@@ -131,18 +152,24 @@ def _admin_publishes(**params: Any) -> IndicatorPublication:
 
 def _publish_errors(html: str) -> str:
     """The messages above the publishing form (or the published figure)."""
-    return _found(r'data-testid="publish-errors">\s*<div class="form-error" role="alert">'
-                  r'(.*?)</div>', html)
+    return _found(
+        r'data-testid="publish-errors">\s*<div class="form-error" role="alert">'
+        r"(.*?)</div>",
+        html,
+    )
 
 
 # --------------------------------------------------------------------------- who
 
 
-def test_nobody_signed_in_is_sent_to_sign_in(client: FlaskClient, world: IndicatorWorld
-                                             ) -> None:
+def test_nobody_signed_in_is_sent_to_sign_in(client: FlaskClient, world: IndicatorWorld) -> None:
     publication = _admin_publishes()
-    for url in ("/indicator/publications", f"/indicator/publications/{publication.id}",
-                f"/indicator/publications/{publication.id}/changes.csv", PUBLISH):
+    for url in (
+        "/indicator/publications",
+        f"/indicator/publications/{publication.id}",
+        f"/indicator/publications/{publication.id}/changes.csv",
+        PUBLISH,
+    ):
         response = client.get(url)
         assert response.status_code == 302 and response.location.startswith("/login"), url
     response = client.post(PUBLISH, data={"note": "x"})
@@ -157,9 +184,11 @@ def test_organisations_users_are_refused(client: FlaskClient, world: IndicatorWo
     assert client.post(PUBLISH, data={"note": "x"}).status_code == 403
     assert client.get("/indicator/publications").status_code == 403
     # A publication's cooperatives are private to it: 404, as on the API.
-    for url in (f"/indicator/publications/{publication.id}",
-                f"/indicator/publications/{publication.id}/changes.csv",
-                f"/indicator/publications/{publication.id}/changes.xlsx"):
+    for url in (
+        f"/indicator/publications/{publication.id}",
+        f"/indicator/publications/{publication.id}/changes.csv",
+        f"/indicator/publications/{publication.id}/changes.xlsx",
+    ):
         response = client.get(url)
         assert response.status_code == 404, url
         assert "Indicator h2" not in response.get_data(as_text=True)
@@ -194,9 +223,13 @@ def test_the_national_authority_publishes_from_the_dashboard(
     [publication] = _publications()
     user = db.session.scalar(select(User).where(User.email == NATIONAL_EMAIL))
     assert user is not None
-    assert (publication.scope, publication.year, publication.period_end,
-            publication.published_by_id, publication.note) == (
-        NATIONAL, 2025, date(2025, 12, 14), user.id, "Báo cáo số 12/BC-BNN")
+    assert (
+        publication.scope,
+        publication.year,
+        publication.period_end,
+        publication.published_by_id,
+        publication.note,
+    ) == (NATIONAL, 2025, date(2025, 12, 14), user.id, "Báo cáo số 12/BC-BNN")
 
     shown = _html(client, done.location)
     assert 'class="flash flash-success"' in shown
@@ -205,19 +238,22 @@ def test_the_national_authority_publishes_from_the_dashboard(
     # The published figure of A beside today's: 4 of 9 both, nothing changed yet.
     assert "44,4" in _cell(panel, "published-percent")
     assert (_cell(panel, "published-numerator"), _cell(panel, "published-denominator")) == (
-        "4", "9")
+        "4",
+        "9",
+    )
     assert (_cell(panel, "today-numerator"), _cell(panel, "today-denominator")) == ("4", "9")
     when = _found(r'data-testid="published-when">(.*?)</p>', panel)
     assert f"người công bố: {NATIONAL_NAME}," in when  # a name, not an id
     assert "phiên bản 1" in panel
     assert "Báo cáo số 12/BC-BNN" in _found(r'data-testid="published-note">(.*?)</p>', panel)
-    assert "Không có hợp tác xã nào" in _found(r'data-testid="published-changes">(.*?)</p>',
-                                               panel)
+    assert "Không có hợp tác xã nào" in _found(r'data-testid="published-changes">(.*?)</p>', panel)
     assert f'href="/indicator/publications/{publication.id}"' in panel
     # Another variant shows its own published figure: B, 5 of 9.
     b_panel = _panel(_html(client, "/indicator?variant=B&year=2025"))
     assert (_cell(b_panel, "published-numerator"), _cell(b_panel, "published-denominator")) == (
-        "5", "9")
+        "5",
+        "9",
+    )
 
     # Publishing the same period again (another tab, a double click): a message, 409,
     # nothing written.
@@ -264,20 +300,24 @@ def test_those_who_may_not_publish_read_not_published_yet(
     monkeypatch.setattr(publications, "may_publish", lambda actor, scope: False)
     panel = _panel(_html(client, DASHBOARD))
     assert 'data-testid="publish-form"' not in panel
-    assert _found(r'data-testid="not-published">(.*?)</p>', panel).strip() == (
-        "Chưa được công bố.")
+    assert _found(r'data-testid="not-published">(.*?)</p>', panel).strip() == ("Chưa được công bố.")
 
 
-def test_a_date_range_is_published_and_found_again(client: FlaskClient,
-                                                   world: IndicatorWorld) -> None:
+def test_a_date_range_is_published_and_found_again(
+    client: FlaskClient, world: IndicatorWorld
+) -> None:
     _as_national(client)
     query = "variant=B&period=range&from=2025-01-01&to=2025-06-30"
     assert 'data-testid="publish-form"' in _panel(_html(client, f"/indicator?{query}"))
     done = client.post(f"/indicator/publications/new?{query}", data={})
     assert done.status_code == 303, done.get_data(as_text=True)[:2000]
     [publication] = _publications()
-    assert (publication.period_kind.value, publication.year, publication.period_start,
-            publication.period_end) == ("range", None, date(2025, 1, 1), date(2025, 6, 30))
+    assert (
+        publication.period_kind.value,
+        publication.year,
+        publication.period_start,
+        publication.period_end,
+    ) == ("range", None, date(2025, 1, 1), date(2025, 6, 30))
     shown = _html(client, done.location)
     assert "đã được công bố" in _found(r'class="flash flash-success"[^>]*>(.*?)</p>', shown)
     panel = _panel(shown)
@@ -302,7 +342,9 @@ def test_a_later_change_shows_on_the_dashboard_and_the_comparison_page(
 
     panel = _panel(_html(client, DASHBOARD))
     assert (_cell(panel, "published-numerator"), _cell(panel, "published-denominator")) == (
-        "4", "9")
+        "4",
+        "9",
+    )
     assert (_cell(panel, "today-numerator"), _cell(panel, "today-denominator")) == ("3", "8")
     difference = _found(r'data-testid="difference-row">(.*?)</tr>', panel)
     assert "−1" in difference and "−6,9" in difference  # 37,5 − 44,44 points
@@ -320,9 +362,12 @@ def test_a_later_change_shows_on_the_dashboard_and_the_comparison_page(
     assert "4 / 9" in a_row and "3 / 8" in a_row
     assert f'href="{compare_url}?variant=A&amp;kind=left"' in a_row
     assert set(_change_rows(page)) == {
-        ("A", "left", "Indicator h2"), ("B", "left", "Indicator h2"),
-        ("C", "left_denominator", "Indicator h2"), ("D", "left_denominator", "Indicator h2"),
-        ("E", "left_denominator", "Indicator h2")}
+        ("A", "left", "Indicator h2"),
+        ("B", "left", "Indicator h2"),
+        ("C", "left_denominator", "Indicator h2"),
+        ("D", "left_denominator", "Indicator h2"),
+        ("E", "left_denominator", "Indicator h2"),
+    }
 
     # Under A: counted then through its contract, today closed on the reference day.
     left = _html(client, f"{compare_url}?variant=A&kind=left")
@@ -343,8 +388,7 @@ def test_a_later_change_shows_on_the_dashboard_and_the_comparison_page(
     assert "44,4" in _cell(_panel(_html(client, DASHBOARD)), "published-percent")
 
 
-def test_the_changes_download_as_csv_and_xlsx(client: FlaskClient, world: IndicatorWorld
-                                             ) -> None:
+def test_the_changes_download_as_csv_and_xlsx(client: FlaskClient, world: IndicatorWorld) -> None:
     _as_national(client)
     assert client.post(PUBLISH, data={}).status_code == 303
     [publication] = _publications()
@@ -362,7 +406,10 @@ def test_the_changes_download_as_csv_and_xlsx(client: FlaskClient, world: Indica
     assert len(rows) == 1
     row = dict(zip(header, rows[0], strict=True))
     assert (row["Biến thể"], row["Hợp tác xã"], row["Mã tỉnh, thành phố"]) == (
-        "A", "Indicator h2", HANOI)
+        "A",
+        "Indicator h2",
+        HANOI,
+    )
     assert row["Thay đổi"] == "Ra khỏi số được tính"
     assert row["Khi công bố: hợp đồng"] == "LK-T-K2"
     assert row["Hôm nay: lý do"] == _reason("closed_on_reference_day")
@@ -400,25 +447,31 @@ def test_a_province_authority_publishes_and_reads_its_province_only(
     _dissolve(world, "h10")
     panel = _panel(_html(client, DASHBOARD))
     assert (_cell(panel, "published-numerator"), _cell(panel, "published-denominator")) == (
-        "1", "1")
+        "1",
+        "1",
+    )
     assert (_cell(panel, "today-numerator"), _cell(panel, "today-denominator")) == ("0", "0")
     # Its own publication, and its slice of the national one: h10 only, never h2.
+    pages: dict[int, str] = {}  # the comparison pages, each asked once (0.3 s of CPU each)
     for publication in (own, national):
-        page = _html(client, f"/indicator/publications/{publication.id}")
-        assert "Thành phố Hồ Chí Minh" in _found(
-            r'data-testid="publication-scope">(.*?)</p>', page)
+        page = pages[publication.id] = _html(client, f"/indicator/publications/{publication.id}")
+        assert "Thành phố Hồ Chí Minh" in _found(r'data-testid="publication-scope">(.*?)</p>', page)
         named = {name for _v, _k, name in _change_rows(page)}
         assert named == {"Indicator h10"}, publication.scope
         assert "Indicator h2" not in page
-        csv_text = client.get(f"/indicator/publications/{publication.id}/changes.csv"
-                              ).get_data().decode("utf-8-sig")
+        csv_text = (
+            client.get(f"/indicator/publications/{publication.id}/changes.csv")
+            .get_data()
+            .decode("utf-8-sig")
+        )
         assert "Indicator h10" in csv_text and "Indicator h2" not in csv_text
-    sliced = _found(r'data-variant="A">(.*?)</tr>', _html(
-        client, f"/indicator/publications/{national.id}"))
+    sliced = _found(r'data-variant="A">(.*?)</tr>', pages[national.id])
     assert "1 / 1" in sliced and "0 / 0" in sliced
     # Another province's publication is none of its business.
-    for url in (f"/indicator/publications/{hanoi.id}",
-                f"/indicator/publications/{hanoi.id}/changes.xlsx"):
+    for url in (
+        f"/indicator/publications/{hanoi.id}",
+        f"/indicator/publications/{hanoi.id}/changes.xlsx",
+    ):
         assert client.get(url).status_code == 404, url
     listing = _html(client, "/indicator/publications")
     assert listing.count('data-testid="publication-row"') == 3
@@ -451,15 +504,13 @@ def test_bad_input_on_the_comparison_page_is_said_beside_its_field(
     assert _counts()[0] == 1
 
 
-def test_a_note_is_shown_as_text_not_markup(client: FlaskClient, world: IndicatorWorld
-                                           ) -> None:
+def test_a_note_is_shown_as_text_not_markup(client: FlaskClient, world: IndicatorWorld) -> None:
     _as_national(client)
     note = '<script>alert("công bố")</script>'
     assert client.post(PUBLISH, data={"note": note}).status_code == 303
     [publication] = _publications()
     assert publication.note == note
-    for url in (DASHBOARD, f"/indicator/publications/{publication.id}",
-                "/indicator/publications"):
+    for url in (DASHBOARD, f"/indicator/publications/{publication.id}", "/indicator/publications"):
         html = _html(client, url)
         assert "<script>alert" not in html, url
         assert "&lt;script&gt;alert(" in html, url
