@@ -44,6 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from linkages.models.contracts import (
     LinkageContract,
@@ -74,6 +75,12 @@ class Among(ColumnElement[bool]):
 
     inherit_cache = True
     type = Boolean()
+    # What SQLAlchemy's statement cache keys it by: without these, every statement
+    # holding one had no cache key and was compiled again on each request.
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("ids", InternalTraversal.dp_clauseelement),
+    ]
 
     def __init__(self, column: ColumnElement[Any], ids: Select[Any]) -> None:
         self.column = column
