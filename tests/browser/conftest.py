@@ -2,14 +2,25 @@
 
 The server is a subprocess on its own SQLite file, never the suite's session database: the
 root conftest swaps ``db.session`` for one bound to a rolled-back transaction, which another
-process could not see. Chromium is Debian's ``/usr/bin/chromium`` — a browser downloaded by
-``playwright install`` is never used. Without it these tests are skipped on a laptop but
-fail under CI (``CI=true``), where Chromium is installed and the tests must run.
+process could not see. Chromium is Debian's: its old headless shell
+``/usr/bin/chromium-headless-shell`` when installed (``apt-get install
+chromium-headless-shell``), the browser ``/usr/bin/chromium`` otherwise, or whichever
+``HTX_CHROMIUM`` names — a browser downloaded by ``playwright install`` is never used.
+Without one these tests are skipped on a laptop but fail under CI (``CI=true``), where
+Chromium is installed and the tests must run.
+
+All of them share one server and one Chromium (tests/xdist_groups.py puts them on one
+worker), so what they cost adds up to the suite's wall time. Hence: gunicorn's master builds
+the database itself before it forks its worker (``prepare_db.served_app``), Chromium starts
+while it does, and a test whose subject is not signing in opens its pages already signed in
+(``signed_in``): each user signs in through the form once per session, not once per test.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -17,16 +28,24 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
 from tests.browser import prepare_db
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path(os.environ.get("HTX_CHROMIUM", "/usr/bin/chromium"))
+# The headless shell first: the same Chromium (the same Debian version) without the full
+# browser that new-style headless runs, the build Playwright itself uses headless; it spent
+# 20 s of CPU where /usr/bin/chromium spent 54 s on these tests, which wait on it.
+HEADLESS_SHELL = Path("/usr/bin/chromium-headless-shell")
+CHROMIUM = Path(
+    os.environ.get("HTX_CHROMIUM")
+    or (HEADLESS_SHELL if HEADLESS_SHELL.exists() else "/usr/bin/chromium")
+)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -37,7 +56,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
-STARTUP_DEADLINE_S = 60
+STARTUP_DEADLINE_S = 300  # the server builds its database before it answers
 EMAIL = prepare_db.EMAIL
 PASSWORD = prepare_db.PASSWORD
 ORG_SHORT_NAMES = tuple(short for _code, _name, short, _type in prepare_db.ORGS)
@@ -90,39 +109,52 @@ def _server_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+@dataclass(frozen=True)
+class _Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def _require_browser() -> None:
+    """Skip (or fail, under CI) unless Chromium and Playwright are both there."""
+    if not CHROMIUM.exists():
+        _unavailable(
+            f"{CHROMIUM} is missing: install Debian's chromium-headless-shell (or chromium)"
+        )
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _unavailable("Playwright for Python is not installed")
+
+
+def _wait_until_up(server: _Server) -> None:
     deadline = time.monotonic() + STARTUP_DEADLINE_S
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the app server exited early:\n{log.read_text()[-4000:]}")
+        if server.process.poll() is not None:
+            pytest.fail(f"the app server exited early:\n{server.log.read_text()[-4000:]}")
         try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+            with urllib.request.urlopen(f"{server.url}/healthz", timeout=2) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
-        time.sleep(0.2)
-    pytest.fail(f"the app server did not answer in time:\n{log.read_text()[-4000:]}")
+        time.sleep(0.05)
+    pytest.fail(f"the app server did not answer in time:\n{server.log.read_text()[-4000:]}")
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of the app served by gunicorn on a free loopback port."""
+def _server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Server]:
+    """gunicorn on a free loopback port, started and not yet answering: ``live_server``
+    waits for it once Chromium has started meanwhile.
+
+    ``--preload``: the master builds the browser database, then loads a fresh app on it
+    and forks its worker from there; the app is imported once, not by a separate
+    ``prepare_db`` process and again by the worker (about 2 s of CPU)."""
+    _require_browser()  # no server to start for tests that cannot run
     if not (ROOT / "app/translations/vi/LC_MESSAGES/messages.mo").exists():
         pytest.fail("translations are not compiled: run scripts/i18n.sh compile", pytrace=False)
     tmp = tmp_path_factory.mktemp("browser")
-    env = _server_env(tmp)
-    prepared = subprocess.run(
-        [sys.executable, "-m", "tests.browser.prepare_db"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if prepared.returncode != 0:
-        pytest.fail(f"preparing the browser database failed:\n{prepared.stderr[-4000:]}")
     port = _free_port()
     log = tmp / "server.log"
     with log.open("wb") as out:
@@ -137,19 +169,21 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 "1",
                 "--threads",
                 "4",
-                "app:create_app()",
+                "--preload",
+                "tests.browser.prepare_db:served_app()",
             ],
             cwd=ROOT,
-            env=env,
+            env=_server_env(tmp),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, process, log)
-        yield url
+        yield _Server(f"http://127.0.0.1:{port}", process, log)
     finally:
-        process.terminate()
+        # gunicorn's quick shutdown: the tests are over and Chromium has closed, nothing
+        # is left to finish gracefully (SIGTERM lets the worker's poll loop run out its
+        # second first). What made stopping slow, the exits, ``served_app`` fixed.
+        process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -158,13 +192,18 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def live_server(_server: _Server, browser: Any) -> str:
+    """Base URL of the app served by gunicorn. It asks for ``browser`` so that Chromium
+    starts while the server builds its database, not after."""
+    _wait_until_up(_server)
+    return _server.url
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright for Python is not installed")
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
@@ -179,7 +218,7 @@ PhoneFactory = Callable[[], Any]
 
 
 @pytest.fixture()
-def new_phone(browser: Any, live_server: str) -> Iterator[PhoneFactory]:
+def new_phone(live_server: str, browser: Any) -> Iterator[PhoneFactory]:
     """Opens pages in fresh phone-sized contexts whose browser prefers Vietnamese: one per
     person of a scenario with several (each signs in once and keeps its own session)."""
     contexts: list[Any] = []
@@ -207,6 +246,50 @@ def new_phone(browser: Any, live_server: str) -> Iterator[PhoneFactory]:
 def phone(new_phone: PhoneFactory) -> Any:
     """A page in a fresh phone-sized context whose browser prefers Vietnamese."""
     return new_phone()
+
+
+def sign_in(page: Any, email: str = EMAIL, password: str = PASSWORD) -> None:
+    """Sign in through the form and land on the start page."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+class SignedInFactory(Protocol):
+    """What ``signed_in`` gives a test."""
+
+    def __call__(self, email: str = EMAIL, password: str = PASSWORD) -> Any: ...
+
+
+@pytest.fixture(scope="session")
+def _session_cookies() -> dict[str, list[Any]]:
+    """Per email, the cookies of a session signed in through the form (kept all session:
+    a session is a signed cookie, valid in any context of this browser)."""
+    return {}
+
+
+@pytest.fixture()
+def signed_in(new_phone: PhoneFactory, _session_cookies: dict[str, list[Any]]) -> SignedInFactory:
+    """``signed_in(email=EMAIL, password=PASSWORD)``: a page in a fresh phone context (as
+    ``new_phone``) signed in as that user, for a test about something else than signing
+    in; it then goes where it starts (the page may be blank or on the start page). The
+    first time in the session the user signs in through the form; later contexts get that
+    session's cookies, without the three requests and two pages of a sign-in (a test's
+    own context, its org switches and the like included, stays its own)."""
+
+    def open_page(email: str = EMAIL, password: str = PASSWORD) -> Any:
+        page = new_phone()
+        cookies = _session_cookies.get(email)
+        if cookies is None:
+            sign_in(page, email, password)
+            _session_cookies[email] = page.context.cookies()
+        else:
+            page.context.add_cookies(cookies)
+        return page
+
+    return open_page
 
 
 @pytest.fixture()

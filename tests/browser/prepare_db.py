@@ -1,10 +1,15 @@
-"""Build the database the browser tests' server runs on (run as a separate process).
+"""Build the database the browser tests' server runs on.
 
-Reads DATABASE_URL from the environment like the app does; prints nothing on success.
+gunicorn's master does (``served_app``, loaded with ``--preload``); ``python -m
+tests.browser.prepare_db`` does it alone. Reads DATABASE_URL from the environment like the
+app does; prints nothing on success.
 """
 
 from __future__ import annotations
 
+import gc
+
+from flask import Flask
 from flask_migrate import upgrade
 
 from app import create_app
@@ -66,7 +71,10 @@ def main() -> None:
         user = create_user(EMAIL, PASSWORD, full_name="Nguyễn Thị Lan")
         for code, name, short, org_type in ORGS:
             org = Organisation(
-                registration_code=code, name=name, short_name=short, org_type=org_type,
+                registration_code=code,
+                name=name,
+                short_name=short,
+                org_type=org_type,
                 province_code=PROVINCES[code],
             )
             db.session.add(org)
@@ -90,34 +98,76 @@ def main() -> None:
             # What a harvest needs: a production area, a product, member households.
             db.session.add_all(
                 [
-                    ProductionArea(organisation_id=org.id, code=AREA_CODE, name="Đồi chè số 1",
-                                   kind=AreaKind.PLOT),
-                    Product(organisation_id=org.id, code="CHE1", name=PRODUCT_NAME,
-                            commodity=Commodity.TEA, default_unit=Unit.KG),
+                    ProductionArea(
+                        organisation_id=org.id,
+                        code=AREA_CODE,
+                        name="Đồi chè số 1",
+                        kind=AreaKind.PLOT,
+                    ),
+                    Product(
+                        organisation_id=org.id,
+                        code="CHE1",
+                        name=PRODUCT_NAME,
+                        commodity=Commodity.TEA,
+                        default_unit=Unit.KG,
+                    ),
                     *(
-                        Member(organisation_id=org.id, member_type=MemberType.OFFICIAL,
-                               member_kind=MemberKind.HOUSEHOLD, display_name=name)
+                        Member(
+                            organisation_id=org.id,
+                            member_type=MemberType.OFFICIAL,
+                            member_kind=MemberKind.HOUSEHOLD,
+                            display_name=name,
+                        )
                         for name in HOUSEHOLDS
                     ),
                 ]
             )
         code, name, short, org_type = BUYER
         db.session.add(
-            Organisation(registration_code=code, name=name, short_name=short, org_type=org_type,
-                         province_code=PROVINCES[code])
+            Organisation(
+                registration_code=code,
+                name=name,
+                short_name=short,
+                org_type=org_type,
+                province_code=PROVINCES[code],
+            )
         )
         _back_office()
         trace_data.build()  # the consumer trace page's chain (tests/browser/trace_data.py)
         linkage_data.build(COOP[0], COOP_ADMIN_EMAIL)  # a supplier to verify, a lot to ship
         indicator_data.build()  # the authority dashboard's cooperatives and authorities
         db.session.commit()
+        # No connection of this process may outlive it into the worker gunicorn forks.
+        db.engine.dispose()
 
 
-def _organisation(org: tuple[str, str, str, OrgType], email: str, full_name: str,
-                  role: OrgRole) -> Organisation:
+def served_app() -> Flask:
+    """gunicorn's app factory for the browser tests (``--preload``: called once, in the
+    master, before it forks the worker): builds the database, then answers a fresh app on
+    it, as ``python -m tests.browser.prepare_db`` followed by ``app:create_app()`` would,
+    without a second interpreter importing the app again (seconds of CPU). The app that
+    built the database is not the one served: nothing it kept in memory while recording
+    the data (caches, buffers) reaches the server."""
+    main()
+    app = create_app()
+    # What the master has made by now lives as long as the server: out of the collector's
+    # way (as Python's gc docs advise before a fork), each collection of the worker, and
+    # both processes' exits, stop going over the whole app again (an exit took 1.5 s).
+    gc.freeze()
+    return app
+
+
+def _organisation(
+    org: tuple[str, str, str, OrgType], email: str, full_name: str, role: OrgRole
+) -> Organisation:
     code, name, short, org_type = org
-    organisation = Organisation(registration_code=code, name=name, short_name=short,
-                                org_type=org_type, province_code=PROVINCES[code])
+    organisation = Organisation(
+        registration_code=code,
+        name=name,
+        short_name=short,
+        org_type=org_type,
+        province_code=PROVINCES[code],
+    )
     db.session.add(organisation)
     db.session.flush()
     add_membership(create_user(email, PASSWORD, full_name=full_name), organisation.id, role)
@@ -131,18 +181,32 @@ def _back_office() -> None:
     db.session.add_all(
         [
             ProductionArea(organisation_id=coop.id, code=code, name=name, kind=AreaKind.PLOT),
-            Product(organisation_id=coop.id, code="CHE-LB", name=COOP_PRODUCT,
-                    commodity=Commodity.TEA, default_unit=Unit.KG),
+            Product(
+                organisation_id=coop.id,
+                code="CHE-LB",
+                name=COOP_PRODUCT,
+                commodity=Commodity.TEA,
+                default_unit=Unit.KG,
+            ),
             *(
-                Member(organisation_id=coop.id, member_type=MemberType.OFFICIAL,
-                       member_kind=MemberKind.HOUSEHOLD, display_name=name)
+                Member(
+                    organisation_id=coop.id,
+                    member_type=MemberType.OFFICIAL,
+                    member_kind=MemberKind.HOUSEHOLD,
+                    display_name=name,
+                )
                 for name in COOP_HOUSEHOLDS
             ),
         ]
     )
     _organisation(ENTERPRISE, ENTERPRISE_EMAIL, ENTERPRISE_USER_NAME, OrgRole.STAFF)
-    create_user(AUTHORITY_EMAIL, PASSWORD, full_name=AUTHORITY_NAME,
-                platform_role=PlatformRole.AUTHORITY, province_code=THAI_NGUYEN)
+    create_user(
+        AUTHORITY_EMAIL,
+        PASSWORD,
+        full_name=AUTHORITY_NAME,
+        platform_role=PlatformRole.AUTHORITY,
+        province_code=THAI_NGUYEN,
+    )
 
 
 if __name__ == "__main__":

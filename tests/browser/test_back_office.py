@@ -14,8 +14,8 @@ import pytest
 
 from core.clock import local_today
 from tests.browser import prepare_db
-from tests.browser.conftest import PHONE, vi_date
-from tests.browser.test_harvest import no_sideways_scroll, save_screenshot, sign_in, submit
+from tests.browser.conftest import PHONE, SignedInFactory, vi_date
+from tests.browser.test_harvest import no_sideways_scroll, save_screenshot, submit
 
 pytestmark = pytest.mark.browser
 
@@ -54,11 +54,14 @@ def add_area(page: Any) -> None:
     page.get_by_role("button", name="Lưu", exact=True).click()
 
 
-def test_area_diary_phi_pooled_harvest_and_member_statement(phone, expect) -> None:
+def test_area_diary_phi_pooled_harvest_and_member_statement(
+    signed_in: SignedInFactory, expect: Any
+) -> None:
     today = local_today()
     safe_from = vi_date(today + timedelta(days=PHI_DAYS))
     code, name = NEW_AREA
-    sign_in(phone, prepare_db.COOP_ADMIN_EMAIL)
+    phone = signed_in(prepare_db.COOP_ADMIN_EMAIL)
+    phone.goto("/")
     expect(phone.get_by_test_id("current-org")).to_have_text(prepare_db.COOP[2])
 
     # 1. A new production area, through the form.
@@ -102,8 +105,9 @@ def test_area_diary_phi_pooled_harvest_and_member_statement(phone, expect) -> No
     menu(phone, "Vùng sản xuất")
     row = phone.get_by_test_id("area-row").filter(has_text=code)
     expect(row).to_contain_text(f"An toàn để thu hoạch từ {safe_from}")
-    expect(phone.get_by_test_id("area-row").filter(has_text=prepare_db.COOP_SAFE_AREA[0])) \
-        .not_to_contain_text("An toàn để thu hoạch từ")
+    expect(
+        phone.get_by_test_id("area-row").filter(has_text=prepare_db.COOP_SAFE_AREA[0])
+    ).not_to_contain_text("An toàn để thu hoạch từ")
 
     # 4. A harvest from it today is refused, the reason beside the harvest date.
     menu(phone, "Ghi nhận thu hoạch")

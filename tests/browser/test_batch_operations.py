@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_harvest import TAP_PX, no_sideways_scroll, save_screenshot, sign_in, submit
+from tests.browser.conftest import SignedInFactory
+from tests.browser.test_harvest import TAP_PX, no_sideways_scroll, save_screenshot, submit
 
 pytestmark = pytest.mark.browser
 
@@ -22,8 +23,10 @@ def record_harvest(page: Any, quantity: str) -> str:
     return str(page.url)
 
 
-def test_split_a_lot_and_see_its_parts_on_the_batch_page(phone, expect) -> None:
-    sign_in(phone)
+def test_split_a_lot_and_see_its_parts_on_the_batch_page(
+    signed_in: SignedInFactory, expect: Any
+) -> None:
+    phone = signed_in()
     batch_url = record_harvest(phone, "200")
     lot = phone.get_by_test_id("lot-code").inner_text()
 
@@ -69,8 +72,8 @@ def test_split_a_lot_and_see_its_parts_on_the_batch_page(phone, expect) -> None:
     expect(phone.get_by_test_id("lineage-back")).to_contain_text(lot)
 
 
-def test_correct_a_record_that_did_not_happen(phone, expect) -> None:
-    sign_in(phone)
+def test_correct_a_record_that_did_not_happen(signed_in: SignedInFactory, expect: Any) -> None:
+    phone = signed_in()
     batch_url = record_harvest(phone, "80")
     phone.get_by_test_id("action-storing").click()
     submit(phone)

@@ -12,7 +12,7 @@ import pytest
 
 from core.clock import local_today
 from tests.browser import prepare_db
-from tests.browser.conftest import vi_short_date
+from tests.browser.conftest import PhoneFactory, SignedInFactory, vi_short_date
 from tests.browser.test_harvest import no_sideways_scroll, save_screenshot, sign_in, submit
 
 pytestmark = pytest.mark.browser
@@ -38,16 +38,18 @@ def ship_a_lot(page: Any) -> tuple[str, str]:
     return lot, lot_url
 
 
-def test_enterprise_receives_a_shipment_short_and_the_shipper_sees_it(new_phone, expect) -> None:
+def test_enterprise_receives_a_shipment_short_and_the_shipper_sees_it(
+    new_phone: PhoneFactory, signed_in: SignedInFactory, expect: Any
+) -> None:
     today = local_today()
-    cooperative = new_phone()
-    sign_in(cooperative, prepare_db.COOP_ADMIN_EMAIL)
+    cooperative = signed_in(prepare_db.COOP_ADMIN_EMAIL)
     lot, lot_url = ship_a_lot(cooperative)
     shipping = cooperative.get_by_test_id("timeline-entry").filter(has_text="Xuất hàng")
     expect(shipping).to_contain_text("−1.000 kg")
     expect(shipping).to_contain_text(f"cho {ENTERPRISE_SHORT} · chưa nhận")
 
-    # The enterprise lands on its start page: the shipment waits there to be received.
+    # The enterprise signs in and lands on its start page: the shipment waits there to be
+    # received (through the form: where signing in lands is part of what is checked).
     enterprise = new_phone()
     sign_in(enterprise, prepare_db.ENTERPRISE_EMAIL)
     expect(enterprise.get_by_role("heading", level=1)).to_have_text(

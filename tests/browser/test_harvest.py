@@ -14,19 +14,13 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser import prepare_db
-from tests.browser.conftest import EMAIL, PASSWORD
+from tests.browser.conftest import SignedInFactory, sign_in
 
 pytestmark = pytest.mark.browser
 TAP_PX = 44
-
-
-def sign_in(page: Any, email: str = EMAIL) -> None:
-    """Sign in through the form and land on the start page."""
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(re.compile(r"/$"))
+# What the other browser tests take from here; ``sign_in`` is conftest's now, beside the
+# ``signed_in`` fixture that signs each user in through it once per session.
+__all__ = ["TAP_PX", "no_sideways_scroll", "save_screenshot", "sign_in", "submit"]
 
 
 def no_sideways_scroll(page: Any) -> bool:
@@ -36,11 +30,7 @@ def no_sideways_scroll(page: Any) -> bool:
     for attempt in range(3):
         page.wait_for_load_state("load")
         try:
-            return bool(
-                page.evaluate(
-                    "document.documentElement.scrollWidth <= window.innerWidth"
-                )
-            )
+            return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
         except PlaywrightError:
             if attempt == 2:
                 raise
@@ -57,8 +47,10 @@ def submit(page: Any) -> None:
     page.locator("form.batch-form button[type=submit]").click()
 
 
-def test_harvest_then_the_next_events_from_the_batch_page(phone, expect) -> None:
-    sign_in(phone)
+def test_harvest_then_the_next_events_from_the_batch_page(
+    signed_in: SignedInFactory, expect: Any
+) -> None:
+    phone = signed_in()
     phone.goto("/batches")
     record = phone.get_by_test_id("record-harvest")
     assert record.bounding_box()["height"] >= TAP_PX

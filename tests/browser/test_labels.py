@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_harvest import no_sideways_scroll, save_screenshot, sign_in, submit
+from tests.browser.conftest import SignedInFactory
+from tests.browser.test_harvest import no_sideways_scroll, save_screenshot, submit
 
 pytestmark = pytest.mark.browser
 
 
-def test_print_labels_from_the_batch_page(phone: Any, expect: Any) -> None:
-    sign_in(phone)
+def test_print_labels_from_the_batch_page(signed_in: SignedInFactory, expect: Any) -> None:
+    phone = signed_in()
     phone.goto("/batches/harvest")
     phone.locator("#quantity").fill("80")
     submit(phone)
@@ -29,8 +30,10 @@ def test_print_labels_from_the_batch_page(phone: Any, expect: Any) -> None:
     expect(phone).to_have_url(re.compile(r"/batches/\d+/labels$"))
     preview = phone.get_by_test_id("qr-preview")
     expect(preview).to_be_visible()
-    assert phone.evaluate(
-        "document.querySelector('[data-testid=qr-preview]').naturalWidth") > 0
+    # Visible as soon as laid out, the picture maybe still on its way: the load event waits
+    # for it, so that a QR code that failed to load is told from one not loaded yet.
+    phone.wait_for_load_state("load")
+    assert phone.evaluate("document.querySelector('[data-testid=qr-preview]').naturalWidth") > 0
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "labels-phone.png")
 

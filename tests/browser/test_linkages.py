@@ -26,7 +26,7 @@ import pytest
 
 from core.clock import local_today
 from tests.browser import linkage_data, prepare_db
-from tests.browser.conftest import vi_date
+from tests.browser.conftest import PhoneFactory, SignedInFactory, vi_date
 from tests.browser.test_harvest import no_sideways_scroll, save_screenshot, sign_in, submit
 
 pytestmark = pytest.mark.browser
@@ -80,10 +80,10 @@ def draft_contract(page: Any) -> None:
 
 
 def test_a_contract_drafted_confirmed_delivered_short_and_its_fulfilment_on_both_sides(
-    new_phone, expect
+    new_phone: PhoneFactory, signed_in: SignedInFactory, expect: Any
 ) -> None:
-    firm = new_phone()
-    sign_in(firm, prepare_db.ENTERPRISE_EMAIL)
+    firm = signed_in(prepare_db.ENTERPRISE_EMAIL)
+    firm.goto("/")
     draft_contract(firm)
     expect(firm).to_have_url(re.compile(r"/contracts/\d+$"))
     expect(firm.get_by_test_id("contract-title")).to_have_text(TITLE)
@@ -96,6 +96,7 @@ def test_a_contract_drafted_confirmed_delivered_short_and_its_fulfilment_on_both
     expect(firm.get_by_test_id("party-confirmed")).to_have_count(1)
     contract_url = firm.url
 
+    # Through the form: the contract waits on the page signing in lands on.
     coop = new_phone()
     sign_in(coop, prepare_db.COOP_ADMIN_EMAIL)
     waiting = coop.get_by_test_id("home-awaiting-contract")
@@ -108,7 +109,8 @@ def test_a_contract_drafted_confirmed_delivered_short_and_its_fulfilment_on_both
     coop.get_by_test_id("confirm-contract").click()
     expect(coop.locator(".flash-success")).to_be_visible()
     expect(coop.get_by_test_id("contract-status").first).to_have_class(
-        re.compile("contract-signed"))
+        re.compile("contract-signed")
+    )
     expect(coop.get_by_test_id("party-confirmed")).to_have_count(2)
     expect(coop.get_by_test_id("confirm-contract")).to_have_count(0)
     expect(coop.get_by_test_id("home-awaiting-contract")).to_have_count(0)
@@ -116,7 +118,8 @@ def test_a_contract_drafted_confirmed_delivered_short_and_its_fulfilment_on_both
     # The enterprise sees it signed as well, with the signing in its history.
     firm.goto(contract_url)
     expect(firm.get_by_test_id("contract-status").first).to_have_class(
-        re.compile("contract-signed"))
+        re.compile("contract-signed")
+    )
     expect(firm.get_by_test_id("party-confirmed")).to_have_count(2)
     expect(firm.get_by_test_id("contract-version")).to_have_count(2)
     fulfilment = firm.get_by_test_id("contract-fulfilment")
@@ -139,30 +142,34 @@ def test_a_contract_drafted_confirmed_delivered_short_and_its_fulfilment_on_both
     expect_fulfilment(coop, today, expect)
     save_screenshot(coop, "contract-fulfilment-cooperative-phone.png")
 
-    # Every delivery, with the settlement's figures: the enterprise's view.
-    firm.goto(contract_url)
+    # Every delivery, with the settlement's figures: the enterprise's view (still on the
+    # contract's page, read above).
     firm.get_by_test_id("all-deliveries").click()
     expect(firm).to_have_url(f"{contract_url}/deliveries")
     expect(firm.get_by_role("heading", level=1)).to_have_text(f"Các lần giao hàng theo {code}")
     delivery = firm.get_by_test_id("delivery")
     expect(delivery).to_have_count(1)
     expect(delivery).to_contain_text(f"lô {LOT}")
-    expect(delivery).to_contain_text(f"{COOP_NAME_SHORT} giao cho {ENTERPRISE_SHORT} · "
-                                     f"{SHIPPED_KG} kg")
+    expect(delivery).to_contain_text(
+        f"{COOP_NAME_SHORT} giao cho {ENTERPRISE_SHORT} · {SHIPPED_KG} kg"
+    )
     expect(delivery).to_contain_text(
         f"Nhận ngày {vi_date(today)}: nhận {ACCEPTED_KG} kg, trả lại {REJECTED_KG} kg"
-        f" · {vi_int(PRICE)} đồng/kg · hoá đơn {INVOICE}")
+        f" · {vi_int(PRICE)} đồng/kg · hoá đơn {INVOICE}"
+    )
     fits(firm)
     save_screenshot(firm, "contract-deliveries-phone.png")
 
     # The shipped lot keeps what is left; its shipping reads received.
     coop.goto(lot_url)
     expect(coop.get_by_test_id("current-quantity")).to_have_text(
-        f"{linkage_data.CONTRACT_LOT_KG - SHIPPED_KG} kg")
+        f"{linkage_data.CONTRACT_LOT_KG - SHIPPED_KG} kg"
+    )
     shipping = coop.get_by_test_id("timeline-entry").filter(has_text="Xuất hàng")
     expect(shipping).not_to_contain_text("chưa nhận")
     expect(shipping.get_by_test_id("receipt")).to_contain_text(
-        f"{ENTERPRISE_SHORT} đã nhận {ACCEPTED_KG} kg")
+        f"{ENTERPRISE_SHORT} đã nhận {ACCEPTED_KG} kg"
+    )
     fits(coop)
 
 
@@ -184,7 +191,8 @@ def ship_under_contract(coop: Any, code: str, expect: Any) -> str:
     coop.get_by_test_id("batch-row").filter(has_text=LOT).click()
     expect(coop).to_have_url(re.compile(r"/batches/\d+$"))
     expect(coop.get_by_test_id("current-quantity")).to_have_text(
-        f"{linkage_data.CONTRACT_LOT_KG} kg")
+        f"{linkage_data.CONTRACT_LOT_KG} kg"
+    )
     lot_url = coop.url
     coop.get_by_test_id("action-shipping").click()
     expect(coop.get_by_role("heading", level=1)).to_have_text("Xuất hàng")
@@ -202,7 +210,8 @@ def ship_under_contract(coop: Any, code: str, expect: Any) -> str:
     expect(shipping).to_contain_text(f"−{SHIPPED_KG} kg")
     expect(shipping).to_contain_text(f"cho {ENTERPRISE_SHORT} · chưa nhận")
     expect(coop.get_by_test_id("current-quantity")).to_have_text(
-        f"{linkage_data.CONTRACT_LOT_KG - SHIPPED_KG} kg")
+        f"{linkage_data.CONTRACT_LOT_KG - SHIPPED_KG} kg"
+    )
     fits(coop)
     return lot_url
 
@@ -250,21 +259,27 @@ def expect_fulfilment(page: Any, today: date, expect: Any) -> None:
     expect(line.locator("h3")).to_have_text(f"{COMMODITY} · {SEASON}")
     expect(line).to_contain_text(f"Kế hoạch{vi_int(PLANNED_KG)} kg")
     expect(line.get_by_test_id("accepted-kg")).to_have_text(
-        f"{ACCEPTED_KG} kg · trả lại {REJECTED_KG} kg")
+        f"{ACCEPTED_KG} kg · trả lại {REJECTED_KG} kg"
+    )
     expect(line.get_by_test_id("fulfilment")).to_have_text(
-        f"{vi_percent(ACCEPTED_KG / PLANNED_KG)} · còn thiếu {vi_int(PLANNED_KG - ACCEPTED_KG)} kg")
+        f"{vi_percent(ACCEPTED_KG / PLANNED_KG)} · còn thiếu {vi_int(PLANNED_KG - ACCEPTED_KG)} kg"
+    )
     expect(line).to_contain_text("1 lần đã giao, 1 lần đã quyết toán")
     delivery = section.get_by_test_id("delivery")
     expect(delivery).to_have_count(1)
     expect(delivery).to_have_text(
         f"{vi_date(today)} · lô {LOT} · {SHIPPED_KG} kg · đã nhận {ACCEPTED_KG} kg"
-        f" · hoá đơn {INVOICE}")
+        f" · hoá đơn {INVOICE}"
+    )
     fits(page)
 
 
-def test_an_enterprise_verifies_a_supplier_and_opens_its_scorecard(phone, expect) -> None:
+def test_an_enterprise_verifies_a_supplier_and_opens_its_scorecard(
+    signed_in: SignedInFactory, expect: Any
+) -> None:
     code, name, _short = linkage_data.SUPPLIER
-    sign_in(phone, prepare_db.ENTERPRISE_EMAIL)
+    phone = signed_in(prepare_db.ENTERPRISE_EMAIL)
+    phone.goto("/")
     open_menu(phone, "web_suppliers.index")
     phone.wait_for_url(re.compile(r"/suppliers$"))
     fits(phone)
@@ -281,8 +296,9 @@ def test_an_enterprise_verifies_a_supplier_and_opens_its_scorecard(phone, expect
     fits(phone)
     phone.get_by_test_id("send-request").click()
     expect(phone).to_have_url(re.compile(r"/suppliers/verifications/\d+$"))
-    expect(phone.get_by_test_id("request-checklist").get_by_test_id("checklist-item")) \
-        .to_have_count(4)
+    expect(
+        phone.get_by_test_id("request-checklist").get_by_test_id("checklist-item")
+    ).to_have_count(4)
     fits(phone)
     save_screenshot(phone, "verification-phone.png")
 
@@ -292,18 +308,20 @@ def test_an_enterprise_verifies_a_supplier_and_opens_its_scorecard(phone, expect
     phone.get_by_test_id("save-decision").click()
     expect(phone.locator(".flash-success")).to_be_visible()
     expect(phone.get_by_test_id("verification-status")).to_have_class(
-        re.compile("verification-verified"))
+        re.compile("verification-verified")
+    )
     expect(phone.get_by_test_id("verified-until")).to_have_text(vi_date(until))
     expect(phone.get_by_test_id("decision-form")).to_have_count(0)
 
     open_menu(phone, "web_suppliers.index")
     row = phone.get_by_test_id("supplier-row").filter(has_text=name)
     expect(row.get_by_test_id("verification-status")).to_have_class(
-        re.compile("verification-verified"))
+        re.compile("verification-verified")
+    )
     row.get_by_test_id("open-scorecard").click()
     expect(phone).to_have_url(re.compile(r"/suppliers/\d+/scorecard$"))
     expect(phone.get_by_test_id("figure")).to_have_count(7)
-    certs = phone.locator('[data-testid=figure][data-key=certifications]')
+    certs = phone.locator("[data-testid=figure][data-key=certifications]")
     expect(certs.get_by_test_id("figure-value")).to_have_text("1")
     fits(phone)
     save_screenshot(phone, "scorecard-phone.png")

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from tests.browser import prepare_db
-from tests.browser.test_harvest import no_sideways_scroll, save_screenshot, sign_in, submit
+from tests.browser.conftest import SignedInFactory
+from tests.browser.test_harvest import no_sideways_scroll, save_screenshot, submit
 
 pytestmark = pytest.mark.browser
 
@@ -20,9 +21,9 @@ def fill_row(page: Any, n: int, household: str, quantity: str) -> None:
     page.locator(f"#contributions-{n}-quantity").fill(quantity)
 
 
-def test_a_harvest_pooled_from_three_households(phone, expect) -> None:
+def test_a_harvest_pooled_from_three_households(signed_in: SignedInFactory, expect: Any) -> None:
     first, second, third = prepare_db.HOUSEHOLDS
-    sign_in(phone)
+    phone = signed_in()
     phone.goto("/batches/harvest")
     phone.get_by_test_id("contributions").locator("summary").click()
     rows = phone.get_by_test_id("contribution-row")

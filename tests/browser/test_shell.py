@@ -1,15 +1,17 @@
 """The UI shell in a real browser on a phone-sized screen: sign in, switch organisation,
-switch language. Everything works without JavaScript (plain forms)."""
+switch language. Everything works without JavaScript (plain forms). Signing in is the first
+test's subject, through the form; the others start signed in (``signed_in``)."""
 
 from __future__ import annotations
 
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.browser.conftest import EMAIL, ORG_SHORT_NAMES, PASSWORD
+from tests.browser.conftest import EMAIL, ORG_SHORT_NAMES, PASSWORD, SignedInFactory
 
 pytestmark = pytest.mark.browser
 
@@ -38,8 +40,11 @@ def test_wrong_password_shows_the_error_and_the_right_one_signs_in(phone, expect
         phone.screenshot(path=str(Path(shots) / "home-phone.png"), full_page=True)
 
 
-def test_organisation_switcher_changes_the_organisation_shown(phone, expect):
-    sign_in(phone)
+def test_organisation_switcher_changes_the_organisation_shown(
+    signed_in: SignedInFactory, expect: Any
+) -> None:
+    phone = signed_in()
+    phone.goto("/")
     shown = phone.get_by_test_id("current-org")
     expect(shown).to_have_text(re.compile("|".join(ORG_SHORT_NAMES)))
     before = shown.inner_text().strip()
@@ -73,8 +78,11 @@ def test_language_switch_goes_from_vietnamese_to_english_and_back(phone, expect)
     expect(phone.get_by_role("heading", name="Đăng nhập")).to_be_visible()
 
 
-def test_controls_are_big_enough_to_tap_and_the_page_fits_a_phone(phone, expect):
-    sign_in(phone)
+def test_controls_are_big_enough_to_tap_and_the_page_fits_a_phone(
+    signed_in: SignedInFactory, expect: Any
+) -> None:
+    phone = signed_in()
+    phone.goto("/")
     expect(phone.get_by_test_id("current-org")).to_be_visible()
     for control in phone.locator("header button, header select, main a.button").all():
         box = control.bounding_box()
@@ -82,8 +90,11 @@ def test_controls_are_big_enough_to_tap_and_the_page_fits_a_phone(phone, expect)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
 
 
-def test_an_organisation_profile_with_a_wide_table_fits_a_phone(phone, expect):
-    sign_in(phone)
+def test_an_organisation_profile_with_a_wide_table_fits_a_phone(
+    signed_in: SignedInFactory, expect: Any
+) -> None:
+    phone = signed_in()
+    phone.goto("/")
     phone.locator("main a[href^='/orgs/']").first.click()
     expect(phone.get_by_test_id("yearly-figures")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll

@@ -18,7 +18,7 @@ import pytest
 from babel.support import Translations
 
 from tests.browser import trace_data as data
-from tests.browser.conftest import PHONE, ROOT, vi_date
+from tests.browser.conftest import PHONE, ROOT, SignedInFactory, vi_date
 
 pytestmark = pytest.mark.browser
 
@@ -34,15 +34,19 @@ def say(language: str, message: str, **values: str) -> str:
 
 
 @pytest.fixture()
-def consumer(browser: Any, live_server: str) -> Iterator[Callable[[str], Any]]:
+def consumer(live_server: str, browser: Any) -> Iterator[Callable[[str], Any]]:
     """Opens a page on a phone with JavaScript disabled, its browser preferring ``locale``;
     every request the page makes is recorded in ``page.requested``."""
     contexts: list[Any] = []
 
     def open_page(locale: str) -> Any:
         context = browser.new_context(
-            base_url=live_server, viewport=PHONE, is_mobile=True, has_touch=True,
-            locale=locale, java_script_enabled=False,
+            base_url=live_server,
+            viewport=PHONE,
+            is_mobile=True,
+            has_touch=True,
+            locale=locale,
+            java_script_enabled=False,
         )
         contexts.append(context)
         context.set_default_timeout(15_000)
@@ -71,8 +75,9 @@ def _fits_the_phone(page: Any) -> None:
 
 
 @pytest.mark.parametrize(("locale", "language"), [("vi-VN", "vi"), ("en-US", "en")])
-def test_a_consumer_reads_producer_origin_journey_and_evidence(consumer, expect, live_server,
-                                                               locale, language):
+def test_a_consumer_reads_producer_origin_journey_and_evidence(
+    consumer, expect, live_server, locale, language
+):
     page = consumer(locale)
     page.goto(data.ROASTED_PATH)
     expect(page.locator("html")).to_have_attribute("lang", language)
@@ -97,19 +102,27 @@ def test_a_consumer_reads_producer_origin_journey_and_evidence(consumer, expect,
     assert kinds == ["harvest", "shipping", "receiving", "transformation"]
     expect(journey.nth(0)).to_contain_text(say(language, "Harvested by %(org)s", org=COOP))
     expect(journey.nth(1)).to_contain_text(
-        say(language, "Shipped by %(org)s to %(to)s", org=COOP, to=ROASTER_SHORT))
+        say(language, "Shipped by %(org)s to %(to)s", org=COOP, to=ROASTER_SHORT)
+    )
     expect(journey.nth(3)).to_contain_text(
-        say(language, "Processed by %(org)s into %(product)s", org=ROASTER_SHORT,
-            product=data.ROASTED_PRODUCT))
+        say(
+            language,
+            "Processed by %(org)s into %(product)s",
+            org=ROASTER_SHORT,
+            product=data.ROASTED_PRODUCT,
+        )
+    )
     roast_day = vi_date(data.ROAST_DAY) if language == "vi" else "Oct 8, 2026"
     expect(journey.nth(3)).to_contain_text(roast_day)
 
     # Evidence, in plain words, on each claim.
     expect(journey.nth(0)).to_contain_text(say(language, "Declared by %(org)s", org=COOP))
     expect(journey.nth(0)).to_contain_text(
-        say(language, "Backed by a certificate on file: %(cert)s", cert="VietGAP"))
+        say(language, "Backed by a certificate on file: %(cert)s", cert="VietGAP")
+    )
     expect(journey.nth(1)).to_contain_text(
-        say(language, "Confirmed by the receiving record of %(org)s", org=ROASTER_SHORT))
+        say(language, "Confirmed by the receiving record of %(org)s", org=ROASTER_SHORT)
+    )
     expect(page.locator("#certifications")).to_contain_text("HC-DL-5")
     expect(page.get_by_test_id("recall-banner")).to_have_count(0)
     # The producer of the roasted coffee is the roaster, an enterprise: nobody's verified
@@ -122,8 +135,7 @@ def test_a_consumer_reads_producer_origin_journey_and_evidence(consumer, expect,
 
 
 @pytest.mark.parametrize(("locale", "language"), [("vi-VN", "vi"), ("en-US", "en")])
-def test_a_lot_made_from_a_recalled_lot_shows_the_recall_banner(consumer, expect, locale,
-                                                                language):
+def test_a_lot_made_from_a_recalled_lot_shows_the_recall_banner(consumer, expect, locale, language):
     page = consumer(locale)
     page.goto(data.RECALLED_PATH)
     banner = page.get_by_test_id("recall-banner")
@@ -140,9 +152,13 @@ REPORT_MESSAGES = {"vi": "Bao bì in mờ, mã lô lạ", "en": "Blurred print, 
 
 
 @pytest.mark.parametrize(("locale", "language"), [("vi-VN", "vi"), ("en-US", "en")])
-def test_an_unregistered_lot_warns_and_its_report_reaches_the_producer(consumer, new_phone,
-                                                                       expect, locale,
-                                                                       language):
+def test_an_unregistered_lot_warns_and_its_report_reaches_the_producer(
+    consumer: Callable[[str], Any],
+    signed_in: SignedInFactory,
+    expect: Any,
+    locale: str,
+    language: str,
+) -> None:
     page = consumer(locale)
     page.goto(data.UNREGISTERED_PATH)
     expect(page.locator("html")).to_have_attribute("lang", language)
@@ -152,7 +168,8 @@ def test_an_unregistered_lot_warns_and_its_report_reaches_the_producer(consumer,
     expect(warning).to_contain_text(say(language, "This lot is not registered by the producer"))
     expect(warning).to_contain_text(data.UNREGISTERED_LOT)
     expect(warning).to_contain_text(
-        say(language, "Please tell us about it below: your report goes to the producer."))
+        say(language, "Please tell us about it below: your report goes to the producer.")
+    )
     expect(page.get_by_test_id("journey")).to_have_count(0)
     _screenshot(page, f"trace-unregistered-{language}.png")
 
@@ -164,11 +181,7 @@ def test_an_unregistered_lot_warns_and_its_report_reaches_the_producer(consumer,
     form.get_by_role("button", name=say(language, "Send the report")).click()
     expect(page.get_by_test_id("report-sent")).to_be_visible()
 
-    roaster = new_phone()
-    roaster.goto("/login")
-    roaster.get_by_label("Email").fill(data.ROASTER_EMAIL)
-    roaster.get_by_label("Mật khẩu").fill(data.PASSWORD)
-    roaster.get_by_role("button", name="Đăng nhập").click()
+    roaster = signed_in(data.ROASTER_EMAIL, data.PASSWORD)
     roaster.goto("/reports")
     row = roaster.get_by_test_id("report-row").filter(has_text=message)
     expect(row).to_have_count(1)
@@ -176,7 +189,8 @@ def test_an_unregistered_lot_warns_and_its_report_reaches_the_producer(consumer,
     expect(row).to_have_attribute("data-status", "new")
     row.get_by_test_id("mark-seen").click()
     expect(roaster.get_by_test_id("report-row").filter(has_text=message)).to_have_attribute(
-        "data-status", "seen")
+        "data-status", "seen"
+    )
 
 
 def test_a_bad_code_gets_a_clear_page(consumer, expect):
