@@ -14,9 +14,9 @@ from app.auth.models import User
 from app.auth.services import (
     actor_for,
     record_token_use,
+    token_holder,
     token_use_due,
     user_for_session,
-    user_for_token,
 )
 from app.extensions import is_api_request, login_manager
 from core.actor import ANONYMOUS, Actor
@@ -53,22 +53,20 @@ def _token_actor() -> Actor:
     plaintext = bearer_token()
     if not plaintext:
         return ANONYMOUS
-    found = user_for_token(plaintext)
-    if found is None:
+    holder = token_holder(plaintext)
+    if holder is None:
         return ANONYMOUS
-    user, token = found
-    if token_use_due(token):
-        request.environ[_TOKEN_USE_KEY] = token.id
-    wanted = token.organisation_id
+    if token_use_due(holder.last_used_at):
+        request.environ[_TOKEN_USE_KEY] = holder.token_id
+    wanted = holder.token_organisation_id
     if wanted is None and request.headers.get(ORG_HEADER):
         from linkages.models.organisations import Organisation
 
         code = request.headers[ORG_HEADER].strip()
         wanted = db.session.query(Organisation.id).filter_by(registration_code=code).scalar()
-    ids = [m.organisation_id for m in user.memberships]
-    if wanted is None and len(ids) == 1:
-        wanted = ids[0]
-    return actor_for(user, wanted)
+    if wanted is None and len(holder.memberships) == 1:
+        wanted = next(iter(holder.memberships))
+    return holder.actor(wanted)
 
 
 def _session_actor() -> Actor:

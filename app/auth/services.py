@@ -14,13 +14,14 @@ import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, has_app_context
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
@@ -203,30 +204,70 @@ def create_token(user: User, name: str, organisation_id: int | None = None) -> I
     return IssuedToken(token, f"{TOKEN_PREFIX}_{prefix}_{secret}")
 
 
-def user_for_token(plaintext: str) -> tuple[User, ApiToken] | None:
-    """The active user behind a presented token, or None; compares in constant time."""
+@dataclass(frozen=True, slots=True)
+class TokenHolder:
+    """Who a valid token acts for: what ``current_actor`` needs of the token, its user and
+    the user's memberships."""
+
+    token_id: int
+    token_organisation_id: int | None  # the organisation the token is limited to, if any
+    last_used_at: datetime | None
+    user_id: int
+    platform_role: PlatformRole | None
+    province_code: str | None
+    memberships: dict[int, OrgRole]  # the user's role by organisation id
+
+    def actor(self, organisation_id: int | None) -> Actor:
+        return _actor(self.user_id, self.platform_role, self.province_code,
+                      self.memberships, organisation_id)
+
+
+@lru_cache(maxsize=1)
+def _token_statement() -> Select[Any]:
+    # Columns, not entities, in one statement: every API request resolves its token, and
+    # loading a token, its user and the user's memberships as ORM objects (two statements
+    # and an identity map) cost about as much as answering a simple list.
+    token, user, member = ApiToken.__table__.c, User.__table__.c, Membership.__table__.c
+    return (
+        select(
+            token.id, token.secret_hash, token.organisation_id, token.last_used_at,
+            token.revoked_at, token.expires_at, user.id.label("user_id"), user.platform_role,
+            user.province_code, member.organisation_id.label("member_of"), member.role,
+        )
+        .join_from(ApiToken.__table__, User.__table__, user.id == token.user_id)
+        .outerjoin(Membership.__table__, member.user_id == user.id)
+        .where(token.prefix == bindparam("prefix"), user.active.is_(True))
+        .order_by(member.id)
+    )
+
+
+def token_holder(plaintext: str) -> TokenHolder | None:
+    """Who the presented token acts for, or None (unknown, altered, revoked or expired
+    token, inactive user); the secret is compared in constant time."""
     parts = plaintext.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.prefix == parts[1]))
-    if token is None:
+    rows = db.session.execute(_token_statement(), {"prefix": parts[1]}).all()
+    if not rows:
         _ = hmac.compare_digest(_digest(parts[2]), _digest(""))  # equalise timing
         return None
+    token = rows[0]
     if not hmac.compare_digest(token.secret_hash, _digest(parts[2])):
         return None
-    now = utcnow()
-    if token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+    if token.revoked_at is not None or (token.expires_at and token.expires_at <= utcnow()):
         return None
-    if not token.user.active:
-        return None
-    return token.user, token
+    return TokenHolder(
+        token_id=token.id, token_organisation_id=token.organisation_id,
+        last_used_at=token.last_used_at, user_id=token.user_id,
+        platform_role=token.platform_role, province_code=token.province_code,
+        memberships={r.member_of: r.role for r in rows if r.member_of is not None},
+    )
 
 
-def token_use_due(token: ApiToken) -> bool:
+def token_use_due(last_used_at: datetime | None) -> bool:
     """Whether ``record_token_use`` has something to write: at most once per
     ``LAST_USED_GRANULARITY``, since a write per call would turn every read into a write."""
-    last = token.last_used_at
-    return last is None or utcnow() - last >= LAST_USED_GRANULARITY
+    return last_used_at is None or utcnow() - last_used_at >= LAST_USED_GRANULARITY
 
 
 def record_token_use(token_id: int) -> None:
@@ -289,17 +330,19 @@ def revoke_token(actor: Actor, token_id: int) -> ApiToken:
 
 def actor_for(user: User, organisation_id: int | None) -> Actor:
     """The actor for ``user`` acting for ``organisation_id`` (ignored unless a member)."""
-    role = None
-    org_id = None
-    for m in user.memberships:
-        if m.organisation_id == organisation_id:
-            org_id, role = m.organisation_id, m.role
+    return _actor(user.id, user.platform_role, user.province_code,
+                  {m.organisation_id: m.role for m in user.memberships}, organisation_id)
+
+
+def _actor(user_id: int, platform_role: PlatformRole | None, province_code: str | None,
+           memberships: dict[int, OrgRole], organisation_id: int | None) -> Actor:
+    role = memberships.get(organisation_id) if organisation_id is not None else None
     return Actor(
-        user_id=user.id,
-        organisation_id=org_id,
+        user_id=user_id,
+        organisation_id=organisation_id if role is not None else None,
         org_role=role,
-        platform_role=user.platform_role,
-        province_code=user.province_code if user.platform_role == PlatformRole.AUTHORITY else None,
+        platform_role=platform_role,
+        province_code=province_code if platform_role == PlatformRole.AUTHORITY else None,
     )
 
 

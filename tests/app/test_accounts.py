@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -64,7 +65,8 @@ def test_token_secret_is_shown_once_and_stored_only_as_a_hash():
     secret = issued.plaintext.split("_", 2)[2]
     assert secret not in (row.secret_hash, row.prefix, row.name)
     assert len(row.secret_hash) == 64
-    assert accounts.user_for_token(issued.plaintext)[0] == user
+    holder = accounts.token_holder(issued.plaintext)
+    assert holder is not None and holder.user_id == user.id
 
 
 @pytest.mark.parametrize(
@@ -79,7 +81,7 @@ def test_token_secret_is_shown_once_and_stored_only_as_a_hash():
 def test_altered_or_unknown_tokens_are_refused(mangle):
     user = accounts.create_user("tok2@example.vn", "mat-khau-du-dai")
     issued = accounts.create_token(user, "ci")
-    assert accounts.user_for_token(mangle(issued.plaintext)) is None
+    assert accounts.token_holder(mangle(issued.plaintext)) is None
 
 
 def test_revoked_and_expired_tokens_are_refused():
@@ -90,8 +92,41 @@ def test_revoked_and_expired_tokens_are_refused():
     actor = accounts.actor_for(user, None)
     accounts.revoke_token(actor, revoked.token.id)
     db.session.flush()
-    assert accounts.user_for_token(revoked.plaintext) is None
-    assert accounts.user_for_token(expired.plaintext) is None
+    assert accounts.token_holder(revoked.plaintext) is None
+    assert accounts.token_holder(expired.plaintext) is None
+
+
+def test_the_token_of_a_deactivated_user_is_refused():
+    user = accounts.create_user("tok4@example.vn", "mat-khau-du-dai")
+    issued = accounts.create_token(user, "sync")
+    assert accounts.token_holder(issued.plaintext) is not None
+    user.active = False
+    db.session.flush()
+    assert accounts.token_holder(issued.plaintext) is None
+
+
+def _staff_of_one_admin_of_another(suffix: str) -> tuple[Any, Any, Any, Any]:
+    """Two HTX ``0100109106-<suffix>1`` and ``…2``; a user on the staff of the first and
+    admin of the second; a token of that user acting for neither (committed)."""
+    first = _org(f"0100109106-{suffix}1", "HTX Một")
+    second = _org(f"0100109106-{suffix}2", "HTX Hai")
+    user = accounts.create_user(f"multi{suffix}@example.vn", "mat-khau-du-dai")
+    accounts.add_membership(user, first.id, OrgRole.STAFF)
+    accounts.add_membership(user, second.id, OrgRole.ORG_ADMIN)
+    issued = accounts.create_token(user, "multi")
+    db.session.commit()
+    return first, second, user, issued
+
+
+def test_a_token_holder_carries_every_membership_and_acts_for_one_of_them():
+    first, second, user, issued = _staff_of_one_admin_of_another("01")
+    holder = accounts.token_holder(issued.plaintext)
+    assert holder is not None
+    assert holder.memberships == {first.id: OrgRole.STAFF, second.id: OrgRole.ORG_ADMIN}
+    assert holder.actor(second.id) == accounts.actor_for(user, second.id)
+    assert holder.actor(second.id).org_role == OrgRole.ORG_ADMIN
+    stranger = holder.actor(first.id + second.id + 1)  # not a member: acts for nobody
+    assert stranger.organisation_id is None and stranger.org_role is None
 
 
 def test_api_authenticates_with_bearer_token_only(client):
@@ -143,17 +178,11 @@ def test_a_user_cannot_revoke_someone_elses_token(client):
         f"/api/me/tokens/{target.token.id}", headers=_bearer(attacker.plaintext)
     )
     assert response.status_code == 404
-    assert accounts.user_for_token(target.plaintext) is not None
+    assert accounts.token_holder(target.plaintext) is not None
 
 
 def test_token_of_a_multi_org_user_acts_for_the_org_named_in_the_header(client):
-    first = _org("0100109106-001", "HTX Một")
-    second = _org("0100109106-002", "HTX Hai")
-    user = accounts.create_user("multi@example.vn", "mat-khau-du-dai")
-    accounts.add_membership(user, first.id, OrgRole.STAFF)
-    accounts.add_membership(user, second.id, OrgRole.ORG_ADMIN)
-    issued = accounts.create_token(user, "multi")
-    db.session.commit()
+    _, second, _, issued = _staff_of_one_admin_of_another("00")
     headers = _bearer(issued.plaintext)
     assert client.get("/api/me", headers=headers).get_json()["acting_organisation_id"] is None
     headers["HTX-Organisation"] = "0100109106-002"

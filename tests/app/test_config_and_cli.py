@@ -7,7 +7,7 @@ from sqlalchemy import event, select
 
 from app import create_app
 from app.auth.models import Membership, User
-from app.auth.services import authenticate, user_for_token
+from app.auth.services import authenticate, token_holder
 from app.config import ConfigError, normalise_database_url
 from core.actor import OrgRole, PlatformRole
 from core.db import db
@@ -88,8 +88,9 @@ def test_create_token_prints_a_working_token_once(app):
     result = runner.invoke(args=["create-token", "tok-cli@example.vn", "--name", "sync job"])
     assert result.exit_code == 0, result.output
     token = result.output.strip().splitlines()[-1]
-    found = user_for_token(token)
-    assert found is not None and found[0].email == "tok-cli@example.vn"
+    found = token_holder(token)
+    assert found is not None
+    assert db.session.get(User, found.user_id).email == "tok-cli@example.vn"
     missing = runner.invoke(args=["create-token", "nobody@example.vn", "--name", "x"])
     assert missing.exit_code != 0
 

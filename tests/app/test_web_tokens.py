@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 
 from app.auth.models import ApiToken
-from app.auth.services import create_token, user_for_token
+from app.auth.services import create_token, token_holder
 from core.db import db
 from tests.app.web_support import csrf_token_in, login, make_user
 from tests.factories import make_org
@@ -62,7 +62,7 @@ def test_revoking_from_the_page_locks_the_token_out(client):
     response = client.post(f"/account/tokens/{issued.token.id}/revoke")
     assert response.status_code == 302
     db.session.expire_all()  # the request revoked it through its own session
-    assert user_for_token(issued.plaintext) is None
+    assert token_holder(issued.plaintext) is None
     assert "Revoked" in client.get("/account/tokens?lang=en").get_data(as_text=True)
 
 
@@ -73,7 +73,7 @@ def test_nobody_revokes_another_users_token(client):
     db.session.commit()
     login(client, "tok-thief@example.vn")
     assert client.post(f"/account/tokens/{issued.token.id}/revoke").status_code == 404
-    assert user_for_token(issued.plaintext) is not None
+    assert token_holder(issued.plaintext) is not None
 
 
 def test_the_token_page_needs_a_session_and_a_csrf_token(client, app):
