@@ -15,6 +15,7 @@ cheap here: the app runs with ``ENV_NAME=testing`` (app/config.py, PASSWORD_HASH
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,13 @@ from app import create_app
 from app.config import normalise_database_url
 from core.db import db as _db
 from core.db import throwaway_postgresql_database
+
+# A young-generation collection every 10,000 net allocations instead of CPython's 700. A test
+# run allocates far more short-lived objects than a served request (ORM rows, Hypothesis
+# draws, response bodies), and at 700 the collector ran some 3,000 times in half a minute
+# of tests, about a tenth of their CPU; at 10,000 it costs a third of that. Reference cycles
+# are still collected, a little later. The app itself keeps CPython's default.
+gc.set_threshold(10_000, 10, 10)
 
 # Which tests share an xdist worker (``make test`` runs ``--dist loadgroup``).
 pytest_plugins = ["tests.xdist_groups"]

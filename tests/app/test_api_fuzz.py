@@ -6,11 +6,16 @@ not describe, and any error that is not an RFC 9457 problem+json. It runs inside
 rolled-back transaction (tests/conftest.py), as an org admin of a seeded cooperative.
 
 It is bounded so that ``make test`` stays within a minute on SQLite and PostgreSQL:
-derandomised generation from a fixed seed (the same requests on every run and machine), the
-schema's boundary cases plus at most ``MAX_EXAMPLES`` generated cases per operation, no
-stateful phase. The operations are dealt round-robin into ``SHARDS`` tests, so that
-pytest-xdist spreads the fuzzing (half a minute of CPU for 100 operations) over its workers;
-together the shards cover every operation, each in a subtest of its own.
+derandomised generation from a fixed seed (the same requests on every run and machine of the
+same code: Hypothesis also draws from the literals of the app's own modules, so an edit there
+may change them), the schema's boundary cases plus at most ``MAX_EXAMPLES`` generated cases
+per operation, no stateful phase. The operations are dealt round-robin into ``SHARDS``
+tests, so that pytest-xdist spreads the fuzzing (about 11,000 requests, a minute of CPU)
+over its workers; together the shards cover every operation, each in a subtest of its own.
+
+Where that minute goes: the app answering (half of it; resolving the bearer token alone a
+fifth), Hypothesis and schemathesis generating the cases (a quarter), schemathesis sending
+and checking them, and building the world and the schema per shard.
 """
 
 from __future__ import annotations
@@ -112,11 +117,18 @@ def operation_test(operation: Any, check: Callable[[schemathesis.Case], None]) -
 
 @pytest.fixture()
 def api_world(app: Flask) -> ApiWorld:
+    # Built again for each shard (a third of a second, mostly publishing figures), in the
+    # shard's own rolled-back transaction. Built once per module, it would save 2 s of CPU
+    # but make the shards one xdist group (tests/xdist_groups.py): all on one worker.
     return build_world(app.test_client())
 
 
 @pytest.fixture()
 def api_schema(app: Flask, api_world: ApiWorld) -> schemathesis.BaseSchema:
+    # Loaded again for each shard too (a few hundredths of a second): a schema remembers
+    # which (path, unlisted method) pairs its coverage phase has probed, and probes each
+    # once; shared by the shards, it would skip the probes of a path whose operations are in
+    # several shards after the first, and so send other requests.
     loaded = schemathesis.openapi.from_wsgi("/api/openapi.json", app, config=_config())
 
     @loaded.hook
