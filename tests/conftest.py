@@ -25,7 +25,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine, RootTransaction, make_url
 
@@ -33,6 +32,7 @@ from app import create_app
 from app.config import normalise_database_url
 from core.db import db as _db
 from core.db import throwaway_postgresql_database
+from tests.session_on import session_on
 
 # A young-generation collection every 10,000 net allocations instead of CPython's 700. A test
 # run allocates far more short-lived objects than a served request (ORM rows, Hypothesis
@@ -203,18 +203,6 @@ class _LazyConnection:
             self.connection.close()
 
 
-class _ConnectionBoundSession(FlaskSession):
-    """Flask-SQLAlchemy's session picks the engine itself; bind every session to the test's
-    connection instead, so it stays inside the outer transaction."""
-
-    def __init__(self, *args: Any, test_connection: _LazyConnection, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._test_connection = test_connection
-
-    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):  # type: ignore[no-untyped-def]
-        return self._test_connection.get()
-
-
 @pytest.fixture(autouse=True)
 def db(request: pytest.FixtureRequest, app: Flask) -> Iterator[object]:
     """Each test in an outer transaction rolled back at the end (on the demo country's
@@ -223,20 +211,10 @@ def db(request: pytest.FixtureRequest, app: Flask) -> Iterator[object]:
         app = request.getfixturevalue("demo_world")[0]
     with app.app_context():
         connection = _LazyConnection(_db.engine)
-        _db.session.remove()
-        old_session = _db.session
-        _db.session = _db._make_scoped_session(
-            {
-                "class_": _ConnectionBoundSession,
-                "test_connection": connection,
-                "join_transaction_mode": "create_savepoint",
-            }
-        )
         try:
-            yield _db
+            with session_on(connection.get):
+                yield _db
         finally:
-            _db.session.remove()
-            _db.session = old_session
             connection.close()
 
 
