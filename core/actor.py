@@ -87,6 +87,10 @@ def can_write(actor: Actor, organisation_id: int, *, admin_only: bool = False) -
 
 
 def require_read(actor: Actor, organisation_id: int, province_code: str | None) -> None:
+    """Refuse a read of the organisation's private data: 401 to anonymous callers (as every
+    other private read: they are told to authenticate, which reveals nothing), 404 to
+    those signed in who may not read it."""
+    require_authenticated(actor)
     if not can_read_private(actor, organisation_id, province_code):
         raise NotFound()
 

@@ -19,8 +19,8 @@ The ids are those of B's objects (``tests/app/cross_org_world.py``, built once p
 The API and ``/epcis/`` are called with the party's bearer token, the HTML routes with its
 signed-in session. Expected (README, "Security model"):
 
-- reads of private data: 404 (401 for anonymous on ``/api`` and ``/epcis``, except the
-  ``ANONYMOUS_404`` reads; the sign-in page for anonymous on the web); a public resource
+- reads of private data: 404 (401 for anonymous on ``/api`` and ``/epcis``; the sign-in
+  page for anonymous on the web); a public resource
   (an API operation the OpenAPI document marks as needing no token, ``WEB_PUBLIC`` pages)
   answers the party exactly what it answers anonymous callers;
 - writes, deletions, event recording (and the web forms that make them): never 2xx;
@@ -743,24 +743,6 @@ def public(case: Case) -> bool:
     return case.key in API_PUBLIC or case.key in WEB_PUBLIC
 
 
-# Private reads that answer anonymous callers 404, as to any stranger, where the rest of
-# the API answers 401 (README, "The API"). It reveals nothing, so it is no leak; listed so
-# that the inconsistency is visible and a change of it noticed.
-ANONYMOUS_404 = {
-    (f"api_organisations.{name}", "GET")
-    for name in (
-        "Profile",
-        "FiguresList",
-        "Figures",
-        "Unions",
-        "FactChanges",
-        "FactsAsOf",
-        "ChangeRequests",
-        "ChangeRequest",
-    )
-}
-
-
 # Leaks found: (endpoint, method, variant, actor) -> what goes wrong. Each is a strict
 # xfail, so the suite fails once it is fixed and the entry must go.
 KNOWN_LEAKS: dict[tuple[str, str, str, str], str] = {}
@@ -995,8 +977,6 @@ def test_a_foreign_party_gets_nothing_of_b(
         if case.interface == "web":
             assert response.status_code == 302, said
             assert response.location.startswith("/login"), said
-        elif case.key in ANONYMOUS_404:
-            assert response.status_code == 404, said
         else:
             assert response.status_code == 401, said
         return
@@ -1047,7 +1027,6 @@ def test_the_suite_covers_every_route_with_an_id() -> None:
             ("WEB_PUBLIC", WEB_PUBLIC),
             ("VERIFIER", VERIFIER),
             ("OVERSIGHT", OVERSIGHT),
-            ("ANONYMOUS_404", ANONYMOUS_404),
         )
         for key in entries
         if key not in keys

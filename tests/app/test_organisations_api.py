@@ -209,7 +209,8 @@ def test_cooperative_cannot_read_another_cooperatives_profile_or_figures(api):
         response = api.get(f"{BASE}/{b.id}/{path}", headers=a_user)
         assert response.status_code == 404, path
         assert response.mimetype == "application/problem+json"
-    assert api.get(f"{BASE}/{b.id}/profile").status_code == 404  # anonymous
+    for path in ("profile", "figures", "figures/2025", "unions"):  # anonymous: sign in
+        assert api.get(f"{BASE}/{b.id}/{path}").status_code == 401, path
     # Writes from a stranger look the same as a missing organisation.
     _, a_admin = make_user_with_token(a)
     assert api.put(f"{BASE}/{b.id}/profile", json=PROFILE, headers=a_admin).status_code == 404

@@ -281,9 +281,11 @@ def test_profile_is_private_to_the_organisation_and_authorities_of_its_province(
     org = make_org(province_code=HANOI)
     coops.put_profile(org_admin(org), org.id, PROFILE)
     stranger = make_org()
-    for actor in (org_admin(stranger), ANONYMOUS, authority(HCMC)):
+    for actor in (org_admin(stranger), authority(HCMC)):
         with pytest.raises(NotFound):
             coops.get_profile(actor, org.id)
+    with pytest.raises(Unauthenticated):
+        coops.get_profile(ANONYMOUS, org.id)
     assert coops.get_profile(authority(HANOI), org.id)
     assert coops.get_profile(authority(None), org.id)
     with pytest.raises(Forbidden):
