@@ -1,9 +1,13 @@
 """A small populated world for the schema-driven fuzzing and the input property tests.
 
-A cooperative with an admin token, an enterprise it ships to, a union, a product, a
-production area with a diary entry, a member, a certification and a harvested lot with a lab
-result, so that generated requests reach real records (and the code behind a 2xx) rather
-than only 404s.
+A cooperative with an admin token, an enterprise it ships to, a union it belongs to, a
+product, a production area with a diary entry, a member, a certification, a harvested lot
+with a lab result, the cooperative's profile and figures of 2025, a draft and a signed
+linkage contract (the signed one in a linkage project, with a delivery under it), a pending
+change request of its oversight facts and an indicator target, so that generated requests
+reach real records (and the code behind a 2xx) rather than only 404s.
+``ApiWorld.path_values`` names records that exist for every path parameter of the API, and
+``ApiWorld.path_value`` the one that a case not about that parameter names.
 Everything is written inside the test's rolled-back transaction (tests/conftest.py).
 """
 
@@ -11,19 +15,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy import Dialect, func, literal_column, select, text, union_all
 
-from app.auth.models import User
+from app.auth.models import ApiToken, User
 from app.auth.services import create_token
 from core.actor import SYSTEM
+from core.clock import local_today
 from core.db import db
-from linkages.indicator import publications
+from linkages.indicator import publications, targets
 from linkages.models.organisations import OrgType
-from linkages.services import contracts, suppliers, verification
+from linkages.services import contracts, deliveries, oversight, suppliers, verification
+from linkages.services import cooperatives as coops
+from linkages.services import linkage_projects as projects
 from tests.factories import HANOI, SOC_SON, make_org
 from tests.linkages._helpers_contracts import terms as contract_terms
 from tests.traceability.batch_factories import (
@@ -50,12 +58,27 @@ class ApiWorld:
     certification_id: int
     batch_id: int
     spare_token_id: int
-    # Path parameter name -> values naming records that exist.
+    # The tokens the fuzzer acts with: revoking one (DELETE /api/me/tokens/{id} with a small
+    # id) would turn every later request of the test into a 401.
+    acting_token_ids: frozenset[int] = frozenset()
+    # Path parameter name -> values naming records that exist, the one the cooperative's
+    # admin may act on (its own organisation, its draft contract…) first.
     path_values: dict[str, list[Any]] = field(default_factory=dict)
+    # Path template -> parameter name -> the record to name there instead of the first of
+    # ``path_values``: where one name means different records on different paths.
+    path_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def headers(self) -> dict[str, str]:
         return self.coop.admin_headers
+
+    def path_value(self, path: str, name: str) -> Any:
+        """The record that ``name`` should name in ``path`` (None: the world has none)."""
+        override = self.path_overrides.get(path, {})
+        if name in override:
+            return override[name]
+        values = self.path_values.get(name)
+        return values[0] if values else None
 
 
 def _created(response: Any) -> dict[str, Any]:
@@ -114,10 +137,49 @@ def build_world(client: FlaskClient) -> ApiWorld:
     scan = contracts.add_attachment(coop.admin, contract.id, "hop-dong.pdf", b"%PDF-1.7\n1")
     suppliers.add_supplier(coop.admin, coop.org.id, union.id)
     check = verification.request_verification(coop.admin, coop.org.id, union.id)
+    # A signed contract (the platform saw the paper) in a linkage project, and a delivery of
+    # part of the lot under it: what …/transition, the projects' and the deliveries' paths
+    # name. SYSTEM stands in for the authority that records these.
+    signed = contracts.create_contract(coop.admin, **contract_terms(coop.org, buyer.org))
+    contracts.verify_paper_contract(SYSTEM, signed.id)
+    project = projects.create_project(
+        SYSTEM, number="QĐ-1/LK", name="Chuỗi liên kết thử", province_code=HANOI,
+        decision_date=date(2026, 1, 5), contract_ids=[signed.id],
+    )
+    line = contracts.get_contract(coop.admin, signed.id).lines[0]
+    delivered = deliveries.ship_under_contract(
+        coop.admin, batch["id"], signed.id, line.id, quantity=Decimal("50"), unit="kg",
+        shipped_at=local_today(),
+    )
+    assert delivered.delivery is not None
+    # The cooperative's membership of the union (which either side may end), a pending
+    # request to change its oversight facts, and a target of the indicator (every user
+    # reads it; only authorities edit it, so the admin's writes reach its 403).
+    membership = coops.add_union_membership(
+        SYSTEM, union.id, {"counterpart_id": coop.org.id, "joined_on": date(2024, 1, 1)}
+    )
+    change = oversight.request_change(
+        coop.admin, coop.org.id,
+        {"registered_on": date(2019, 5, 1), "effective_on": date(2025, 1, 1),
+         "reason": "Ngày đăng ký ghi sai"},
+    )
+    target = targets.create_target(
+        SYSTEM,
+        {"metric": "linked_share", "scope": HANOI, "year": 2030, "value": 55,
+         "source": "Kế hoạch của UBND thành phố Hà Nội"},
+    )
     # A token that DELETE /api/me/tokens/{id} may revoke without locking the fuzzer out.
     user = db.session.get(User, coop.admin.user_id)
     assert user is not None
     spare = create_token(user, "spare", organisation_id=coop.org.id)
+    acting = frozenset(
+        db.session.scalars(
+            select(ApiToken.id).where(ApiToken.user_id == user.id, ApiToken.id != spare.token.id)
+        )
+    )
+    # The cooperative's profile and its figures of 2025, so that their GETs answer 200 too.
+    coops.put_profile(coop.admin, coop.org.id, {"field_group": "agriculture"})
+    coops.put_figures(coop.admin, coop.org.id, 2025, {"official_members": 9, "households": 9})
     # Published figures of a year that has ended, so GET …/publications/{id} reaches a 200.
     publication = publications.publish(SYSTEM, year=2025)
     db.session.commit()
@@ -132,6 +194,7 @@ def build_world(client: FlaskClient) -> ApiWorld:
         certification_id=certification["id"],
         batch_id=batch["id"],
         spare_token_id=spare.token.id,
+        acting_token_ids=acting,
     )
     world.path_values = {
         "organisation_id": [coop.org.id, buyer.org.id, union.id],
@@ -144,13 +207,25 @@ def build_world(client: FlaskClient) -> ApiWorld:
         "batch_id": [batch["id"]],
         "result_id": [lab_result["id"]],
         "token_id": [spare.token.id],
-        "contract_id": [contract.id],
+        "contract_id": [contract.id, signed.id],
         "attachment_id": [scan.id],
         "supplier_id": [union.id],
         "verification_id": [check.id],
         "publication_id": [publication.id],
         "year": [2025],
         "code": [HANOI, SOC_SON, "VN6_2021_2030"],
+        "project_id": [project.project.id],
+        "delivery_id": [delivered.delivery.id],
+        "membership_id": [membership.id],
+        "request_id": [change.id],
+        "target_id": [target.id],
+    }
+    world.path_overrides = {
+        # A draft cannot change state nor be in a project: these paths name the signed one.
+        "/api/contracts/{contract_id}/transition": {"contract_id": signed.id},
+        "/api/linkage-projects/{project_id}/contracts/{contract_id}": {"contract_id": signed.id},
+        "/api/places/communes/{code}": {"code": SOC_SON},
+        "/api/places/region-schemes/{code}": {"code": "VN6_2021_2030"},
     }
     return world
 
