@@ -27,8 +27,10 @@ the same run; default: the SQLite file only):
    variant by province, under 0.3 s for the drill-down), and ``uptime`` before and after.
 
 ``--explain DIR`` also writes, for each target, the plan of every statement it runs
-(``EXPLAIN (ANALYZE, BUFFERS)`` on PostgreSQL, ``EXPLAIN QUERY PLAN`` on SQLite), to see why
-an aim is missed. ``--scale 0.05`` makes a country of 2,250 HTX for a quick trial (use
+(``EXPLAIN (ANALYZE, BUFFERS)`` on PostgreSQL, under the settings the statement ran with:
+``query.plan_for_analysis``'s, ``EXPLAIN QUERY PLAN`` on SQLite), to see why an aim is
+missed. ``--figure-variants`` and ``--drill-variants`` choose the targets (while working
+on one of them). ``--scale 0.05`` makes a country of 2,250 HTX for a quick trial (use
 another file or database than the full-scale one, or it is regenerated).
 """
 
@@ -246,8 +248,9 @@ def cpu_clock(parts: dict[str, float]) -> Iterator[None]:
                         + _backend_cpu(pid) - server)
 
 
-def targets(year: int, drill_variants: list[str]) -> tuple[list[Target], dict[str, Any]]:
-    """The figure of every variant by province and the drill-down of the province with the
+def targets(year: int, figure_variants: list[str],
+            drill_variants: list[str]) -> tuple[list[Target], dict[str, Any]]:
+    """The figure of each variant by province and the drill-down of the province with the
     most HTX (the worst one), inside the app context."""
     from sqlalchemy import func, select
 
@@ -303,7 +306,8 @@ def targets(year: int, drill_variants: list[str]) -> tuple[list[Target], dict[st
                 f"({counted} counted)")
 
     found: list[Target] = [
-        Target(f"{v} by province", lambda v=v: figure(v), AIM_FIGURE_S) for v in VARIANTS
+        Target(f"{v} by province", lambda v=v: figure(v), AIM_FIGURE_S)
+        for v in figure_variants
     ] + [
         Target(f"drill-down {v}, province {province}", lambda v=v: drill(v), AIM_DRILL_S)
         for v in drill_variants
@@ -393,14 +397,19 @@ def captured_statements(engine: Any) -> Iterator[list[tuple[str, Any]]]:
     Short statements (the service's look-ups: does the province exist?) run as they are."""
     from sqlalchemy import event
 
-    seen: list[tuple[str, Any]] = []
+    seen: list[tuple[str, Any, list[tuple[str, Any]]]] = []
+    settings: list[tuple[str, Any]] = []
 
     def before(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any,
                _executemany: bool) -> tuple[str, Any]:
         # The figures' statements open with their CTEs (``WITH …``).
         if statement.lstrip().upper().startswith(("SELECT", "WITH")) and len(statement) > 1000:
-            seen.append((statement, parameters))
+            seen.append((statement, parameters, list(settings)))
             return f"SELECT * FROM ({statement}) AS captured LIMIT 0", parameters
+        if "set_config(" in statement:
+            # ``core.db.set_local`` (``query.plan_for_analysis``): the plans must be made
+            # under the settings the statement ran with, replayed in its own transaction.
+            settings.append((statement, parameters))
         return statement, parameters
 
     event.listen(engine, "before_cursor_execute", before, retval=True)
@@ -410,9 +419,12 @@ def captured_statements(engine: Any) -> Iterator[list[tuple[str, Any]]]:
         event.remove(engine, "before_cursor_execute", before)
 
 
-def _plan(engine: Any, statement: str, parameters: Any, postgresql: bool) -> list[str]:
+def _plan(engine: Any, statement: str, parameters: Any, postgresql: bool,
+          settings: list[tuple[str, Any]]) -> list[str]:
     """The statement's plan: as run (``EXPLAIN ANALYZE``) on PostgreSQL, or as planned
-    when running it takes longer than the deadline; SQLite's ``EXPLAIN QUERY PLAN``."""
+    when running it takes longer than the deadline; SQLite's ``EXPLAIN QUERY PLAN``.
+    ``settings`` (the ``set_config`` statements run before it) are run first, in the same
+    transaction."""
     from sqlalchemy.exc import OperationalError
 
     if not postgresql:
@@ -422,6 +434,8 @@ def _plan(engine: Any, statement: str, parameters: Any, postgresql: bool) -> lis
     for prefix in ("EXPLAIN (ANALYZE, BUFFERS, SETTINGS) ", "EXPLAIN (SETTINGS) "):
         try:
             with engine.connect() as conn:
+                for setting, values in settings:
+                    conn.exec_driver_sql(setting, values)
                 rows = conn.exec_driver_sql(prefix + statement, parameters).all()
                 conn.rollback()
         except OperationalError as error:
@@ -451,9 +465,9 @@ def explain(found: list[Target], folder: Path, label: str, deadline: Deadline) -
             finally:
                 db.session.remove()
         out = [f"-- {label}: {target.name}", ""]
-        for statement, parameters in seen:
+        for statement, parameters, settings in seen:
             with deadline.running():
-                plan = _plan(engine, statement, parameters, postgresql)
+                plan = _plan(engine, statement, parameters, postgresql, settings)
             out += ["-- statement", statement, f"-- parameters {parameters!r}", "-- plan",
                     *plan, ""]
         slug = "".join(c if c.isalnum() else "_" for c in f"{label}_{target.name}").lower()
@@ -601,6 +615,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--year", type=int, default=2026, help="statistical year measured")
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--figure-variants", default=",".join(VARIANTS),
+                        help="variants whose figure by province is measured "
+                        "(comma-separated; all by default)")
     parser.add_argument("--drill-variants", default="A,C,V",
                         help="variants whose drill-down is measured (comma-separated)")
     parser.add_argument("--timeout", type=float, default=120,
@@ -616,8 +633,9 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.scale <= 2 or not 1 <= args.rounds <= 50:
         parser.error("keep runs bounded: scale in (0, 2], 1-50 rounds")
     drill_variants = [v for v in args.drill_variants.split(",") if v]
-    if any(v not in VARIANTS for v in drill_variants):
-        parser.error(f"drill variants among {', '.join(VARIANTS)}")
+    figure_variants = [v for v in args.figure_variants.split(",") if v]
+    if any(v not in VARIANTS for v in drill_variants + figure_variants):
+        parser.error(f"variants among {', '.join(VARIANTS)}")
     urls = args.db or [DEFAULT_DB]
 
     load_before = uptime()
@@ -633,7 +651,7 @@ def main(argv: list[str] | None = None) -> int:
 
             deadline = Deadline(args.timeout)
             deadline.install(db.engine)
-            found, where = targets(args.year, drill_variants)
+            found, where = targets(args.year, figure_variants, drill_variants)
             here = uptime()
             measure(found, args.rounds, label, deadline)
             after = uptime()

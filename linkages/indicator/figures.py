@@ -53,8 +53,16 @@ def _cohort_cte(q: IndicatorQuery, b: links.Basis) -> Any:
     return materialized(select(cohort(q, b.facts)), "cohort_rows")
 
 
+def _one_province(q: IndicatorQuery) -> str | None:
+    """The province a figure is confined to (asked, or the actor's scope), whose
+    organisations alone then need their facts (``links.basis``); None for the country.
+    Not for the contract breakdowns: the leaders' types are read from every
+    organisation's facts."""
+    return q.provinces[0] if q.provinces else None
+
+
 def _counting_groups(q: IndicatorQuery, breakdown: str) -> list[Row]:
-    b = links.basis(q)
+    b = links.basis(q, province=_one_province(q))
     rows = _cohort_cte(q, b)
     standing = links.standing(q, rows, b, q.variant, narrow=bool(q.provinces),
                               counting_only=True)
@@ -96,7 +104,7 @@ def _contract_groups(q: IndicatorQuery, breakdown: str) -> list[Row]:
 
 
 def _volume_groups(q: IndicatorQuery, breakdown: str) -> list[Row]:
-    b = links.basis(q)
+    b = links.basis(q, province=_one_province(q))
     rows = _cohort_cte(q, b)
     batch = Batch
     shipped = links.volume_shipped(q, rows, b, VARIANTS[VariantCode.A])

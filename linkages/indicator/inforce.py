@@ -35,9 +35,11 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     String,
+    and_,
     case,
     cast,
     func,
+    null,
     or_,
     select,
     union_all,
@@ -111,13 +113,40 @@ def inlined(stmt: Select[Any], name: str) -> CTE:
     return stmt.cte(name).prefix_with("NOT MATERIALIZED", dialect="postgresql")
 
 
-def facts_on(on: date, cutoff: datetime, name: str = "facts_on") -> CTE:
+def changed_since(on: date, cutoff: datetime) -> Select[Any]:
+    """The ids of the organisations with a fact change taking effect after ``on`` or
+    recorded at or after ``cutoff``: the only ones whose facts on ``on`` may differ from
+    their row's (``facts_on``)."""
+    c = OrganisationFactChange
+    return select(c.organisation_id).where(or_(c.effective_on > on, c.changed_at >= cutoff))
+
+
+def maybe_in_province(province: str, on: date, cutoff: datetime) -> ColumnElement[bool]:
+    """SQL on ``Organisation``: the organisation may be in ``province`` on ``on`` as known
+    at ``cutoff`` (``facts_on``'s ``province``): its row says so (its own code, or its
+    legacy province's successor when it has none), or a later change may have moved it.
+    What ``facts_on(among=…)`` keeps for one province's registry."""
+    org = Organisation
+    successors = select(LegacyProvince.code).where(LegacyProvince.new_province_code == province)
+    return or_(
+        org.province_code == province,
+        and_(org.province_code.is_(None), org.legacy_province_code.in_(successors)),
+        org.id.in_(changed_since(on, cutoff)),
+    )
+
+
+def facts_on(on: date, cutoff: datetime, name: str = "facts_on",
+             among: ColumnElement[bool] | None = None, profile: bool = True) -> CTE:
     """Every organisation's facts on ``on`` as known at ``cutoff``: ``org_id, created_at,
     org_type, status, registered_on, province, legacy_province`` (text, as
     ``asof.fact_on`` gives them; ``province`` among the 34 current ones, as
     ``asof.province_on``), with what the registry shows beside them as it is now:
     ``name, registration_code, field_group, size_class`` (the cooperative profile's; the
-    last two have no history)."""
+    last two have no history). ``among`` (a condition on ``Organisation``) keeps only the
+    organisations a statement may read: a province's drill-down needs a few thousand
+    cooperatives and their contracts' parties, not the country's 56,000 rows. Without
+    ``profile`` (a statement reading the parties' types only) ``field_group`` and
+    ``size_class`` are NULL and the profiles are not read."""
     c = OrganisationFactChange
     later = (
         select(
@@ -151,7 +180,7 @@ def facts_on(on: date, cutoff: datetime, name: str = "facts_on") -> CTE:
                     else_=current)
 
     legacy = value(FactField.LEGACY_PROVINCE_CODE)
-    return materialized(
+    stmt = (
         select(
             org.id.label("org_id"),
             org.created_at,
@@ -163,14 +192,18 @@ def facts_on(on: date, cutoff: datetime, name: str = "facts_on") -> CTE:
             legacy.label("legacy_province"),
             org.name,
             org.registration_code,
-            CooperativeProfile.field_group,
-            CooperativeProfile.size_class,
+            *((CooperativeProfile.field_group, CooperativeProfile.size_class) if profile
+              else (null().label("field_group"), null().label("size_class"))),
         )
         .outerjoin(first, first.c.organisation_id == org.id)
         .outerjoin(LegacyProvince, LegacyProvince.code == legacy)
-        .outerjoin(CooperativeProfile, CooperativeProfile.organisation_id == org.id),
-        name,
     )
+    if profile:
+        stmt = stmt.outerjoin(CooperativeProfile,
+                              CooperativeProfile.organisation_id == org.id)
+    if among is not None:
+        stmt = stmt.where(among)
+    return materialized(stmt, name)
 
 
 @dataclass(frozen=True)

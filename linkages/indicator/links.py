@@ -39,7 +39,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.sql import Subquery
+from sqlalchemy.sql import Select, Subquery
 
 from linkages.indicator.definitions import (
     COOPERATIVE_COUNTERPARTY_ROLES,
@@ -47,8 +47,15 @@ from linkages.indicator.definitions import (
     COUNTING_CONTRACT_STATUSES,
     Variant,
 )
-from linkages.indicator.inforce import Among, InForce, facts_on, in_force, materialized
-from linkages.indicator.query import IndicatorQuery
+from linkages.indicator.inforce import (
+    Among,
+    InForce,
+    facts_on,
+    in_force,
+    materialized,
+    maybe_in_province,
+)
+from linkages.indicator.query import IndicatorQuery, on_postgresql
 from linkages.models.contracts import (
     ContractStatus,
     LinkageContractLine,
@@ -57,8 +64,8 @@ from linkages.models.contracts import (
     project_contracts,
 )
 from linkages.models.deliveries import LinkageDelivery
-from linkages.models.organisations import OrgType
-from traceability.models import Batch, BatchStatus, Commodity, Product
+from linkages.models.organisations import Organisation, OrgType
+from traceability.models import Batch, BatchStatus, Commodity, EpcisEvent, Product, Shipment
 from traceability.services.shipments import shipments_withdrawn_before
 
 STAGES = ("party", "status", "counterparty", "final")
@@ -68,20 +75,44 @@ COMMODITY_VALUES = tuple(c.value for c in Commodity)
 @dataclass(frozen=True)
 class Basis:
     """What one statement reads registries and contracts from, as it stood on the
-    query's reference day: every organisation's facts and the contracts in force (CTEs,
-    computed once however many sets read them)."""
+    query's reference day: every organisation's facts (or, with ``province``, those of
+    the organisations that may be in it) and the contracts in force (CTEs, computed once
+    however many sets read them)."""
 
     facts: CTE
     contracts: InForce
+    # ``facts`` holds only the organisations that may be in this province: the statement
+    # reads one province's registry and its contracts' parties (``narrow``), whose facts
+    # are then worked out on their own (``_contract_sides``).
+    province: str | None = None
 
 
-def basis(q: IndicatorQuery, tag: str = "") -> Basis:
-    return Basis(facts=facts_on(q.on, q.cutoff, f"facts_on{tag}"),
-                 contracts=in_force(q.on, q.cutoff, tag))
+def basis(q: IndicatorQuery, tag: str = "", province: str | None = None) -> Basis:
+    """The statement's ``Basis``; ``province`` (for a statement that reads only that
+    province's registry, with ``narrow`` sets) keeps only its organisations' facts."""
+    if not on_postgresql():
+        province = None  # SQLite: every organisation's facts, as before (``on_postgresql``)
+    among = None if province is None else maybe_in_province(province, q.on, q.cutoff)
+    return Basis(facts=facts_on(q.on, q.cutoff, f"facts_on{tag}", among),
+                 contracts=in_force(q.on, q.cutoff, tag), province=province)
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
+
+
+def withdrawn_before(q: IndicatorQuery) -> Select[Any]:
+    """The ids of the shipments whose ship event had been withdrawn before the cutoff:
+    ``traceability.services.shipments.shipments_withdrawn_before``'s set, found through
+    the shipments' ship-event index (``Among``). Its join, planned without nested loops,
+    read all 2 million shipments to find the ~10,000 withdrawn ones (~0.4 s of the
+    volume's figure, bench/RESULTS.md, 2026-12-07). SQLite keeps the join
+    (``query.on_postgresql``)."""
+    if not on_postgresql():
+        return shipments_withdrawn_before(q.cutoff)
+    withdrawn = select(EpcisEvent.id).where(EpcisEvent.retracted_at.is_not(None),
+                                            EpcisEvent.retracted_at < q.cutoff)
+    return select(Shipment.id).where(Among(Shipment.ship_event_pk, withdrawn))
 
 
 def accepted_in_period(q: IndicatorQuery) -> list[ColumnElement[bool]]:
@@ -94,7 +125,7 @@ def accepted_in_period(q: IndicatorQuery) -> list[ColumnElement[bool]]:
         d.received_on >= q.period.start,
         d.received_on <= q.on,
         d.settled_at < q.cutoff,
-        d.shipment_id.not_in(shipments_withdrawn_before(q.cutoff)),
+        d.shipment_id.not_in(withdrawn_before(q)),
     ]
 
 
@@ -105,7 +136,7 @@ def shipped_by_day(q: IndicatorQuery) -> list[ColumnElement[bool]]:
     return [
         d.shipped_on <= q.on,
         d.created_at < q.cutoff,
-        d.shipment_id.not_in(shipments_withdrawn_before(q.cutoff)),
+        d.shipment_id.not_in(withdrawn_before(q)),
     ]
 
 
@@ -130,7 +161,20 @@ def commodity_key(line: Any) -> ColumnElement[Any]:
 # --- the sets each stage joins --------------------------------------------------------
 
 
-def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, reg: Any = None,
+def _their_contracts(b: Basis, reg: Any, tag: str) -> CTE:
+    """The contracts in force one of ``reg``'s cooperatives is a party to, found through
+    the parties' organisation index and kept (a few thousand ids for a province), so that
+    their terms, other parties and deliveries are looked up by contract id rather than by
+    reading every contract's."""
+    p = b.contracts.parties
+    return materialized(
+        select(p.c.contract_id).where(Among(p.c.organisation_id, select(reg.c.org_id)))
+        .distinct(),
+        f"their_contracts{tag}",
+    )
+
+
+def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, theirs: CTE | None = None,
                     counting_only: bool = False, leads: bool = True) -> Subquery:
     """The contracts in force whose term overlaps the period (``counting_only``: and
     whose status counts): ``contract_id, status, form``, ``enterprise`` (1: an
@@ -138,27 +182,40 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, reg: Any = None,
     parties that are an HTX or a union leading or buying, by their lowest and highest ids
     ``lead_min`` and ``lead_max``: one other than a given cooperative exists unless both
     are NULL or both are that cooperative (a distinct count would say as much but needs
-    a sort). One pass over those contracts' parties; with ``reg``, only the contracts one
-    of its cooperatives is a party to (a province, not the country). Without ``leads``
-    (nothing asks about B's counterparties) ``lead_min`` and ``lead_max`` are NULL and
-    only the enterprises among the parties are looked for."""
+    a sort). One pass over those contracts' parties; with ``theirs``
+    (``_their_contracts``), only those contracts (a province's, not the country's), and
+    on PostgreSQL only their parties' facts. Without ``leads`` (nothing asks about B's
+    counterparties) ``lead_min`` and ``lead_max`` are NULL and only the enterprises
+    among the parties are looked for."""
     p, f, c = b.contracts.parties, b.facts, b.contracts.contracts
     relevant = [c.c.effective_from <= q.period.end,
                 or_(c.c.effective_to.is_(None), c.c.effective_to >= q.period.start)]
-    if reg is not None:
-        # The registry's own contracts, found through the parties' organisation index and
-        # kept (a few thousand ids for a province), so that their terms and other parties
-        # are looked up by contract id rather than by reading every contract's.
-        theirs = materialized(
-            select(p.c.contract_id).where(Among(p.c.organisation_id, select(reg.c.org_id)))
-            .distinct(),
-            f"their_contracts{tag}",
-        )
+    their_parties: list[ColumnElement[bool]] = []
+    postgresql = on_postgresql()
+    if theirs is not None:
         relevant.append(c.c.contract_id.in_(select(theirs.c.contract_id)))
+    if theirs is not None and postgresql:
+        # Their parties, through the parties' contract index: a semi-join read the
+        # country's 358,596 party rows to keep a province's ~40,000.
+        their_parties.append(Among(p.c.contract_id, select(theirs.c.contract_id)))
+        # And those parties' facts alone (a province's contracts have ~10,000 of the
+        # 56,000 organisations as parties), without their profiles: only their types
+        # are read.
+        parties = select(p.c.organisation_id).where(
+            Among(p.c.contract_id, select(theirs.c.contract_id)))
+        f = facts_on(q.on, q.cutoff, f"party_facts{tag}",
+                     Organisation.id.in_(parties), profile=False)
     if counting_only:
         relevant.append(c.c.status.in_([s.value for s in COUNTING_CONTRACT_STATUSES]))
     enterprise = f.c.org_type == OrgType.DN.value
     in_relevant = p.c.contract_id.in_(select(c.c.contract_id).where(*relevant))
+    if postgresql:
+        # Every party of these contracts is read (enterprises and leading HTX alike):
+        # through the parties' contract index, where a semi-join read the whole table
+        # (358,596 rows for 120,000 of the country's counting contracts).
+        all_relevant = Among(p.c.contract_id, select(c.c.contract_id).where(*relevant))
+    else:
+        all_relevant = in_relevant
     if leads:
         lead = and_(f.c.org_type.in_([t.value for t in COOPERATIVE_COUNTERPARTY_TYPES]),
                     p.c.role.in_([r.value for r in COOPERATIVE_COUNTERPARTY_ROLES]))
@@ -170,7 +227,7 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, reg: Any = None,
                 func.max(case((lead, p.c.organisation_id))).label("lead_max"),
             )
             .join(f, f.c.org_id == p.c.organisation_id)
-            .where(or_(enterprise, lead), in_relevant)
+            .where(or_(enterprise, lead), all_relevant)
             .group_by(p.c.contract_id)
         )
     else:  # the enterprises alone: a small set to test the parties against
@@ -179,7 +236,7 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, reg: Any = None,
             select(p.c.contract_id, literal(1).label("enterprise"),
                    none.label("lead_min"), none.label("lead_max"))
             .where(Among(p.c.organisation_id, select(f.c.org_id).where(enterprise)),
-                   in_relevant)
+                   in_relevant, *their_parties)
             .distinct()
         )
     sides = kinds.subquery(f"party_kinds{tag}")
@@ -211,18 +268,22 @@ def _first_accepted(q: IndicatorQuery, contract_id: Any, supplier_id: Any,
     return select(d.id).where(*conditions).limit(1).scalar_subquery()
 
 
-def _delivered(q: IndicatorQuery, reg: Any, tag: str) -> Subquery:
+def _delivered(q: IndicatorQuery, reg: Any, tag: str, theirs: CTE | None) -> Subquery:
     """(contract, supplier) pairs under which the supplier shipped, by the reference day,
-    a batch harvested in the period (the volume variant's drill-down)."""
+    a batch harvested in the period (the volume variant's drill-down). With ``theirs``
+    (``_their_contracts`` of ``reg``: only those pairs are asked about), the deliveries
+    are read from the covering index ``ix_linkage_deliveries_contract_supplier`` for those
+    contracts only, not from the 2 million deliveries."""
     d = LinkageDelivery
-    return (
+    stmt = (
         select(d.contract_id, d.supplier_id)
         .join(Batch, Batch.id == d.batch_id)
         .where(d.supplier_id.in_(select(reg.c.org_id)), *shipped_by_day(q),
                *harvested_in_period(q))
-        .distinct()
-        .subquery(f"delivered{tag}")
     )
+    if theirs is not None and on_postgresql():
+        stmt = stmt.where(Among(d.contract_id, select(theirs.c.contract_id)))
+    return stmt.distinct().subquery(f"delivered{tag}")
 
 
 def _in_projects(q: IndicatorQuery, tag: str) -> Subquery:
@@ -260,7 +321,10 @@ def pairs(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str = ""
     ``counting_only``: only whether a cooperative counts matters (a figure, not the
     reasons), so contracts whose status does not count are left out early."""
     p = b.contracts.parties
-    c = _contract_sides(q, b, tag, reg if narrow else None, counting_only,
+    # A basis of one province's facts has no others' facts: only its contracts' sides.
+    narrow = narrow or b.province is not None
+    theirs = _their_contracts(b, reg, tag) if narrow else None
+    c = _contract_sides(q, b, tag, theirs, counting_only,
                         leads=variant.broad_counterparty or not counting_only)
     org_id = p.c.organisation_id
     has_enterprise = c.c.enterprise == 1
@@ -283,7 +347,8 @@ def pairs(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str = ""
             own.append(case((gate, found)).is_not(None))
         else:
             delivery = case((gate, _first_accepted(q, p.c.contract_id, org_id, True)))
-            own.append(delivery.is_not(None))
+            if not on_postgresql():  # on PostgreSQL looked up once, below
+                own.append(delivery.is_not(None))
     if variant.needs_project:
         projects = _in_projects(q, tag)
         stmt = stmt.outerjoin(projects, projects.c.contract_id == p.c.contract_id)
@@ -291,7 +356,7 @@ def pairs(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str = ""
     if variant.form_one:
         own.append(c.c.form == 1)
     if variant.volume:
-        delivered = _delivered(q, reg, tag)
+        delivered = _delivered(q, reg, tag, theirs)
         stmt = stmt.outerjoin(delivered, and_(delivered.c.contract_id == p.c.contract_id,
                                               delivered.c.supplier_id == org_id))
         own.append(delivered.c.contract_id.is_not(None))
@@ -299,7 +364,7 @@ def pairs(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str = ""
         commodity = _of_commodity(q, tag)
         stmt = stmt.outerjoin(commodity, commodity.c.contract_id == p.c.contract_id)
         own.append(commodity.c.contract_id.is_not(None))
-    return stmt.with_only_columns(
+    stmt = stmt.with_only_columns(
         org_id.label("org_id"),
         p.c.contract_id,
         c.c.form,
@@ -309,6 +374,20 @@ def pairs(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str = ""
         _flag(and_(in_status, broad)).label("broad"),
         _flag(and_(in_status, counterparty, *own)).label("final"),
         delivery.label("delivery_id"),
+    )
+    if not (variant.needs_delivery and not counting_only and on_postgresql()):
+        return stmt.subquery(f"pairs{tag}")
+    # C's drill-down: each mention of the look-up runs it again (PostgreSQL inlines the
+    # subquery into every expression reading it), and the flag and the delivery's id
+    # both need it. Kept as found (a few thousand pairs for a province), the flag is
+    # worked out from the id: a pair passes when every other condition holds and an
+    # accepted delivery was found.
+    kept = materialized(stmt, f"pairs_looked_up{tag}")
+    return select(
+        kept.c.org_id, kept.c.contract_id, kept.c.form, kept.c.status, kept.c.draft,
+        kept.c.counterparty, kept.c.broad,
+        _flag(and_(kept.c.final == 1, kept.c.delivery_id.is_not(None))).label("final"),
+        kept.c.delivery_id,
     ).subquery(f"pairs{tag}")
 
 
@@ -386,15 +465,23 @@ def volume_shipped(q: IndicatorQuery, reg: Any, b: Basis, a_rule: Variant,
                    tag: str = "") -> Subquery:
     """Per (batch, supplier) of ``reg``, the kilograms shipped by the reference day under
     contracts that make the supplier count under ``a_rule`` (A, with the commodity asked):
-    ``batch_id, supplier_id, shipped_kg``."""
+    ``batch_id, supplier_id, shipped_kg``. On PostgreSQL the counting contracts'
+    deliveries are read from the covering index ``ix_linkage_deliveries_contract_supplier``,
+    their contracts' entries only (``Among``), where a hash join read all 2 million
+    deliveries (bench/RESULTS.md, 2026-12-07); SQLite joins as before
+    (``query.on_postgresql``)."""
     d = LinkageDelivery
-    counted = counting_pairs(q, reg, b, a_rule, f"{tag}_a")
+    counted: Any = counting_pairs(q, reg, b, a_rule, f"{tag}_a")
+    by_contract: list[ColumnElement[bool]] = []
+    if on_postgresql():
+        # Kept: read twice, for its contracts and for its pairs.
+        counted = materialized(select(counted), f"counted{tag}")
+        by_contract.append(Among(d.contract_id, select(counted.c.contract_id)))
     return (
         select(d.batch_id, d.supplier_id, func.sum(d.shipped_kg).label("shipped_kg"))
         .join(counted, and_(counted.c.org_id == d.supplier_id,
                             counted.c.contract_id == d.contract_id))
-        .where(*shipped_by_day(q))
+        .where(*by_contract, *shipped_by_day(q))
         .group_by(d.batch_id, d.supplier_id)
         .subquery(f"volume_shipped{tag}")
     )
-

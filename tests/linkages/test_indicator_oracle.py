@@ -12,16 +12,14 @@ back after the test, so a test's writes (the withdrawn shipping) never reach the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
@@ -30,11 +28,14 @@ from core.clock import local_today
 from core.db import db as _db
 from linkages.indicator import figures, service
 from linkages.indicator.definitions import VARIANTS, Breakdown, VariantCode
+from linkages.indicator.drilldown import drilldown
 from linkages.indicator.query import IndicatorQuery
 from linkages.indicator.states import states
-from tests.factories import HANOI, make_user_with_token
+from linkages.models.organisations import FactField, Organisation, OrganisationFactChange
+from tests.factories import HANOI, HCMC, make_user_with_token
 from tests.linkages import indicator_oracle as oracle
 from tests.linkages.indicator_world import IndicatorWorld, build
+from tests.session_on import session_on
 from traceability.models.batches import Shipment
 from traceability.models.events import EpcisEvent
 from traceability.services.recording import correct_event
@@ -57,39 +58,6 @@ QUESTIONS: tuple[dict[str, Any], ...] = (
 # --- the country, once per module ----------------------------------------------------
 
 
-class _ConnectionBoundSession(FlaskSession):
-    """Flask-SQLAlchemy's session picks the engine itself; this one always answers the
-    module's connection, so every statement stays inside the module's transaction (as
-    tests/conftest.py's sessions stay inside a test's)."""
-
-    def __init__(self, *args: Any, connection: Connection, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._connection = connection
-
-    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):  # type: ignore[no-untyped-def]
-        return self._connection
-
-
-@contextmanager
-def _session_on(connection: Connection) -> Iterator[None]:
-    """``db.session`` on ``connection``: a commit only releases a SAVEPOINT of the
-    transaction already open there."""
-    _db.session.remove()
-    previous = _db.session
-    _db.session = _db._make_scoped_session(
-        {
-            "class_": _ConnectionBoundSession,
-            "connection": connection,
-            "join_transaction_mode": "create_savepoint",
-        }
-    )
-    try:
-        yield
-    finally:
-        _db.session.remove()
-        _db.session = previous
-
-
 @dataclass(frozen=True)
 class Country:
     connection: Connection  # in the module's transaction
@@ -108,7 +76,7 @@ def country(app: Flask) -> Iterator[Country]:
         connection = _db.engine.connect()
         outer = connection.begin()
         try:
-            with _session_on(connection):
+            with session_on(lambda: connection):
                 world = build()
                 # Its last commit expired the rows: read their ids while still attached.
                 for org in world.orgs.values():
@@ -126,7 +94,7 @@ def db(app: Flask, country: Country) -> Iterator[SQLAlchemy]:
     with app.app_context():
         savepoint = country.connection.begin_nested()
         try:
-            with _session_on(country.connection):
+            with session_on(lambda: country.connection):
                 yield _db
         finally:
             if savepoint.is_active:
@@ -211,6 +179,59 @@ def test_the_set_based_rule_is_the_per_cooperative_rule(
                 book.contract_groups(kq, breakdown.value)
             ), (params, breakdown)
     assert len(reasons) >= 5, reasons
+
+
+def _move_h1_to_hcmc() -> None:
+    """h1 (a Hanoi HTX with contracts) moves to Ho Chi Minh City on 2026-02-01: its row
+    now says HCMC, its fact history says Hanoi before then."""
+    h1 = _db.session.get(Organisation, _db.session.scalar(
+        select(Organisation.id).where(Organisation.name == "Indicator h1")))
+    assert h1 is not None and h1.province_code == HANOI
+    _db.session.add(OrganisationFactChange(
+        organisation_id=h1.id, field=FactField.PROVINCE_CODE, old_value=HANOI,
+        new_value=HCMC, effective_on=date(2026, 2, 1), reason="test",
+        changed_at=datetime(2026, 2, 1, 3, tzinfo=UTC)))
+    h1.province_code = HCMC
+    _db.session.commit()
+
+
+@pytest.mark.parametrize("moved", [False, True], ids=["as_built", "h1_moved"])
+@pytest.mark.parametrize("code", [v.value for v in VariantCode])
+def test_a_province_s_drill_down_is_its_rows_of_the_rule(
+    country: Country, code: str, moved: bool
+) -> None:
+    """``drilldown.drilldown`` of one province (a group of the province breakdown, or
+    the province asked) reads only the facts of the organisations that may be in it and
+    of its contracts' parties (``links.basis(province=…)``): its rows must be the
+    oracle's rows of that province, including a cooperative that has moved since; and
+    so must the province's figure."""
+    if moved:
+        _move_h1_to_hcmc()
+    book = oracle.Book.load(None if moved else country.registries)
+    for params in ({"year": 2025}, {"year": 2026}, {"year": 2025, "commodity": "rice"}):
+        everywhere = book.drill_rows(service.build_query(ADMIN, variant=code, **params))
+        for province in (HANOI, HCMC):
+            expected = [r for r in everywhere if r[1] == province]
+            assert expected, (params, province)
+            grouped = service.build_query(ADMIN, variant=code, breakdown="province",
+                                          **params)
+            asked = service.build_query(ADMIN, variant=code, province=province, **params)
+            for q, group in ((grouped, province), (asked, None)):
+                d = drilldown(q, "all", group).subquery("d")
+                rows = sorted(
+                    (r[0], r[1], bool(r[2]), bool(r[3]), r[4], r[5], r[6])
+                    for r in _db.session.execute(select(
+                        d.c.org_id, d.c.province, d.c.in_denominator, d.c.counted,
+                        d.c.reason, d.c.contract_id, d.c.delivery_id))
+                )
+                assert rows == expected, (params, province, group)
+            # The province's figure reads the same narrowed facts.
+            if VARIANTS[VariantCode(code)].volume:
+                assert _groups(figures.groups(asked, "none")) == _groups(
+                    book.volume_groups(asked, "none")), (params, province)
+            else:
+                assert figures.compute(asked)["total"]["numerator"] == book.counted_share(
+                    asked)[0], (params, province)
 
 
 def test_a_province_breakdown_s_total_is_the_whole_figure(country: Country) -> None:
