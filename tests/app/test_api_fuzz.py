@@ -8,17 +8,19 @@ records (tests/app/fuzz_support.py) the cases name in their paths: every boundar
 except in the path parameter it probes, and some of the generated ones. So valid and
 boundary bodies reach the services rather than stopping at a 404.
 
-It is bounded so that ``make test`` stays within a minute on SQLite and PostgreSQL:
+It is bounded, being about a third of ``make test``'s CPU on SQLite and PostgreSQL:
 derandomised generation from a fixed seed (the same requests on every run and machine of the
 same code: Hypothesis also draws from the literals of the app's own modules, so an edit there
 may change them), the schema's boundary cases plus at most ``MAX_EXAMPLES`` generated cases
 per operation, no stateful phase. The operations are dealt round-robin into ``SHARDS``
-tests, so that pytest-xdist spreads the fuzzing (about 11,000 requests, a minute of CPU)
-over its workers; together the shards cover every operation, each in a subtest of its own.
+tests, so that pytest-xdist spreads the fuzzing (about 11,400 requests, a minute of CPU on
+a 2-core machine) over its workers; together the shards cover every operation, each in a
+subtest of its own.
 
-Where that minute goes: the app answering (half of it; resolving the bearer token alone a
-fifth), Hypothesis and schemathesis generating the cases (a quarter), schemathesis sending
-and checking them, and building the world and the schema per shard.
+Where that minute goes: the app answering (about half; resolving the bearer token took a
+fifth of the whole until it became one statement), Hypothesis and schemathesis generating
+the cases (about a quarter), schemathesis sending and checking them, and building the world
+and the schema per shard.
 """
 
 from __future__ import annotations
