@@ -66,7 +66,6 @@ from linkages.models.cooperatives import (
     GovernanceModel,
     HighTechBasis,
     HighTechStatus,
-    Rating,
     SizeClass,
     YearlyFigures,
     rating_for_score,
@@ -81,7 +80,7 @@ from linkages.models.members import (
 from linkages.models.organisations import Organisation, OrgStatus, OrgType
 from linkages.models.places import Commune, LegacyProvince, Province
 from linkages.services.certifications import add_certification
-from linkages.services.cooperatives import FIGURE_COUNTS, add_union_membership, put_profile
+from linkages.services.cooperatives import add_union_membership, figure_values, put_profile
 from linkages.services.organisations import create_organisation
 from linkages.taxcode import tax_code_check_digit
 
@@ -1300,31 +1299,17 @@ def _figure_rows(
     organisation_id: int, figures: Mapping[int, Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
     """The organisation's yearly figures (year → ``put_figures`` payload) as the rows
-    ``linkages.services.cooperatives.put_figures`` stores: counts not given are 0, revenue
-    and score not given are NULL, and a score sets the rating (``rating_for_score``, which
-    the plan gives with it).
+    ``linkages.services.cooperatives.put_figures`` stores, by its own ``figure_values``.
 
     Bulk-inserted (``_insert_figures``) instead of through the service, which takes a
     SELECT, an INSERT and a flush per row: ~900 statements for the ~450 demo rows, the
-    largest share of writing the country once the members are bulk-inserted. The plan only
-    holds figures the service accepts, and tests/app/test_seed_demo.py replays a sample
-    through it to check it stores these very rows; the database's CHECK constraints still
-    guard every row.
+    largest share of writing the country once the members are bulk-inserted. The
+    database's CHECK constraints still guard every row.
     """
-    rows = []
-    for year, data in figures.items():
-        score = data.get("rating_score")
-        rating = Rating(data["rating"]) if data.get("rating") else None
-        row = {
-            "organisation_id": organisation_id,
-            "year": year,
-            **{name: 0 if data.get(name) is None else data[name] for name in FIGURE_COUNTS},
-            "revenue_vnd": data.get("revenue_vnd"),
-            "rating_score": score,
-            "rating": rating if score is None else rating_for_score(score),
-        }
-        rows.append(row)
-    return rows
+    return [
+        {"organisation_id": organisation_id, "year": year, **figure_values(data)}
+        for year, data in figures.items()
+    ]
 
 
 def _insert_figures(rows: Sequence[Mapping[str, Any]]) -> None:

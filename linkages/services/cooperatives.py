@@ -416,6 +416,26 @@ def put_figures(
         org, _l("Yearly figures are kept for cooperatives, unions and cooperative groups.")
     )
     year = _check_year(year)
+    values = figure_values(data)
+    figures = db.session.scalar(
+        select(YearlyFigures).where(
+            YearlyFigures.organisation_id == org.id, YearlyFigures.year == year
+        )
+    )
+    created = figures is None
+    if figures is None:
+        figures = YearlyFigures(organisation_id=org.id, year=year)
+        db.session.add(figures)
+    for field, value in values.items():
+        setattr(figures, field, value)
+    db.session.flush()
+    return figures, created
+
+
+def figure_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns of a yearly-figures row as ``put_figures`` stores ``data``: counts not
+    given are 0, revenue and score not given are NULL, a score sets the rating (one given
+    with it must be the score's); 422 naming each field at fault."""
     check_unknown(data, FIGURE_FIELDS)
     errors = ErrorCollector()
     values: dict[str, Any] = {}
@@ -450,21 +470,8 @@ def put_figures(
             )
         rating = earned
     errors.raise_if_any()
-
-    figures = db.session.scalar(
-        select(YearlyFigures).where(
-            YearlyFigures.organisation_id == org.id, YearlyFigures.year == year
-        )
-    )
-    created = figures is None
-    if figures is None:
-        figures = YearlyFigures(organisation_id=org.id, year=year)
-        db.session.add(figures)
-    for field, value in values.items():
-        setattr(figures, field, value)
-    figures.rating = rating
-    db.session.flush()
-    return figures, created
+    values["rating"] = rating
+    return values
 
 
 # --- union (LHHTX) memberships -------------------------------------------------------
