@@ -240,25 +240,18 @@ def build_world(app: Flask) -> World:
     entry = diary.add_entry(
         b_admin, area.id, kind=DiaryKind.OTHER, occurred_on=today, notes="Làm cỏ"
     )
-    private_cert = certs.add_certification(
-        b_admin,
-        b.id,
-        scheme="vietgap",
-        number="VG-BM-PRIVATE",
-        issuer="Trung tâm Thử",
-        issued_on=date(2024, 5, 10),
-        expires_on=date(2027, 5, 9),
-        is_public=False,
-    )
-    public_cert = certs.add_certification(
-        b_admin,
-        b.id,
-        scheme="vietgap",
-        number="VG-BM-PUBLIC",
-        issuer="Trung tâm Thử",
-        issued_on=date(2024, 5, 10),
-        expires_on=date(2027, 5, 9),
-        is_public=True,
+    private_cert, public_cert = (
+        certs.add_certification(
+            b_admin,
+            b.id,
+            scheme="vietgap",
+            number=f"VG-BM-{'PUBLIC' if public else 'PRIVATE'}",
+            issuer="Trung tâm Thử",
+            issued_on=date(2024, 5, 10),
+            expires_on=date(2027, 5, 9),
+            is_public=public,
+        )
+        for public in (False, True)
     )
     coops.put_profile(b_admin, b.id, {"field_group": "agriculture"})
     coops.put_figures(b_admin, b.id, FIGURES_YEAR, {"official_members": 9, "households": 9})

@@ -1114,6 +1114,15 @@ def _day(w: World) -> str:
     return w.today.isoformat()
 
 
+def _c_lot_with_another(w: World, foreign: bool) -> list[dict[str, object]]:
+    """10 kg of C's lot and 10 kg of another: B's when ``foreign``, else C's own."""
+    return [
+        {"batch_id": w.c_batch_id, "quantity": "10", "unit": "kg"},
+        {"batch_id": _pick(foreign, w.other_batch_id, w.c_other_batch_id), "quantity": "10",
+         "unit": "kg"},
+    ]
+
+
 BODY_CASES = [
     BodyCase(
         "harvest from B's area",
@@ -1158,30 +1167,14 @@ BODY_CASES = [
         "merge B's lot into C's",
         "POST",
         lambda w: f"/api/batches/{w.c_batch_id}/events/merge",
-        lambda w, f: {
-            "inputs": [
-                {"batch_id": w.c_batch_id, "quantity": "10", "unit": "kg"},
-                {
-                    "batch_id": _pick(f, w.other_batch_id, w.c_other_batch_id),
-                    "quantity": "10",
-                    "unit": "kg",
-                },
-            ]
-        },
+        lambda w, f: {"inputs": _c_lot_with_another(w, f)},
     ),
     BodyCase(
         "process C's lot with B's lot",
         "POST",
         lambda w: f"/api/batches/{w.c_batch_id}/events/transformation",
         lambda w, f: {
-            "inputs": [
-                {"batch_id": w.c_batch_id, "quantity": "10", "unit": "kg"},
-                {
-                    "batch_id": _pick(f, w.other_batch_id, w.c_other_batch_id),
-                    "quantity": "10",
-                    "unit": "kg",
-                },
-            ],
+            "inputs": _c_lot_with_another(w, f),
             "output": {"product_id": w.c_product_id, "quantity": "18", "unit": "kg"},
         },
     ),

@@ -69,16 +69,8 @@ def main() -> None:
         upgrade()  # the schema as production builds it: through the migrations
         load_places()
         user = create_user(EMAIL, PASSWORD, full_name="Nguyễn Thị Lan")
-        for code, name, short, org_type in ORGS:
-            org = Organisation(
-                registration_code=code,
-                name=name,
-                short_name=short,
-                org_type=org_type,
-                province_code=PROVINCES[code],
-            )
-            db.session.add(org)
-            db.session.flush()
+        for entry in ORGS:
+            org = _registered(entry)
             add_membership(user, org.id, OrgRole.STAFF)
             # A wide table on the profile page: it must scroll inside its card on a phone.
             for year in (2023, 2024, 2025):
@@ -96,42 +88,9 @@ def main() -> None:
                     )
                 )
             # What a harvest needs: a production area, a product, member households.
-            db.session.add_all(
-                [
-                    ProductionArea(
-                        organisation_id=org.id,
-                        code=AREA_CODE,
-                        name="Đồi chè số 1",
-                        kind=AreaKind.PLOT,
-                    ),
-                    Product(
-                        organisation_id=org.id,
-                        code="CHE1",
-                        name=PRODUCT_NAME,
-                        commodity=Commodity.TEA,
-                        default_unit=Unit.KG,
-                    ),
-                    *(
-                        Member(
-                            organisation_id=org.id,
-                            member_type=MemberType.OFFICIAL,
-                            member_kind=MemberKind.HOUSEHOLD,
-                            display_name=name,
-                        )
-                        for name in HOUSEHOLDS
-                    ),
-                ]
-            )
-        code, name, short, org_type = BUYER
-        db.session.add(
-            Organisation(
-                registration_code=code,
-                name=name,
-                short_name=short,
-                org_type=org_type,
-                province_code=PROVINCES[code],
-            )
-        )
+            _harvest_needs(org.id, (AREA_CODE, "Đồi chè số 1"), ("CHE1", PRODUCT_NAME),
+                           HOUSEHOLDS)
+        _registered(BUYER)
         _back_office()
         trace_data.build()  # the consumer trace page's chain (tests/browser/trace_data.py)
         linkage_data.build(COOP[0], COOP_ADMIN_EMAIL)  # a supplier to verify, a lot to ship
@@ -157,19 +116,39 @@ def served_app() -> Flask:
     return app
 
 
+def _registered(org: tuple[str, str, str, OrgType]) -> Organisation:
+    """The organisation ``(registration code, name, short name, type)``, in its province."""
+    code, name, short, org_type = org
+    organisation = Organisation(registration_code=code, name=name, short_name=short,
+                                org_type=org_type, province_code=PROVINCES[code])
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def _harvest_needs(organisation_id: int, area: tuple[str, str], product: tuple[str, str],
+                   households: tuple[str, ...]) -> None:
+    """What a harvest needs: a production area and a tea product (code, name each), and
+    official member households."""
+    area_code, area_name = area
+    product_code, product_name = product
+    db.session.add_all([
+        ProductionArea(organisation_id=organisation_id, code=area_code, name=area_name,
+                       kind=AreaKind.PLOT),
+        Product(organisation_id=organisation_id, code=product_code, name=product_name,
+                commodity=Commodity.TEA, default_unit=Unit.KG),
+        *(
+            Member(organisation_id=organisation_id, member_type=MemberType.OFFICIAL,
+                   member_kind=MemberKind.HOUSEHOLD, display_name=name)
+            for name in households
+        ),
+    ])
+
+
 def _organisation(
     org: tuple[str, str, str, OrgType], email: str, full_name: str, role: OrgRole
 ) -> Organisation:
-    code, name, short, org_type = org
-    organisation = Organisation(
-        registration_code=code,
-        name=name,
-        short_name=short,
-        org_type=org_type,
-        province_code=PROVINCES[code],
-    )
-    db.session.add(organisation)
-    db.session.flush()
+    organisation = _registered(org)
     add_membership(create_user(email, PASSWORD, full_name=full_name), organisation.id, role)
     return organisation
 
@@ -177,28 +156,7 @@ def _organisation(
 def _back_office() -> None:
     """The cooperative run by its admin, the enterprise it ships to, and the authority."""
     coop = _organisation(COOP, COOP_ADMIN_EMAIL, COOP_ADMIN_NAME, OrgRole.ORG_ADMIN)
-    code, name = COOP_SAFE_AREA
-    db.session.add_all(
-        [
-            ProductionArea(organisation_id=coop.id, code=code, name=name, kind=AreaKind.PLOT),
-            Product(
-                organisation_id=coop.id,
-                code="CHE-LB",
-                name=COOP_PRODUCT,
-                commodity=Commodity.TEA,
-                default_unit=Unit.KG,
-            ),
-            *(
-                Member(
-                    organisation_id=coop.id,
-                    member_type=MemberType.OFFICIAL,
-                    member_kind=MemberKind.HOUSEHOLD,
-                    display_name=name,
-                )
-                for name in COOP_HOUSEHOLDS
-            ),
-        ]
-    )
+    _harvest_needs(coop.id, COOP_SAFE_AREA, ("CHE-LB", COOP_PRODUCT), COOP_HOUSEHOLDS)
     _organisation(ENTERPRISE, ENTERPRISE_EMAIL, ENTERPRISE_USER_NAME, OrgRole.STAFF)
     create_user(
         AUTHORITY_EMAIL,
