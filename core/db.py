@@ -104,11 +104,16 @@ def str_enum(enum_cls: type[PyEnum], name: str, length: int = 32) -> Enum:
     )
 
 
+def on_postgresql() -> bool:
+    """Whether the session's statements run on PostgreSQL (else SQLite)."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def set_local(**settings: str) -> dict[str, str]:
     """PostgreSQL: ``SET LOCAL`` each setting (``set_config(..., true)``) for the rest of
     the current transaction, and return the values it replaced; nothing on other
     databases (an empty dict)."""
-    if db.session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql():
         return {}
     names = list(settings)
     columns = ", ".join(

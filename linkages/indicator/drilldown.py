@@ -23,10 +23,11 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
+from core.db import on_postgresql
 from core.i18n import _l
 from linkages.indicator import links
 from linkages.indicator.cohort import Excluded, registry
-from linkages.indicator.query import IndicatorQuery, on_postgresql
+from linkages.indicator.query import IndicatorQuery
 from linkages.indicator.states import registry_cte, states
 from linkages.models.contracts import LinkageContract
 from linkages.services.places import memberships_on

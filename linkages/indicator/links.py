@@ -19,6 +19,12 @@ Everything is decided for all cooperatives of a registry at once: ``pairs`` list
 ``standing`` folds them into one row per cooperative. Each condition that needs another
 table (an enterprise among the parties, an accepted delivery, a project…) is a set
 computed once and joined, never a subquery per cooperative (``inforce`` says why).
+
+Some sets are written one way for PostgreSQL's planner (index probes through
+``inforce.Among``, narrowed facts, kept look-ups: ``core.db.on_postgresql``) and left as
+they were on SQLite, whose planner, without statistics, scanned whole indexes for them
+instead (bench/RESULTS.md, 2026-12-07 08:01: the volume 3.9 → 8.9 s, a drill-down 1.1 →
+3.4 s).
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import Select, Subquery
 
+from core.db import on_postgresql
 from linkages.indicator.definitions import (
     COOPERATIVE_COUNTERPARTY_ROLES,
     COOPERATIVE_COUNTERPARTY_TYPES,
@@ -55,7 +62,7 @@ from linkages.indicator.inforce import (
     materialized,
     maybe_in_province,
 )
-from linkages.indicator.query import IndicatorQuery, on_postgresql
+from linkages.indicator.query import IndicatorQuery
 from linkages.models.contracts import (
     ContractStatus,
     LinkageContractLine,
@@ -91,7 +98,7 @@ def basis(q: IndicatorQuery, tag: str = "", province: str | None = None) -> Basi
     """The statement's ``Basis``; ``province`` (for a statement that reads only that
     province's registry, with ``narrow`` sets) keeps only its organisations' facts."""
     if not on_postgresql():
-        province = None  # SQLite: every organisation's facts, as before (``on_postgresql``)
+        province = None  # SQLite: every organisation's facts, as before (module docstring)
     among = None if province is None else maybe_in_province(province, q.on, q.cutoff)
     return Basis(facts=facts_on(q.on, q.cutoff, f"facts_on{tag}", among),
                  contracts=in_force(q.on, q.cutoff, tag), province=province)
@@ -107,7 +114,7 @@ def withdrawn_before(q: IndicatorQuery) -> Select[Any]:
     the shipments' ship-event index (``Among``). Its join, planned without nested loops,
     read all 2 million shipments to find the ~10,000 withdrawn ones (~0.4 s of the
     volume's figure, bench/RESULTS.md, 2026-12-07). SQLite keeps the join
-    (``query.on_postgresql``)."""
+    (module docstring)."""
     if not on_postgresql():
         return shipments_withdrawn_before(q.cutoff)
     withdrawn = select(EpcisEvent.id).where(EpcisEvent.retracted_at.is_not(None),
@@ -469,7 +476,7 @@ def volume_shipped(q: IndicatorQuery, reg: Any, b: Basis, a_rule: Variant,
     deliveries are read from the covering index ``ix_linkage_deliveries_contract_supplier``,
     their contracts' entries only (``Among``), where a hash join read all 2 million
     deliveries (bench/RESULTS.md, 2026-12-07); SQLite joins as before
-    (``query.on_postgresql``)."""
+    (module docstring)."""
     d = LinkageDelivery
     counted: Any = counting_pairs(q, reg, b, a_rule, f"{tag}_a")
     by_contract: list[ColumnElement[bool]] = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from core.db import db, set_local
+from core.db import set_local
 from linkages.indicator.definitions import Breakdown, Variant
 from linkages.indicator.period import AsOf, Period
 
@@ -58,11 +58,3 @@ def plan_for_analysis() -> None:
     Nothing on SQLite."""
     set_local(jit="off", enable_nestloop="off")
 
-
-def on_postgresql() -> bool:
-    """Whether the session's statements run on PostgreSQL. Some sets are written one way
-    for PostgreSQL's planner (index probes through ``inforce.Among``, narrowed facts,
-    kept look-ups) and left as they were on SQLite, whose planner, without statistics,
-    scanned whole indexes for them instead (bench/RESULTS.md, 2026-12-07 08:01: the
-    volume 3.9 → 8.9 s, a drill-down 1.1 → 3.4 s)."""
-    return db.session.get_bind().dialect.name == "postgresql"
