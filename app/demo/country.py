@@ -56,7 +56,7 @@ from app.demo.session import seeding_session
 from app.demo.traces import seed_demo_traces
 from core.actor import SYSTEM, OrgRole, PlatformRole
 from core.clock import VIETNAM, local_today
-from core.db import db
+from core.db import db, on_postgresql
 from linkages import person_id
 from linkages.models.certifications import CertScheme
 from linkages.models.cooperatives import (
@@ -1271,7 +1271,7 @@ def _insert_members(members: Sequence[tuple[dict[str, Any], list[str]]]) -> None
     # Core INSERTs of the tables: the rows are stored exactly as given (every column, NULLs
     # included), and nothing needs ORM objects for them.
     table = Member.__table__
-    if session.get_bind().dialect.name == "sqlite":
+    if not on_postgresql():  # SQLite
         session.execute(insert(table), rows)
         organisation_ids = sorted({row["organisation_id"] for row in rows})
         ids = list(
