@@ -219,6 +219,10 @@ def test_a_cooperative_drafts_with_two_areas_on_a_line_and_the_page_lists_them(
     upper = make_area(coop, code="SS-01", planting_area_code="VN-HN-0101")
     lower = make_area(coop, code="SS-02")
     make_area(coop, code="SS-09", active=False)  # not in use: not offered
+    # Renamed after the second was made: on PostgreSQL its row now lies behind the
+    # second's, so an unordered read would list SS-02 first.
+    upper.name = "Vườn trên đồi"
+    db.session.commit()
     sign_in(client, "chunhiem@socson.vn", coop)
     form = client.get("/contracts/new").get_data(as_text=True)
     assert 'data-testid="line-areas"' in form and "VN-HN-0101" in form

@@ -440,7 +440,11 @@ def _fill_line(
     if line["production_area_ids"]:
         areas = list(
             db.session.scalars(
-                select(ProductionArea).where(ProductionArea.id.in_(line["production_area_ids"]))
+                select(ProductionArea)
+                .where(ProductionArea.id.in_(line["production_area_ids"]))
+                # The relationship's own order: compared and stored below, and read
+                # back in this order, so PostgreSQL's arbitrary order never shows.
+                .order_by(ProductionArea.id)
             )
         )
     values = {
