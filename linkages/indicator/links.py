@@ -199,7 +199,10 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, theirs: CTE | None = 
                 or_(c.c.effective_to.is_(None), c.c.effective_to >= q.period.start)]
     their_parties: list[ColumnElement[bool]] = []
     postgresql = on_postgresql()
-    if theirs is not None:
+    if theirs is not None and postgresql:
+        # Their terms through the contracts' primary key, not a scan of every contract.
+        relevant.append(Among(c.c.contract_id, select(theirs.c.contract_id)))
+    elif theirs is not None:
         relevant.append(c.c.contract_id.in_(select(theirs.c.contract_id)))
     if theirs is not None and postgresql:
         # Their parties, through the parties' contract index: a semi-join read the
@@ -282,14 +285,23 @@ def _delivered(q: IndicatorQuery, reg: Any, tag: str, theirs: CTE | None) -> Sub
     are read from the covering index ``ix_linkage_deliveries_contract_supplier`` for those
     contracts only, not from the 2 million deliveries."""
     d = LinkageDelivery
+    if theirs is not None and on_postgresql():
+        # From the registry's batches of the period to their deliveries: ~36,000 for a
+        # province, where its contracts have ~165,000 of every period, each then matched
+        # to its batch (bench/RESULTS.md, 2026-12-07).
+        batches = (select(Batch.id)
+                   .where(Batch.organisation_id.in_(select(reg.c.org_id)),
+                          *harvested_in_period(q)))
+        stmt = select(d.contract_id, d.supplier_id).where(
+            Among(d.batch_id, batches), d.supplier_id.in_(select(reg.c.org_id)),
+            d.contract_id.in_(select(theirs.c.contract_id)), *shipped_by_day(q))
+        return stmt.distinct().subquery(f"delivered{tag}")
     stmt = (
         select(d.contract_id, d.supplier_id)
         .join(Batch, Batch.id == d.batch_id)
         .where(d.supplier_id.in_(select(reg.c.org_id)), *shipped_by_day(q),
                *harvested_in_period(q))
     )
-    if theirs is not None and on_postgresql():
-        stmt = stmt.where(Among(d.contract_id, select(theirs.c.contract_id)))
     return stmt.distinct().subquery(f"delivered{tag}")
 
 

@@ -61,7 +61,12 @@ class LinkageDelivery(Timestamped, db.Model):
         # A buyer's view of a supplier (the scorecard) and the deliveries list by pair.
         Index("ix_linkage_deliveries_pair", "buyer_id", "supplier_id", "shipped_on"),
         Index("ix_linkage_deliveries_supplier", "supplier_id", "shipped_on"),
-        Index("ix_linkage_deliveries_batch", "batch_id"),
+        # A lot's deliveries; on PostgreSQL also the volume-weighted indicator's
+        # drill-down, from a province's lots of the period to the contracts they were
+        # delivered under, from the index alone (linkages.indicator.links._delivered).
+        Index("ix_linkage_deliveries_batch", "batch_id",
+              postgresql_include=["contract_id", "supplier_id", "shipped_on", "created_at",
+                                  "shipment_id"]),
         # The linkage indicator's C: has this supplier an accepted delivery under this
         # contract in the period? Probed once per (cooperative, contract) left in the
         # running (linkages.indicator.links); on PostgreSQL answered from the index alone.

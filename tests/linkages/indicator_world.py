@@ -22,7 +22,8 @@ Cooperatives (HTX, agricultural, Hà Nội 01 unless said):
   open-ended from 2025-01-01;
 - h11: an HTX of the trade-and-services field group with a contract K11 with DN1;
 - h12: no contract; a 300 kg batch;
-- h13: K13 with DN1, form 3, from 2025-01-01; dissolved effective 2026-03-01.
+- h13: K13 with DN1, form 3, from 2025-01-01; dissolved effective 2026-03-01; under K13
+  it shipped, on 2025-01-10, 400 kg of a lot harvested on 2024-11-20 (before 2025);
 - U1: an agricultural LHHTX with a contract with DN1 (never in the denominator).
 """
 
@@ -232,6 +233,21 @@ def build() -> IndicatorWorld:
     db.session.add(delivery)
     db.session.commit()
     w.delivery_id = delivery.id
+    # h13 delivers under K13, in 2025, a lot harvested before the period: the volume
+    # counts no batch of h13 in 2025 (not settled: nothing for C either).
+    early = _batch(w.orgs["h13"], 400, date(2024, 11, 20))
+    user, _headers = make_user_with_token(w.orgs["h13"])
+    actor = Actor(user_id=user.id, organisation_id=w.id("h13"), org_role=OrgRole.ORG_ADMIN)
+    record_shipping(actor, early, to_organisation_id=w.id("DN1"), quantity=Decimal(400),
+                    unit="kg", shipped_at=date(2025, 1, 10))
+    db.session.add(LinkageDelivery(
+        contract_id=w.contracts["K13"].id, line_id=w.contracts["K13"].lines[0].id,
+        shipment_id=db.session.scalar(select(Shipment.id).where(Shipment.batch_id == early)),
+        batch_id=early, supplier_id=w.id("h13"), buyer_id=w.id("DN1"),
+        shipped_on=date(2025, 1, 10), shipped_kg=Decimal(400),
+        created_at=at(date(2025, 1, 10)),
+    ))
+    db.session.commit()
     # The organisations' rows record 2020 (their batches and users are today's).
     db.session.execute(update(Organisation).where(
         Organisation.id.in_([o.id for n, o in w.orgs.items() if n != "h9"]))

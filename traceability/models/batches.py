@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -45,6 +46,15 @@ class Batch(Timestamped, db.Model):
         UniqueConstraint("organisation_id", "lot_code"),
         Index("ix_batches_org_created", "organisation_id", "created_at"),
         Index("ix_batches_product", "product_id"),
+        # The lots harvested in a period (the linkage indicator's volume-weighted variant,
+        # ``linkages.indicator.links.harvested_in_period``), with what it reads of them:
+        # ~200,000 of the bench country's 1.1 million lots from the index alone, where a
+        # scan read the whole table (bench/RESULTS.md, 2026-12-07). PostgreSQL only:
+        # SQLite's planner, without statistics, is kept on the plans it was measured with.
+        Index("ix_batches_harvested", text("coalesce(harvest_start, harvest_end)"),
+              postgresql_include=["id", "organisation_id", "quantity_kg", "status",
+                                  "created_at", "product_id", "harvest_start",
+                                  "harvest_end"]).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -151,8 +161,9 @@ class Shipment(Timestamped, db.Model):
         Index("ix_shipments_batch", "batch_id"),
         # Backward traces find the shipment a received lot was booked from.
         Index("ix_shipments_received_batch", "received_batch_id"),
-        # From a withdrawn ship event to its shipment (shipments_withdrawn_before).
-        Index("ix_shipments_ship_event", "ship_event_pk"),
+        # From a withdrawn ship event to its shipment (shipments_withdrawn_before); on
+        # PostgreSQL from the index alone.
+        Index("ix_shipments_ship_event", "ship_event_pk", postgresql_include=["id"]),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -92,7 +92,11 @@ class EpcisEvent(db.Model):
         Index("ix_epcis_events_biz_location", "biz_location", "event_time"),
         Index("ix_epcis_events_org_time", "organisation_id", "event_time"),
         # Withdrawn events only (nearly none): the shipments withdrawn before a moment.
+        # On PostgreSQL it carries the id, so that set is read from the index alone: one
+        # heap page per withdrawn event otherwise (~35 ms of each of the indicator's C and
+        # volume figures, bench/RESULTS.md, 2026-12-07).
         Index("ix_epcis_events_retracted_at", "retracted_at",
+              postgresql_include=["id"],
               postgresql_where=text("retracted_at IS NOT NULL"),
               sqlite_where=text("retracted_at IS NOT NULL")),
     )
