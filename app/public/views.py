@@ -60,7 +60,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.extensions import db, limiter
 from app.public import labels
-from app.web.form_support import submit_to_service
+from app.web.form_support import select_choices, submit_to_service
 from core import process_writes
 from core.app_state import per_app
 from core.errors import DomainError, MalformedInput, NotFound, ValidationFailed
@@ -114,7 +114,7 @@ class ReportForm(FlaskForm):
     )
     kind = RadioField(
         _l("What is wrong?"),
-        choices=[(k.value, labels.REPORT_KINDS[k]) for k in ReportKind],
+        choices=select_choices((k.value, labels.REPORT_KINDS[k]) for k in ReportKind),
         validators=[DataRequired(message=_l("Choose what the problem is."))],
     )
     message = TextAreaField(

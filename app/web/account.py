@@ -19,12 +19,12 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.auth import services as accounts
 from app.auth.current import current_actor
-from app.web.form_support import page_number
+from app.web.form_support import page_number, select_choices
 from core.db import db
 from core.errors import DomainError
 from core.i18n import _, _l
@@ -49,14 +49,16 @@ class RevokeForm(FlaskForm):
     """Only the CSRF token: revoking is a POST like every change."""
 
 
-def _organisation_choices() -> list[tuple[int, str]]:
+def _organisation_choices() -> list[SelectChoice]:
     user = accounts.get_user(current_actor())
     ids = [m.organisation_id for m in user.memberships]
     rows = db.session.execute(
         select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
     )
     names = dict(rows.all())
-    return [(0, _("My only organisation, or none"))] + [(i, names[i]) for i in ids if i in names]
+    return select_choices(
+        [(0, _("My only organisation, or none"))] + [(i, names[i]) for i in ids if i in names]
+    )
 
 
 def _page(form: TokenForm, new_token: str | None = None, status: int = 200) -> Response:

@@ -38,6 +38,7 @@ from app.web.form_support import (
     parse_quantity,
     plain_qty,
     quantity_field,
+    select_choices,
     submit_to_service,
 )
 from app.web.place_picker import (
@@ -222,9 +223,9 @@ AREA_FIELDS = {name: name for name in areas.EDITABLE_FIELDS} | {
 
 
 def _fill_choices(form: AreaForm, choices: area_pages.AreaChoices) -> None:
-    form.kind.choices = [(k.value, label) for k, label in KIND_LABELS.items()]
+    form.kind.choices = select_choices((k.value, label) for k, label in KIND_LABELS.items())
     fill_place_choices(form, choices.places)
-    form.household_ids.choices = choices.households
+    form.household_ids.choices = select_choices(choices.households)
 
 
 def _fill_from(form: AreaForm, area: ProductionArea) -> None:
@@ -341,7 +342,7 @@ def _diary_form_page(area_id: int, entry_id: int | None) -> Response | tuple[str
     area = areas.writable_area(actor, area_id)
     entry = None if entry_id is None else diary.get_entry(actor, area.id, entry_id)
     form = DiaryForm()
-    form.kind.choices = [(k.value, label) for k, label in DIARY_LABELS.items()]
+    form.kind.choices = select_choices((k.value, label) for k, label in DIARY_LABELS.items())
     if request.method == "GET" and entry is not None:
         _fill_diary_from(form, entry)
 

@@ -28,6 +28,7 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
+    SelectChoice,
     SelectField,
     StringField,
 )
@@ -42,6 +43,7 @@ from app.web.form_support import (
     moment_on,
     parse_quantity,
     quantity_field,
+    select_choices,
     submit_to_service,
     unit_choices,
     within_calendar,
@@ -116,9 +118,11 @@ class MergeForm(FlaskForm):
     q = HiddenField()
 
 
-def process_choices() -> list[tuple[str, Any]]:
+def process_choices() -> list[SelectChoice]:
     """The processes a processing step may name, after "not stated"."""
-    return [("", _l("Not stated"))] + [(p.value, label) for p, label in PROCESS_LABELS.items()]
+    return select_choices(
+        [("", _l("Not stated"))] + [(p.value, label) for p, label in PROCESS_LABELS.items()]
+    )
 
 
 class TransformForm(FlaskForm):
@@ -367,9 +371,9 @@ def _products(batch: Batch, form: TransformForm) -> dict[int, str]:
         .where(Product.organisation_id == batch.organisation_id, Product.active.is_(True))
         .order_by(Product.name, Product.id)
     ).all()
-    form.product_id.choices = [
+    form.product_id.choices = select_choices(
         (p.id, f"{p.name} ({UNIT_LABELS[p.default_unit]})") for p in products
-    ]
+    )
     form.out_unit.choices = unit_choices(_l("Default"))
     return {p.id: p.name for p in products}
 

@@ -29,6 +29,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -55,6 +56,7 @@ from app.web.form_support import (
     parse_quantity,
     plain_qty,
     quantity_field,
+    select_choices,
     submit_to_service,
     unit_choices,
     within_calendar,
@@ -287,17 +289,17 @@ def _names(model: Any, ids: Iterable[int]) -> dict[int, str]:
 def _harvest_choices(actor: Actor, form: HarvestForm) -> list[Product]:
     choices = harvest_choices(actor)
     products = choices.products
-    form.area_id.choices = [(a.id, f"{a.code} · {a.name}") for a in choices.areas]
-    form.product_id.choices = [
+    form.area_id.choices = select_choices((a.id, f"{a.code} · {a.name}") for a in choices.areas)
+    form.product_id.choices = select_choices(
         (p.id, f"{p.name} ({UNIT_LABELS[p.default_unit]})") for p in products
-    ]
+    )
     members = choices.households
     form.unit.choices = unit_choices(_l("Default"))
     for entry in form.contributions:
         row = entry.form
-        row.member_id.choices = [(0, "—"), *members]
+        row.member_id.choices = select_choices([(0, "—"), *members])
         row.unit.choices = form.unit.choices
-        row.area_id.choices = [(0, _l("Not stated")), *form.area_id.choices]
+        row.area_id.choices = [SelectChoice(0, _l("Not stated")), *form.area_id.choices]
     # Left empty, the unit is the chosen product's; when every product uses the same one,
     # show it chosen already.
     usual = {p.default_unit for p in products}
@@ -610,12 +612,12 @@ def record_event(batch_id: int, kind: str) -> Response | tuple[str, int]:
     under = contracts_ui.delivered_under(actor, list(delivered))
     if kind == "receive":
         times = ship_times(s.ship_event_pk for s in shipments)
-        form.shipment_id.choices = [
+        form.shipment_id.choices = select_choices(
             (s.id, contracts_ui.with_contract(
                 _("%(kg)s kg shipped on %(date)s", kg=fmt_qty(s.quantity_kg),
                   date=fmt_local(times.get(s.ship_event_pk))), under.get(s.id)))
             for s in shipments
-        ]
+        )
         if request.method == "GET":
             form.unit.data = Unit.KG.value
             form.quantity.data = plain_qty(shipments[0].quantity_kg)

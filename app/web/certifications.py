@@ -19,7 +19,7 @@ from wtforms.validators import Length, Optional
 from app.auth.current import current_actor
 from app.web import register_support as reg
 from app.web.batch_display import page_helpers
-from app.web.form_support import date_field
+from app.web.form_support import date_field, select_choices
 from core.actor import Actor
 from core.clock import local_today
 from core.db import db
@@ -102,7 +102,8 @@ class CertificationForm(FlaskForm):
     production_area_id = SelectField(_l("Production area"), coerce=int, default=0)
     product_id = SelectField(_l("Product"), coerce=int, default=0)
     ocop_stars = SelectField(
-        _l("OCOP stars"), choices=[("", "—"), ("3", "3"), ("4", "4"), ("5", "5")], default=""
+        _l("OCOP stars"), choices=select_choices([("", "—"), ("3", "3"), ("4", "4"), ("5", "5")]),
+        default="",
     )
     ocop_score = reg.whole_number_field(_l("OCOP score"), maximum=100)
     is_public = BooleanField(_l("Show on the public trace pages"), default=True)
@@ -127,8 +128,12 @@ def _subject_choices(form: CertificationForm, org: Organisation) -> None:
     products = db.session.scalars(
         product_svc.list_products(actor, organisation_id=org.id).limit(SUBJECTS_SHOWN)
     ).all()
-    form.production_area_id.choices = [(0, "—")] + [(a.id, f"{a.code} · {a.name}") for a in areas]
-    form.product_id.choices = [(0, "—")] + [(p.id, f"{p.code} · {p.name}") for p in products]
+    form.production_area_id.choices = select_choices(
+        [(0, "—")] + [(a.id, f"{a.code} · {a.name}") for a in areas]
+    )
+    form.product_id.choices = select_choices(
+        [(0, "—")] + [(p.id, f"{p.code} · {p.name}") for p in products]
+    )
 
 
 def _cert_data(form: CertificationForm) -> dict[str, Any]:

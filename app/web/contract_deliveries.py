@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
-from app.web.form_support import parse_quantity, plain_qty, quantity_field
+from app.web.form_support import parse_quantity, plain_qty, quantity_field, select_choices
 from core.actor import Actor
 from core.boundary import ascii_int
 from core.db import MAX_BIGINT, db
@@ -74,11 +74,11 @@ class SettlementFields(FlaskForm):
 def offer_contracts(form: Any, actor: Actor, organisation_id: int) -> None:
     """The shipping form's choices: none, or a line of an open contract with its buyer."""
     lines = deliveries.open_contracts_for(actor, organisation_id)
-    form.contract_line.choices = [("", _("— Not under a contract —"))] + [
+    form.contract_line.choices = select_choices([("", _("— Not under a contract —"))] + [
         (f"{c.contract_id}-{c.line_id}",
          " · ".join(part for part in (c.code, c.buyer_name, c.commodity, c.season) if part))
         for c in lines
-    ]
+    ])
 
 
 def ship(actor: Actor, batch_id: int, form: Any, **shipping: Any) -> events.Recorded:

@@ -24,6 +24,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -40,6 +41,7 @@ from app.web.form_support import (
     parse_quantity,
     plain_qty,
     quantity_field,
+    select_choices,
     unit_choices,
     within_calendar,
 )
@@ -255,26 +257,28 @@ def set_choices(
 ) -> None:
     """The unit, product and production area lists of the form (the organisation's own
     products; the areas ``contracts.areas_to_offer`` answers)."""
-    area_choices = [(area.id, area_label(area)) for area in areas]
+    area_choices = select_choices((area.id, area_label(area)) for area in areas)
     units = unit_choices("—")
     form.price_unit.choices = units
-    product_choices = [(0, "—"), *((p.id, f"{p.code} · {p.name}") for p in products)]
+    product_choices = select_choices(
+        [(0, "—"), *((p.id, f"{p.code} · {p.name}") for p in products)]
+    )
     for entry in form.lines:
         entry.form.unit.choices = units
         entry.form.production_area_ids.choices = area_choices
         chosen = entry.form.product_id.data
         # A line may name another party's product: kept as it is through an amendment.
-        other = [(chosen, _l("Another party's product"))] if chosen and chosen not in {
-            value for value, _label in product_choices} else []
+        other = [SelectChoice(chosen, _l("Another party's product"))] if chosen and chosen not in {
+            choice.value for choice in product_choices} else []
         entry.form.product_id.choices = [*product_choices, *other]
 
 
 def transition_choices(form: TransitionForm, targets: Iterable[ContractStatus]) -> None:
-    form.status.choices = [
+    form.status.choices = select_choices(
         (status.value, CONTRACT_STATUS_LABELS[status])
         for status in ContractStatus
         if status in set(targets)
-    ]
+    )
 
 
 def added_row(form: ContractForm, post: Mapping[str, Any]) -> bool:
@@ -355,7 +359,7 @@ def _areas(field: SelectMultipleField, kept: list[int]) -> list[int]:
     """A row's production areas: those ticked among the offered ones, and the line's
     others (another producing party's, one no longer offered) kept as they are. Without
     an offer the row shows none and the line keeps its own."""
-    offered = {value for value, _label in field.choices or []}
+    offered = {choice.value for choice in field.choices or []}
     if not offered:
         return list(kept)
     return [*(a for a in kept if a not in offered), *(field.data or [])]

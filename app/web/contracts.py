@@ -40,7 +40,7 @@ from app.web.contract_forms import (
     terms_of,
     transition_choices,
 )
-from app.web.form_support import submit_to_service
+from app.web.form_support import select_choices, submit_to_service
 from core.actor import Actor
 from core.db import db
 from core.errors import Forbidden, ValidationFailed
@@ -418,7 +418,9 @@ def verify_paper(contract_id: int) -> Response | tuple[str, int]:
 def transition(contract_id: int) -> Response | tuple[str, int]:
     form = TransitionForm(prefix="transition")
     # The choices are the service's targets; any other word is the service's to refuse.
-    form.status.choices = [(s.value, CONTRACT_STATUS_LABELS[s]) for s in ContractStatus]
+    form.status.choices = select_choices(
+        (s.value, CONTRACT_STATUS_LABELS[s]) for s in ContractStatus
+    )
     return _act(
         contract_id, "transition", "transition", form,
         lambda actor, c: svc.transition_contract(

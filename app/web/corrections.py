@@ -31,6 +31,7 @@ from app.web.form_support import (
     parse_quantity,
     plain_qty,
     quantity_field,
+    select_choices,
     submit_to_service,
     unit_choices,
     within_calendar,
@@ -65,7 +66,7 @@ class QuantityFix(Form):
 class CorrectionForm(FlaskForm):
     reason = RadioField(
         _l("What was wrong?"),
-        choices=lambda: list(REASON_LABELS.items()),
+        choices=lambda: select_choices(REASON_LABELS.items()),
         validators=[InputRequired(message=_l("Choose what was wrong."))],
     )
     quantities = FieldList(FormField(QuantityFix))

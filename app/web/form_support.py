@@ -5,14 +5,14 @@ service — validate, call, commit once, or put the service's refusal beside the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, FormField, StringField
+from wtforms import DateField, Field, FormField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.web.batch_display import UNIT_LABELS, VIETNAM
@@ -110,9 +110,16 @@ def not_in_future(form: FlaskForm, field: Field) -> None:
         raise ValidationError(_l("The date cannot be in the future."))
 
 
-def unit_choices(blank: Any = None) -> list[tuple[str, Any]]:
+def select_choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """The options of a select, radio or checkbox list from ``(value, label)`` pairs, as
+    WTForms takes them (tuples are deprecated and go in WTForms 3.4). Each value is kept as
+    given, for the field's ``coerce``; each label too, a lazy translation staying lazy."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def unit_choices(blank: Any = None) -> list[SelectChoice]:
     choices: list[tuple[str, Any]] = [("", blank)] if blank is not None else []
-    return choices + [(u.value, UNIT_LABELS[u]) for u in Unit]
+    return select_choices(choices + [(u.value, UNIT_LABELS[u]) for u in Unit])
 
 
 def quantity_field(label: Any, required: bool = True, allow_zero: bool = False) -> StringField:

@@ -16,11 +16,13 @@ from typing import Any
 from flask import Blueprint, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from app.auth.current import current_actor
 from app.auth.services import display_names
 from app.web import register_support as reg
 from app.web.batch_display import page_helpers, render
+from app.web.form_support import select_choices
 from app.web.target_forms import (
     QUALIFIER_LABELS,
     TARGET_FIELDS,
@@ -63,11 +65,13 @@ def _scope_names() -> dict[str, str]:
     return names
 
 
-def _scope_choices(actor: Actor, names: dict[str, str]) -> list[tuple[str, str]]:
+def _scope_choices(actor: Actor, names: dict[str, str]) -> list[SelectChoice]:
     """The scopes the actor records targets of (the service's answer, scope by scope): all
     of them for a national authority, its own province for a province authority, none for
     anyone else."""
-    return [(code, name) for code, name in names.items() if targets.may_edit(actor, code)]
+    return select_choices(
+        (code, name) for code, name in names.items() if targets.may_edit(actor, code)
+    )
 
 
 def _filters(names: dict[str, str]) -> tuple[dict[str, str], dict[str, Any]]:

@@ -28,7 +28,12 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.auth.current import current_actor
 from app.web.batch_display import page_helpers, render
-from app.web.form_support import apply_domain_error, status_of, submit_to_service
+from app.web.form_support import (
+    apply_domain_error,
+    select_choices,
+    status_of,
+    submit_to_service,
+)
 from core.boundary import ascii_int
 from core.db import db
 from core.errors import DomainError
@@ -125,9 +130,10 @@ class PrintForm(Form):
     grid = SelectField(_l("Label sheet (A4)"), default=sheet.DEFAULT_GRID, validate_choice=False)
     kind = RadioField(
         _l("Labels"),
-        choices=[(label_svc.LabelKind.LOT.value, _l("Lot labels: the lot's code on each")),
-                 (label_svc.LabelKind.SERIAL.value,
-                  _l("Serial labels: one per recorded serial number"))],
+        choices=select_choices([
+            (label_svc.LabelKind.LOT.value, _l("Lot labels: the lot's code on each")),
+            (label_svc.LabelKind.SERIAL.value, _l("Serial labels: one per recorded serial number")),
+        ]),
         default=label_svc.LabelKind.LOT.value,
         validate_choice=False,
     )
@@ -167,7 +173,9 @@ PRINT_FIELDS = {"grid": "grid", "count": "count", "kind": "kind",
 
 def _print_form(data: MultiDict[str, str] | None = None) -> PrintForm:
     form = PrintForm(data)
-    form.grid.choices = [(key, _grid_label(grid)) for key, grid in sheet.GRIDS.items()]
+    form.grid.choices = select_choices(
+        (key, _grid_label(grid)) for key, grid in sheet.GRIDS.items()
+    )
     if not data:  # a first look: a page of lot labels
         form.count.data = str(sheet.GRIDS[sheet.DEFAULT_GRID].per_page)
     return form

@@ -14,13 +14,13 @@ from flask import Blueprint, flash, redirect, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import DateField, SelectField
+from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import DataRequired
 
 from app.auth.current import current_actor
 from app.web import register_support as reg
 from app.web.batch_display import page_helpers, render
-from app.web.form_support import submit_to_service, within_calendar
+from app.web.form_support import select_choices, submit_to_service, within_calendar
 from core.actor import Actor
 from core.db import db
 from core.errors import Forbidden
@@ -93,11 +93,13 @@ def index() -> tuple[str, int]:
     )
 
 
-def _province_choices(actor: Actor, provinces: dict[str, str]) -> list[tuple[str, str]]:
+def _province_choices(actor: Actor, provinces: dict[str, str]) -> list[SelectChoice]:
     """A province authority's own province only; every province for the others."""
     if actor.province_code is not None and not actor.is_admin:
-        return [(actor.province_code, provinces.get(actor.province_code, actor.province_code))]
-    return [("", "—"), *provinces.items()]
+        return select_choices(
+            [(actor.province_code, provinces.get(actor.province_code, actor.province_code))]
+        )
+    return select_choices([("", "—"), *provinces.items()])
 
 
 @bp.route("/new", methods=["GET", "POST"])

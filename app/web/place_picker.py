@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField
 
+from app.web.form_support import select_choices
 from core.i18n import _l
 from linkages.services.places import PlaceChoices
 
@@ -25,9 +26,9 @@ class PlaceForm(FlaskForm):
 
 
 def fill_place_choices(form: PlaceForm, choices: PlaceChoices) -> None:
-    form.province.choices = choices.provinces
+    form.province.choices = select_choices(choices.provinces)
     form.province.data = choices.province_code
-    form.commune_code.choices = [("", _l("Not recorded")), *choices.communes]
+    form.commune_code.choices = select_choices([("", _l("Not recorded")), *choices.communes])
 
 
 def asked_for_communes(form: PlaceForm) -> bool:

@@ -14,11 +14,16 @@ from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
 from sqlalchemy import Select
 from werkzeug.wrappers import Response
-from wtforms import DateField, Field, StringField
+from wtforms import DateField, Field, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.web.batch_display import render
-from app.web.form_support import page_number, submit_to_service, within_calendar
+from app.web.form_support import (
+    page_number,
+    select_choices,
+    submit_to_service,
+    within_calendar,
+)
 from core.actor import Actor
 from core.boundary import ascii_int
 from core.db import db
@@ -162,10 +167,10 @@ def optional_date_field(label: Any, **kw: Any) -> Any:
 
 def enum_choices(
     labels: Mapping[Any, Any], blank: Any = None
-) -> list[tuple[str, Any]]:
+) -> list[SelectChoice]:
     """Select choices from a mapping of enum members to labels (with a blank first)."""
     choices: list[tuple[str, Any]] = [("", blank)] if blank is not None else []
-    return choices + [(member.value, label) for member, label in labels.items()]
+    return select_choices(choices + [(member.value, label) for member, label in labels.items()])
 
 
 def label_of(labels: Mapping[Any, Any], value: StrEnum | str | None) -> Any:

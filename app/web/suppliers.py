@@ -25,7 +25,7 @@ from app.web.batch_display import page_helpers, render
 from app.web.certifications import cert_label
 from app.web.contract_forms import scheme_checkboxes
 from app.web.contracts import iso_day
-from app.web.form_support import submit_to_service
+from app.web.form_support import select_choices, submit_to_service
 from core.actor import Actor
 from core.clock import local_today
 from core.db import db
@@ -93,7 +93,7 @@ class RequestForm(FlaskForm):
 class DecisionForm(FlaskForm):
     decision = RadioField(
         _l("Decision"),
-        choices=[("verified", _l("Verified")), ("rejected", _l("Rejected"))],
+        choices=select_choices([("verified", _l("Verified")), ("rejected", _l("Rejected"))]),
         validate_choice=False,
     )
     expires_on = reg.optional_date_field(_l("Verified until"),

@@ -14,10 +14,10 @@ from typing import Any
 
 from flask_babel import format_percent
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, Field, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from app.web.form_support import parse_quantity, plain_qty
+from app.web.form_support import parse_quantity, plain_qty, select_choices
 from core.boundary import ascii_int
 from core.formatting import format_quantity
 from core.i18n import _, _l
@@ -60,14 +60,14 @@ def metric_label(metric: TargetMetric | str) -> Any:
         return metric
 
 
-def metric_choices(blank: Any = None) -> list[tuple[str, Any]]:
+def metric_choices(blank: Any = None) -> list[SelectChoice]:
     """The metrics, each with its unit ("… (percent)"), after a ``blank`` choice if given."""
     choices: list[tuple[str, Any]] = [("", blank)] if blank is not None else []
-    return choices + [
+    return select_choices(choices + [
         (m.value, _l("%(metric)s (%(unit)s)", metric=label,
                      unit=UNIT_LABELS[METRIC_UNITS[m]]))
         for m, label in METRIC_LABELS.items()
-    ]
+    ])
 
 
 def target_value(target: IndicatorTarget) -> str:
@@ -117,7 +117,7 @@ class TargetForm(FlaskForm):
     )
     qualifier = SelectField(
         _l("As the source states it"),
-        choices=[(q.value, label) for q, label in QUALIFIER_LABELS.items()],
+        choices=select_choices((q.value, label) for q, label in QUALIFIER_LABELS.items()),
         default=TargetQualifier.EXACT.value, validate_choice=False,
     )
     value = StringField(
