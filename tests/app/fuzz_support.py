@@ -28,6 +28,7 @@ from core.actor import SYSTEM
 from core.clock import local_today
 from core.db import db
 from linkages.indicator import publications, targets
+from linkages.models.deliveries import LinkageDelivery
 from linkages.models.organisations import OrgType
 from linkages.services import contracts, deliveries, oversight, suppliers, verification
 from linkages.services import cooperatives as coops
@@ -67,6 +68,10 @@ class ApiWorld:
     # Path template -> parameter name -> the record to name there instead of the first of
     # ``path_values``: where one name means different records on different paths.
     path_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Request body field name (at any depth) -> a record that exists, for the valid bodies
+    # the coverage phase builds from the schema alone: ``product_id: 0`` only ever met the
+    # 404 of a missing product (``with_body_records``).
+    body_values: dict[str, Any] = field(default_factory=dict)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -219,6 +224,18 @@ def build_world(client: FlaskClient) -> ApiWorld:
         "membership_id": [membership.id],
         "request_id": [change.id],
         "target_id": [target.id],
+    }
+    # What valid bodies name: the cooperative's own records, its buyer, the signed contract
+    # and its line, the shipment delivered under it.
+    shipment_id = db.session.get(LinkageDelivery, delivered.delivery.id).shipment_id
+    world.body_values = {
+        "area_id": area.id, "production_area_id": area.id,
+        "area_ids": [area.id], "production_area_ids": [area.id],
+        "product_id": product.id, "member_id": member.id, "household_ids": [member.id],
+        "batch_id": batch["id"], "organisation_id": coop.org.id,
+        "to_organisation_id": buyer.org.id, "supplier_id": union.id,
+        "contract_id": signed.id, "contract_ids": [signed.id], "contract_line_id": line.id,
+        "shipment_id": shipment_id,
     }
     world.path_overrides = {
         # A draft cannot change state nor be in a project: these paths name the signed one.

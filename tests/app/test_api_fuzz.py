@@ -5,8 +5,9 @@ fails on any 5xx, any response whose status, media type, headers or body the doc
 not describe, and any error that is not an RFC 9457 problem+json. It runs inside the test's
 rolled-back transaction (tests/conftest.py), as an org admin of a seeded cooperative whose
 records (tests/app/fuzz_support.py) the cases name in their paths: every boundary case,
-except in the path parameter it probes, and some of the generated ones. So valid and
-boundary bodies reach the services rather than stopping at a 404.
+except in the path parameter it probes, and some of the generated ones; the valid boundary
+bodies name them in their id fields too. So valid and boundary bodies reach the services
+rather than stopping at a 404.
 
 It is bounded, being about a third of ``make test``'s CPU on SQLite and PostgreSQL:
 derandomised generation from a fixed seed (the same requests on every run and machine of the
@@ -41,6 +42,7 @@ from schemathesis.generation.hypothesis.builder import (
     create_test,
 )
 from schemathesis.generation.meta import TestPhase
+from schemathesis.generation.modes import GenerationMode
 from schemathesis.hooks import HookContext
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -157,7 +159,7 @@ def api_schema(app: Flask, api_world: ApiWorld) -> schemathesis.BaseSchema:
         # strategies ``flatmap_path_parameters`` shapes: they name record 0 (or 1, or the
         # largest id), so the body cases of an operation with path parameters, valid ones
         # included, would all end in its 404 and never reach the service.
-        return with_world_path_values(case, api_world)
+        return with_body_records(with_world_path_values(case, api_world), api_world)
 
     @loaded.hook
     def filter_case(context: HookContext, case: schemathesis.Case) -> bool:
@@ -193,6 +195,45 @@ def with_world_path_values(case: schemathesis.Case, world: ApiWorld) -> schemath
     # schema, so a case stays negative only for what is still invalid in it.
     case.path_parameters = replaced
     return case
+
+
+def with_body_records(case: schemathesis.Case, world: ApiWorld) -> schemathesis.Case:
+    """A valid coverage-phase body naming the world's records (``ApiWorld.body_values``)
+    in its id fields, at any depth, where it has a value of the same shape: built from the
+    schema alone, its ids name nothing, so it stopped at the service's first look-up. An
+    invalid body is left as it is: its point is the value it was given."""
+    meta = case.meta
+    if (meta is None or meta.phase.name != TestPhase.COVERAGE
+            or meta.generation.mode != GenerationMode.POSITIVE
+            or not isinstance(case.body, dict | list)):
+        return case
+    case.body = _named_records(case.body, world.body_values)
+    return case
+
+
+def _named_records(value: Any, records: dict[str, Any]) -> Any:
+    if isinstance(value, list):
+        return [_named_records(item, records) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        record = records.get(key)
+        if record is not None and _same_shape(item, record):
+            out[key] = record
+        else:
+            out[key] = _named_records(item, records)
+    return out
+
+
+def _same_shape(value: Any, record: Any) -> bool:
+    """An int id for an int id (not a bool), a non-empty list of them for a list."""
+    def an_id(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    if isinstance(record, list):
+        return isinstance(value, list) and bool(value) and all(an_id(v) for v in value)
+    return an_id(value)
 
 
 @pytest.mark.parametrize("shard", range(SHARDS), ids=lambda shard: f"shard {shard + 1} of {SHARDS}")
