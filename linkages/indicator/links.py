@@ -73,6 +73,7 @@ from linkages.models.contracts import (
 from linkages.models.deliveries import LinkageDelivery
 from linkages.models.organisations import Organisation, OrgType
 from traceability.models import Batch, BatchStatus, Commodity, EpcisEvent, Product, Shipment
+from traceability.models.batches import HARVEST_DAY
 from traceability.services.shipments import shipments_withdrawn_before
 
 STAGES = ("party", "status", "counterparty", "final")
@@ -149,9 +150,8 @@ def shipped_by_day(q: IndicatorQuery) -> list[ColumnElement[bool]]:
 
 def harvested_in_period(q: IndicatorQuery) -> list[ColumnElement[bool]]:
     """Conditions on ``Batch``: not void, harvested within the period."""
-    harvested = func.coalesce(Batch.harvest_start, Batch.harvest_end)
-    return [Batch.status != BatchStatus.VOID, harvested >= q.period.start,
-            harvested <= q.period.end]
+    return [Batch.status != BatchStatus.VOID,
+            HARVEST_DAY.between(q.period.start, q.period.end)]
 
 
 def commodity_key(line: Any) -> ColumnElement[Any]:
@@ -202,19 +202,18 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, theirs: CTE | None = 
     if theirs is not None and postgresql:
         # Their terms through the contracts' primary key, not a scan of every contract.
         relevant.append(Among(c.c.contract_id, select(theirs.c.contract_id)))
-    elif theirs is not None:
-        relevant.append(c.c.contract_id.in_(select(theirs.c.contract_id)))
-    if theirs is not None and postgresql:
         # Their parties, through the parties' contract index: a semi-join read the
         # country's 358,596 party rows to keep a province's ~40,000.
-        their_parties.append(Among(p.c.contract_id, select(theirs.c.contract_id)))
+        of_theirs = Among(p.c.contract_id, select(theirs.c.contract_id))
+        their_parties.append(of_theirs)
         # And those parties' facts alone (a province's contracts have ~10,000 of the
         # 56,000 organisations as parties), without their profiles: only their types
         # are read.
-        parties = select(p.c.organisation_id).where(
-            Among(p.c.contract_id, select(theirs.c.contract_id)))
         f = facts_on(q.on, q.cutoff, f"party_facts{tag}",
-                     Organisation.id.in_(parties), profile=False)
+                     Organisation.id.in_(select(p.c.organisation_id).where(of_theirs)),
+                     profile=False)
+    elif theirs is not None:
+        relevant.append(c.c.contract_id.in_(select(theirs.c.contract_id)))
     if counting_only:
         relevant.append(c.c.status.in_([s.value for s in COUNTING_CONTRACT_STATUSES]))
     enterprise = f.c.org_type == OrgType.DN.value
