@@ -2,9 +2,9 @@
 open on the reference day, in the chosen geography — and, for the drill-down, the other
 HTX of the geography with the reason each is left out.
 
-Registry facts are read as of the reference day and cutoff (``linkages.indicator.inforce``);
-the field group and size class come from the cooperative profile as it is now (they have
-no history).
+Registry facts are read as of the reference day and cutoff (``linkages.indicator.inforce``),
+and so are the field group, size class and high-tech status of the cooperative profile
+(``linkages.models.cooperatives.CooperativeProfileChange``).
 """
 
 from __future__ import annotations
@@ -36,12 +36,13 @@ def registry(q: IndicatorQuery, org_type: OrgType = DENOMINATOR_TYPE,
     """Every organisation of ``org_type`` (HTX by default; its type on the reference day)
     recorded before the cutoff, in the asked geography, with its facts on the reference
     day: ``org_id, name, registration_code, status, registered_on, province,
-    legacy_province, field_group, size_class``. ``facts`` shares the statement's
-    ``inforce.facts_on`` (one is made otherwise)."""
+    legacy_province, field_group, size_class, high_tech_status, high_tech_basis``.
+    ``facts`` shares the statement's ``inforce.facts_on`` (one is made otherwise)."""
     f = facts if facts is not None else facts_on(q.on, q.cutoff, f"{org_type.value}_facts")
     stmt = select(
         f.c.org_id, f.c.name, f.c.registration_code, f.c.status, f.c.registered_on,
         f.c.province, f.c.legacy_province, f.c.field_group, f.c.size_class,
+        f.c.high_tech_status, f.c.high_tech_basis,
     ).where(f.c.created_at < q.cutoff, f.c.org_type == org_type.value)
     for province in q.provinces:
         stmt = stmt.where(f.c.province == province)

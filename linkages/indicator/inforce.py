@@ -45,7 +45,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Select, Subquery
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from linkages.models.contracts import (
@@ -54,7 +54,12 @@ from linkages.models.contracts import (
     LinkageContractVersion,
     LinkageContractVersionParty,
 )
-from linkages.models.cooperatives import CooperativeProfile
+from linkages.models.cooperatives import (
+    PROFILE_VALUE_LENGTH,
+    CooperativeProfile,
+    CooperativeProfileChange,
+    ProfileFact,
+)
 from linkages.models.organisations import (
     FACT_VALUE_LENGTH,
     FactField,
@@ -135,51 +140,77 @@ def maybe_in_province(province: str, on: date, cutoff: datetime) -> ColumnElemen
     )
 
 
-def facts_on(on: date, cutoff: datetime, name: str = "facts_on",
-             among: ColumnElement[bool] | None = None, profile: bool = True) -> CTE:
-    """Every organisation's facts on ``on`` as known at ``cutoff``: ``org_id, created_at,
-    org_type, status, registered_on, province, legacy_province`` (text, as
-    ``asof.fact_on`` gives them; ``province`` among the 34 current ones, as
-    ``asof.province_on``), with what the registry shows beside them as it is now:
-    ``name, registration_code, field_group, size_class`` (the cooperative profile's; the
-    last two have no history). ``among`` (a condition on ``Organisation``) keeps only the
-    organisations a statement may read: a province's drill-down needs a few thousand
-    cooperatives and their contracts' parties, not the country's 56,000 rows. Without
-    ``profile`` (a statement reading the parties' types only) ``field_group`` and
-    ``size_class`` are NULL and the profiles are not read."""
-    c = OrganisationFactChange
+def _first_after(change: Any, fields: tuple[Any, ...], on: date, cutoff: datetime,
+                 name: str) -> Subquery:
+    """Per organisation with a change of ``change`` (``OrganisationFactChange`` or
+    ``CooperativeProfileChange``) taking effect after ``on`` or recorded at or after
+    ``cutoff``: for each of ``fields``, ``has_<field>`` (1 when it has such a change) and
+    ``old_<field>``, the value the first of them replaced, which is the field's value on
+    ``on`` (the "as of" rule of both models)."""
     later = (
         select(
-            c.organisation_id,
-            c.field,
-            c.old_value,
+            change.organisation_id,
+            change.field,
+            change.old_value,
             func.row_number()
-            .over(partition_by=(c.organisation_id, c.field), order_by=(c.effective_on, c.id))
+            .over(partition_by=(change.organisation_id, change.field),
+                  order_by=(change.effective_on, change.id))
             .label("rank"),
         )
-        .where(or_(c.effective_on > on, c.changed_at >= cutoff))
+        .where(or_(change.effective_on > on, change.changed_at >= cutoff))
         .subquery(f"{name}_later")
     )
-    first = (
+    return (
         select(
             later.c.organisation_id,
             *(func.max(case((later.c.field == f, 1))).label(f"has_{f.value}")
-              for f in FACTS),
+              for f in fields),
             *(func.max(case((later.c.field == f, later.c.old_value))).label(f"old_{f.value}")
-              for f in FACTS),
+              for f in fields),
         )
         .where(later.c.rank == 1)
         .group_by(later.c.organisation_id)
         .subquery(f"{name}_first")
     )
+
+
+def _as_of(first: Subquery, field: Any, current: Any, length: int) -> ColumnElement[Any]:
+    """SQL: ``field``'s value on the day (``_first_after``), else ``current`` (as text)."""
+    return case((first.c[f"has_{field.value}"] == 1, first.c[f"old_{field.value}"]),
+                else_=cast(current, String(length)))
+
+
+def facts_on(on: date, cutoff: datetime, name: str = "facts_on",
+             among: ColumnElement[bool] | None = None, profile: bool = True) -> CTE:
+    """Every organisation's facts on ``on`` as known at ``cutoff``: ``org_id, created_at,
+    org_type, status, registered_on, province, legacy_province`` (text, as
+    ``asof.fact_on`` gives them; ``province`` among the 34 current ones, as
+    ``asof.province_on``), ``field_group, size_class, high_tech_status, high_tech_basis``
+    (the cooperative profile's, as it stood on ``on``: ``CooperativeProfileChange``), and
+    what the registry shows beside them as it is now: ``name, registration_code``.
+    ``among`` (a condition on ``Organisation``) keeps only the organisations a statement
+    may read: a province's drill-down needs a few thousand cooperatives and their
+    contracts' parties, not the country's 56,000 rows. Without ``profile`` (a statement
+    reading the parties' types only) the profile's four are NULL and neither the profiles
+    nor their changes are read."""
+    first = _first_after(OrganisationFactChange, FACTS, on, cutoff, name)
     org = Organisation
 
     def value(field: FactField) -> ColumnElement[Any]:
-        current = cast(getattr(org, field.value), String(FACT_VALUE_LENGTH))
-        return case((first.c[f"has_{field.value}"] == 1, first.c[f"old_{field.value}"]),
-                    else_=current)
+        return _as_of(first, field, getattr(org, field.value), FACT_VALUE_LENGTH)
 
     legacy = value(FactField.LEGACY_PROVINCE_CODE)
+    profile_columns: list[ColumnElement[Any]]
+    if profile:
+        kept = _first_after(CooperativeProfileChange, tuple(ProfileFact), on, cutoff,
+                            f"{name}_profile")
+        profile_columns = [
+            _as_of(kept, fact, getattr(CooperativeProfile, fact.value),
+                   PROFILE_VALUE_LENGTH).label(fact.value)
+            for fact in ProfileFact
+        ]
+    else:
+        profile_columns = [null().label(fact.value) for fact in ProfileFact]
     stmt = (
         select(
             org.id.label("org_id"),
@@ -192,15 +223,14 @@ def facts_on(on: date, cutoff: datetime, name: str = "facts_on",
             legacy.label("legacy_province"),
             org.name,
             org.registration_code,
-            *((CooperativeProfile.field_group, CooperativeProfile.size_class) if profile
-              else (null().label("field_group"), null().label("size_class"))),
+            *profile_columns,
         )
         .outerjoin(first, first.c.organisation_id == org.id)
         .outerjoin(LegacyProvince, LegacyProvince.code == legacy)
     )
     if profile:
-        stmt = stmt.outerjoin(CooperativeProfile,
-                              CooperativeProfile.organisation_id == org.id)
+        stmt = (stmt.outerjoin(CooperativeProfile, CooperativeProfile.organisation_id == org.id)
+                .outerjoin(kept, kept.c.organisation_id == org.id))
     if among is not None:
         stmt = stmt.where(among)
     return materialized(stmt, name)

@@ -7,9 +7,9 @@ period end, neither dissolved, bankrupt nor revoked on the reference day, suspen
 when asked (``cohort.is_open``). Registry facts are read as of the reference day and
 cutoff (``asof``).
 
-Known limit: the cooperative profile (high-tech status and basis) has no history, so every
-as-of date reads today's profile; yearly figures are read as recorded before the cutoff,
-but a later edit of a row overwrites what an earlier as-of showed.
+The high-tech status and basis are the cooperative profile's on the reference day
+(``inforce.facts_on``). Known limit: yearly figures are read as recorded before the
+cutoff, but a later edit of a row overwrites what an earlier as-of showed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from linkages.indicator.cohort import is_open, registry
 from linkages.indicator.query import IndicatorQuery
 from linkages.models.cooperatives import (
     OFFICIAL_BASES,
-    CooperativeProfile,
     HighTechStatus,
     YearlyFigures,
 )
@@ -36,9 +35,11 @@ COUNTED_TYPES = (OrgType.HTX, OrgType.THT, OrgType.LHHTX)
 
 
 def open_orgs(q: IndicatorQuery, org_type: OrgType) -> Subquery:
-    """The open organisations of ``org_type``: one ``org_id`` each."""
+    """The open organisations of ``org_type``: ``org_id, high_tech_status,
+    high_tech_basis`` (on the reference day), one row each."""
     reg = registry(q, org_type)
-    return select(reg.c.org_id).where(is_open(q, reg)).subquery(f"open_{org_type.value}")
+    return (select(reg.c.org_id, reg.c.high_tech_status, reg.c.high_tech_basis)
+            .where(is_open(q, reg)).subquery(f"open_{org_type.value}"))
 
 
 def _count(q: IndicatorQuery, org_type: OrgType) -> Any:
@@ -52,10 +53,11 @@ def tally(q: IndicatorQuery, year: int) -> dict[str, int]:
     the yearly figures of the statistical year ``year`` (official and associate, with and
     without capital) and how many HTX reported figures for it."""
     htx = open_orgs(q, OrgType.HTX)
-    profile, figures = CooperativeProfile, YearlyFigures
-    verified = and_(profile.high_tech_status == HighTechStatus.VERIFIED,
-                    profile.high_tech_basis.in_(sorted(OFFICIAL_BASES)))
-    claimed = and_(profile.high_tech_status != HighTechStatus.NONE, ~verified)
+    figures = YearlyFigures
+    status = func.coalesce(htx.c.high_tech_status, HighTechStatus.NONE.value)
+    verified = and_(status == HighTechStatus.VERIFIED.value,
+                    htx.c.high_tech_basis.in_(sorted(b.value for b in OFFICIAL_BASES)))
+    claimed = and_(status != HighTechStatus.NONE.value, ~verified)
     members = (figures.official_members + figures.associate_capital_members
                + figures.associate_no_capital_members)
 
@@ -76,7 +78,6 @@ def tally(q: IndicatorQuery, year: int) -> dict[str, int]:
             total(figures.associate_no_capital_members).label("associate_no_capital_members"),
         )
         .select_from(htx)
-        .outerjoin(profile, profile.organisation_id == htx.c.org_id)
         .outerjoin(figures, and_(figures.organisation_id == htx.c.org_id,
                                  figures.year == year, figures.created_at < q.cutoff))
     )

@@ -25,7 +25,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Timestamped, UtcDateTime, db, str_enum
+from core.db import Timestamped, UtcDateTime, db, str_enum, utcnow
+
+# Profile values are stored as text in the change history; 40 holds the longest.
+PROFILE_VALUE_LENGTH = 40
 
 
 class FieldGroup(StrEnum):
@@ -169,6 +172,48 @@ class CooperativeProfile(Timestamped, db.Model):
     @property
     def technology_tags(self) -> list[TechnologyTag]:
         return [t.tag for t in self.technologies]
+
+
+class ProfileFact(StrEnum):
+    """The profile fields the indicator reads, whose changes are kept
+    (``CooperativeProfileChange``): the field group decides the linkage denominator, the
+    size class is a breakdown, the high-tech status and basis the high-tech count."""
+
+    FIELD_GROUP = "field_group"
+    SIZE_CLASS = "size_class"
+    HIGH_TECH_STATUS = "high_tech_status"
+    HIGH_TECH_BASIS = "high_tech_basis"
+
+
+class CooperativeProfileChange(db.Model):
+    """One change of one ``ProfileFact`` of a cooperative profile, taking effect on the day
+    it is recorded (in Vietnam): never edited nor deleted, so that the indicator as of a
+    past date reads the profile as it stood then.
+
+    The same "as of" rule as the registry facts (``OrganisationFactChange``): the value on
+    date D is the ``old_value`` of the first change (by ``effective_on``, then ``id``)
+    taking effect after D or recorded at or after the cutoff, else the profile's current
+    value. A profile's first values are part of its registration: recording the profile
+    writes no change, as registering an organisation writes none.
+    """
+
+    __tablename__ = "cooperative_profile_changes"
+    __table_args__ = (
+        # The "as of" lookup: first change of (cooperative, field) after a date.
+        Index("ix_cooperative_profile_changes_as_of", "organisation_id", "field",
+              "effective_on", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperative_profiles.organisation_id", ondelete="CASCADE")
+    )
+    field: Mapped[ProfileFact] = mapped_column(str_enum(ProfileFact, "profile_fact"))
+    old_value: Mapped[str | None] = mapped_column(String(PROFILE_VALUE_LENGTH))
+    new_value: Mapped[str | None] = mapped_column(String(PROFILE_VALUE_LENGTH))
+    effective_on: Mapped[date] = mapped_column(Date)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class CooperativeTechnology(db.Model):

@@ -24,11 +24,13 @@ from linkages.models.cooperatives import (
     OFFICIAL_BASES,
     AgriSubtype,
     CooperativeProfile,
+    CooperativeProfileChange,
     CooperativeTechnology,
     FieldGroup,
     GovernanceModel,
     HighTechBasis,
     HighTechStatus,
+    ProfileFact,
     Rating,
     SizeClass,
     TechnologyTag,
@@ -122,7 +124,9 @@ def put_profile(actor: Actor, organisation_id: int, data: Mapping[str, Any]) -> 
     verified high-tech status has a basis, a verified one an official basis (not
     self-declared), a self-declared one at least one technology tag; only a platform admin
     makes a status verified, and ``verified_by``/``verified_at`` record who and when; an org
-    admin who changes a verified claim must downgrade it.
+    admin who changes a verified claim must downgrade it; a change of an existing profile's
+    field group, size class or high-tech status or basis is kept in its history
+    (``CooperativeProfileChange``, effective today).
     """
     org = _writable_org(actor, organisation_id)
     _require_cooperative(
@@ -206,6 +210,7 @@ def put_profile(actor: Actor, organisation_id: int, data: Mapping[str, Any]) -> 
                 },
             )
 
+    before = None if profile is None else _profile_facts(profile)
     if profile is None:
         profile = CooperativeProfile(organisation_id=org.id)
         db.session.add(profile)
@@ -233,8 +238,33 @@ def put_profile(actor: Actor, organisation_id: int, data: Mapping[str, Any]) -> 
         profile.technologies = [
             t for t in profile.technologies if t.tag in tags
         ] + [CooperativeTechnology(tag=t) for t in tags if t not in current]
+    if before is not None:
+        _record_changes(actor, profile, before)
     db.session.flush()
     return profile
+
+
+def _profile_facts(profile: CooperativeProfile) -> dict[ProfileFact, str | None]:
+    """The profile's ``ProfileFact`` values as the change history stores them (text)."""
+    def text(value: Any) -> str | None:
+        return None if value is None else str(getattr(value, "value", value))
+
+    return {fact: text(getattr(profile, fact.value)) for fact in ProfileFact}
+
+
+def _record_changes(actor: Actor, profile: CooperativeProfile,
+                    before: Mapping[ProfileFact, str | None]) -> None:
+    """A ``CooperativeProfileChange`` for each fact whose value changed, effective today:
+    what lets the indicator read a past date's profile as it stood then."""
+    after = _profile_facts(profile)
+    today = local_today()
+    db.session.add_all(
+        CooperativeProfileChange(
+            organisation_id=profile.organisation_id, field=fact, old_value=before[fact],
+            new_value=after[fact], effective_on=today, changed_by_id=actor.user_id or None,
+        )
+        for fact in ProfileFact if before[fact] != after[fact]
+    )
 
 
 @dataclass(frozen=True)

@@ -261,3 +261,49 @@ def test_a_withdrawn_shipping_no_longer_counts_but_a_past_as_of_keeps_it(
     assert total("C") == (0, 9)
     assert total("V") == (0, 1800)
     assert total("C", as_of=yesterday) == (1, 9)
+
+
+def test_a_profile_change_counts_from_its_day_on_only(world: IndicatorWorld) -> None:
+    # Today h10 leaves agriculture and h1 grows from medium to large. The year 2026
+    # (reference day today) sees both; the year 2025 (reference day 14 Dec 2025), and 2026
+    # as of yesterday, see the profiles as they stood then.
+    from core.clock import local_today
+    from linkages.models.cooperatives import CooperativeProfileChange
+    from linkages.services import cooperatives
+    from tests.factories import actor_of, make_user_with_token
+
+    def by_size(year: int, **params: object) -> dict[object, tuple[int, int]]:
+        figure = service.figure(ADMIN, variant="A", year=year, breakdown="size_class",
+                                **params)
+        return {g["key"]: (g["numerator"], g["denominator"]) for g in figure["groups"]}
+
+    yesterday = date.fromordinal(local_today().toordinal() - 1)
+    before = {2025: by_size(2025), 2026: by_size(2026)}
+    assert before[2025] == {"medium": (2, 2), "small": (2, 7)}
+    assert before[2026] == {"medium": (0, 2), "small": (1, 7)}
+    assert total("A", year=2026) == (1, 9)
+
+    admin = actor_of(make_user_with_token(platform_role=PlatformRole.ADMIN)[0])
+    cooperatives.put_profile(admin, world.id("h10"),
+                             {"field_group": "trade_services", "size_class": "small"})
+    cooperatives.put_profile(admin, world.id("h1"),
+                             {"field_group": "agriculture", "size_class": "large"})
+    db.session.commit()
+    changes = db.session.scalars(
+        db.select(CooperativeProfileChange).order_by(CooperativeProfileChange.id)).all()
+    assert [(c.organisation_id, c.field, c.old_value, c.new_value, c.effective_on)
+            for c in changes] == [
+        (world.id("h10"), "field_group", "agriculture", "trade_services", local_today()),
+        (world.id("h1"), "size_class", "medium", "large", local_today()),
+    ]
+
+    # 2026 as of today: h10 (its only counted HTX) is out of the denominator.
+    assert total("A", year=2026) == (0, 8)
+    assert drill(variant="A", year=2026, which="all")["h10"]["reason"] == "not_agricultural"
+    assert by_size(2026) == {"large": (0, 1), "medium": (0, 1), "small": (0, 6)}
+    # The past is what it was.
+    assert total("A", year=2026, as_of=yesterday) == (1, 9)
+    assert by_size(2026, as_of=yesterday) == before[2026]
+    assert total("A") == (4, 9)
+    assert drill(variant="A")["h10"]["counted"]
+    assert by_size(2025) == before[2025]

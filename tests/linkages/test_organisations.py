@@ -12,6 +12,7 @@ from core.actor import ANONYMOUS, Actor, OrgRole, PlatformRole
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from linkages.models.cooperatives import (
+    CooperativeProfileChange,
     CooperativeTechnology,
     HighTechStatus,
     Rating,
@@ -39,7 +40,8 @@ ADMIN = Actor(user_id=1, platform_role=PlatformRole.ADMIN)
 
 
 def org_admin(org: Organisation) -> Actor:
-    return Actor(user_id=2, organisation_id=org.id, org_role=OrgRole.ORG_ADMIN)
+    # A real user: what an org admin changes in a profile is kept with its author.
+    return actor_of(make_user_with_token(org, OrgRole.ORG_ADMIN)[0], org)
 
 
 def org_staff(org: Organisation) -> Actor:
@@ -332,6 +334,36 @@ def test_profile_rules_name_the_failing_field(places, data, field):
         coops.put_profile(org_admin(org), org.id, data)
     assert field in field_errors(info)
     assert coops.find_profile(ADMIN, org.id) is None
+
+
+def test_a_profile_keeps_the_changes_the_indicator_reads(places):
+    org = make_org()
+    admin = org_admin(org)
+
+    def changes() -> list[tuple[str, str | None, str | None, int | None]]:
+        rows = db.session.scalars(select(CooperativeProfileChange)
+                                  .where(CooperativeProfileChange.organisation_id == org.id)
+                                  .order_by(CooperativeProfileChange.id))
+        return [(r.field, r.old_value, r.new_value, r.changed_by_id) for r in rows]
+
+    # Its first values are its registration, and sending them again changes nothing.
+    coops.put_profile(admin, org.id, PROFILE)
+    coops.put_profile(admin, org.id, PROFILE)
+    assert changes() == []
+    # What the indicator does not read (governance, sub-type) is not kept.
+    coops.put_profile(admin, org.id, {**PROFILE, "size_class": "medium",
+                                      "governance_model": "simplified",
+                                      "agri_subtype": "livestock"})
+    coops.put_profile(admin, org.id, {"field_group": "trade_services",
+                                      "high_tech_status": "claimed",
+                                      "high_tech_basis": "hitech_zone"})
+    assert changes() == [
+        ("size_class", "small", "medium", admin.user_id),
+        ("field_group", "agriculture", "trade_services", admin.user_id),
+        ("size_class", "medium", None, admin.user_id),
+        ("high_tech_status", "none", "claimed", admin.user_id),
+        ("high_tech_basis", None, "hitech_zone", admin.user_id),
+    ]
 
 
 def test_only_a_platform_admin_verifies_high_tech_and_it_is_recorded(places):

@@ -230,3 +230,28 @@ def test_extreme_ranges_do_not_overflow() -> None:
     assert out["traceability"]["denominator"] == 0
     out = ask(year=None, from_=date(1, 1, 1), to=date(1, 1, 2), as_of=date(1, 1, 1))
     assert counts(out) == (0, 0, 0, 0)
+
+
+def test_a_high_tech_status_counts_from_the_day_it_is_recorded(world: IndicatorWorld) -> None:
+    # A platform admin verifies a2's claim today, on the basis of a provincial list: the
+    # year 2026 (reference day today) counts it verified; the year 2025 (reference day
+    # 14 Dec 2025), and 2026 as of yesterday, still count it claimed.
+    from core.clock import local_today
+    from linkages.services import cooperatives
+    from tests.factories import actor_of, make_user_with_token
+
+    def high_tech(**params: Any) -> tuple[int, int]:
+        out = ask(**params)["high_tech"]
+        return out["verified"], out["claimed"]
+
+    yesterday = date.fromordinal(local_today().toordinal() - 1)
+    assert high_tech() == (3, 1)
+    assert high_tech(year=2026) == (3, 1)
+    admin = actor_of(make_user_with_token(platform_role=PlatformRole.ADMIN)[0])
+    cooperatives.put_profile(admin, world.id("a2"), {
+        "field_group": "agriculture", "high_tech_status": "verified",
+        "high_tech_basis": "provincial_list", "technology_tags": ["drip_irrigation"]})
+    db.session.commit()
+    assert high_tech(year=2026) == (4, 0)
+    assert high_tech(year=2026, as_of=yesterday) == (3, 1)
+    assert high_tech() == (3, 1)
