@@ -34,6 +34,7 @@ from sqlalchemy import (
     CTE,
     Boolean,
     ColumnElement,
+    Integer,
     String,
     and_,
     case,
@@ -58,7 +59,10 @@ from linkages.models.cooperatives import (
     PROFILE_VALUE_LENGTH,
     CooperativeProfile,
     CooperativeProfileChange,
+    FigureFact,
     ProfileFact,
+    YearlyFigures,
+    YearlyFiguresChange,
 )
 from linkages.models.organisations import (
     FACT_VALUE_LENGTH,
@@ -140,42 +144,52 @@ def maybe_in_province(province: str, on: date, cutoff: datetime) -> ColumnElemen
     )
 
 
-def _first_after(change: Any, fields: tuple[Any, ...], on: date, cutoff: datetime,
-                 name: str) -> Subquery:
-    """Per organisation with a change of ``change`` (``OrganisationFactChange`` or
-    ``CooperativeProfileChange``) taking effect after ``on`` or recorded at or after
-    ``cutoff``: for each of ``fields``, ``has_<field>`` (1 when it has such a change) and
-    ``old_<field>``, the value the first of them replaced, which is the field's value on
-    ``on`` (the "as of" rule of both models)."""
+def _first_after(change: Any, key: str, fields: tuple[Any, ...],
+                 after: ColumnElement[bool], order: tuple[Any, ...], name: str) -> Subquery:
+    """Per ``key`` (the changed row's id column of ``change``: ``OrganisationFactChange``,
+    ``CooperativeProfileChange``, ``YearlyFiguresChange``) with a change matching
+    ``after``: for each of ``fields``, ``has_<field>`` (1 when it has such a change) and
+    ``old_<field>``, the value the first of them by ``order`` replaced: the field's value
+    before them (the "as of" rule of those models)."""
+    owner = getattr(change, key)
     later = (
         select(
-            change.organisation_id,
+            owner,
             change.field,
             change.old_value,
             func.row_number()
-            .over(partition_by=(change.organisation_id, change.field),
-                  order_by=(change.effective_on, change.id))
+            .over(partition_by=(owner, change.field), order_by=order)
             .label("rank"),
         )
-        .where(or_(change.effective_on > on, change.changed_at >= cutoff))
+        .where(after)
         .subquery(f"{name}_later")
     )
     return (
         select(
-            later.c.organisation_id,
+            later.c[key],
             *(func.max(case((later.c.field == f, 1))).label(f"has_{f.value}")
               for f in fields),
             *(func.max(case((later.c.field == f, later.c.old_value))).label(f"old_{f.value}")
               for f in fields),
         )
         .where(later.c.rank == 1)
-        .group_by(later.c.organisation_id)
+        .group_by(later.c[key])
         .subquery(f"{name}_first")
     )
 
 
+def _changed_after(change: Any, on: date, cutoff: datetime, fields: tuple[Any, ...],
+                   name: str) -> Subquery:
+    """``_first_after`` for the organisations' changes that take effect after ``on`` or
+    were recorded at or after ``cutoff`` (facts and profiles)."""
+    return _first_after(change, "organisation_id", fields,
+                        or_(change.effective_on > on, change.changed_at >= cutoff),
+                        (change.effective_on, change.id), name)
+
+
 def _as_of(first: Subquery, field: Any, current: Any, length: int) -> ColumnElement[Any]:
-    """SQL: ``field``'s value on the day (``_first_after``), else ``current`` (as text)."""
+    """SQL: ``field``'s value before the changes of ``first`` (``_first_after``), else
+    ``current`` (as text)."""
     return case((first.c[f"has_{field.value}"] == 1, first.c[f"old_{field.value}"]),
                 else_=cast(current, String(length)))
 
@@ -193,7 +207,7 @@ def facts_on(on: date, cutoff: datetime, name: str = "facts_on",
     contracts' parties, not the country's 56,000 rows. Without ``profile`` (a statement
     reading the parties' types only) the profile's four are NULL and neither the profiles
     nor their changes are read."""
-    first = _first_after(OrganisationFactChange, FACTS, on, cutoff, name)
+    first = _changed_after(OrganisationFactChange, on, cutoff, FACTS, name)
     org = Organisation
 
     def value(field: FactField) -> ColumnElement[Any]:
@@ -202,8 +216,8 @@ def facts_on(on: date, cutoff: datetime, name: str = "facts_on",
     legacy = value(FactField.LEGACY_PROVINCE_CODE)
     profile_columns: list[ColumnElement[Any]]
     if profile:
-        kept = _first_after(CooperativeProfileChange, tuple(ProfileFact), on, cutoff,
-                            f"{name}_profile")
+        kept = _changed_after(CooperativeProfileChange, on, cutoff, tuple(ProfileFact),
+                              f"{name}_profile")
         profile_columns = [
             _as_of(kept, fact, getattr(CooperativeProfile, fact.value),
                    PROFILE_VALUE_LENGTH).label(fact.value)
@@ -234,6 +248,29 @@ def facts_on(on: date, cutoff: datetime, name: str = "facts_on",
     if among is not None:
         stmt = stmt.where(among)
     return materialized(stmt, name)
+
+
+def figures_known(year: int, cutoff: datetime) -> Subquery:
+    """The yearly figures of statistical year ``year`` reported before ``cutoff``, as
+    they were known then (``YearlyFiguresChange``): ``organisation_id, rating,
+    official_members, associate_capital_members, associate_no_capital_members``, one row
+    per organisation."""
+    y, c = YearlyFigures, YearlyFiguresChange
+    first = _first_after(c, "figures_id", tuple(FigureFact), c.changed_at >= cutoff,
+                         (c.changed_at, c.id), f"figures_{year}")
+    members = [FigureFact.OFFICIAL_MEMBERS, FigureFact.ASSOCIATE_CAPITAL_MEMBERS,
+               FigureFact.ASSOCIATE_NO_CAPITAL_MEMBERS]
+    return (
+        select(
+            y.organisation_id,
+            _as_of(first, FigureFact.RATING, y.rating, 16).label("rating"),
+            *(cast(_as_of(first, fact, getattr(y, fact.value), 16), Integer).label(fact.value)
+              for fact in members),
+        )
+        .outerjoin(first, first.c.figures_id == y.id)
+        .where(y.year == year, y.created_at < cutoff)
+        .subquery(f"figures_known_{year}")
+    )
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ when asked (``cohort.is_open``). Registry facts are read as of the reference day
 cutoff (``asof``).
 
 The high-tech status and basis are the cooperative profile's on the reference day
-(``inforce.facts_on``). Known limit: yearly figures are read as recorded before the
-cutoff, but a later edit of a row overwrites what an earlier as-of showed.
+(``inforce.facts_on``), the members those of the yearly figures as reported by the
+cutoff (``inforce.figures_known``).
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from sqlalchemy.sql import Subquery
 
 from core.db import db
 from linkages.indicator.cohort import is_open, registry
+from linkages.indicator.inforce import figures_known
 from linkages.indicator.query import IndicatorQuery
 from linkages.models.cooperatives import (
     OFFICIAL_BASES,
     HighTechStatus,
-    YearlyFigures,
 )
 from linkages.models.organisations import (
     OrgType,
@@ -53,13 +53,13 @@ def tally(q: IndicatorQuery, year: int) -> dict[str, int]:
     the yearly figures of the statistical year ``year`` (official and associate, with and
     without capital) and how many HTX reported figures for it."""
     htx = open_orgs(q, OrgType.HTX)
-    figures = YearlyFigures
+    figures = figures_known(year, q.cutoff)
     status = func.coalesce(htx.c.high_tech_status, HighTechStatus.NONE.value)
     verified = and_(status == HighTechStatus.VERIFIED.value,
                     htx.c.high_tech_basis.in_(sorted(b.value for b in OFFICIAL_BASES)))
     claimed = and_(status != HighTechStatus.NONE.value, ~verified)
-    members = (figures.official_members + figures.associate_capital_members
-               + figures.associate_no_capital_members)
+    members = (figures.c.official_members + figures.c.associate_capital_members
+               + figures.c.associate_no_capital_members)
 
     def total(value: Any) -> Any:
         return func.coalesce(func.sum(value), 0)
@@ -71,15 +71,15 @@ def tally(q: IndicatorQuery, year: int) -> dict[str, int]:
             _count(q, OrgType.LHHTX).label("lhhtx"),
             total(case((verified, 1), else_=0)).label("high_tech_verified"),
             total(case((claimed, 1), else_=0)).label("high_tech_claimed"),
-            func.count(figures.id).label("reporting"),
+            func.count(figures.c.organisation_id).label("reporting"),
             total(members).label("members"),
-            total(figures.official_members).label("official_members"),
-            total(figures.associate_capital_members).label("associate_capital_members"),
-            total(figures.associate_no_capital_members).label("associate_no_capital_members"),
+            total(figures.c.official_members).label("official_members"),
+            total(figures.c.associate_capital_members).label("associate_capital_members"),
+            total(figures.c.associate_no_capital_members)
+            .label("associate_no_capital_members"),
         )
         .select_from(htx)
-        .outerjoin(figures, and_(figures.organisation_id == htx.c.org_id,
-                                 figures.year == year, figures.created_at < q.cutoff))
+        .outerjoin(figures, figures.c.organisation_id == htx.c.org_id)
     )
     row = db.session.execute(stmt).one()
     return {key: int(value or 0) for key, value in row._mapping.items()}

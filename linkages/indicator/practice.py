@@ -6,9 +6,9 @@ Traceability adoption and the rating are shares of the linkage indicator's denom
 strategy's target is traceability of agricultural products, the rating because the
 good/fair/average/weak scale is that of agricultural cooperatives (DOMAIN.md §2).
 
-As of a date: batches, events, certificates and yearly figures recorded before the cutoff.
-Known limits: a batch's status (void) and a certificate's revocation have no recording
-time, so today's are read; a yearly figure edited later shows its new value.
+As of a date: batches, events, certificates and yearly figures recorded before the cutoff,
+the yearly figures' ratings as they were reported by then. Known limits: a batch's
+status (void) and a certificate's revocation have no recording time, so today's are read.
 """
 
 from __future__ import annotations
@@ -16,15 +16,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, case, false, func, or_, select
 
 from core.clock import VIETNAM
 from core.db import db
 from linkages.indicator.asof import province_on
 from linkages.indicator.cohort import cohort
+from linkages.indicator.inforce import figures_known
 from linkages.indicator.query import IndicatorQuery
 from linkages.models.certifications import OCOP_CERTIFICATE_MIN_STARS, Certification, CertScheme
-from linkages.models.cooperatives import Rating, YearlyFigures
+from linkages.models.cooperatives import Rating
 from linkages.models.organisations import Organisation
 from traceability.models import Batch, BatchStatus, EpcisEvent, EventBatch
 
@@ -107,23 +108,23 @@ def ocop_by_stars(q: IndicatorQuery) -> dict[int | None, int]:
 
 def ratings(q: IndicatorQuery, year: int) -> dict[str, int]:
     """The denominator's HTX (``denominator``), those rated in the yearly figures of the
-    statistical year ``year`` recorded before the cutoff (``rated``), and how many of them
-    were rated good and fair."""
-    rows, figures = cohort(q), YearlyFigures
+    statistical year ``year`` as reported by the cutoff (``rated``: ``figures_known``),
+    and how many of them were rated good and fair."""
+    rows, figures = cohort(q), figures_known(year, q.cutoff)
 
     def rated_as(rating: Rating) -> Any:
-        return func.coalesce(func.sum(case((figures.rating == rating, 1), else_=0)), 0)
+        return func.coalesce(func.sum(case((figures.c.rating == rating.value, 1), else_=0)),
+                             0)
 
     stmt = (
         select(
             func.count().label("denominator"),
-            func.count(figures.rating).label("rated"),
+            func.count(figures.c.rating).label("rated"),
             rated_as(Rating.GOOD).label("good"),
             rated_as(Rating.FAIR).label("fair"),
         )
         .select_from(rows)
-        .outerjoin(figures, and_(figures.organisation_id == rows.c.org_id,
-                                 figures.year == year, figures.created_at < q.cutoff))
+        .outerjoin(figures, figures.c.organisation_id == rows.c.org_id)
     )
     row = db.session.execute(stmt).one()
     return {key: int(value or 0) for key, value in row._mapping.items()}

@@ -298,3 +298,39 @@ class YearlyFigures(Timestamped, db.Model):
     revenue_vnd: Mapped[int | None] = mapped_column(BigInteger)  # integer VND
     rating: Mapped[Rating | None] = mapped_column(str_enum(Rating, "rating"))
     rating_score: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class FigureFact(StrEnum):
+    """The yearly figures the indicator reads, whose changes are kept
+    (``YearlyFiguresChange``): the members (counted against the 2030 targets) and the
+    rating (the share rated good or fair)."""
+
+    OFFICIAL_MEMBERS = "official_members"
+    ASSOCIATE_CAPITAL_MEMBERS = "associate_capital_members"
+    ASSOCIATE_NO_CAPITAL_MEMBERS = "associate_no_capital_members"
+    RATING = "rating"
+
+
+class YearlyFiguresChange(db.Model):
+    """One change of one ``FigureFact`` of a yearly-figures row once reported: never edited
+    nor deleted, so that the indicator as known at a past cutoff reads the figures as
+    they were reported by then.
+
+    "As known at" rule: the value at a cutoff is the ``old_value`` of the first change
+    (by ``changed_at``, then ``id``) recorded at or after the cutoff, else the row's
+    current value; a row created at or after the cutoff is not known at all.
+    """
+
+    __tablename__ = "yearly_figures_changes"
+    __table_args__ = (
+        Index("ix_yearly_figures_changes_as_of", "figures_id", "field", "changed_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    figures_id: Mapped[int] = mapped_column(ForeignKey("yearly_figures.id", ondelete="CASCADE"))
+    field: Mapped[FigureFact] = mapped_column(str_enum(FigureFact, "figure_fact"))
+    # Counts and rating values as text.
+    old_value: Mapped[str | None] = mapped_column(String(16))
+    new_value: Mapped[str | None] = mapped_column(String(16))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -27,6 +27,7 @@ from linkages.models.cooperatives import (
     CooperativeProfileChange,
     CooperativeTechnology,
     FieldGroup,
+    FigureFact,
     GovernanceModel,
     HighTechBasis,
     HighTechStatus,
@@ -36,6 +37,7 @@ from linkages.models.cooperatives import (
     TechnologyTag,
     UnionMembership,
     YearlyFigures,
+    YearlyFiguresChange,
     rating_for_score,
 )
 from linkages.models.organisations import COOPERATIVE_TYPES, Organisation, OrgType
@@ -210,7 +212,7 @@ def put_profile(actor: Actor, organisation_id: int, data: Mapping[str, Any]) -> 
                 },
             )
 
-    before = None if profile is None else _profile_facts(profile)
+    before = None if profile is None else _kept_facts(profile, ProfileFact)
     if profile is None:
         profile = CooperativeProfile(organisation_id=org.id)
         db.session.add(profile)
@@ -244,19 +246,20 @@ def put_profile(actor: Actor, organisation_id: int, data: Mapping[str, Any]) -> 
     return profile
 
 
-def _profile_facts(profile: CooperativeProfile) -> dict[ProfileFact, str | None]:
-    """The profile's ``ProfileFact`` values as the change history stores them (text)."""
+def _kept_facts(row: Any, facts: Any) -> dict[Any, str | None]:
+    """``row``'s values of ``facts`` (a ``ProfileFact`` or ``FigureFact`` enum) as their
+    change history stores them: text, None for NULL."""
     def text(value: Any) -> str | None:
         return None if value is None else str(getattr(value, "value", value))
 
-    return {fact: text(getattr(profile, fact.value)) for fact in ProfileFact}
+    return {fact: text(getattr(row, fact.value)) for fact in facts}
 
 
 def _record_changes(actor: Actor, profile: CooperativeProfile,
                     before: Mapping[ProfileFact, str | None]) -> None:
     """A ``CooperativeProfileChange`` for each fact whose value changed, effective today:
     what lets the indicator read a past date's profile as it stood then."""
-    after = _profile_facts(profile)
+    after = _kept_facts(profile, ProfileFact)
     today = local_today()
     db.session.add_all(
         CooperativeProfileChange(
@@ -439,7 +442,8 @@ def put_figures(
 
     Guarantees: counts and revenue (integer VND) are not negative; a score is 0–100; a
     rating given with a score matches the score's band (good ≥ 80, fair 65–<80, average
-    50–<65, weak < 50) and a score alone sets the rating.
+    50–<65, weak < 50) and a score alone sets the rating; a change of a reported row's
+    members or rating is kept in its history (``YearlyFiguresChange``).
     """
     org = _writable_org(actor, organisation_id)
     _require_cooperative(
@@ -456,9 +460,18 @@ def put_figures(
     if figures is None:
         figures = YearlyFigures(organisation_id=org.id, year=year)
         db.session.add(figures)
+    before = _kept_facts(figures, FigureFact)
     for field, value in values.items():
         setattr(figures, field, value)
     db.session.flush()
+    if not created:
+        after = _kept_facts(figures, FigureFact)
+        db.session.add_all(
+            YearlyFiguresChange(figures_id=figures.id, field=fact, old_value=before[fact],
+                                new_value=after[fact], changed_by_id=actor.user_id or None)
+            for fact in FigureFact if before[fact] != after[fact]
+        )
+        db.session.flush()
     return figures, created
 
 

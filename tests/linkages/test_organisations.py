@@ -17,6 +17,7 @@ from linkages.models.cooperatives import (
     HighTechStatus,
     Rating,
     UnionMembership,
+    YearlyFiguresChange,
     rating_for_score,
 )
 from linkages.models.members import Member, MemberKind, MemberType
@@ -490,6 +491,13 @@ def test_figures_for_a_year_are_replaced_and_a_score_sets_the_rating(places):
     assert not created
     assert figures.households == 0 and figures.revenue_vnd is None and figures.rating is None
     assert coops.get_figures(org_staff(org), org.id, 2025).official_members == 9
+    # The members and the rating are kept as they were reported (the indicator as known
+    # at a past date reads them); the households and revenue are not.
+    kept = db.session.scalars(select(YearlyFiguresChange)
+                              .where(YearlyFiguresChange.figures_id == figures.id)
+                              .order_by(YearlyFiguresChange.id))
+    assert [(k.field, k.old_value, k.new_value) for k in kept] == [
+        ("official_members", "180", "9"), ("rating", "good", None)]
 
 
 def test_revenue_beyond_32_bits_is_kept_exactly(places):

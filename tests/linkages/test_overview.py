@@ -255,3 +255,30 @@ def test_a_high_tech_status_counts_from_the_day_it_is_recorded(world: IndicatorW
     assert high_tech(year=2026) == (4, 0)
     assert high_tech(year=2026, as_of=yesterday) == (3, 1)
     assert high_tech() == (3, 1)
+
+
+def test_yearly_figures_edited_later_keep_what_was_reported_before(
+    world: IndicatorWorld,
+) -> None:
+    # a1 corrects its 2025 figures today: 160 official members instead of 100, no
+    # associates, rated average (a score of 60) instead of good. Today's computation of
+    # 2025 reads the correction; as known yesterday, the 2025 figures are those reported.
+    from core.clock import local_today
+    from linkages.services import cooperatives
+    from tests.factories import actor_of, make_user_with_token
+
+    yesterday = date.fromordinal(local_today().toordinal() - 1)
+    admin = actor_of(make_user_with_token(platform_role=PlatformRole.ADMIN)[0])
+    cooperatives.put_figures(admin, world.id("a1"), 2025,
+                             {"official_members": 160, "rating_score": 60})
+    db.session.commit()
+    out = ask()
+    assert counts(out)[3] == 230 - 125 + 160
+    assert out["counts"]["members"]["associate_capital"] == 0
+    assert rating(out) == (5, 3, 2, 0, 1, 1)  # a1 average, a2 fair, a3 average
+    past = ask(as_of=yesterday)
+    assert counts(past) == (6, 2, 1, 230)
+    members = past["counts"]["members"]
+    assert (members["official"], members["associate_capital"],
+            members["associate_no_capital"]) == (205, 20, 5)
+    assert rating(past) == (5, 3, 2, 1, 1, 2)
