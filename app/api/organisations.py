@@ -20,12 +20,14 @@ from app.auth.current import current_actor
 from core.db import db
 from linkages.schemas.deliveries import OpenContractOut, OpenContractsArgs
 from linkages.schemas.organisations import (
+    FiguresChangeSchema,
     FiguresInSchema,
     FiguresSchema,
     OrganisationCreateSchema,
     OrganisationPatchSchema,
     OrganisationQuerySchema,
     OrganisationSchema,
+    ProfileChangeSchema,
     ProfileInSchema,
     ProfileSchema,
     UnionMembershipEndSchema,
@@ -111,6 +113,28 @@ class Profile(MethodView):
         coops.put_profile(actor, organisation_id, data)
         db.session.commit()
         return coops.profile_report(actor, organisation_id)
+
+
+@blp.route("/<int:organisation_id>/profile/changes")
+class ProfileChanges(MethodView):
+    @blp.response(200, ProfileChangeSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, organisation_id: int):  # type: ignore[no-untyped-def]
+        """The kept changes of the cooperative profile (field group, size class, high-tech
+        status and basis), latest first: the linkage indicator reads a past date's
+        profile through them (private)."""
+        return coops.list_profile_changes(current_actor(), organisation_id)
+
+
+@blp.route("/<int:organisation_id>/figures/changes")
+class FiguresChanges(MethodView):
+    @blp.response(200, FiguresChangeSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, organisation_id: int):  # type: ignore[no-untyped-def]
+        """The kept corrections of reported yearly figures (members and rating), latest
+        first: the linkage indicator reads them as they were reported by a past date
+        (private)."""
+        return coops.list_figure_changes(current_actor(), organisation_id)
 
 
 @blp.route("/<int:organisation_id>/figures")

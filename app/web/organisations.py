@@ -1,11 +1,15 @@
 """An organisation's profile page: the public registry record for anyone, and, for those
 who may read the organisation's private data, its cooperative profile, yearly figures,
-union memberships and Cooperative Law 2023 warnings, the history of its oversight facts
-and its pending change requests, which an authority over it decides from the page."""
+union memberships and Cooperative Law 2023 warnings, the kept changes of what the
+linkage indicator reads of them, the history of its oversight facts and its pending change
+requests, which an authority over it decides from the page."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import format_number
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -23,9 +27,11 @@ from linkages.labels import ORG_STATUS_LABELS
 from linkages.models.cooperatives import (
     AgriSubtype,
     FieldGroup,
+    FigureFact,
     GovernanceModel,
     HighTechBasis,
     HighTechStatus,
+    ProfileFact,
     Rating,
     SizeClass,
     TechnologyTag,
@@ -106,20 +112,39 @@ LABELS = {
     FactField.PROVINCE_CODE: _l("Province code"),
     FactField.COMMUNE_CODE: _l("Commune code"),
     FactField.LEGACY_PROVINCE_CODE: _l("Pre-2025 province code"),
+    ProfileFact.FIELD_GROUP: _l("Field"),
+    ProfileFact.SIZE_CLASS: _l("Size"),
+    ProfileFact.HIGH_TECH_STATUS: _l("High technology"),
+    ProfileFact.HIGH_TECH_BASIS: _l("Basis of the high-tech claim"),
+    FigureFact.OFFICIAL_MEMBERS: _l("Official members"),
+    FigureFact.ASSOCIATE_CAPITAL_MEMBERS: _l("Associate members with capital"),
+    FigureFact.ASSOCIATE_NO_CAPITAL_MEMBERS: _l("Associate members without capital"),
+    FigureFact.RATING: _l("Rating"),
 }
-_ENUM_OF = {FactField.ORG_TYPE: OrgType, FactField.STATUS: OrgStatus}
+# The enum whose labels show a kept value of these fields (stored as its value's text).
+_ENUM_OF: dict[object, type[StrEnum]] = {
+    FactField.ORG_TYPE: OrgType, FactField.STATUS: OrgStatus,
+    ProfileFact.FIELD_GROUP: FieldGroup, ProfileFact.SIZE_CLASS: SizeClass,
+    ProfileFact.HIGH_TECH_STATUS: HighTechStatus, ProfileFact.HIGH_TECH_BASIS: HighTechBasis,
+    FigureFact.RATING: Rating,
+}
+_COUNTS = frozenset({FigureFact.OFFICIAL_MEMBERS, FigureFact.ASSOCIATE_CAPITAL_MEMBERS,
+                     FigureFact.ASSOCIATE_NO_CAPITAL_MEMBERS})
 
 
 def label(value: object) -> object:
     return LABELS.get(value, value) if value is not None else ""  # type: ignore[call-overload]
 
 
-def fact_label(field: FactField, text: str | None) -> object:
-    """A stored fact value as shown: the label of a type or status, else the text."""
+def fact_label(field: object, text: str | None) -> object:
+    """A kept value as shown (a registry fact, a profile fact or a yearly figure): the
+    label of an enum value, a count by the locale, else the text."""
     if text is None:
         return "—"
     enum = _ENUM_OF.get(field)
-    return label(enum(text)) if enum is not None else text
+    if enum is not None:
+        return label(enum(text))
+    return format_number(int(text)) if field in _COUNTS else text
 
 
 class DecisionForm(FlaskForm):
@@ -175,6 +200,10 @@ def profile(organisation_id: int) -> str:
         context["unions"] = list(
             db.session.scalars(coops.list_union_memberships(actor, org.id).limit(50)).unique()
         )
+        context["profile_changes"] = list(db.session.scalars(
+            coops.list_profile_changes(actor, org.id).limit(RECENT_FACT_CHANGES)))
+        context["figure_changes"] = list(db.session.scalars(
+            coops.list_figure_changes(actor, org.id).limit(RECENT_FACT_CHANGES)))
         context["fact_changes"] = list(
             db.session.scalars(
                 oversight.list_fact_changes(actor, org.id).limit(RECENT_FACT_CHANGES)
@@ -194,6 +223,7 @@ def profile(organisation_id: int) -> str:
         "organisations/profile.html",
         label=label,
         fact_label=fact_label,
+        vietnam_day=local_today,  # the day, in Vietnam, of a recorded instant
         **context,
     )
 

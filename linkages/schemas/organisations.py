@@ -14,9 +14,11 @@ from core.schemas import StrictSchema
 from linkages.models.cooperatives import (
     AgriSubtype,
     FieldGroup,
+    FigureFact,
     GovernanceModel,
     HighTechBasis,
     HighTechStatus,
+    ProfileFact,
     Rating,
     SizeClass,
     TechnologyTag,
@@ -207,6 +209,39 @@ class FiguresSchema(ma.Schema):
     rating = ma.fields.Enum(Rating, by_value=True, allow_none=True)
     rating_score = ma.fields.Integer(allow_none=True)
     updated_at = ma.fields.DateTime()
+
+
+class ProfileChangeSchema(ma.Schema):
+    """One kept change of the cooperative profile, in effect from the day it was recorded
+    (Vietnam). Values are the enum values as text."""
+
+    class Meta:
+        ordered = True
+
+    id = ma.fields.Integer()
+    organisation_id = ma.fields.Integer()
+    field = ma.fields.Enum(ProfileFact, by_value=True)
+    old_value = ma.fields.String(allow_none=True)
+    new_value = ma.fields.String(allow_none=True)
+    effective_on = ma.fields.Date()
+    changed_by_id = ma.fields.Integer(allow_none=True)
+    changed_at = ma.fields.DateTime()
+
+
+class FiguresChangeSchema(ma.Schema):
+    """One kept correction of a reported yearly figure. Values are text: a count, or a
+    rating's value."""
+
+    class Meta:
+        ordered = True
+
+    id = ma.fields.Integer()
+    year = ma.fields.Integer(attribute="figures.year")
+    field = ma.fields.Enum(FigureFact, by_value=True)
+    old_value = ma.fields.String(allow_none=True)
+    new_value = ma.fields.String(allow_none=True)
+    changed_by_id = ma.fields.Integer(allow_none=True)
+    changed_at = ma.fields.DateTime()
 
 
 # --- union memberships -------------------------------------------------------------

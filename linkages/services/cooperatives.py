@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from core.actor import Actor, can_read_private, can_write, require_read, require_write
 from core.db import db, utcnow
@@ -409,6 +409,30 @@ def list_figures(actor: Actor, organisation_id: int) -> Select[tuple[YearlyFigur
         .where(YearlyFigures.organisation_id == organisation_id)
         .order_by(YearlyFigures.year.desc())
     )
+
+
+def list_profile_changes(
+    actor: Actor, organisation_id: int
+) -> Select[tuple[CooperativeProfileChange]]:
+    """A ``select()`` of the kept changes of the cooperative profile (field group, size
+    class, high-tech status and basis), latest first: what the indicator reads as of a
+    past date."""
+    _private_org(actor, organisation_id)
+    c = CooperativeProfileChange
+    return (select(c).where(c.organisation_id == organisation_id)
+            .order_by(c.changed_at.desc(), c.id.desc()))
+
+
+def list_figure_changes(
+    actor: Actor, organisation_id: int
+) -> Select[tuple[YearlyFiguresChange]]:
+    """A ``select()`` of the kept corrections of the organisation's reported yearly
+    figures (members and rating), latest first, each with its row's year."""
+    _private_org(actor, organisation_id)
+    c = YearlyFiguresChange
+    return (select(c).join(c.figures).options(contains_eager(c.figures))
+            .where(YearlyFigures.organisation_id == organisation_id)
+            .order_by(c.changed_at.desc(), c.id.desc()))
 
 
 def get_figures(actor: Actor, organisation_id: int, year: int) -> YearlyFigures:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.actor import OrgRole, PlatformRole
+from core.clock import local_today
 from core.db import db
 from linkages.models.cooperatives import YearlyFigures
 from linkages.models.organisations import Organisation, OrgType
@@ -205,11 +206,13 @@ def test_cooperative_cannot_read_another_cooperatives_profile_or_figures(api):
     )
     assert response.status_code == 200
     _, a_user = make_user_with_token(a, OrgRole.STAFF)
-    for path in ("profile", "figures", "figures/2025", "unions"):
+    paths = ("profile", "profile/changes", "figures", "figures/2025", "figures/changes",
+             "unions")
+    for path in paths:
         response = api.get(f"{BASE}/{b.id}/{path}", headers=a_user)
         assert response.status_code == 404, path
         assert response.mimetype == "application/problem+json"
-    for path in ("profile", "figures", "figures/2025", "unions"):  # anonymous: sign in
+    for path in paths:  # anonymous: sign in
         assert api.get(f"{BASE}/{b.id}/{path}").status_code == 401, path
     # Writes from a stranger look the same as a missing organisation.
     _, a_admin = make_user_with_token(a)
@@ -279,6 +282,26 @@ def test_province_authority_reads_in_its_province_only_and_writes_nothing(api):
     assert write.status_code == 403
     patch = api.patch(f"{BASE}/{hanoi_coop.id}", json={"name": "X"}, headers=officer)
     assert patch.status_code == 403
+
+
+def test_changes_of_what_the_indicator_reads_are_listed_latest_first(api):
+    org = make_org()
+    _, admin = make_user_with_token(org)
+    _, staff = make_user_with_token(org, OrgRole.STAFF)
+    api.put(f"{BASE}/{org.id}/profile", json={**PROFILE, "size_class": "small"}, headers=admin)
+    api.put(f"{BASE}/{org.id}/profile", json={**PROFILE, "size_class": "medium"}, headers=admin)
+    api.put(f"{BASE}/{org.id}/profile", json={"field_group": "finance"}, headers=admin)
+    api.put(f"{BASE}/{org.id}/figures/2025", json={"official_members": 7}, headers=admin)
+    api.put(f"{BASE}/{org.id}/figures/2025", json={"official_members": 9, "rating_score": 70},
+            headers=admin)
+    changes = api.get(f"{BASE}/{org.id}/profile/changes?page_size=2", headers=staff)
+    assert changes.status_code == 200 and changes.headers["X-Total-Count"] == "3"
+    assert [(c["field"], c["old_value"], c["new_value"]) for c in changes.get_json()] == [
+        ("size_class", "medium", None), ("field_group", "agriculture", "finance")]
+    assert changes.get_json()[0]["effective_on"] == local_today().isoformat()
+    corrected = api.get(f"{BASE}/{org.id}/figures/changes", headers=staff).get_json()
+    assert [(c["year"], c["field"], c["old_value"], c["new_value"]) for c in corrected] == [
+        (2025, "rating", None, "fair"), (2025, "official_members", "7", "9")]
 
 
 # --- figures -------------------------------------------------------------------------------

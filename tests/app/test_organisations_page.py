@@ -4,10 +4,14 @@ for those who may read them."""
 from __future__ import annotations
 
 import pytest
+from flask_babel import force_locale
 
+from app.auth.models import User
 from app.auth.services import add_membership, create_user
 from core.actor import OrgRole, PlatformRole
+from core.clock import local_today
 from core.db import db
+from core.formatting import format_day
 from linkages.models.organisations import Organisation
 from linkages.services import cooperatives as coops
 from tests.app.web_support import PASSWORD, login
@@ -94,3 +98,26 @@ def test_a_province_authority_sees_private_sections_only_in_its_province(
 
 def test_an_unknown_organisation_is_not_found(web):
     assert web.get("/orgs/987654").status_code == 404
+
+
+def test_changes_of_what_the_indicator_reads_are_shown_to_private_readers(web, coop):
+    chair = db.session.scalar(db.select(User).where(User.email == "chairwoman@example.vn"))
+    admin = actor_of(chair, coop)
+    coops.put_profile(admin, coop.id, {"field_group": "agriculture", "size_class": "medium",
+                                       "technology_tags": ["drip_irrigation"]})
+    coops.put_figures(admin, coop.id, 2025, {"official_members": 1200, "rating_score": 82})
+    db.session.commit()
+    _signed_in(web, "member@example.vn", coop)
+    page = web.get(f"/orgs/{coop.id}").get_data(as_text=True)
+    assert 'data-testid="profile-changes"' in page
+    with force_locale("vi"):
+        today = format_day(local_today())
+    assert today in page
+    assert "Quy mô" in page and "Vừa" in page  # size: medium
+    assert "1.200" in page  # 3 → 1,200 official members, as Vietnamese write it
+    assert "Thành viên chính thức, năm 2025" in page
+    web.post("/logout")
+    stranger = make_org("HTX Khác")
+    _signed_in(web, "stranger2@example.vn", stranger)
+    assert 'data-testid="profile-changes"' not in web.get(f"/orgs/{coop.id}").get_data(
+        as_text=True)
