@@ -3,6 +3,8 @@ for those who may read them."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask_babel import force_locale
 
@@ -113,7 +115,9 @@ def test_changes_of_what_the_indicator_reads_are_shown_to_private_readers(web, c
     with force_locale("vi"):
         today = format_day(local_today())
     assert today in page
-    assert "Quy mô" in page and "Vừa" in page  # size: medium
+    # size: none → medium, in a row of its own
+    assert re.search(rf"<tr>\s*<td>{today}</td>\s*<td>Quy mô</td>\s*<td>—</td>\s*"
+                     r"<td>Vừa</td>\s*</tr>", page)
     assert "1.200" in page  # 3 → 1,200 official members, as Vietnamese write it
     assert "Thành viên chính thức, năm 2025" in page
     web.post("/logout")
