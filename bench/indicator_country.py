@@ -23,13 +23,15 @@ At ``scale=1.0`` (issue 12, "Done when"):
   (counted by variant B only), unions as offtakers, three-party contracts with an input
   supplier, and DN contracts with several cooperatives; some in province-approved linkage
   projects;
-- 2,000,000 deliveries, each with its ship event (``epcis_events``) and ``shipments`` row,
-  from harvest batches of the supplying cooperative (a batch shipped in 1–6 consignments),
+- 2,000,000 deliveries, each with its ship event (``epcis_events``, with the
+  ``event_batches`` row naming its lot: the traceability adoption beside the indicator
+  counts lots carrying two or more events) and ``shipments`` row, from harvest batches of
+  the supplying cooperative (a batch shipped in 1–6 consignments),
   most settled (a few rejected outright, some not yet received), 0.5% whose shipping was
   withdrawn; plus batches never delivered (the volume-weighted variant's denominator).
 
 Not written (the indicator reads none of them): users, contract confirmations, harvest
-events and the ``event_batches``/``event_epcs`` rows of the ship events, receive events.
+events, the ``event_epcs`` rows of the ship events, receive events.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, Engine, Table, insert, select, text
 
-GENERATOR_VERSION = "1"  # bump when the rows generated for a seed change
+GENERATOR_VERSION = "2"  # bump when the rows generated for a seed change
 CHUNK = 20_000  # rows per executemany / COPY
 
 # Full-scale sizes (scale 1.0).
@@ -295,7 +297,7 @@ def generate(engine: Engine, scale: float, seed: int,
     from linkages.models.cooperatives import CooperativeProfile
     from linkages.models.deliveries import LinkageDelivery
     from linkages.models.organisations import Organisation, OrganisationFactChange
-    from traceability.models import Batch, EpcisEvent, Product, Shipment
+    from traceability.models import Batch, EpcisEvent, EventBatch, Product, Shipment
 
     rng = random.Random(seed)
     sizes = scaled(scale)
@@ -332,7 +334,7 @@ def generate(engine: Engine, scale: float, seed: int,
         progress("batches, shipments and deliveries")
         _deliveries(rng, sizes, w, country, contracts,
                     (Product.__table__, Batch.__table__, EpcisEvent.__table__,
-                     Shipment.__table__, LinkageDelivery.__table__))
+                     EventBatch.__table__, Shipment.__table__, LinkageDelivery.__table__))
     return dict(w.counts)
 
 
@@ -721,7 +723,7 @@ def _deliveries(rng: random.Random, sizes: dict[str, int], w: Writer, country: C
     """Deliveries spread over the contracts in proportion to the days each could deliver,
     each with a shipment and its ship event, from batches shipped in 1–6 consignments; then
     batches never delivered."""
-    product_t, batch_t, event_t, shipment_t, delivery_t = tables
+    product_t, batch_t, event_t, event_batch_t, shipment_t, delivery_t = tables
     product_id = itertools.count(1)
     batch_id = itertools.count(1)
     delivery_id = itertools.count(1)
@@ -785,7 +787,7 @@ def _deliveries(rng: random.Random, sizes: dict[str, int], w: Writer, country: C
                                  LAST_DAY)
                 _delivery(rng, w, next(delivery_id), contract, supplier.id, bid, shipped_on,
                           shipped_kg, contract.lines[(k + j) % len(contract.lines)],
-                          event_t, shipment_t, delivery_t)
+                          (event_t, event_batch_t, shipment_t, delivery_t))
             k += consignments
         made += count
     # Batches never delivered: the volume variant's denominator holds them too.
@@ -800,9 +802,11 @@ def _deliveries(rng: random.Random, sizes: dict[str, int], w: Writer, country: C
 
 def _delivery(rng: random.Random, w: Writer, did: int, contract: Contract, supplier: int,
               batch_id: int, shipped_on: date, shipped_kg: int, line: int,
-              event_t: Table, shipment_t: Table, delivery_t: Table) -> None:
-    """One delivery: its ship event, its shipment and its settlement (most received within
-    a week, some rejected in part, a few outright, some not received yet)."""
+              tables: tuple[Table, Table, Table, Table]) -> None:
+    """One delivery: its ship event (and the event's lot), its shipment and its settlement
+    (most received within a week, some rejected in part, a few outright, some not received
+    yet)."""
+    event_t, event_batch_t, shipment_t, delivery_t = tables
     shipped_at = at(shipped_on, 3)  # 10:00 in Vietnam
     retracted = shipped_at + timedelta(days=rng.randrange(1, 10)) \
         if rng.random() < 0.005 else None
@@ -819,6 +823,7 @@ def _delivery(rng: random.Random, w: Writer, did: int, contract: Contract, suppl
                                                       "quantity": shipped_kg, "uom": "KGM"}]},
         "organisation_id": supplier, "retracted_at": retracted,
     })
+    w.add(event_batch_t, {"event_pk": did, "batch_id": batch_id, "quantity_kg": shipped_kg})
     received = shipped_on + timedelta(days=rng.randrange(1, 7))
     settled = received <= LAST_DAY and rng.random() < 0.93
     u = rng.random()
