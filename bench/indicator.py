@@ -157,9 +157,10 @@ def prepare(url: str, scale: float, seed: int, regenerate: bool) -> tuple[Any, d
             db.session.remove()
             counts = country.generate(db.engine, scale, seed,
                                       lambda s: print(f"[{_label(url)}]   {s}", flush=True))
-            country.reset_sequences(db.engine, [t for t in counts if t not in (
-                "linkage_contract_version_parties", "cooperative_profiles",
-                "linkage_project_contracts")])
+            # The tables whose rows have an id of their own (not association tables).
+            country.reset_sequences(db.engine, [
+                t for t in counts
+                if "id" in db.metadata.tables[t].c and db.metadata.tables[t].c.id.primary_key])
             seconds = time.perf_counter() - started
             analyse(db.engine)
             with db.engine.begin() as conn:

@@ -146,12 +146,19 @@ def dashboard(actor: Actor, filters: Filters) -> Dashboard:
     horizon = book.get(TargetMetric.LINKED_SHARE, HORIZON_YEAR) if year != HORIZON_YEAR else None
     value = None if target is None else target.value
     figure = service.figure(actor, target=value, **params)
+    # The chosen variant's total is the figure's own (a breakdown's groups leave it as it
+    # is): neither the variants' table nor the trend's point of the same year asks again.
     variants = [
-        service.figure(actor, target=value, **filters.service_params(
+        {**figure, "breakdown": "none", "groups": []} if code == q.variant.code.value
+        else service.figure(actor, target=value, **filters.service_params(
             variant=code, breakdown="none"))
         for code in VARIANT_CODES
     ]
-    trend = service.trend(actor, **_trend_params(filters, q), target=value)
+    trend_params = _trend_params(filters, q)
+    same_year = (q.period.year == trend_params["year"]
+                 and q.period.kind == trend_params["period"])
+    trend = service.trend(actor, **trend_params, target=value,
+                          known={q.period.year: figure["total"]} if same_year else None)
     region = figure if filters.breakdown == "region" else service.figure(
         actor, target=value, **filters.service_params(breakdown="region"))
     commodity = None

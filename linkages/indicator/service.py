@@ -13,6 +13,7 @@ Who may ask (README, "Permissions"):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -136,11 +137,13 @@ def figure(actor: Actor, *, target: float | None = None, **params: Any) -> dict[
 
 def trend(
     actor: Actor, *, years: int = 3, year: int | None = None, target: float | None = None,
-    **params: Any,
+    known: Mapping[int, dict[str, Any]] | None = None, **params: Any,
 ) -> dict[str, Any]:
     """The same variant over ``years`` consecutive years ending with ``year`` (statistical
     by default, calendar with ``period=calendar_year``), each as of the same date: one
-    total per year (no breakdown)."""
+    total per year (no breakdown). ``known``: totals the caller has already computed for
+    some of those years with the same parameters (``figure``'s ``total``), used as they
+    are rather than computed again."""
     if not 1 <= years <= MAX_TREND_YEARS:
         raise ValidationFailed(
             field_errors={"years": [_l("Between 1 and %(n)d.", n=MAX_TREND_YEARS)]})
@@ -151,9 +154,11 @@ def trend(
     points = []
     for y in range(last - years + 1, last + 1):
         q = build_query(actor, year=y, **params)
-        data = figures.compute(q, target)
-        points.append({"year": y, "period": data["period"], "reference_day": q.on,
-                       **data["total"]})
+        total = (known or {}).get(y)
+        if total is None:
+            total = figures.compute(q, target)["total"]
+        points.append({"year": y, "period": q.period.as_dict(), "reference_day": q.on,
+                       **total})
     first = build_query(actor, year=last, **params)
     return {"variant": first.variant.as_dict(), "as_of": first.as_of.as_of,
             "province": first.province, "scope_province": first.scope_province,

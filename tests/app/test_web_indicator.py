@@ -689,3 +689,31 @@ def test_a_province_s_share_borrows_the_national_target_and_says_so(
     _as_national(client)
     html = _html(client, f"/indicator?{YEAR}&lang=en")
     assert "against the national target" not in html
+
+
+@pytest.mark.parametrize("variant", ["B", "V"])
+def test_the_dashboard_reuses_its_figure_only_where_it_is_the_same_question(
+    app: Flask, world: IndicatorWorld, variant: str,
+) -> None:
+    # The chosen variant's row of the variants' table and the trend's point of the same
+    # year come from the figure itself; each must equal what the service answers when
+    # asked on its own, and the other rows and years are asked on their own.
+    from core.actor import Actor
+    from linkages.indicator import service
+
+    admin = Actor(user_id=1, platform_role=PlatformRole.ADMIN)
+    with app.test_request_context("/"):
+        filters = indicator_dashboard.Filters(
+            variant=variant, year=2025,
+            region_scheme=indicator_dashboard.places(admin).default_scheme)
+        board = indicator_dashboard.dashboard(admin, filters)
+        alone = {code: service.figure(admin, variant=code, year=2025, breakdown="none")
+                 for code in ("A", "B", "C", "D", "E", "V")}
+        assert {f["variant"]["code"]: f["total"] for f in board.variants} == {
+            code: f["total"] for code, f in alone.items()}
+        chosen = next(f for f in board.variants if f["variant"]["code"] == variant)
+        assert chosen["breakdown"] == "none" and chosen["groups"] == []
+        points = {p["year"]: (p["numerator"], p["denominator"]) for p in board.trend["points"]}
+        for year in (2023, 2024, 2025):
+            total = service.figure(admin, variant=variant, year=year, breakdown="none")["total"]
+            assert points[year] == (total["numerator"], total["denominator"])
