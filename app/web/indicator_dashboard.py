@@ -23,7 +23,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import selectinload
 
 from app.auth.services import display_names
-from app.web.indicator_filters import VARIANT_CODES, Filters
+from app.web.indicator_filters import Filters
 from core.actor import Actor
 from core.clock import local_today
 from core.db import db
@@ -147,13 +147,12 @@ def dashboard(actor: Actor, filters: Filters) -> Dashboard:
     value = None if target is None else target.value
     figure = service.figure(actor, target=value, **params)
     # The chosen variant's total is the figure's own (a breakdown's groups leave it as it
-    # is): neither the variants' table nor the trend's point of the same year asks again.
-    variants = [
-        {**figure, "breakdown": "none", "groups": []} if code == q.variant.code.value
-        else service.figure(actor, target=value, **filters.service_params(
-            variant=code, breakdown="none"))
-        for code in VARIANT_CODES
-    ]
+    # is): the trend's point of the same year does not ask again, nor, for the
+    # volume-weighted variant, the variants' table (the others come from one statement).
+    own_total = {**figure, "breakdown": "none", "groups": []}
+    variants = service.variant_totals(actor, target=value,
+                                      known={q.variant.code.value: own_total},
+                                      **filters.service_params())
     trend_params = _trend_params(filters, q)
     same_year = (q.period.year == trend_params["year"]
                  and q.period.kind == trend_params["period"])
@@ -297,9 +296,7 @@ def variant_totals(actor: Actor, filters: Filters) -> list[dict[str, Any]]:
     q = service.build_query(actor, **filters.service_params(breakdown="none"))
     target = _linked_share_target(_target_year(q), q.scope_province or q.province)
     value = None if target is None else target.value
-    return [service.figure(actor, target=value,
-                           **filters.service_params(variant=code, breakdown="none"))
-            for code in VARIANT_CODES]
+    return service.variant_totals(actor, target=value, **filters.service_params())
 
 
 # --------------------------------------------------------------------------- drill-down

@@ -13,6 +13,7 @@ divides the few sums it gets back.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -176,7 +177,6 @@ def compute(q: IndicatorQuery, target: float | None = None,
     else:
         total_rows = groups(q, Breakdown.NONE.value)
         total_row = total_rows[0] if total_rows else None
-    total = _figure(total_row, q.variant.volume, target)
     result_groups: list[Row] = []
     if q.breakdown != Breakdown.NONE:
         for row in sorted(rows, key=lambda r: (r["key"] is None, str(r["key"]))):
@@ -185,6 +185,37 @@ def compute(q: IndicatorQuery, target: float | None = None,
             entry = {"key": key, "label": (labels or {}).get(key, key or "")}
             entry.update(_figure(row, q.variant.volume, target))
             result_groups.append(entry)
+    return _result(q, _figure(total_row, q.variant.volume, target), result_groups, target)
+
+
+def counting_totals(q: IndicatorQuery, target: float | None = None) -> dict[str, Row]:
+    """The total of every variant that counts cooperatives (``links.COUNTING_VARIANTS``)
+    for the period, date, geography and commodity of ``q`` (its own variant and breakdown
+    aside), in one statement: each as ``compute`` gives it with no breakdown, by code."""
+    b = links.basis(q, province=_one_province(q))
+    rows = _cohort_cte(q, b)
+    standing = links.variant_standing(q, rows, b)
+    codes = [code.value for code in links.COUNTING_VARIANTS]
+    stmt = (
+        select(func.count().label("denominator"),
+               *(func.coalesce(func.sum(standing.c[f"counted_{code}"]), 0).label(code)
+                 for code in codes))
+        .select_from(rows)
+        .outerjoin(standing, standing.c.org_id == rows.c.org_id)
+    )
+    row = db.session.execute(stmt).one()._mapping
+    out: dict[str, Row] = {}
+    for code in codes:
+        asked = replace(q, variant=VARIANTS[VariantCode(code)], breakdown=Breakdown.NONE)
+        total = _figure({"numerator": row[code], "denominator": row["denominator"]},
+                        False, target)
+        out[code] = _result(asked, total, [], target)
+    return out
+
+
+def _result(q: IndicatorQuery, total: Row, result_groups: list[Row],
+            target: float | None) -> Row:
+    breakdown = q.breakdown.value
     return {
         "variant": q.variant.as_dict(),
         "denominator_definition": str(DENOMINATOR_DEFINITION),

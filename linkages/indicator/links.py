@@ -53,6 +53,7 @@ from linkages.indicator.definitions import (
     COOPERATIVE_COUNTERPARTY_TYPES,
     COUNTING_CONTRACT_STATUSES,
     Variant,
+    VariantCode,
 )
 from linkages.indicator.inforce import (
     Among,
@@ -502,4 +503,58 @@ def volume_shipped(q: IndicatorQuery, reg: Any, b: Basis, a_rule: Variant,
         .where(*by_contract, *shipped_by_day(q))
         .group_by(d.batch_id, d.supplier_id)
         .subquery(f"volume_shipped{tag}")
+    )
+
+
+# The variants that count cooperatives, whose totals ``variant_standing`` gives together
+# (the volume-weighted variant sums kilograms).
+COUNTING_VARIANTS = (VariantCode.A, VariantCode.B, VariantCode.C, VariantCode.D,
+                     VariantCode.E)
+
+
+def variant_standing(q: IndicatorQuery, reg: Any, b: Basis, tag: str = "") -> CTE:
+    """One row per cooperative of ``reg`` with a counting contract in force overlapping
+    the period: ``org_id`` and, for each of ``COUNTING_VARIANTS``, ``counted_<code>`` (1
+    when one of its contracts makes it count under that variant), with the commodity
+    asked. The rules of ``pairs`` for each variant, decided in one pass over the pairs
+    (the contracts' sides, with B's counterparties, worked out once; C's look-ups asked
+    only of the pairs A counts), for a page that shows every variant's total."""
+    p = b.contracts.parties
+    narrow = bool(q.provinces) or b.province is not None
+    theirs = _their_contracts(b, reg, tag) if narrow else None
+    c = _contract_sides(q, b, tag, theirs, counting_only=True, leads=True)
+    org_id = p.c.organisation_id
+    has_enterprise = c.c.enterprise == 1
+    broad = or_(has_enterprise, c.c.lead_min != org_id, c.c.lead_max != org_id)
+    projects = _in_projects(q, tag)
+    stmt = (
+        select(p)
+        .join(c, c.c.contract_id == p.c.contract_id)
+        .outerjoin(projects, projects.c.contract_id == p.c.contract_id)
+        .where(Among(org_id, select(reg.c.org_id)))
+    )
+    of_commodity: list[ColumnElement[bool]] = []
+    if q.commodity:
+        commodity = _of_commodity(q, tag)
+        stmt = stmt.outerjoin(commodity, commodity.c.contract_id == p.c.contract_id)
+        of_commodity.append(commodity.c.contract_id.is_not(None))
+    a_rule = and_(has_enterprise, *of_commodity)
+    delivered = case((a_rule, _first_accepted(q, p.c.contract_id, org_id, False)))
+    rules = {
+        VariantCode.A: a_rule,
+        VariantCode.B: and_(broad, *of_commodity),
+        VariantCode.C: delivered.is_not(None),
+        VariantCode.D: and_(a_rule, projects.c.contract_id.is_not(None)),
+        VariantCode.E: and_(a_rule, c.c.form == 1),
+    }
+    rows = stmt.with_only_columns(
+        org_id.label("org_id"),
+        *(_flag(rule).label(f"counted_{code.value}") for code, rule in rules.items()),
+    ).subquery(f"variant_pairs{tag}")
+    return materialized(
+        select(rows.c.org_id,
+               *(func.max(rows.c[f"counted_{code.value}"]).label(f"counted_{code.value}")
+                 for code in COUNTING_VARIANTS))
+        .group_by(rows.c.org_id),
+        f"variant_standing{tag}",
     )

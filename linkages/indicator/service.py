@@ -135,6 +135,22 @@ def figure(actor: Actor, *, target: float | None = None, **params: Any) -> dict[
     return figures.compute(q, target, _labels(q))
 
 
+def variant_totals(
+    actor: Actor, *, target: float | None = None,
+    known: Mapping[str, dict[str, Any]] | None = None, **params: Any,
+) -> list[dict[str, Any]]:
+    """Every variant's total for ``params`` (their own variant and breakdown aside), in
+    the order A…E, V, each as ``figure`` gives it with no breakdown: the five that count
+    cooperatives from one statement (``figures.counting_totals``), the volume-weighted on
+    its own unless ``known`` (figures the caller already has, by code) holds it."""
+    params = {**params, "variant": VariantCode.A.value, "breakdown": "none"}
+    counting = figures.counting_totals(build_query(actor, **params), target)
+    volume = (known or {}).get(VariantCode.VOLUME.value)
+    if volume is None:
+        volume = figure(actor, target=target, **{**params, "variant": VariantCode.VOLUME.value})
+    return [*counting.values(), volume]
+
+
 def trend(
     actor: Actor, *, years: int = 3, year: int | None = None, target: float | None = None,
     known: Mapping[int, dict[str, Any]] | None = None, **params: Any,

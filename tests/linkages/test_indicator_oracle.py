@@ -181,6 +181,30 @@ def test_the_set_based_rule_is_the_per_cooperative_rule(
     assert len(reasons) >= 5, reasons
 
 
+@pytest.mark.parametrize("withdrawn", [False, True], ids=["as_recorded", "shipping_withdrawn"])
+def test_every_counting_variant_at_once_is_each_on_its_own(
+    country: Country, withdrawn: bool
+) -> None:
+    # The dashboard's side-by-side totals (figures.counting_totals: A–E in one statement)
+    # against the per-cooperative rule of each variant, on every question.
+    if withdrawn:
+        _withdraw_h1s_shipping(country.world)
+    book = oracle.Book.load(country.registries)
+    counted_somewhere = set()
+    for params in QUESTIONS:
+        totals = figures.counting_totals(service.build_query(ADMIN, **params))
+        assert list(totals) == ["A", "B", "C", "D", "E"]
+        for code, figure in totals.items():
+            q = service.build_query(ADMIN, variant=code, **params)
+            expected = book.counted_share(q)
+            got = (figure["total"]["numerator"], figure["total"]["denominator"])
+            assert got == expected, (params, code)
+            assert figure["variant"]["code"] == code and figure["groups"] == []
+            if expected[0]:
+                counted_somewhere.add(code)
+    assert counted_somewhere == {"A", "B", "C", "D", "E"}
+
+
 def _move_h1_to_hcmc() -> None:
     """h1 (a Hanoi HTX with contracts) moves to Ho Chi Minh City on 2026-02-01: its row
     now says HCMC, its fact history says Hanoi before then."""
