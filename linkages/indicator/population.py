@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import CTE, and_, case, func, select
 from sqlalchemy.sql import Subquery
 
 from core.db import db
 from linkages.indicator.cohort import is_open, registry
-from linkages.indicator.inforce import figures_known
+from linkages.indicator.inforce import facts_on, figures_known
 from linkages.indicator.query import IndicatorQuery
 from linkages.models.cooperatives import (
     OFFICIAL_BASES,
@@ -34,16 +34,17 @@ from linkages.models.organisations import (
 COUNTED_TYPES = (OrgType.HTX, OrgType.THT, OrgType.LHHTX)
 
 
-def open_orgs(q: IndicatorQuery, org_type: OrgType) -> Subquery:
+def open_orgs(q: IndicatorQuery, org_type: OrgType, facts: CTE | None = None) -> Subquery:
     """The open organisations of ``org_type``: ``org_id, high_tech_status,
-    high_tech_basis`` (on the reference day), one row each."""
-    reg = registry(q, org_type)
+    high_tech_basis`` (on the reference day), one row each. ``facts``: the statement's
+    ``inforce.facts_on``, shared by its registries."""
+    reg = registry(q, org_type, facts=facts)
     return (select(reg.c.org_id, reg.c.high_tech_status, reg.c.high_tech_basis)
             .where(is_open(q, reg)).subquery(f"open_{org_type.value}"))
 
 
-def _count(q: IndicatorQuery, org_type: OrgType) -> Any:
-    return select(func.count()).select_from(open_orgs(q, org_type)).scalar_subquery()
+def _count(q: IndicatorQuery, org_type: OrgType, facts: CTE) -> Any:
+    return select(func.count()).select_from(open_orgs(q, org_type, facts)).scalar_subquery()
 
 
 def tally(q: IndicatorQuery, year: int) -> dict[str, int]:
@@ -52,7 +53,9 @@ def tally(q: IndicatorQuery, year: int) -> dict[str, int]:
     other claim, a verified status without an official basis included); their members in
     the yearly figures of the statistical year ``year`` (official and associate, with and
     without capital) and how many HTX reported figures for it."""
-    htx = open_orgs(q, OrgType.HTX)
+    # One pass over the organisations' facts for the three registries.
+    facts = facts_on(q.on, q.cutoff)
+    htx = open_orgs(q, OrgType.HTX, facts)
     figures = figures_known(year, q.cutoff)
     status = func.coalesce(htx.c.high_tech_status, HighTechStatus.NONE.value)
     verified = and_(status == HighTechStatus.VERIFIED.value,
@@ -67,8 +70,8 @@ def tally(q: IndicatorQuery, year: int) -> dict[str, int]:
     stmt = (
         select(
             func.count(htx.c.org_id).label("htx"),
-            _count(q, OrgType.THT).label("tht"),
-            _count(q, OrgType.LHHTX).label("lhhtx"),
+            _count(q, OrgType.THT, facts).label("tht"),
+            _count(q, OrgType.LHHTX, facts).label("lhhtx"),
             total(case((verified, 1), else_=0)).label("high_tech_verified"),
             total(case((claimed, 1), else_=0)).label("high_tech_claimed"),
             func.count(figures.c.organisation_id).label("reporting"),
