@@ -49,7 +49,6 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import Select, Subquery
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from core.db import on_postgresql
 from linkages.models.contracts import (
     LinkageContract,
     LinkageContractParty,
@@ -311,12 +310,6 @@ def in_force(on: date, cutoff: datetime, tag: str = "") -> InForce:
     )
     c, p, vp = LinkageContract, LinkageContractParty, LinkageContractVersionParty
     unchanged = ~c.id.in_(select(changed.c.contract_id))
-    # The looked-up versions' parties through the parties' primary key (version first):
-    # planned from an organisation's side instead, a past reference day read every version
-    # party of the 27,000 cooperatives (651,412 rows) to keep those of 23,000 versions
-    # (bench/RESULTS.md, 2026-12-07, the year 2024).
-    of_looked_up = ([Among(vp.version_id, select(looked_up.c.version_id))]
-                    if on_postgresql() else [])
     contracts = inlined(
         union_all(
             select(c.id.label("contract_id"), c.status, c.form, c.effective_from,
@@ -331,7 +324,7 @@ def in_force(on: date, cutoff: datetime, tag: str = "") -> InForce:
             select(p.contract_id, p.organisation_id, p.role, p.position)
             .where(~p.contract_id.in_(select(changed.c.contract_id))),
             select(looked_up.c.contract_id, vp.organisation_id, vp.role, vp.position)
-            .join(vp, vp.version_id == looked_up.c.version_id).where(*of_looked_up),
+            .join(vp, vp.version_id == looked_up.c.version_id),
         ).subquery(f"parties_union{tag}").select(),
         f"parties_in_force{tag}",
     )
