@@ -336,6 +336,11 @@ class LinkageContractConfirmation(db.Model):
     confirmed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
+# What the indicator reads of a version besides its as-of key (ix_..._as_of, PostgreSQL).
+VERSION_AS_OF_INCLUDE = ("id", "status", "form", "effective_from", "effective_to",
+                         "recorded_at")
+
+
 class LinkageContractVersion(db.Model):
     """One change of a contract, never edited: the state after it, whole (``snapshot``),
     with status, form and term as columns for SQL aggregates.
@@ -350,12 +355,19 @@ class LinkageContractVersion(db.Model):
     __table_args__ = (
         UniqueConstraint("contract_id", "number"),
         # The as-of lookup, per contract and set-based: latest number on or before a date.
+        # On PostgreSQL it carries what the indicator reads of a version, so that a past
+        # reference day's look-ups read the index, not the table's terms
+        # (linkages.indicator.inforce.in_force; bench/RESULTS.md, 2026-12-07).
         Index(
-            "ix_linkage_contract_versions_as_of", "contract_id", "effective_on", "number"
+            "ix_linkage_contract_versions_as_of", "contract_id", "effective_on", "number",
+            postgresql_include=list(VERSION_AS_OF_INCLUDE),
         ),
-        Index("ix_linkage_contract_versions_effective_on", "effective_on"),
-        # The indicator's "changed since the cutoff" (linkages.indicator.inforce).
-        Index("ix_linkage_contract_versions_recorded_at", "recorded_at"),
+        # The indicator's "changed since the day / the cutoff" (inforce.in_force), from the
+        # indexes alone on PostgreSQL.
+        Index("ix_linkage_contract_versions_effective_on", "effective_on",
+              postgresql_include=["contract_id"]),
+        Index("ix_linkage_contract_versions_recorded_at", "recorded_at",
+              postgresql_include=["contract_id"]),
         CheckConstraint("form BETWEEN 1 AND 7", name="form"),
     )
 
