@@ -287,10 +287,9 @@ class InForce:
 def in_force(on: date, cutoff: datetime, tag: str = "") -> InForce:
     """``InForce`` on ``on`` as known at ``cutoff`` (module docstring)."""
     v = LinkageContractVersion
-    # Two conditions, two index scans: as one OR they were a scan of every version.
     changed = materialized(
-        select(v.contract_id).where(v.effective_on > on)
-        .union(select(v.contract_id).where(v.recorded_at >= cutoff)),
+        select(v.contract_id).where(or_(v.effective_on > on, v.recorded_at >= cutoff))
+        .distinct(),
         f"contracts_changed{tag}",
     )
     known = (

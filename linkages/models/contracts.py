@@ -362,12 +362,9 @@ class LinkageContractVersion(db.Model):
             "ix_linkage_contract_versions_as_of", "contract_id", "effective_on", "number",
             postgresql_include=list(VERSION_AS_OF_INCLUDE),
         ),
-        # The indicator's "changed since the day / the cutoff" (inforce.in_force), from the
-        # indexes alone on PostgreSQL.
-        Index("ix_linkage_contract_versions_effective_on", "effective_on",
-              postgresql_include=["contract_id"]),
-        Index("ix_linkage_contract_versions_recorded_at", "recorded_at",
-              postgresql_include=["contract_id"]),
+        Index("ix_linkage_contract_versions_effective_on", "effective_on"),
+        # The indicator's "changed since the cutoff" (linkages.indicator.inforce).
+        Index("ix_linkage_contract_versions_recorded_at", "recorded_at"),
         CheckConstraint("form BETWEEN 1 AND 7", name="form"),
     )
 

@@ -1,12 +1,11 @@
-"""contract_version_covering_indexes: a past reference day's contract look-ups read indexes
+"""contract_version_covering_indexes: a past reference day's version look-ups read an index
 
-For a reference day in the past, the linkage indicator finds the contracts changed since
-(a version taking effect after the day or recorded after the cutoff) and looks up, for
-each, its version in force then. Both read the versions' table, whose rows carry the whole
-terms: about 0.3 s each at 543,000 versions. On PostgreSQL the three version indexes now
-carry what those look-ups read (the contract; the version's id, status, form, term and
-recording time), and a past year's figure by province went from 1.4 to 0.9 s
-(bench/RESULTS.md, 2026-12-07). SQLite is left as it was (no INCLUDE there).
+For a reference day in the past, the linkage indicator looks up, for each contract changed
+since, its version in force then. That read the versions' table, whose rows carry the
+whole terms: about 0.3 s at 543,000 versions. On PostgreSQL the as-of index now carries
+what the look-up reads (the version's id, status, form, term and recording time), and a
+past year's figure by province went from 1.4–1.6 to 0.9 s (bench/RESULTS.md,
+2026-12-07). SQLite is left as it was (no INCLUDE there).
 
 Revision ID: a11c0c0d0e15
 Revises: a11c0c0d0e14
@@ -31,10 +30,6 @@ def _recreate(covering: bool) -> None:
     op.drop_index("ix_linkage_contract_versions_as_of", table_name=TABLE)
     op.create_index("ix_linkage_contract_versions_as_of", TABLE,
                     ["contract_id", "effective_on", "number"], **include(AS_OF_INCLUDE))
-    for column in ("effective_on", "recorded_at"):
-        op.drop_index(f"ix_linkage_contract_versions_{column}", table_name=TABLE)
-        op.create_index(f"ix_linkage_contract_versions_{column}", TABLE, [column],
-                        **include(["contract_id"]))
 
 
 def upgrade():
