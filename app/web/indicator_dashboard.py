@@ -239,7 +239,7 @@ def published(actor: Actor, q: IndicatorQuery) -> PublishedView:
     found = _publication_of(actor, q, scope)
     if found is None:
         return PublishedView(scope, ended, publications.may_publish(actor, scope))
-    compared = publication_changes.compare(actor, found["id"])
+    compared = publication_changes.compare(actor, found["id"], q.variant.code.value)
     chosen = next((v for v in compared["variants"]
                    if v["variant"]["code"] == q.variant.code.value), None)
     by = found["published_by_id"]

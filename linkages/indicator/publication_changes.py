@@ -74,6 +74,8 @@ from linkages.models.publications import (
 )
 
 KINDS = ("entered", "left", "entered_denominator", "left_denominator")
+# Variant codes as the API names them.
+VARIANTS_BY_CODE = frozenset(code.value for code in VARIANTS)
 NOT_IN_REGISTRY_THEN = "not_in_registry_then"
 NOT_IN_REGISTRY_NOW = "not_in_registry_now"
 ABSENT_REASONS: dict[str, Any] = {
@@ -263,8 +265,11 @@ def _published_slice(figure: dict[str, Any], publication: IndicatorPublication,
     return empty
 
 
-def compare(actor: Actor, publication_id: int) -> dict[str, Any]:
-    """The publication beside today's computation of the same period and parameters.
+def compare(actor: Actor, publication_id: int,
+            variant: str | None = None) -> dict[str, Any]:
+    """The publication beside today's computation of the same period and parameters
+    (``variant``: that variant's entry only, as a page showing one variant needs it:
+    each variant's changes are a drill-down of the whole scope today).
 
     Returns ``publication`` (``publications.publication_dict``), ``province`` (the slice
     compared: None for the whole scope, a province authority's province otherwise),
@@ -281,20 +286,31 @@ def compare(actor: Actor, publication_id: int) -> dict[str, Any]:
 
     The cooperatives behind ``changes`` are ``changes(actor, publication_id, …)``. 401
     anonymous, 404 to those who may not read the publication's cooperatives."""
+    if variant is not None and variant not in VARIANTS_BY_CODE:
+        raise ValidationFailed(field_errors={"variant": [_l("Not one of the allowed values.")]})
     publication, province, codes = _scope_and_codes(actor, publication_id, None)
-    c = _changed(publication, codes, province)
+    if variant is not None:
+        codes = tuple(c for c in codes if c == variant)
     counted: dict[str, dict[str, int]] = {code: dict.fromkeys(KINDS, 0) for code in codes}
-    stmt = (select(c.c.variant, c.c.kind, func.count())
-            .where(c.c.kind.is_not(None)).group_by(c.c.variant, c.c.kind))
-    for code, kind, n in db.session.execute(stmt):
-        counted[code][kind] = int(n)
+    if codes:
+        c = _changed(publication, codes, province)
+        stmt = (select(c.c.variant, c.c.kind, func.count())
+                .where(c.c.kind.is_not(None)).group_by(c.c.variant, c.c.kind))
+        for code, kind, n in db.session.execute(stmt):
+            counted[code][kind] = int(n)
+    shown = [f for f in publication.figures if variant is None or f.variant == variant]
+    # Today's totals of the counting variants in one statement (figures.counting_totals).
+    totals = ({} if len(shown) < 2 else
+              figures.counting_totals(today_query(publication, shown[0].variant, province)))
     result = []
     as_of = None
-    for figure in publication.figures:
+    for figure in shown:
         published = figure_dict(figure)
         q = today_query(publication, figure.variant, province)
         as_of = q.as_of
-        today = figures.compute(q)["total"]
+        today = (totals[figure.variant] if figure.variant in totals
+                 else figures.compute(q))["total"]
+        today = {**today}
         today.pop("gap_to_target", None)
         then = _published_slice(published, publication, province)
         current = VARIANTS[VariantCode(figure.variant)].version

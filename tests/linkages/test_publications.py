@@ -215,6 +215,13 @@ def test_a_published_figure_never_changes_and_the_changes_are_named(
     assert by_code["C"]["changes"] == {"entered": 0, "left": 1, "entered_denominator": 0,
                                        "left_denominator": 1}
     assert by_code["V"]["changes"] == {} and not by_code["A"]["version_changed"]
+    # One variant's entry alone (the dashboard's) is that variant's entry of the whole.
+    for code in ("C", "V"):
+        alone = publication_changes.compare(who.admin, publication.id, code)
+        assert alone["variants"] == [by_code[code]], code
+    with pytest.raises(ValidationFailed) as refused:
+        publication_changes.compare(who.admin, publication.id, "Z")
+    assert "variant" in refused.value.field_errors
 
     rows = _changes(who.admin, publication.id, variant="A")
     named = {(r["kind"], _suffix(r["name"])): r for r in rows}
