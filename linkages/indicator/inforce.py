@@ -56,6 +56,7 @@ from linkages.models.contracts import (
     LinkageContractVersionParty,
 )
 from linkages.models.cooperatives import (
+    FIGURE_VALUE_LENGTH,
     PROFILE_VALUE_LENGTH,
     CooperativeProfile,
     CooperativeProfileChange,
@@ -263,9 +264,9 @@ def figures_known(year: int, cutoff: datetime) -> Subquery:
     return (
         select(
             y.organisation_id,
-            _as_of(first, FigureFact.RATING, y.rating, 16).label("rating"),
-            *(cast(_as_of(first, fact, getattr(y, fact.value), 16), Integer).label(fact.value)
-              for fact in members),
+            _as_of(first, FigureFact.RATING, y.rating, FIGURE_VALUE_LENGTH).label("rating"),
+            *(cast(_as_of(first, fact, getattr(y, fact.value), FIGURE_VALUE_LENGTH), Integer)
+              .label(fact.value) for fact in members),
         )
         .outerjoin(first, first.c.figures_id == y.id)
         .where(y.year == year, y.created_at < cutoff)

@@ -57,8 +57,8 @@ def traceability(q: IndicatorQuery) -> dict[str, int]:
     period: events recorded before the cutoff, neither error declarations nor withdrawn
     by one recorded before it.
 
-    The organisations with such a batch are found once, from the period's events (the
-    event-time index), and each cooperative is then looked up among them: asked per
+    The organisations with such a batch are found once, from the period's events, and
+    each cooperative is then looked up among them: asked per
     cooperative, the question read the events table once for each of the country's
     27,000 cooperatives (over a minute at 2 million events, bench/RESULTS.md)."""
     rows = cohort(q)

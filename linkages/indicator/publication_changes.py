@@ -74,8 +74,6 @@ from linkages.models.publications import (
 )
 
 KINDS = ("entered", "left", "entered_denominator", "left_denominator")
-# Variant codes as the API names them.
-VARIANTS_BY_CODE = frozenset(code.value for code in VARIANTS)
 NOT_IN_REGISTRY_THEN = "not_in_registry_then"
 NOT_IN_REGISTRY_NOW = "not_in_registry_now"
 ABSENT_REASONS: dict[str, Any] = {
@@ -286,7 +284,7 @@ def compare(actor: Actor, publication_id: int,
 
     The cooperatives behind ``changes`` are ``changes(actor, publication_id, …)``. 401
     anonymous, 404 to those who may not read the publication's cooperatives."""
-    if variant is not None and variant not in VARIANTS_BY_CODE:
+    if variant is not None and variant not in {c.value for c in VariantCode}:
         raise ValidationFailed(field_errors={"variant": [_l("Not one of the allowed values.")]})
     publication, province, codes = _scope_and_codes(actor, publication_id, None)
     if variant is not None:

@@ -27,8 +27,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Timestamped, UtcDateTime, db, str_enum, utcnow
 
-# Profile values are stored as text in the change history; 40 holds the longest.
+# Values are stored as text in the change histories: 40 holds the longest profile value
+# (a high-tech basis), 16 a member count or a rating.
 PROFILE_VALUE_LENGTH = 40
+FIGURE_VALUE_LENGTH = 16
 
 
 class FieldGroup(StrEnum):
@@ -329,9 +331,8 @@ class YearlyFiguresChange(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     figures_id: Mapped[int] = mapped_column(ForeignKey("yearly_figures.id", ondelete="CASCADE"))
     field: Mapped[FigureFact] = mapped_column(str_enum(FigureFact, "figure_fact"))
-    # Counts and rating values as text.
-    old_value: Mapped[str | None] = mapped_column(String(16))
-    new_value: Mapped[str | None] = mapped_column(String(16))
+    old_value: Mapped[str | None] = mapped_column(String(FIGURE_VALUE_LENGTH))
+    new_value: Mapped[str | None] = mapped_column(String(FIGURE_VALUE_LENGTH))
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 

@@ -45,6 +45,7 @@ from linkages.services.organisations import (
     TERMINAL_STATUSES,
     ErrorCollector,
     check_unknown,
+    fact_text,
     get_organisation,
     local_today,
     parse_enum,
@@ -248,11 +249,8 @@ def put_profile(actor: Actor, organisation_id: int, data: Mapping[str, Any]) -> 
 
 def _kept_facts(row: Any, facts: Any) -> dict[Any, str | None]:
     """``row``'s values of ``facts`` (a ``ProfileFact`` or ``FigureFact`` enum) as their
-    change history stores them: text, None for NULL."""
-    def text(value: Any) -> str | None:
-        return None if value is None else str(getattr(value, "value", value))
-
-    return {fact: text(getattr(row, fact.value)) for fact in facts}
+    change history stores them (``fact_text``, as the registry facts' history)."""
+    return {fact: fact_text(getattr(row, fact.value)) for fact in facts}
 
 
 def _record_changes(actor: Actor, profile: CooperativeProfile,
