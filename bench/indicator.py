@@ -19,7 +19,9 @@ the same run; default: the SQLite file only):
    breakdown="province")`` for A, B, C, D, E and the volume-weighted variant (the total and
    the 34 provinces: two statements), and ``service.drill`` of the province with the most
    HTX, as the API's page does it (the first page of 50 rows and the total, in one
-   statement);
+   statement); unless ``--no-pages``, the figures beside the indicator, everything the
+   dashboard page computes (the year and the year before) and publishing the year before
+   for the whole country (rolled back after each round);
    ``--rounds`` rounds after a warm-up round, in alternating order, so that the load other
    work puts on a shared machine falls on every target alike;
 3. appends a dated section to ``bench/RESULTS.md`` with the median, p90 and max of each
@@ -262,6 +264,7 @@ def targets(year: int, figure_variants: list[str], drill_variants: list[str],
     from linkages.indicator import service
     from linkages.models.organisations import Organisation
     from linkages.models.places import LegacyProvince
+    from linkages.models.publications import IndicatorPublicationMember
 
     admin = Actor(user_id=1, platform_role=PlatformRole.ADMIN)
     province_of = func.coalesce(Organisation.province_code, select(
@@ -343,6 +346,28 @@ def targets(year: int, figure_variants: list[str], drill_variants: list[str],
             f"A {data.figure['total']['percent']}%, {len(data.variants)} variants, "
             f"{len(data.trend['points'])} trend years")
 
+    def publish(year: int) -> tuple[dict[str, float], str]:
+        # An authority publishing the country's figures of a period that has ended, as the
+        # API's POST does it (every variant frozen, A–E with their cooperatives), rolled
+        # back so that every round publishes the same period again.
+        from flask import current_app
+
+        from linkages.indicator import publications
+
+        publisher = Actor(user_id=0, platform_role=PlatformRole.ADMIN)  # no user row needed
+        parts: dict[str, float] = {}
+        try:
+            with current_app.test_request_context("/"), cpu_clock(parts):
+                seconds, done = _timed(lambda: publications.publish(publisher, year=year))
+                members = done.id and db.session.scalar(
+                    select(func.count()).select_from(IndicatorPublicationMember)
+                    .where(IndicatorPublicationMember.publication_id == done.id))
+        finally:
+            db.session.rollback()
+            db.session.remove()
+        return {"total": seconds, **parts}, (
+            f"{len(done.figures)} variants, {members:,} member rows (rolled back)")
+
     found: list[Target] = [
         Target(f"{v} by province", lambda v=v: figure(v), AIM_FIGURE_S)
         for v in figure_variants
@@ -357,7 +382,9 @@ def targets(year: int, figure_variants: list[str], drill_variants: list[str],
         found += [Target("figures beside the indicator", overview, None),
                   Target("dashboard page, whole country", lambda: dashboard(year), None),
                   Target(f"dashboard page, whole country, {year - 1}",
-                         lambda: dashboard(year - 1), None)]
+                         lambda: dashboard(year - 1), None),
+                  Target(f"publishing {year - 1}, whole country", lambda: publish(year - 1),
+                         None)]
     return found, {"province": province, "province_htx": htx}
 
 
@@ -617,7 +644,8 @@ def report(runs: list[DatabaseRun], args: argparse.Namespace, load_before: str,
            "OCOP, rating) and everything the dashboard page computes for the whole country "
            "(`app.web.indicator_dashboard.dashboard`: variant A by province, the six "
            "variants' totals, a three-year trend, by region and by commodity, the figures "
-           "beside, the published ones), for the year and for the year before; ")
+           "beside, the published ones), for the year and for the year before; publishing "
+           "the year before for the whole country (`publications.publish`, rolled back); ")
         + f"{args.rounds} rounds after a warm-up round, in alternating order; seconds, wall "
         "time (median, p90, max) and CPU time (this process plus the PostgreSQL backend: "
         "what a quiet machine would need, roughly); a target still running after "

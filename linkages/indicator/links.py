@@ -174,12 +174,9 @@ def _their_contracts(b: Basis, reg: Any, tag: str) -> CTE:
     the parties' organisation index and kept (a few thousand ids for a province), so that
     their terms, other parties and deliveries are looked up by contract id rather than by
     reading every contract's."""
-    p = b.contracts.parties
-    return materialized(
-        select(p.c.contract_id).where(Among(p.c.organisation_id, select(reg.c.org_id)))
-        .distinct(),
-        f"their_contracts{tag}",
-    )
+    p = b.contracts.parties_among("organisation_id", select(reg.c.org_id),
+                                  f"registry_parties{tag}")
+    return materialized(select(p.c.contract_id).distinct(), f"their_contracts{tag}")
 
 
 def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, theirs: CTE | None = None,
@@ -195,38 +192,34 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, theirs: CTE | None = 
     on PostgreSQL only their parties' facts. Without ``leads`` (nothing asks about B's
     counterparties) ``lead_min`` and ``lead_max`` are NULL and only the enterprises
     among the parties are looked for."""
-    p, f, c = b.contracts.parties, b.facts, b.contracts.contracts
-    relevant = [c.c.effective_from <= q.period.end,
-                or_(c.c.effective_to.is_(None), c.c.effective_to >= q.period.start)]
-    their_parties: list[ColumnElement[bool]] = []
-    postgresql = on_postgresql()
-    if theirs is not None and postgresql:
+    f, c = b.facts, b.contracts.contracts
+    of_theirs: list[ColumnElement[bool]] = []
+    parties: Subquery | None = None
+    if theirs is not None and on_postgresql():
         # Their terms through the contracts' primary key, not a scan of every contract.
-        relevant.append(Among(c.c.contract_id, select(theirs.c.contract_id)))
-        # Their parties, through the parties' contract index: a semi-join read the
+        c = b.contracts.contracts_among(select(theirs.c.contract_id), f"their_terms{tag}")
+        # Their parties' facts alone (a province's contracts have ~10,000 of the 56,000
+        # organisations as parties), without their profiles: only their types are read.
+        # The parties through the parties' contract index: a semi-join read the
         # country's 358,596 party rows to keep a province's ~40,000.
-        of_theirs = Among(p.c.contract_id, select(theirs.c.contract_id))
-        their_parties.append(of_theirs)
-        # And those parties' facts alone (a province's contracts have ~10,000 of the
-        # 56,000 organisations as parties), without their profiles: only their types
-        # are read.
+        parties = b.contracts.parties_among("contract_id", select(theirs.c.contract_id),
+                                            f"their_parties{tag}")
         f = facts_on(q.on, q.cutoff, f"party_facts{tag}",
-                     Organisation.id.in_(select(p.c.organisation_id).where(of_theirs)),
-                     profile=False)
+                     Organisation.id.in_(select(parties.c.organisation_id)), profile=False)
     elif theirs is not None:
-        relevant.append(c.c.contract_id.in_(select(theirs.c.contract_id)))
+        of_theirs.append(c.c.contract_id.in_(select(theirs.c.contract_id)))
+    relevant = [c.c.effective_from <= q.period.end,
+                or_(c.c.effective_to.is_(None), c.c.effective_to >= q.period.start),
+                *of_theirs]
     if counting_only:
         relevant.append(c.c.status.in_([s.value for s in COUNTING_CONTRACT_STATUSES]))
     enterprise = f.c.org_type == OrgType.DN.value
-    in_relevant = p.c.contract_id.in_(select(c.c.contract_id).where(*relevant))
-    if postgresql:
-        # Every party of these contracts is read (enterprises and leading HTX alike):
-        # through the parties' contract index, where a semi-join read the whole table
-        # (358,596 rows for 120,000 of the country's counting contracts).
-        all_relevant = Among(p.c.contract_id, select(c.c.contract_id).where(*relevant))
-    else:
-        all_relevant = in_relevant
+    relevant_ids = select(c.c.contract_id).where(*relevant)
     if leads:
+        # Every party of these contracts is read (enterprises and leading HTX alike):
+        # on PostgreSQL through the parties' contract index, where a semi-join read the
+        # whole table (358,596 rows for 120,000 of the country's counting contracts).
+        p = b.contracts.parties_among("contract_id", relevant_ids, f"relevant_parties{tag}")
         lead = and_(f.c.org_type.in_([t.value for t in COOPERATIVE_COUNTERPARTY_TYPES]),
                     p.c.role.in_([r.value for r in COOPERATIVE_COUNTERPARTY_ROLES]))
         kinds = (
@@ -237,16 +230,21 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, theirs: CTE | None = 
                 func.max(case((lead, p.c.organisation_id))).label("lead_max"),
             )
             .join(f, f.c.org_id == p.c.organisation_id)
-            .where(or_(enterprise, lead), all_relevant)
+            .where(or_(enterprise, lead))
             .group_by(p.c.contract_id)
         )
     else:  # the enterprises alone: a small set to test the parties against
         none = cast(null(), Integer)
+        enterprises = select(f.c.org_id).where(enterprise)
+        if parties is None:
+            p = b.contracts.parties_among("organisation_id", enterprises,
+                                          f"enterprise_parties{tag}")
+        else:  # a province's contracts' parties, already read
+            p = parties
         kinds = (
             select(p.c.contract_id, literal(1).label("enterprise"),
                    none.label("lead_min"), none.label("lead_max"))
-            .where(Among(p.c.organisation_id, select(f.c.org_id).where(enterprise)),
-                   in_relevant, *their_parties)
+            .where(p.c.organisation_id.in_(enterprises), p.c.contract_id.in_(relevant_ids))
             .distinct()
         )
     sides = kinds.subquery(f"party_kinds{tag}")
@@ -339,23 +337,20 @@ def pairs(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str = ""
     province, a group), so the contracts' sides are worked out for its contracts only;
     ``counting_only``: only whether a cooperative counts matters (a figure, not the
     reasons), so contracts whose status does not count are left out early."""
-    p = b.contracts.parties
     # A basis of one province's facts has no others' facts: only its contracts' sides.
     narrow = narrow or b.province is not None
     theirs = _their_contracts(b, reg, tag) if narrow else None
     c = _contract_sides(q, b, tag, theirs, counting_only,
                         leads=variant.broad_counterparty or not counting_only)
+    p = b.contracts.parties_among("organisation_id", select(reg.c.org_id),
+                                  f"cooperative_parties{tag}")
     org_id = p.c.organisation_id
     has_enterprise = c.c.enterprise == 1
     other_lead = or_(c.c.lead_min != org_id, c.c.lead_max != org_id)
     broad = or_(has_enterprise, other_lead)
     in_status = c.c.status.in_([s.value for s in COUNTING_CONTRACT_STATUSES])
     counterparty = broad if variant.broad_counterparty else has_enterprise
-    stmt = (
-        select(p)
-        .join(c, c.c.contract_id == p.c.contract_id)
-        .where(Among(org_id, select(reg.c.org_id)))
-    )
+    stmt = select(p).join(c, c.c.contract_id == p.c.contract_id)
     own: list[ColumnElement[bool]] = []
     delivery: ColumnElement[Any] = literal(None)
     if variant.needs_delivery:
@@ -519,10 +514,11 @@ def variant_standing(q: IndicatorQuery, reg: Any, b: Basis, tag: str = "") -> CT
     asked. The rules of ``pairs`` for each variant, decided in one pass over the pairs
     (the contracts' sides, with B's counterparties, worked out once; C's look-ups asked
     only of the pairs A counts), for a page that shows every variant's total."""
-    p = b.contracts.parties
     narrow = bool(q.provinces) or b.province is not None
     theirs = _their_contracts(b, reg, tag) if narrow else None
     c = _contract_sides(q, b, tag, theirs, counting_only=True, leads=True)
+    p = b.contracts.parties_among("organisation_id", select(reg.c.org_id),
+                                  f"cooperative_parties{tag}")
     org_id = p.c.organisation_id
     has_enterprise = c.c.enterprise == 1
     broad = or_(has_enterprise, c.c.lead_min != org_id, c.c.lead_max != org_id)
@@ -531,7 +527,6 @@ def variant_standing(q: IndicatorQuery, reg: Any, b: Basis, tag: str = "") -> CT
         select(p)
         .join(c, c.c.contract_id == p.c.contract_id)
         .outerjoin(projects, projects.c.contract_id == p.c.contract_id)
-        .where(Among(org_id, select(reg.c.org_id)))
     )
     of_commodity: list[ColumnElement[bool]] = []
     if q.commodity:
