@@ -158,12 +158,17 @@ def dashboard(actor: Actor, filters: Filters) -> Dashboard:
                  and q.period.kind == trend_params["period"])
     trend = service.trend(actor, **trend_params, target=value,
                           known={q.period.year: figure["total"]} if same_year else None)
+    # The region and commodity figures break down the same question: their total is the
+    # figure's (a region scheme and a contract's commodities need not split it, so it
+    # would otherwise be asked again, once for each).
     region = figure if filters.breakdown == "region" else service.figure(
-        actor, target=value, **filters.service_params(breakdown="region"))
+        actor, target=value, known_total=figure["total"],
+        **filters.service_params(breakdown="region"))
     commodity = None
     if not q.variant.volume:
         commodity = figure if filters.breakdown == "commodity" else service.figure(
-            actor, target=value, **filters.service_params(breakdown="commodity"))
+            actor, target=value, known_total=figure["total"],
+            **filters.service_params(breakdown="commodity"))
     percent = figure["total"]["percent"]
     return Dashboard(q, figure, variants, trend, region, commodity, year,
                      _view(target, percent), _view(horizon, percent),

@@ -165,16 +165,21 @@ def _figure(row: Row | None, volume: bool, target: float | None) -> Row:
 
 
 def compute(q: IndicatorQuery, target: float | None = None,
-            labels: dict[str | None, str] | None = None) -> Row:
+            labels: dict[str | None, str] | None = None, known_total: Row | None = None,
+            ) -> Row:
     """The figure of ``q``: the total and, when broken down, one entry per group (sorted
     by key), each with numerator, denominator, share, percent and gap to ``target``
-    (a percentage), and the variant's definition and version beside them."""
+    (a percentage), and the variant's definition and version beside them.
+    ``known_total``: the total of the same query under another breakdown (a figure's
+    ``total``, with the same target), which the groups then need not be added up to, nor
+    asked again."""
     breakdown = q.breakdown.value
     rows = groups(q, breakdown) if q.breakdown != Breakdown.NONE else []
-    if q.breakdown in PARTITIONS:
-        total_row: Row | None = {name: sum(r.get(name) or 0 for r in rows)
-                                 for name in ("numerator", "denominator", "cooperatives")}
-    else:
+    total_row: Row | None = None
+    if known_total is None and q.breakdown in PARTITIONS:
+        total_row = {name: sum(r.get(name) or 0 for r in rows)
+                     for name in ("numerator", "denominator", "cooperatives")}
+    elif known_total is None:
         total_rows = groups(q, Breakdown.NONE.value)
         total_row = total_rows[0] if total_rows else None
     result_groups: list[Row] = []
@@ -185,7 +190,9 @@ def compute(q: IndicatorQuery, target: float | None = None,
             entry = {"key": key, "label": (labels or {}).get(key, key or "")}
             entry.update(_figure(row, q.variant.volume, target))
             result_groups.append(entry)
-    return _result(q, _figure(total_row, q.variant.volume, target), result_groups, target)
+    total = known_total if known_total is not None else _figure(total_row, q.variant.volume,
+                                                                  target)
+    return _result(q, total, result_groups, target)
 
 
 def counting_totals(q: IndicatorQuery, target: float | None = None) -> dict[str, Row]:

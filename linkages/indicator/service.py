@@ -129,10 +129,13 @@ def _labels(q: IndicatorQuery) -> dict[str | None, str]:
     return {}
 
 
-def figure(actor: Actor, *, target: float | None = None, **params: Any) -> dict[str, Any]:
-    """One figure: ``figures.compute`` of the validated query."""
+def figure(actor: Actor, *, target: float | None = None,
+           known_total: dict[str, Any] | None = None, **params: Any) -> dict[str, Any]:
+    """One figure: ``figures.compute`` of the validated query. ``known_total``: the total
+    the caller already has for the same parameters with another breakdown (a figure's
+    ``total``), used as it is rather than computed again."""
     q = build_query(actor, **params)
-    return figures.compute(q, target, _labels(q))
+    return figures.compute(q, target, _labels(q), known_total)
 
 
 def variant_totals(

@@ -717,3 +717,39 @@ def test_the_dashboard_reuses_its_figure_only_where_it_is_the_same_question(
         for year in (2023, 2024, 2025):
             total = service.figure(admin, variant=variant, year=year, breakdown="none")["total"]
             assert points[year] == (total["numerator"], total["denominator"])
+
+
+@pytest.mark.parametrize("breakdown", ["province", "region"])
+def test_the_dashboard_asks_each_figure_once(
+    app: Flask, world: IndicatorWorld, monkeypatch: pytest.MonkeyPatch, breakdown: str,
+) -> None:
+    # Every statement of the page's figures, by the question it answers (variant,
+    # breakdown, year): none twice, and the chosen figure's total, which its groups or
+    # its own statement already gave, never on its own. The region and commodity
+    # figures then equal what the service answers when asked for them alone.
+    from core.actor import Actor
+    from linkages.indicator import figures, service
+
+    asked: list[tuple[str, str, int | None]] = []
+    groups = figures.groups
+
+    def counted_groups(q: Any, breakdown: str) -> list[dict[str, Any]]:
+        asked.append((q.variant.code.value, breakdown, q.period.year))
+        return groups(q, breakdown)
+
+    monkeypatch.setattr(figures, "groups", counted_groups)
+    admin = Actor(user_id=1, platform_role=PlatformRole.ADMIN)
+    with app.test_request_context("/"):
+        filters = indicator_dashboard.Filters(
+            variant="B", year=2025, breakdown=breakdown,
+            region_scheme=indicator_dashboard.places(admin).default_scheme)
+        board = indicator_dashboard.dashboard(admin, filters)
+        assert len(asked) == len(set(asked)), asked
+        if breakdown == "province":  # its groups add up to the total
+            assert ("B", "none", 2025) not in asked
+        assert ("B", "region", 2025) in asked and ("B", "commodity", 2025) in asked
+        monkeypatch.setattr(figures, "groups", groups)
+        for shown in ("region", "commodity"):
+            alone = service.figure(admin, target=board.figure["target"],
+                                   **filters.service_params(breakdown=shown))
+            assert getattr(board, shown) == alone
