@@ -73,8 +73,8 @@ from linkages.models.contracts import (
 )
 from linkages.models.deliveries import LinkageDelivery
 from linkages.models.organisations import Organisation, OrgType
-from traceability.models import Batch, BatchStatus, Commodity, EpcisEvent, Product, Shipment
-from traceability.models.batches import HARVEST_DAY
+from traceability.models import Batch, Commodity, EpcisEvent, Product, Shipment
+from traceability.models.batches import HARVEST_DAY, not_void_at
 from traceability.services.shipments import shipments_withdrawn_before
 
 STAGES = ("party", "status", "counterparty", "final")
@@ -150,9 +150,8 @@ def shipped_by_day(q: IndicatorQuery) -> list[ColumnElement[bool]]:
 
 
 def harvested_in_period(q: IndicatorQuery) -> list[ColumnElement[bool]]:
-    """Conditions on ``Batch``: not void, harvested within the period."""
-    return [Batch.status != BatchStatus.VOID,
-            HARVEST_DAY.between(q.period.start, q.period.end)]
+    """Conditions on ``Batch``: not void at the cutoff, harvested within the period."""
+    return [not_void_at(q.cutoff), HARVEST_DAY.between(q.period.start, q.period.end)]
 
 
 def commodity_key(line: Any) -> ColumnElement[Any]:

@@ -7,8 +7,10 @@ strategy's target is traceability of agricultural products, the rating because t
 good/fair/average/weak scale is that of agricultural cooperatives (DOMAIN.md §2).
 
 As of a date: batches, events, certificates and yearly figures recorded before the cutoff,
-the yearly figures' ratings as they were reported by then. Known limits: a batch's
-status (void) and a certificate's revocation have no recording time, so today's are read.
+the yearly figures' ratings as they were reported by then, a batch counted unless it had
+become void by then (``not_void_at``), a certificate valid unless its revocation had been
+recorded by then (``Certification.valid_as_known``). Known limit: a correction of a
+certificate (its dates, its stars) has no history, so today's values are read.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from linkages.indicator.query import IndicatorQuery
 from linkages.models.certifications import OCOP_CERTIFICATE_MIN_STARS, Certification, CertScheme
 from linkages.models.cooperatives import Rating
 from linkages.models.organisations import Organisation
-from traceability.models import Batch, BatchStatus, EpcisEvent, EventBatch
+from traceability.models import Batch, EpcisEvent, EventBatch
+from traceability.models.batches import not_void_at
 
 # A batch is traceable when it carries at least this many events in the period.
 TRACEABLE_EVENTS = 2
@@ -69,7 +72,7 @@ def traceability(q: IndicatorQuery) -> dict[str, int]:
         .join(e, e.id == eb.event_pk)
         .join(b, b.id == eb.batch_id)
         .where(
-            b.status != BatchStatus.VOID,
+            not_void_at(q.cutoff),
             b.created_at < q.cutoff,
             e.record_time < q.cutoff,
             e.declares_error == false(),
@@ -98,8 +101,7 @@ def ocop_by_stars(q: IndicatorQuery) -> dict[int | None, int]:
         .join(org, org.id == cert.organisation_id)
         .where(
             cert.scheme == CertScheme.OCOP,
-            cert.is_valid_on(q.on),
-            cert.created_at < q.cutoff,
+            cert.valid_as_known(q.on, q.cutoff),
             org.created_at < q.cutoff,
         )
         .group_by(cert.ocop_stars)

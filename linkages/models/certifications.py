@@ -12,7 +12,7 @@ that a batch traced years later still shows what was valid on its harvest day.
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Timestamped, db, str_enum
+from core.db import Timestamped, UtcDateTime, db, str_enum
 
 
 class CertScheme(StrEnum):
@@ -161,6 +161,9 @@ class Certification(Timestamped, db.Model):
 
     revoked_on: Mapped[date | None] = mapped_column(Date)
     revocation_reason: Mapped[str] = mapped_column(String(500), default="")
+    # When the revocation was recorded (``revoked_on`` may be a day before it): figures as
+    # of an earlier moment do not know it (``valid_as_known``).
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     # Validity on a given day, in Python for one object and as SQL for filters/ordering:
     # revoked (from its revocation day) wins, then not yet valid, then expired.
@@ -199,4 +202,16 @@ class Certification(Timestamped, db.Model):
             cls.issued_on <= day,
             or_(cls.expires_on.is_(None), cls.expires_on >= day),
             or_(cls.revoked_on.is_(None), cls.revoked_on > day),
+        )
+
+    @classmethod
+    def valid_as_known(cls, day: date, cutoff: datetime) -> ColumnElement[bool]:
+        """SQL: valid on ``day`` as known at ``cutoff``: recorded before it, and not
+        revoked on that day by a revocation recorded before it (a revocation dated back
+        does not change what an earlier figure showed)."""
+        return and_(
+            cls.created_at < cutoff,
+            cls.issued_on <= day,
+            or_(cls.expires_on.is_(None), cls.expires_on >= day),
+            or_(cls.revoked_on.is_(None), cls.revoked_on > day, cls.revoked_at >= cutoff),
         )

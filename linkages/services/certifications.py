@@ -21,7 +21,7 @@ from sqlalchemy import Select, or_, select
 
 from core.actor import Actor, can_read_private, can_write, require_authenticated
 from core.clock import local_today
-from core.db import db
+from core.db import db, utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.formatting import date_text
 from core.i18n import _l
@@ -307,6 +307,7 @@ def revoke_certification(
     if errors:
         raise ValidationFailed(field_errors=errors)
     cert.revoked_on = day
+    cert.revoked_at = utcnow()
     cert.revocation_reason = reason
     db.session.flush()
     return cert

@@ -263,6 +263,44 @@ def test_a_withdrawn_shipping_no_longer_counts_but_a_past_as_of_keeps_it(
     assert total("C", as_of=yesterday) == (1, 9)
 
 
+def test_a_lot_voided_today_still_weighs_in_a_past_as_of(world: IndicatorWorld) -> None:
+    # h12's 300 kg lot, recorded three days ago, is never delivered: it weighs in the
+    # volume's denominator. Today h12 withdraws the harvest that made it, and the lot
+    # becomes void: from today on it weighs nothing; as known yesterday it still stood
+    # (the other lots were recorded today: yesterday knew only this one).
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from core.actor import OrgRole
+    from core.clock import local_today
+    from core.db import utcnow
+    from tests.factories import make_user_with_token
+    from traceability.models import Batch, BatchStatus, EpcisEvent, EventBatch
+    from traceability.services.recording import correct_event
+
+    h12 = world.id("h12")
+    lot = db.session.scalar(select(Batch).where(Batch.organisation_id == h12))
+    assert lot is not None
+    db.session.execute(update(Batch).where(Batch.id == lot.id)
+                       .values(created_at=utcnow() - timedelta(days=3)))
+    db.session.commit()
+    yesterday = date.fromordinal(local_today().toordinal() - 1)
+    assert total("V", as_of=yesterday) == (0, 300)
+    harvest = db.session.scalar(
+        select(EpcisEvent.event_id).join(EventBatch, EventBatch.event_pk == EpcisEvent.id)
+        .where(EventBatch.batch_id == lot.id).order_by(EpcisEvent.id).limit(1))
+    assert harvest is not None
+    user, _headers = make_user_with_token(world.orgs["h12"])
+    correct_event(Actor(user_id=user.id, organisation_id=h12, org_role=OrgRole.ORG_ADMIN),
+                  harvest, reason="did_not_occur")
+    db.session.commit()
+    db.session.refresh(lot)
+    assert lot.status == BatchStatus.VOID
+    assert total("V") == (600, 1500)
+    assert total("V", as_of=yesterday) == (0, 300)
+
+
 def test_a_profile_change_counts_from_its_day_on_only(world: IndicatorWorld) -> None:
     # Today h10 leaves agriculture and h1 grows from medium to large. The year 2026
     # (reference day today) sees both; the year 2025 (reference day 14 Dec 2025), and 2026

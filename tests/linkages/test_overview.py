@@ -282,3 +282,48 @@ def test_yearly_figures_edited_later_keep_what_was_reported_before(
     assert (members["official"], members["associate_capital"],
             members["associate_no_capital"]) == (205, 20, 5)
     assert rating(past) == (5, 3, 2, 1, 1, 2)
+
+
+def test_a_lot_voided_and_a_revocation_recorded_today_leave_yesterday_as_it_was(
+    world: IndicatorWorld,
+) -> None:
+    # Today a1 withdraws the harvest that made its lot (the lot becomes void, its events
+    # no longer count), and its OCOP 4★ certificate is revoked with effect from 1 Dec
+    # 2025. The year 2025 as of today loses a1 from traceability and its 4★; as known
+    # yesterday, the harvest, the lot and the certificate still stood.
+    from sqlalchemy import select
+
+    from core.clock import local_today
+    from linkages.models.certifications import Certification
+    from linkages.services.certifications import revoke_certification
+    from tests.factories import make_user_with_token
+    from tests.linkages.overview_world import batch_event
+    from traceability.models import Batch, BatchStatus, EpcisEvent
+    from traceability.services.recording import correct_event
+
+    def traced(out: dict[str, Any]) -> tuple[int, int]:
+        return out["traceability"]["numerator"], out["traceability"]["denominator"]
+
+    yesterday = date.fromordinal(local_today().toordinal() - 1)
+    assert traced(ask(as_of=yesterday)) == (3, 5)
+    assert stars(ask(as_of=yesterday)) == {3: 1, 4: 2, 5: 1}
+    a1 = world.id("a1")
+    user, _headers = make_user_with_token(world.orgs["a1"])
+    actor = Actor(user_id=user.id, organisation_id=a1, org_role=OrgRole.ORG_ADMIN)
+    lot = db.session.scalar(select(Batch).where(Batch.organisation_id == a1))
+    assert lot is not None
+    harvest = db.session.get(EpcisEvent, batch_event(lot.id))
+    assert harvest is not None
+    correct_event(actor, harvest.event_id, reason="did_not_occur")
+    certificate = db.session.scalar(
+        select(Certification.id).where(Certification.organisation_id == a1))
+    assert certificate is not None
+    revoke_certification(actor, certificate, date(2025, 12, 1), "withdrawn by the council")
+    db.session.commit()
+    db.session.refresh(lot)
+    assert lot.status == BatchStatus.VOID and lot.voided_at == harvest.retracted_at
+
+    assert traced(ask()) == (2, 5)
+    assert stars(ask()) == {3: 1, 4: 1, 5: 1}
+    assert traced(ask(as_of=yesterday)) == (3, 5)
+    assert stars(ask(as_of=yesterday)) == {3: 1, 4: 2, 5: 1}

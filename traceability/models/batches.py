@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     Date,
     ForeignKey,
     Index,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -71,6 +73,9 @@ class Batch(Timestamped, db.Model):
     status: Mapped[BatchStatus] = mapped_column(
         str_enum(BatchStatus, "batch_status"), default=BatchStatus.ACTIVE
     )
+    # When it became void (the withdrawal of the last event that made it): figures as of
+    # an earlier moment still count it (``not_void_at``). Void is final.
+    voided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # A harvest inside a pre-harvest interval, let through by an org admin, says why.
     phi_override_reason: Mapped[str] = mapped_column(Text, default="")
     phi_override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -90,10 +95,17 @@ HARVEST_DAY = func.coalesce(Batch.harvest_start, Batch.harvest_end)
 # what it reads of them: ~200,000 of the bench country's 1.1 million lots from the index
 # alone, where a scan read the whole table (bench/RESULTS.md, 2026-12-07). PostgreSQL
 # only: SQLite's planner, without statistics, is kept on the plans it was measured with.
-Index("ix_batches_harvested", HARVEST_DAY,
-      postgresql_include=["id", "organisation_id", "quantity_kg", "status", "created_at",
-                          "product_id", "harvest_start", "harvest_end"]
+HARVESTED_INCLUDE = ("id", "organisation_id", "quantity_kg", "status", "voided_at",
+                     "created_at", "product_id", "harvest_start", "harvest_end")
+Index("ix_batches_harvested", HARVEST_DAY, postgresql_include=list(HARVESTED_INCLUDE)
       ).ddl_if(dialect="postgresql")
+
+
+def not_void_at(moment: datetime) -> ColumnElement[bool]:
+    """SQL on ``Batch``: the lot was not void at ``moment``, as recorded then: it is not
+    void, or became void at or after it. Figures as of a past moment read it, so that
+    withdrawing a lot's events later does not change what they showed."""
+    return or_(Batch.status != BatchStatus.VOID, Batch.voided_at >= moment)
 
 
 class BatchArea(db.Model):

@@ -532,6 +532,10 @@ def _settle_status(batch: Batch, held: Decimal, withdrawn: Sequence[EpcisEvent])
         return
     if held <= 0 and not _made_by_a_live_event(batch.id):
         batch.status = BatchStatus.VOID
+        # At the moment its making events stopped counting, so that a figure as of an
+        # earlier moment, which still counts those events, counts the lot too.
+        batch.voided_at = max((e.retracted_at for e in withdrawn if e.retracted_at),
+                              default=utcnow())
     elif held > 0:
         batch.status = BatchStatus.ACTIVE
     elif has_open_shipment(batch.id):
