@@ -45,6 +45,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select, Subquery
 
 from core.db import on_postgresql
@@ -71,7 +72,7 @@ from linkages.models.contracts import (
     PartyRole,
     project_contracts,
 )
-from linkages.models.deliveries import LinkageDelivery
+from linkages.models.deliveries import LinkageDelivery, LinkageDeliverySettlementChange
 from linkages.models.organisations import Organisation, OrgType
 from traceability.models import Batch, Commodity, EpcisEvent, Product, Shipment
 from traceability.models.batches import HARVEST_DAY, not_void_at
@@ -257,22 +258,56 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, theirs: CTE | None = 
     )
 
 
+def _settled_before_correction(q: IndicatorQuery, contract_id: Any,
+                              supplier_id: Any) -> list[ColumnElement[bool]]:
+    """Conditions on ``LinkageDeliverySettlementChange``: for the pair, a delivery whose
+    settlement was corrected at or after the cutoff (so that the row's own settlement is
+    too late for C), and whose settlement in force at the cutoff — the values the first
+    of those corrections replaced — was accepted in the period and settled before the
+    cutoff, its shipping still standing then."""
+    s, later = LinkageDeliverySettlementChange, aliased(LinkageDeliverySettlementChange)
+    d = LinkageDelivery
+    earlier_correction = select(later.id).where(
+        later.delivery_id == s.delivery_id, later.changed_at >= q.cutoff,
+        or_(later.changed_at < s.changed_at,
+            and_(later.changed_at == s.changed_at, later.id < s.id))).correlate(s)
+    # Uncorrelated, found once: a correlated look-up of the delivery was planned as a
+    # hash join reading every delivery, for each pair asked.
+    withdrawn = select(d.id).where(Among(d.shipment_id, withdrawn_before(q)))
+    return [
+        s.contract_id == contract_id, s.supplier_id == supplier_id,
+        s.changed_at >= q.cutoff,
+        s.accepted_kg > 0, s.received_on >= q.period.start, s.received_on <= q.on,
+        s.settled_at < q.cutoff,
+        ~earlier_correction.exists(), s.delivery_id.not_in(withdrawn),
+    ]
+
+
 def _first_accepted(q: IndicatorQuery, contract_id: Any, supplier_id: Any,
                     first: bool) -> ColumnElement[Any]:
-    """SQL, for one (contract, supplier) pair of the enclosing statement: the lowest id of
-    an accepted delivery in the period (``first``), else whether there is one. Asked only
-    of the pairs that passed every earlier stage (a few thousand in a country) through the
-    partial index ``ix_linkage_deliveries_accepted``: grouping the period's accepted
-    deliveries of every supplier instead reads hundreds of thousands of rows
-    (bench/RESULTS.md, 2026-12-07)."""
-    d = LinkageDelivery
+    """SQL, for one (contract, supplier) pair of the enclosing statement: the id of an
+    accepted delivery in the period (``first``: the lowest as the delivery stands, else
+    the lowest of those whose settlement was corrected since the cutoff), else whether
+    there is one. Asked only of the pairs that passed every earlier stage (a few thousand
+    in a country) through the partial index ``ix_linkage_deliveries_accepted``: grouping
+    the period's accepted deliveries of every supplier instead reads hundreds of
+    thousands of rows (bench/RESULTS.md, 2026-12-07). The corrected settlements are
+    looked at only when a correction was recorded since the cutoff (asked once per
+    statement): a figure as of today never reads them."""
+    d, s = LinkageDelivery, LinkageDeliverySettlementChange
     conditions = [d.contract_id == contract_id, d.supplier_id == supplier_id,
                   *accepted_in_period(q)]
+    corrected = _settled_before_correction(q, contract_id, supplier_id)
     if first:
-        return select(func.min(d.id)).where(*conditions).scalar_subquery()
-    # Not EXISTS: PostgreSQL turns that into "(contract, supplier) IN (every accepted
-    # delivery of the period)", which it then scanned for every pair.
-    return select(d.id).where(*conditions).limit(1).scalar_subquery()
+        current = select(func.min(d.id)).where(*conditions).scalar_subquery()
+        earlier = select(func.min(s.delivery_id)).where(*corrected).scalar_subquery()
+    else:
+        # Not EXISTS: PostgreSQL turns that into "(contract, supplier) IN (every accepted
+        # delivery of the period)", which it then scanned for every pair.
+        current = select(d.id).where(*conditions).limit(1).scalar_subquery()
+        earlier = select(s.delivery_id).where(*corrected).limit(1).scalar_subquery()
+    any_since = select(s.id).where(s.changed_at >= q.cutoff).exists()
+    return func.coalesce(current, case((any_since, earlier)))
 
 
 def _delivered(q: IndicatorQuery, reg: Any, tag: str, theirs: CTE | None) -> Subquery:

@@ -17,7 +17,7 @@ from linkages.models.contracts import (
     PriceMechanism,
     VersionChange,
 )
-from linkages.models.deliveries import LinkageDelivery
+from linkages.models.deliveries import LinkageDelivery, LinkageDeliverySettlementChange
 from linkages.models.members import (
     ContributionKind,
     Member,
@@ -67,6 +67,7 @@ __all__ = [
     "LinkageContractVersion",
     "LinkageContractVersionParty",
     "LinkageDelivery",
+    "LinkageDeliverySettlementChange",
     "LinkageProject",
     "Member",
     "MemberContribution",

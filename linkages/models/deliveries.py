@@ -130,3 +130,33 @@ class LinkageDelivery(Timestamped, db.Model):
     @property
     def settled(self) -> bool:
         return self.accepted_kg is not None
+
+
+class LinkageDeliverySettlementChange(db.Model):
+    """A delivery's settlement as it stood before a correction replaced it
+    (``settle_delivery`` on a settled delivery), never edited: what the linkage
+    indicator reads of the delivery as of a moment before the correction (its C counts
+    accepted deliveries settled before its cutoff; the row's ``settled_at`` moves to the
+    correction). The contract and supplier are copied from the delivery so that the
+    indicator finds a pair's corrected deliveries from an index."""
+
+    __tablename__ = "linkage_delivery_settlement_changes"
+    __table_args__ = (
+        Index("ix_linkage_delivery_settlement_changes_pair", "contract_id", "supplier_id",
+              "changed_at"),
+        Index("ix_linkage_delivery_settlement_changes_delivery", "delivery_id",
+              "changed_at"),
+        # "Any correction since the cutoff?", asked once per indicator statement.
+        Index("ix_linkage_delivery_settlement_changes_changed_at", "changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("linkage_deliveries.id", ondelete="CASCADE"))
+    contract_id: Mapped[int] = mapped_column(Integer)
+    supplier_id: Mapped[int] = mapped_column(Integer)
+    # When the correction was recorded: a moment before it sees the values below.
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    received_on: Mapped[date | None] = mapped_column(Date)
+    accepted_kg: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -263,6 +263,40 @@ def test_a_withdrawn_shipping_no_longer_counts_but_a_past_as_of_keeps_it(
     assert total("C", as_of=yesterday) == (1, 9)
 
 
+@pytest.mark.parametrize("correction", [
+    {"accepted_kg": Decimal(0), "rejected_kg": Decimal(600)},  # none accepted after all
+    {"invoice_number": "HĐ-2025-0042"},  # the same acceptance, another invoice number
+])
+def test_a_settlement_corrected_today_leaves_a_past_as_of_as_it_was(
+    world: IndicatorWorld, correction: dict[str, object],
+) -> None:
+    # h1's delivery (600 kg accepted, settled 3 Apr 2025) is what counts it in C. Its
+    # buyer corrects the settlement today: C as known yesterday still reads the
+    # settlement that stood then, with the delivery it names in the drill-down.
+    from core.clock import local_today
+    from linkages.models.deliveries import LinkageDelivery, LinkageDeliverySettlementChange
+    from linkages.services.deliveries import settle_delivery
+    from tests.factories import actor_of, make_user_with_token
+
+    yesterday = date.fromordinal(local_today().toordinal() - 1)
+    assert total("C", as_of=yesterday) == (1, 9)
+    delivery = db.session.get(LinkageDelivery, world.delivery_id)
+    assert delivery is not None
+    admin = actor_of(make_user_with_token(platform_role=PlatformRole.ADMIN)[0])
+    settle_delivery(admin, world.delivery_id, received_on=date(2025, 4, 3),
+                    **{"accepted_kg": Decimal(600), "rejected_kg": Decimal(0),
+                       "invoice_number": delivery.invoice_number, **correction})
+    db.session.commit()
+    [kept] = db.session.scalars(db.select(LinkageDeliverySettlementChange)).all()
+    assert (kept.delivery_id, kept.accepted_kg, kept.received_on) == (
+        world.delivery_id, Decimal(600), date(2025, 4, 3))
+    unchanged = "invoice_number" in correction
+    assert total("C") == ((1, 9) if unchanged else (0, 9))
+    assert total("C", as_of=yesterday) == (1, 9)
+    rows = drill(variant="C", as_of=yesterday)
+    assert rows["h1"]["counted"] and rows["h1"]["delivery_id"] == world.delivery_id
+
+
 def test_a_lot_voided_today_still_weighs_in_a_past_as_of(world: IndicatorWorld) -> None:
     # h12's 300 kg lot, recorded three days ago, is never delivered: it weighs in the
     # volume's denominator. Today h12 withdraws the harvest that made it, and the lot

@@ -35,7 +35,11 @@ from core.db import MAX_BIGINT, db, utcnow
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.i18n import _l
 from linkages.models.contracts import LinkageContract, LinkageContractLine, PartyRole
-from linkages.models.deliveries import SUPPLYING_ROLES, LinkageDelivery
+from linkages.models.deliveries import (
+    SUPPLYING_ROLES,
+    LinkageDelivery,
+    LinkageDeliverySettlementChange,
+)
 from linkages.services.contracts import contract_permissions
 from linkages.services.deliveries.access import DELIVERABLE, delivery_permissions, get_delivery
 from traceability.services import batches as batch_service
@@ -238,12 +242,21 @@ def settle_delivery(
     day = received_on or local_today()
     if day < delivery.shipped_on or day > local_today():
         raise _refuse("received_on", _l("Between the shipping day and today."))
+    now = utcnow()
+    if delivery.settled_at is not None:
+        # A correction: the settlement it replaces is kept, so that the indicator's
+        # figures as of an earlier moment still read it.
+        db.session.add(LinkageDeliverySettlementChange(
+            delivery_id=delivery.id, contract_id=delivery.contract_id,
+            supplier_id=delivery.supplier_id, changed_at=now,
+            received_on=delivery.received_on, accepted_kg=delivery.accepted_kg,
+            settled_at=delivery.settled_at))
     delivery.accepted_kg, delivery.rejected_kg = accepted, rejected
     delivery.price_vnd_per_kg = price_vnd_per_kg
     delivery.invoice_number = invoice
     delivery.received_on = day
     delivery.settled_by_id = actor.user_id or None
-    delivery.settled_at = utcnow()
+    delivery.settled_at = now
     db.session.flush()
     return delivery
 
