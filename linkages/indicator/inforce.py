@@ -50,6 +50,12 @@ from sqlalchemy.sql import Select, Subquery
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from core.db import on_postgresql
+from linkages.models.certifications import (
+    CERT_VALUE_LENGTH,
+    CertFact,
+    Certification,
+    CertificationChange,
+)
 from linkages.models.contracts import (
     LinkageContract,
     LinkageContractParty,
@@ -272,6 +278,32 @@ def figures_known(year: int, cutoff: datetime) -> Subquery:
         .outerjoin(first, first.c.figures_id == y.id)
         .where(y.year == year, y.created_at < cutoff)
         .subquery(f"figures_known_{year}")
+    )
+
+
+def certifications_known(cutoff: datetime) -> Subquery:
+    """The certifications recorded before ``cutoff``, as they were recorded then
+    (``CertificationChange``): ``id, organisation_id, revoked_on, revoked_at`` and the
+    ``CertFact`` fields ``scheme, issued_on, expires_on`` (as text: ISO dates, as the
+    registry facts') and ``ocop_stars`` (an integer)."""
+    c, ch = Certification, CertificationChange
+    first = _first_after(ch, "certification_id", tuple(CertFact), ch.changed_at >= cutoff,
+                         (ch.changed_at, ch.id), "certification_facts")
+
+    def value(fact: CertFact) -> ColumnElement[Any]:
+        return _as_of(first, fact, getattr(c, fact.value), CERT_VALUE_LENGTH)
+
+    return (
+        select(
+            c.id, c.organisation_id, c.revoked_on, c.revoked_at,
+            value(CertFact.SCHEME).label("scheme"),
+            value(CertFact.ISSUED_ON).label("issued_on"),
+            value(CertFact.EXPIRES_ON).label("expires_on"),
+            cast(value(CertFact.OCOP_STARS), Integer).label("ocop_stars"),
+        )
+        .outerjoin(first, first.c.certification_id == c.id)
+        .where(c.created_at < cutoff)
+        .subquery("certifications_known")
     )
 
 

@@ -8,9 +8,8 @@ good/fair/average/weak scale is that of agricultural cooperatives (DOMAIN.md §2
 
 As of a date: batches, events, certificates and yearly figures recorded before the cutoff,
 the yearly figures' ratings as they were reported by then, a batch counted unless it had
-become void by then (``not_void_at``), a certificate valid unless its revocation had been
-recorded by then (``Certification.valid_as_known``). Known limit: a correction of a
-certificate (its dates, its stars) has no history, so today's values are read.
+become void by then (``not_void_at``), a certificate as it was recorded by then
+(``certifications_known``: its corrections and its revocation).
 """
 
 from __future__ import annotations
@@ -24,9 +23,9 @@ from core.clock import VIETNAM
 from core.db import db
 from linkages.indicator.asof import province_on
 from linkages.indicator.cohort import cohort
-from linkages.indicator.inforce import figures_known
+from linkages.indicator.inforce import certifications_known, figures_known
 from linkages.indicator.query import IndicatorQuery
-from linkages.models.certifications import OCOP_CERTIFICATE_MIN_STARS, Certification, CertScheme
+from linkages.models.certifications import OCOP_CERTIFICATE_MIN_STARS, CertScheme
 from linkages.models.cooperatives import Rating
 from linkages.models.organisations import Organisation
 from traceability.models import Batch, EpcisEvent, EventBatch
@@ -94,17 +93,24 @@ def traceability(q: IndicatorQuery) -> dict[str, int]:
 def ocop_by_stars(q: IndicatorQuery) -> dict[int | None, int]:
     """Valid OCOP certificates (each ranks one product) on the reference day, of
     organisations of any type in the asked geography then, by stars: every star rank from
-    the lowest certified one to five, and any other rank found (None: not stated)."""
-    cert, org = Certification, Organisation
+    the lowest certified one to five, and any other rank found (None: not stated). Each
+    certificate as it was recorded by the cutoff (``certifications_known``), revoked only
+    by a revocation recorded before it (a revocation dated back does not change what an
+    earlier figure showed)."""
+    cert, org = certifications_known(q.cutoff), Organisation
+    day = q.on.isoformat()  # the known dates are ISO text
     stmt = (
-        select(cert.ocop_stars, func.count())
-        .join(org, org.id == cert.organisation_id)
+        select(cert.c.ocop_stars, func.count())
+        .join(org, org.id == cert.c.organisation_id)
         .where(
-            cert.scheme == CertScheme.OCOP,
-            cert.valid_as_known(q.on, q.cutoff),
+            cert.c.scheme == CertScheme.OCOP.value,
+            cert.c.issued_on <= day,
+            or_(cert.c.expires_on.is_(None), cert.c.expires_on >= day),
+            or_(cert.c.revoked_on.is_(None), cert.c.revoked_on > q.on,
+                cert.c.revoked_at >= q.cutoff),
             org.created_at < q.cutoff,
         )
-        .group_by(cert.ocop_stars)
+        .group_by(cert.c.ocop_stars)
     )
     for province in q.provinces:
         stmt = stmt.where(province_on(org, q.on, q.cutoff) == province)

@@ -1,7 +1,14 @@
 """Models of the linkages domain; importing this package registers them all."""
 
 import linkages.models.cooperatives  # noqa: F401  (profiles, unions, yearly figures)
-from linkages.models.certifications import Certification, CertScheme, SubjectKind, Validity
+from linkages.models.certifications import (
+    CertFact,
+    Certification,
+    CertificationChange,
+    CertScheme,
+    SubjectKind,
+    Validity,
+)
 from linkages.models.contracts import (
     ContractStatus,
     DisputeResolution,
@@ -48,8 +55,10 @@ from linkages.models.suppliers import (
 from linkages.models.targets import IndicatorTarget, TargetMetric
 
 __all__ = [
+    "CertFact",
     "CertScheme",
     "Certification",
+    "CertificationChange",
     "Commune",
     "ContractStatus",
     "ContributionKind",

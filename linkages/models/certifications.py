@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Timestamped, UtcDateTime, db, str_enum
+from core.db import Timestamped, UtcDateTime, db, str_enum, utcnow
 
 
 class CertScheme(StrEnum):
@@ -162,7 +162,8 @@ class Certification(Timestamped, db.Model):
     revoked_on: Mapped[date | None] = mapped_column(Date)
     revocation_reason: Mapped[str] = mapped_column(String(500), default="")
     # When the revocation was recorded (``revoked_on`` may be a day before it): figures as
-    # of an earlier moment do not know it (``valid_as_known``).
+    # of an earlier moment do not know it (``linkages.indicator.inforce
+    # .certifications_known``).
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     # Validity on a given day, in Python for one object and as SQL for filters/ordering:
@@ -204,14 +205,41 @@ class Certification(Timestamped, db.Model):
             or_(cls.revoked_on.is_(None), cls.revoked_on > day),
         )
 
-    @classmethod
-    def valid_as_known(cls, day: date, cutoff: datetime) -> ColumnElement[bool]:
-        """SQL: valid on ``day`` as known at ``cutoff``: recorded before it, and not
-        revoked on that day by a revocation recorded before it (a revocation dated back
-        does not change what an earlier figure showed)."""
-        return and_(
-            cls.created_at < cutoff,
-            cls.issued_on <= day,
-            or_(cls.expires_on.is_(None), cls.expires_on >= day),
-            or_(cls.revoked_on.is_(None), cls.revoked_on > day, cls.revoked_at >= cutoff),
-        )
+
+class CertFact(StrEnum):
+    """The fields of a certification the linkage indicator reads (OCOP products by stars),
+    whose corrections are kept (``CertificationChange``)."""
+
+    SCHEME = "scheme"
+    ISSUED_ON = "issued_on"
+    EXPIRES_ON = "expires_on"
+    OCOP_STARS = "ocop_stars"
+
+
+CERT_VALUE_LENGTH = 32  # the longest kept value: a scheme code
+
+
+class CertificationChange(db.Model):
+    """One correction of one ``CertFact`` of a certification (``update_certification``):
+    never edited nor deleted, so that the indicator as known at a past cutoff reads the
+    certification as it was recorded then.
+
+    "As known at" rule, as the yearly figures' (``YearlyFiguresChange``): the value at a
+    cutoff is the ``old_value`` of the first change (by ``changed_at``, then ``id``)
+    recorded at or after the cutoff, else the row's current value.
+    """
+
+    __tablename__ = "certification_changes"
+    __table_args__ = (
+        Index("ix_certification_changes_as_of", "certification_id", "field", "changed_at",
+              "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certification_id: Mapped[int] = mapped_column(
+        ForeignKey("certifications.id", ondelete="CASCADE"))
+    field: Mapped[CertFact] = mapped_column(str_enum(CertFact, "cert_fact"))
+    old_value: Mapped[str | None] = mapped_column(String(CERT_VALUE_LENGTH))
+    new_value: Mapped[str | None] = mapped_column(String(CERT_VALUE_LENGTH))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

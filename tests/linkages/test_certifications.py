@@ -232,8 +232,12 @@ def test_update_validates_the_whole_record():
     with pytest.raises(ValidationFailed) as refused:
         svc.update_certification(actor_of(org), cert.id, ocop_score=95)
     assert "ocop_stars" in refused.value.field_errors
-    svc.update_certification(actor_of(org), cert.id, ocop_score=95, ocop_stars=5,
-                             is_public=False)
+    # A correction of what the indicator reads is kept with who made it: a real user.
+    from tests.factories import actor_of as user_actor
+    from tests.factories import make_user_with_token
+
+    editor = user_actor(make_user_with_token(org)[0], org)
+    svc.update_certification(editor, cert.id, ocop_score=95, ocop_stars=5, is_public=False)
     assert (cert.ocop_stars, cert.ocop_score, cert.is_public) == (5, 95, False)
 
 

@@ -327,3 +327,38 @@ def test_a_lot_voided_and_a_revocation_recorded_today_leave_yesterday_as_it_was(
     assert stars(ask()) == {3: 1, 4: 1, 5: 1}
     assert traced(ask(as_of=yesterday)) == (3, 5)
     assert stars(ask(as_of=yesterday)) == {3: 1, 4: 2, 5: 1}
+
+
+@pytest.mark.parametrize(("correction", "today"), [
+    ({"ocop_stars": 5, "ocop_score": 92}, {3: 1, 4: 1, 5: 2}),  # a better rank
+    ({"expires_on": date(2025, 11, 1)}, {3: 1, 4: 1, 5: 1}),  # expired before 14 Dec
+])
+def test_a_certificate_corrected_today_leaves_yesterday_as_it_was(
+    world: IndicatorWorld, correction: dict[str, Any], today: dict[int, int],
+) -> None:
+    # a1's OCOP 4★ certificate is corrected today. The year 2025 as of today reads the
+    # correction; as known yesterday, the certificate is what was recorded then.
+    from sqlalchemy import select
+
+    from core.clock import local_today
+    from linkages.models.certifications import CertFact, Certification, CertificationChange
+    from linkages.services.certifications import update_certification
+    from tests.factories import make_user_with_token
+
+    yesterday = date.fromordinal(local_today().toordinal() - 1)
+    a1 = world.id("a1")
+    certificate = db.session.scalar(
+        select(Certification.id).where(Certification.organisation_id == a1))
+    assert certificate is not None
+    user, _headers = make_user_with_token(world.orgs["a1"])
+    update_certification(Actor(user_id=user.id, organisation_id=a1,
+                               org_role=OrgRole.ORG_ADMIN), certificate, **correction)
+    db.session.commit()
+    kept = {c.field: (c.old_value, c.new_value)
+            for c in db.session.scalars(select(CertificationChange))}
+    if "ocop_stars" in correction:
+        assert kept == {CertFact.OCOP_STARS: ("4", "5")}
+    else:
+        assert kept == {CertFact.EXPIRES_ON: ("2027-01-01", "2025-11-01")}
+    assert stars(ask()) == today
+    assert stars(ask(as_of=yesterday)) == {3: 1, 4: 2, 5: 1}
