@@ -541,21 +541,38 @@ COUNTING_VARIANTS = (VariantCode.A, VariantCode.B, VariantCode.C, VariantCode.D,
                      VariantCode.E)
 
 
-def variant_standing(q: IndicatorQuery, reg: Any, b: Basis, tag: str = "") -> CTE:
-    """One row per cooperative of ``reg`` with a counting contract in force overlapping
-    the period: ``org_id`` and, for each of ``COUNTING_VARIANTS``, ``counted_<code>`` (1
-    when one of its contracts makes it count under that variant), with the commodity
-    asked. The rules of ``pairs`` for each variant, decided in one pass over the pairs
-    (the contracts' sides, with B's counterparties, worked out once; C's look-ups asked
-    only of the pairs A counts), for a page that shows every variant's total."""
+@dataclass(frozen=True)
+class EveryRule:
+    """The pairs of a registry's cooperatives with their contracts in force overlapping
+    the period (``stmt``, selecting from the parties ``parties`` joined to what every
+    counting variant reads), and the stages as conditions on them: ``in_status`` and
+    ``draft``, ``enterprise`` (A, C, D, E's counterparty stage), ``broad`` (B's) and
+    ``rules``, the final rule of A, B, D and E with the commodity asked (C's is A's and
+    an accepted delivery, looked up by the caller)."""
+
+    stmt: Select[Any]
+    parties: Subquery
+    in_status: ColumnElement[bool]
+    draft: ColumnElement[bool]
+    enterprise: ColumnElement[bool]
+    broad: ColumnElement[bool]
+    rules: dict[VariantCode, ColumnElement[bool]]
+
+
+def _every_rule(q: IndicatorQuery, reg: Any, b: Basis, tag: str,
+                counting_only: bool) -> EveryRule:
+    """``EveryRule`` of ``reg``: the contracts' sides, with B's counterparties, worked out
+    once for every variant (``counting_only``: only contracts whose status counts)."""
     narrow = bool(q.provinces) or b.province is not None
     theirs = _their_contracts(b, reg, tag) if narrow else None
-    c = _contract_sides(q, b, tag, theirs, counting_only=True, leads=True)
+    c = _contract_sides(q, b, tag, theirs, counting_only=counting_only, leads=True)
     p = b.contracts.parties_among("organisation_id", select(reg.c.org_id),
                                   f"cooperative_parties{tag}")
     org_id = p.c.organisation_id
-    has_enterprise = c.c.enterprise == 1
-    broad = or_(has_enterprise, c.c.lead_min != org_id, c.c.lead_max != org_id)
+    in_status = c.c.status.in_([s.value for s in COUNTING_CONTRACT_STATUSES])
+    enterprise = and_(in_status, c.c.enterprise == 1)
+    broad = and_(in_status, or_(c.c.enterprise == 1, c.c.lead_min != org_id,
+                                c.c.lead_max != org_id))
     projects = _in_projects(q, tag)
     stmt = (
         select(p)
@@ -567,18 +584,33 @@ def variant_standing(q: IndicatorQuery, reg: Any, b: Basis, tag: str = "") -> CT
         commodity = _of_commodity(q, tag)
         stmt = stmt.outerjoin(commodity, commodity.c.contract_id == p.c.contract_id)
         of_commodity.append(commodity.c.contract_id.is_not(None))
-    a_rule = and_(has_enterprise, *of_commodity)
-    delivered = case((a_rule, _first_accepted(q, p.c.contract_id, org_id, False)))
+    a_rule = and_(enterprise, *of_commodity)
     rules = {
         VariantCode.A: a_rule,
         VariantCode.B: and_(broad, *of_commodity),
-        VariantCode.C: delivered.is_not(None),
         VariantCode.D: and_(a_rule, projects.c.contract_id.is_not(None)),
         VariantCode.E: and_(a_rule, c.c.form == 1),
     }
-    rows = stmt.with_only_columns(
-        org_id.label("org_id"),
-        *(_flag(rule).label(f"counted_{code.value}") for code, rule in rules.items()),
+    return EveryRule(stmt, p, in_status, c.c.status == ContractStatus.DRAFT.value,
+                     enterprise, broad, rules)
+
+
+def variant_standing(q: IndicatorQuery, reg: Any, b: Basis, tag: str = "") -> CTE:
+    """One row per cooperative of ``reg`` with a counting contract in force overlapping
+    the period: ``org_id`` and, for each of ``COUNTING_VARIANTS``, ``counted_<code>`` (1
+    when one of its contracts makes it count under that variant), with the commodity
+    asked. The rules of ``pairs`` for each variant, decided in one pass over the pairs
+    (``_every_rule``; C's look-ups asked only of the pairs A counts), for a page that
+    shows every variant's total."""
+    every = _every_rule(q, reg, b, tag, counting_only=True)
+    p = every.parties
+    a_rule = every.rules[VariantCode.A]
+    delivered = case((a_rule, _first_accepted(q, p.c.contract_id, p.c.organisation_id,
+                                              False)))
+    rules = {**every.rules, VariantCode.C: delivered.is_not(None)}
+    rows = every.stmt.with_only_columns(
+        p.c.organisation_id.label("org_id"),
+        *(_flag(rules[code]).label(f"counted_{code.value}") for code in COUNTING_VARIANTS),
     ).subquery(f"variant_pairs{tag}")
     return materialized(
         select(rows.c.org_id,
@@ -587,3 +619,54 @@ def variant_standing(q: IndicatorQuery, reg: Any, b: Basis, tag: str = "") -> CT
         .group_by(rows.c.org_id),
         f"variant_standing{tag}",
     )
+
+
+def standings(q: IndicatorQuery, reg: Any, b: Basis, tag: str = "") -> CTE:
+    """``standing`` of every variant that counts cooperatives (``COUNTING_VARIANTS``) at
+    once, from one pass over the pairs (``_every_rule``; C's look-ups asked only of the
+    pairs A counts), for what needs all five drill-downs (a publication freezes them).
+    One row per cooperative of ``reg`` with a contract in force overlapping the period:
+    ``org_id, status, draft``, ``enterprise`` and ``broad`` (the counterparty stage of A,
+    C, D, E and of B), ``contract_<code>`` per variant and ``delivery_C``;
+    ``standing_of`` reads one variant's ``standing`` from it."""
+    every = _every_rule(q, reg, b, tag, counting_only=False)
+    p = every.parties
+    # Each pair's look-up is kept with it, so that it runs once (``pairs`` says why).
+    rows = materialized(
+        every.stmt.with_only_columns(
+            p.c.organisation_id.label("org_id"), p.c.contract_id,
+            _flag(every.in_status).label("status"),
+            _flag(every.draft).label("draft"),
+            _flag(every.enterprise).label("enterprise"), _flag(every.broad).label("broad"),
+            *(_flag(rule).label(f"final_{code.value}") for code, rule in every.rules.items()),
+            case((every.rules[VariantCode.A],
+                  _first_accepted(q, p.c.contract_id, p.c.organisation_id, True)))
+            .label("delivery_id"),
+        ),
+        f"all_pairs{tag}",
+    )
+    finals = {code.value: rows.c[f"final_{code.value}"] == 1 for code in every.rules}
+    finals[VariantCode.C.value] = rows.c.delivery_id.is_not(None)
+    return materialized(
+        select(
+            rows.c.org_id,
+            *(func.max(rows.c[name]).label(name)
+              for name in ("status", "draft", "enterprise", "broad")),
+            *(func.min(case((finals[code.value], rows.c.contract_id)))
+              .label(f"contract_{code.value}") for code in COUNTING_VARIANTS),
+            func.min(rows.c.delivery_id).label("delivery_C"),
+        ).group_by(rows.c.org_id),
+        f"standings{tag}",
+    )
+
+
+def standing_of(every: CTE, variant: Variant) -> Subquery:
+    """``variant``'s ``standing`` (its columns) read from ``standings``."""
+    code = variant.code.value
+    counterparty = every.c.broad if variant.broad_counterparty else every.c.enterprise
+    delivery = every.c.delivery_C if variant.needs_delivery else cast(null(), Integer)
+    return select(
+        every.c.org_id, every.c.status, every.c.draft, counterparty.label("counterparty"),
+        every.c.broad, every.c[f"contract_{code}"].label("contract_id"),
+        delivery.label("delivery_id"),
+    ).subquery(f"standing_{code}")

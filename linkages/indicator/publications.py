@@ -41,7 +41,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from flask_babel import force_locale, get_locale
-from sqlalchemy import Select, case, func, insert, literal, select
+from sqlalchemy import Select, case, func, insert, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from core.actor import Actor, require_authenticated
@@ -49,7 +49,7 @@ from core.clock import local_today
 from core.db import db, utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.i18n import _l
-from linkages.indicator import figures
+from linkages.indicator import figures, links
 from linkages.indicator.definitions import (
     DENOMINATOR_VERSION,
     VARIANTS,
@@ -60,7 +60,7 @@ from linkages.indicator.definitions import (
 from linkages.indicator.drilldown import FILTERS, reason_text
 from linkages.indicator.period import AsOf, Period, make_as_of, make_period
 from linkages.indicator.query import IndicatorQuery, plan_for_analysis
-from linkages.indicator.states import states
+from linkages.indicator.states import registry_cte, states
 from linkages.models.contracts import LinkageContract
 from linkages.models.organisations import Organisation
 from linkages.models.places import Province
@@ -216,9 +216,10 @@ def publish(
         raise _already_published(the_period, existing) from None
     labels: dict[str | None, str] = {
         code: name for code, name in db.session.execute(select(Province.code, Province.name))}
-    for position, chosen in enumerate(VARIANTS.values()):
-        _freeze_figure(publication, position, _query(publication, chosen, the_period, as_of),
-                       labels)
+    queries = [_query(publication, chosen, the_period, as_of) for chosen in VARIANTS.values()]
+    _freeze_members(publication, [q for q in queries if not q.variant.volume])
+    for position, q in enumerate(queries):
+        _freeze_figure(publication, position, q, labels)
     db.session.flush()
     return publication
 
@@ -259,14 +260,13 @@ def _member_groups(publication: IndicatorPublication, code: str) -> list[dict[st
 
 def _freeze_figure(publication: IndicatorPublication, position: int, q: IndicatorQuery,
                    labels: dict[str | None, str]) -> None:
-    """The variant's figure by province and in total. A–E: their drill-down rows are
-    frozen first, and the figure is counted from them; the volume-weighted variant: by
+    """The variant's figure by province and in total. A–E: counted from their frozen
+    drill-down rows (``_freeze_members``); the volume-weighted variant: by
     ``figures.groups``. Groups partition the cohort, so the total is their sum."""
     volume = q.variant.volume
     if volume:
         rows = figures.groups(q, Breakdown.PROVINCE.value)
     else:
-        _freeze_members(publication, q)
         rows = _member_groups(publication, q.variant.code.value)
     rows.sort(key=lambda r: (r["key"] is None, str(r["key"])))
     groups = []
@@ -296,16 +296,28 @@ def _freeze_figure(publication: IndicatorPublication, position: int, q: Indicato
     ))
 
 
-def _freeze_members(publication: IndicatorPublication, q: IndicatorQuery) -> None:
-    """Copy the variant's drill-down rows (every HTX of the scope's registry) in SQL."""
-    rows = states(q).subquery("published_states")
+def _freeze_members(publication: IndicatorPublication, queries: list[IndicatorQuery]) -> None:
+    """Copy the drill-down rows of the variants of ``queries`` (every HTX of the scope's
+    registry, for each) in one SQL statement: their registry, its basis and the pairs
+    of its contracts are worked out once for all of them (``links.standings``)."""
+    first = queries[0]
+    b = links.basis(first)
+    reg = registry_cte(first, "published_registry", b)
+    every = links.standings(first, reg, b)
     m = IndicatorPublicationMember
+    parts = []
+    for q in queries:
+        rows = states(q, reg, f"_{q.variant.code.value}", b,
+                      standing=links.standing_of(every, q.variant)).subquery(
+            f"published_states_{q.variant.code.value}")
+        parts.append(select(
+            literal(publication.id), literal(q.variant.code.value), rows.c.org_id,
+            rows.c.province, rows.c.in_denominator, rows.c.counted, rows.c.reason,
+            rows.c.contract_id))
     db.session.execute(insert(m).from_select(
         ["publication_id", "variant", "organisation_id", "province", "in_denominator",
          "counted", "reason", "contract_id"],
-        select(literal(publication.id), literal(q.variant.code.value), rows.c.org_id,
-               rows.c.province, rows.c.in_denominator, rows.c.counted, rows.c.reason,
-               rows.c.contract_id),
+        union_all(*parts),
     ))
 
 

@@ -45,19 +45,23 @@ def final_reason(variant: Variant) -> str:
 
 
 def states(q: IndicatorQuery, reg: CTE | None = None, tag: str = "",
-           b: links.Basis | None = None, narrow: bool | None = None) -> Select[Any]:
+           b: links.Basis | None = None, narrow: bool | None = None,
+           standing: Any = None) -> Select[Any]:
     """A select of one row per HTX of ``q``'s geography (``cohort.registry``, or ``reg``
     read from ``b``): ``org_id, name, registration_code, province, size_class, status,
     in_denominator, counted, reason, contract_id, delivery_id``. ``reg`` and ``b`` share
     a registry and its basis between several variants of one statement; ``tag`` keeps the
     names of their subqueries apart; ``narrow`` says the registry is a small part of the
-    country (``links.pairs``; by default, when the query names a province)."""
+    country (``links.pairs``; by default, when the query names a province); ``standing``:
+    the variant's ``links.standing`` of ``reg``, already worked out (``links.standing_of``
+    of ``links.standings``, for every variant at once)."""
     if b is None:
         b = links.basis(q, tag)
     if reg is None:
         reg = registry_cte(q, f"states_registry{tag}", b)
     v = q.variant
-    s = links.standing(q, reg, b, v, tag, bool(q.provinces) if narrow is None else narrow)
+    s = standing if standing is not None else links.standing(
+        q, reg, b, v, tag, bool(q.provinces) if narrow is None else narrow)
     counterparty: ColumnElement[Any] = literal("no_enterprise_counterparty")
     if not v.broad_counterparty:
         counterparty = case((s.c.broad == 1, "counterparty_cooperative_counts_in_b_only"),

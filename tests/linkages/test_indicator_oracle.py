@@ -26,11 +26,11 @@ from sqlalchemy.engine import Connection
 from core.actor import Actor, OrgRole, PlatformRole
 from core.clock import local_today
 from core.db import db as _db
-from linkages.indicator import figures, service
+from linkages.indicator import figures, links, service
 from linkages.indicator.definitions import VARIANTS, Breakdown, VariantCode
 from linkages.indicator.drilldown import drilldown
 from linkages.indicator.query import IndicatorQuery
-from linkages.indicator.states import states
+from linkages.indicator.states import registry_cte, states
 from linkages.models.organisations import FactField, Organisation, OrganisationFactChange
 from tests.factories import HANOI, HCMC, make_user_with_token
 from tests.linkages import indicator_oracle as oracle
@@ -104,8 +104,9 @@ def db(app: Flask, country: Country) -> Iterator[SQLAlchemy]:
 # --- comparing ----------------------------------------------------------------------
 
 
-def _fast_rows(q: IndicatorQuery) -> list[tuple[Any, ...]]:
-    s = states(q).subquery("fast")
+def _fast_rows(q: IndicatorQuery, rows: Any = None) -> list[tuple[Any, ...]]:
+    """``states(q)`` (or ``rows``, a select of the same columns) as comparable tuples."""
+    s = (states(q) if rows is None else rows).subquery("fast")
     stmt = select(
         s.c.org_id,
         s.c.province,
@@ -203,6 +204,27 @@ def test_every_counting_variant_at_once_is_each_on_its_own(
             if expected[0]:
                 counted_somewhere.add(code)
     assert counted_somewhere == {"A", "B", "C", "D", "E"}
+
+
+@pytest.mark.parametrize("withdrawn", [False, True], ids=["as_recorded", "shipping_withdrawn"])
+def test_every_counting_variant_s_rows_at_once_are_each_on_its_own(
+    country: Country, withdrawn: bool
+) -> None:
+    # What a publication freezes (links.standings: the five drill-downs from one pass
+    # over the pairs) against the per-cooperative rule of each variant, on every question.
+    if withdrawn:
+        _withdraw_h1s_shipping(country.world)
+    book = oracle.Book.load(country.registries)
+    for params in QUESTIONS:
+        first = service.build_query(ADMIN, variant="A", **params)
+        b = links.basis(first)
+        reg = registry_cte(first, "registry_of_all", b)
+        every = links.standings(first, reg, b)
+        for code in links.COUNTING_VARIANTS:
+            q = service.build_query(ADMIN, variant=code.value, **params)
+            rows = states(q, reg, f"_{code.value}", b,
+                          standing=links.standing_of(every, q.variant))
+            assert _fast_rows(q, rows) == book.drill_rows(q), (params, code)
 
 
 def _move_h1_to_hcmc() -> None:

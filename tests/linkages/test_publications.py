@@ -353,8 +353,9 @@ def test_a_failed_publish_leaves_nothing_behind(world: IndicatorWorld, who: Peop
             raise RuntimeError("disk full")
         original(*args, **kwargs)
 
-    original = publications._freeze_members
-    monkeypatch.setattr(publications, "_freeze_members", failing)
+    # The third figure fails: every member row and two figures are written by then.
+    original = publications._freeze_figure
+    monkeypatch.setattr(publications, "_freeze_figure", failing)
     with pytest.raises(RuntimeError):
         publications.publish(who.admin, year=2025)
     db.session.rollback()
