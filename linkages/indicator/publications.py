@@ -25,9 +25,10 @@ write nothing. Nothing here commits: the caller commits once.
 
 How: the indicator is computed as of the publishing day (its reference day is the period
 end), knowing what was recorded before the moment of publishing (the knowledge cutoff). The
-drill-down rows of the counting variants A–E are copied by one ``INSERT … SELECT`` each
-from ``states.states`` (the drill-down's rows for the whole scope at once; no row passes
-through Python), and their figures, by province and in total, are counted from those rows,
+drill-down rows of the counting variants A–E are copied by one ``INSERT … SELECT`` from
+``states.states`` of each (the drill-down's rows for the whole scope, the five decided from
+one pass over the pairs: ``links.standings``; no row passes through Python), and their
+figures, by province and in total, are counted from those rows,
 so a published figure and its cooperatives always agree; the volume-weighted variant is
 ``figures.groups`` by province.
 ``linkages.indicator.publication_changes`` compares them with today.
