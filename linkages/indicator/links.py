@@ -44,6 +44,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select, Subquery
@@ -69,7 +70,9 @@ from linkages.models.contracts import (
     ContractStatus,
     LinkageContractLine,
     LinkageProject,
+    LinkageProjectContractChange,
     PartyRole,
+    ProjectMembership,
     project_contracts,
 )
 from linkages.models.deliveries import LinkageDelivery, LinkageDeliverySettlementChange
@@ -339,10 +342,30 @@ def _delivered(q: IndicatorQuery, reg: Any, tag: str, theirs: CTE | None) -> Sub
 
 def _in_projects(q: IndicatorQuery, tag: str) -> Subquery:
     """Contracts of a linkage project decided on or before the reference day and
-    recorded before the cutoff."""
+    recorded before the cutoff, in it as known at the cutoff: in it now with no change
+    since, or taken out since (the first change since is a removal:
+    ``LinkageProjectContractChange``)."""
+    pc, ch = project_contracts, LinkageProjectContractChange
+    later = (
+        select(ch.project_id, ch.contract_id, ch.change,
+               func.row_number().over(partition_by=(ch.project_id, ch.contract_id),
+                                      order_by=(ch.changed_at, ch.id)).label("rank"))
+        .where(ch.changed_at >= q.cutoff)
+        .subquery(f"project_changes_since{tag}")
+    )
+    first = select(later.c.project_id, later.c.contract_id, later.c.change).where(
+        later.c.rank == 1).subquery(f"project_first_changes{tag}")
+    unchanged = ~select(first.c.project_id).where(
+        first.c.project_id == pc.c.project_id, first.c.contract_id == pc.c.contract_id
+    ).exists()
+    members = union_all(
+        select(pc.c.project_id, pc.c.contract_id).where(unchanged),
+        select(first.c.project_id, first.c.contract_id)
+        .where(first.c.change == ProjectMembership.REMOVED.value),
+    ).subquery(f"project_members{tag}")
     return (
-        select(project_contracts.c.contract_id)
-        .join(LinkageProject, LinkageProject.id == project_contracts.c.project_id)
+        select(members.c.contract_id)
+        .join(LinkageProject, LinkageProject.id == members.c.project_id)
         .where(LinkageProject.decision_date <= q.on, LinkageProject.created_at < q.cutoff)
         .distinct()
         .subquery(f"in_projects{tag}")

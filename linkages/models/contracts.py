@@ -473,3 +473,35 @@ class LinkageProject(Timestamped, db.Model):
     contracts: Mapped[list[LinkageContract]] = relationship(
         secondary=project_contracts, lazy="selectin", order_by="LinkageContract.id"
     )
+
+
+class ProjectMembership(StrEnum):
+    ADDED = "added"
+    REMOVED = "removed"
+
+
+class LinkageProjectContractChange(db.Model):
+    """A contract included in a project or taken out of it, with when: never edited nor
+    deleted, so that the linkage indicator's D as known at a past cutoff reads a
+    project's contracts as they were then (``linkage_project_contracts`` holds them as
+    they are now).
+
+    "As known at" rule: a pair (project, contract) was in the project at a cutoff when
+    its first change recorded at or after the cutoff is a removal, or, with no change
+    since, when it is in now."""
+
+    __tablename__ = "linkage_project_contract_changes"
+    __table_args__ = (
+        Index("ix_linkage_project_contract_changes_as_of", "changed_at", "project_id",
+              "contract_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("linkage_projects.id", ondelete="CASCADE"))
+    contract_id: Mapped[int] = mapped_column(
+        ForeignKey("linkage_contracts.id", ondelete="CASCADE"))
+    change: Mapped[ProjectMembership] = mapped_column(
+        str_enum(ProjectMembership, "project_membership"))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -25,6 +25,8 @@ from linkages.models.contracts import (
     LinkageContract,
     LinkageContractParty,
     LinkageProject,
+    LinkageProjectContractChange,
+    ProjectMembership,
     project_contracts,
 )
 from linkages.models.organisations import Organisation
@@ -218,7 +220,7 @@ def add_project_contract(actor: Actor, project_id: int, contract_id: int) -> Pro
             )
     except IntegrityError:  # a concurrent request added it first
         raise Conflict(field_errors={"contract_id": [_l("Already in this project.")]}) from None
-    db.session.expire(project, ["contracts"])
+    _record_membership(actor, project, contract.id, ProjectMembership.ADDED)
     return _view(actor, project)
 
 
@@ -245,5 +247,17 @@ def remove_project_contract(actor: Actor, project_id: int, contract_id: int) -> 
     )
     if not removed.rowcount:
         raise NotFound()
-    db.session.expire(project, ["contracts"])
+    _record_membership(actor, project, contract_id, ProjectMembership.REMOVED)
     return _view(actor, project)
+
+
+def _record_membership(actor: Actor, project: LinkageProject, contract_id: int,
+                       change: ProjectMembership) -> None:
+    """Keep the change of the project's contracts (``LinkageProjectContractChange``): the
+    indicator's D as of an earlier moment reads the project as it was then. The contracts
+    a project is recorded with need none: the project itself is recorded then."""
+    db.session.add(LinkageProjectContractChange(
+        project_id=project.id, contract_id=contract_id, change=change,
+        changed_by_id=actor.user_id or None))
+    db.session.flush()
+    db.session.expire(project, ["contracts"])

@@ -297,6 +297,45 @@ def test_a_settlement_corrected_today_leaves_a_past_as_of_as_it_was(
     assert rows["h1"]["counted"] and rows["h1"]["delivery_id"] == world.delivery_id
 
 
+def test_a_project_s_contracts_changed_today_leave_a_past_as_of_as_it_was(
+    world: IndicatorWorld,
+) -> None:
+    # Today the province takes h1's K1 out of project QD-1 and includes h2's K2 in it:
+    # D of 2025 as of today counts h2, not h1; as known yesterday, K1 was in it and K2
+    # was not. The changes are kept with who made them.
+    from sqlalchemy import select
+
+    from core.clock import local_today
+    from linkages.models.contracts import (
+        LinkageProject,
+        LinkageProjectContractChange,
+        ProjectMembership,
+    )
+    from linkages.services import linkage_projects
+    from tests.factories import actor_of, make_user_with_token
+
+    yesterday = date.fromordinal(local_today().toordinal() - 1)
+    assert total("D") == (1, 9) and drill(variant="D")["h1"]["counted"]
+    project = db.session.scalar(select(LinkageProject.id))
+    assert project is not None
+    admin = actor_of(make_user_with_token(platform_role=PlatformRole.ADMIN)[0])
+    linkage_projects.remove_project_contract(admin, project, world.contracts["K1"].id)
+    linkage_projects.add_project_contract(admin, project, world.contracts["K2"].id)
+    db.session.commit()
+    kept = [(c.contract_id, c.change, c.changed_by_id)
+            for c in db.session.scalars(select(LinkageProjectContractChange)
+                                        .order_by(LinkageProjectContractChange.id))]
+    assert kept == [(world.contracts["K1"].id, ProjectMembership.REMOVED, admin.user_id),
+                    (world.contracts["K2"].id, ProjectMembership.ADDED, admin.user_id)]
+    today = drill(variant="D")
+    assert total("D") == (1, 9)
+    assert today["h2"]["counted"] and not today["h1"]["counted"]
+    assert today["h1"]["reason"] == "contract_not_in_approved_project"
+    past = drill(variant="D", as_of=yesterday)
+    assert total("D", as_of=yesterday) == (1, 9)
+    assert past["h1"]["counted"] and not past["h2"]["counted"]
+
+
 def test_a_lot_voided_today_still_weighs_in_a_past_as_of(world: IndicatorWorld) -> None:
     # h12's 300 kg lot, recorded three days ago, is never delivered: it weighs in the
     # volume's denominator. Today h12 withdraws the harvest that made it, and the lot
