@@ -327,14 +327,10 @@ class InForce:
         c = self.contracts
         if not on_postgresql():
             return select(c).where(c.c.contract_id.in_(ids)).subquery(name)
-        lc, looked_up = LinkageContract, self.looked_up
+        current, former = _contract_halves(self.changed, self.looked_up)
         return union_all(
-            select(lc.id.label("contract_id"), lc.status, lc.form, lc.effective_from,
-                   lc.effective_to)
-            .where(~lc.id.in_(select(self.changed.c.contract_id)), Among(lc.id, ids)),
-            select(looked_up.c.contract_id, looked_up.c.status, looked_up.c.form,
-                   looked_up.c.effective_from, looked_up.c.effective_to)
-            .where(looked_up.c.contract_id.in_(ids)),
+            current.where(Among(LinkageContract.id, ids)),
+            former.where(self.looked_up.c.contract_id.in_(ids)),
         ).subquery(name)
 
     def parties_among(self, column: str, ids: Select[Any], name: str) -> Subquery:
@@ -351,19 +347,41 @@ class InForce:
         p = self.parties
         if not on_postgresql():
             return select(p).where(p.c[column].in_(ids)).subquery(name)
-        cp, vp, looked_up = LinkageContractParty, LinkageContractVersionParty, self.looked_up
+        vp, looked_up = LinkageContractVersionParty, self.looked_up
         versions = select(looked_up.c.version_id)
         if column == "contract_id":
             versions = versions.where(looked_up.c.contract_id.in_(ids))
-        current = (select(cp.contract_id, cp.organisation_id, cp.role, cp.position)
-                   .where(~cp.contract_id.in_(select(self.changed.c.contract_id)),
-                          Among(getattr(cp, column), ids)))
-        former = (select(looked_up.c.contract_id, vp.organisation_id, vp.role, vp.position)
-                  .join(vp, vp.version_id == looked_up.c.version_id)
-                  .where(Among(vp.version_id, versions)))
+        current, former = _party_halves(self.changed, looked_up)
+        current = current.where(Among(getattr(LinkageContractParty, column), ids))
+        former = former.where(Among(vp.version_id, versions))
         if column == "organisation_id":
             former = former.where(vp.organisation_id.in_(ids))
         return union_all(current, former).subquery(name)
+
+
+def _contract_halves(changed: CTE, looked_up: CTE) -> tuple[Select[Any], Select[Any]]:
+    """The contracts in force in two halves: those unchanged since (their row) and those
+    ``looked_up`` in their version history; ``contract_id, status, form,
+    effective_from, effective_to``."""
+    c = LinkageContract
+    return (
+        select(c.id.label("contract_id"), c.status, c.form, c.effective_from,
+               c.effective_to).where(~c.id.in_(select(changed.c.contract_id))),
+        select(looked_up.c.contract_id, looked_up.c.status, looked_up.c.form,
+               looked_up.c.effective_from, looked_up.c.effective_to),
+    )
+
+
+def _party_halves(changed: CTE, looked_up: CTE) -> tuple[Select[Any], Select[Any]]:
+    """The parties in force in the same two halves (``_contract_halves``):
+    ``contract_id, organisation_id, role, position``."""
+    p, vp = LinkageContractParty, LinkageContractVersionParty
+    return (
+        select(p.contract_id, p.organisation_id, p.role, p.position)
+        .where(~p.contract_id.in_(select(changed.c.contract_id))),
+        select(looked_up.c.contract_id, vp.organisation_id, vp.role, vp.position)
+        .join(vp, vp.version_id == looked_up.c.version_id),
+    )
 
 
 def in_force(on: date, cutoff: datetime, tag: str = "") -> InForce:
@@ -390,24 +408,14 @@ def in_force(on: date, cutoff: datetime, tag: str = "") -> InForce:
                known.c.effective_from, known.c.effective_to).where(known.c.rank == 1),
         f"versions_looked_up{tag}",
     )
-    c, p, vp = LinkageContract, LinkageContractParty, LinkageContractVersionParty
-    unchanged = ~c.id.in_(select(changed.c.contract_id))
     contracts = inlined(
-        union_all(
-            select(c.id.label("contract_id"), c.status, c.form, c.effective_from,
-                   c.effective_to).where(unchanged),
-            select(looked_up.c.contract_id, looked_up.c.status, looked_up.c.form,
-                   looked_up.c.effective_from, looked_up.c.effective_to),
-        ).subquery(f"contracts_union{tag}").select(),
+        union_all(*_contract_halves(changed, looked_up))
+        .subquery(f"contracts_union{tag}").select(),
         f"contracts_in_force{tag}",
     )
     parties = inlined(
-        union_all(
-            select(p.contract_id, p.organisation_id, p.role, p.position)
-            .where(~p.contract_id.in_(select(changed.c.contract_id))),
-            select(looked_up.c.contract_id, vp.organisation_id, vp.role, vp.position)
-            .join(vp, vp.version_id == looked_up.c.version_id),
-        ).subquery(f"parties_union{tag}").select(),
+        union_all(*_party_halves(changed, looked_up))
+        .subquery(f"parties_union{tag}").select(),
         f"parties_in_force{tag}",
     )
     return InForce(contracts=contracts, parties=parties, changed=changed, looked_up=looked_up)

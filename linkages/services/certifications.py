@@ -37,7 +37,7 @@ from linkages.models.certifications import (
     ocop_stars_for_score,
 )
 from linkages.models.organisations import Organisation
-from linkages.services.organisations import fact_text
+from linkages.services.organisations import kept_facts
 from traceability.models.areas import ProductionArea
 from traceability.models.products import Product
 
@@ -276,17 +276,17 @@ def update_certification(
     state.update(changes)
     _validate(state)
     _check_subject_owner(cert.organisation_id, state)
-    before = {fact: fact_text(getattr(cert, fact.value)) for fact in CertFact}
+    before = kept_facts(cert, CertFact)
     for name in EDITABLE_FIELDS:
         if getattr(cert, name) != state[name]:
             setattr(cert, name, state[name])
     # What the indicator reads of it, as it stood before: figures as known at an earlier
     # moment still read that (``CertificationChange``).
+    after = kept_facts(cert, CertFact)
     db.session.add_all(
         CertificationChange(certification_id=cert.id, field=fact, old_value=before[fact],
-                            new_value=fact_text(getattr(cert, fact.value)),
-                            changed_by_id=actor.user_id or None)
-        for fact in CertFact if before[fact] != fact_text(getattr(cert, fact.value))
+                            new_value=after[fact], changed_by_id=actor.user_id or None)
+        for fact in CertFact if before[fact] != after[fact]
     )
     db.session.flush()
     return cert

@@ -45,8 +45,8 @@ from linkages.services.organisations import (
     TERMINAL_STATUSES,
     ErrorCollector,
     check_unknown,
-    fact_text,
     get_organisation,
+    kept_facts,
     local_today,
     parse_enum,
 )
@@ -213,7 +213,7 @@ def put_profile(actor: Actor, organisation_id: int, data: Mapping[str, Any]) -> 
                 },
             )
 
-    before = None if profile is None else _kept_facts(profile, ProfileFact)
+    before = None if profile is None else kept_facts(profile, ProfileFact)
     if profile is None:
         profile = CooperativeProfile(organisation_id=org.id)
         db.session.add(profile)
@@ -247,17 +247,11 @@ def put_profile(actor: Actor, organisation_id: int, data: Mapping[str, Any]) -> 
     return profile
 
 
-def _kept_facts(row: Any, facts: Any) -> dict[Any, str | None]:
-    """``row``'s values of ``facts`` (a ``ProfileFact`` or ``FigureFact`` enum) as their
-    change history stores them (``fact_text``, as the registry facts' history)."""
-    return {fact: fact_text(getattr(row, fact.value)) for fact in facts}
-
-
 def _record_changes(actor: Actor, profile: CooperativeProfile,
                     before: Mapping[ProfileFact, str | None]) -> None:
     """A ``CooperativeProfileChange`` for each fact whose value changed, effective today:
     what lets the indicator read a past date's profile as it stood then."""
-    after = _kept_facts(profile, ProfileFact)
+    after = kept_facts(profile, ProfileFact)
     today = local_today()
     db.session.add_all(
         CooperativeProfileChange(
@@ -482,12 +476,12 @@ def put_figures(
     if figures is None:
         figures = YearlyFigures(organisation_id=org.id, year=year)
         db.session.add(figures)
-    before = _kept_facts(figures, FigureFact)
+    before = kept_facts(figures, FigureFact)
     for field, value in values.items():
         setattr(figures, field, value)
     db.session.flush()
     if not created:
-        after = _kept_facts(figures, FigureFact)
+        after = kept_facts(figures, FigureFact)
         db.session.add_all(
             YearlyFiguresChange(figures_id=figures.id, field=fact, old_value=before[fact],
                                 new_value=after[fact], changed_by_id=actor.user_id or None)

@@ -14,7 +14,7 @@ Cooperative profiles, yearly figures and union memberships live in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -71,6 +71,12 @@ def fact_text(value: Any) -> str | None:
     if value is None:
         return None
     return str(value).strip() or None
+
+
+def kept_facts(row: Any, facts: Iterable[Any]) -> dict[Any, str | None]:
+    """``row``'s values of ``facts`` (members of a fact enum naming its attributes) as a
+    change history stores them (``fact_text``)."""
+    return {fact: fact_text(getattr(row, fact.value)) for fact in facts}
 
 
 class ErrorCollector(dict[str, list[Any]]):
