@@ -75,7 +75,11 @@ from linkages.models.contracts import (
     ProjectMembership,
     project_contracts,
 )
-from linkages.models.deliveries import LinkageDelivery, LinkageDeliverySettlementChange
+from linkages.models.deliveries import (
+    LinkageDelivery,
+    LinkageDeliverySettlementChange,
+    LinkageDeliveryShippingChange,
+)
 from linkages.models.organisations import Organisation, OrgType
 from traceability.models import Batch, Commodity, EpcisEvent, Product, Shipment
 from traceability.models.batches import HARVEST_DAY, not_void_at
@@ -142,15 +146,29 @@ def accepted_in_period(q: IndicatorQuery) -> list[ColumnElement[bool]]:
     ]
 
 
-def shipped_by_day(q: IndicatorQuery) -> list[ColumnElement[bool]]:
-    """Conditions on ``LinkageDelivery``: shipped by the reference day, recorded before
-    the cutoff, its shipping still standing then (the volume variant's rule)."""
-    d = LinkageDelivery
-    return [
-        d.shipped_on <= q.on,
-        d.created_at < q.cutoff,
-        d.shipment_id.not_in(withdrawn_before(q)),
-    ]
+def shipped_known(q: IndicatorQuery, conditions: list[ColumnElement[bool]],
+                  name: str) -> Subquery:
+    """The deliveries shipped by the reference day, recorded before the cutoff, their
+    shipping still standing then (the volume variant's rule), each with its shipping as
+    known at the cutoff: ``contract_id, supplier_id, batch_id, shipped_kg``.
+    ``conditions`` (on ``LinkageDelivery``) narrow them. A delivery whose shipping was
+    corrected since the cutoff (``LinkageDeliveryShippingChange``) is read as the first
+    of those corrections found it; the others as they stand, from the columns of the
+    covering indexes (their shipment, not their id, tells them apart)."""
+    d, s = LinkageDelivery, LinkageDeliveryShippingChange
+    corrected = select(d.shipment_id).join(s, s.delivery_id == d.id).where(
+        s.changed_at >= q.cutoff)
+    standing = d.shipment_id.not_in(withdrawn_before(q))
+    current = select(d.contract_id, d.supplier_id, d.batch_id, d.shipped_kg).where(
+        *conditions, d.shipped_on <= q.on, d.created_at < q.cutoff, standing,
+        d.shipment_id.not_in(corrected))
+    former = (
+        select(d.contract_id, d.supplier_id, d.batch_id, s.shipped_kg)
+        .join(s, s.delivery_id == d.id)
+        .where(*conditions, _first_since(s, q.cutoff),
+               s.shipped_on <= q.on, d.created_at < q.cutoff, standing)
+    )
+    return union_all(current, former).subquery(name)
 
 
 def harvested_in_period(q: IndicatorQuery) -> list[ColumnElement[bool]]:
@@ -261,6 +279,19 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, theirs: CTE | None = 
     )
 
 
+def _first_since(change: Any, cutoff: Any) -> ColumnElement[bool]:
+    """Condition on ``change`` (a delivery's kept history: ``LinkageDeliverySettlementChange``
+    or ``LinkageDeliveryShippingChange``): recorded at or after ``cutoff``, and the first
+    such of its delivery. Its values are what the delivery held at the cutoff."""
+    later = aliased(change)
+    earlier = select(later.id).where(
+        later.delivery_id == change.delivery_id, later.changed_at >= cutoff,
+        or_(later.changed_at < change.changed_at,
+            and_(later.changed_at == change.changed_at, later.id < change.id)),
+    ).correlate(change)
+    return and_(change.changed_at >= cutoff, ~earlier.exists())
+
+
 def _settled_before_correction(q: IndicatorQuery, contract_id: Any,
                               supplier_id: Any) -> list[ColumnElement[bool]]:
     """Conditions on ``LinkageDeliverySettlementChange``: for the pair, a delivery whose
@@ -268,21 +299,15 @@ def _settled_before_correction(q: IndicatorQuery, contract_id: Any,
     too late for C), and whose settlement in force at the cutoff — the values the first
     of those corrections replaced — was accepted in the period and settled before the
     cutoff, its shipping still standing then."""
-    s, later = LinkageDeliverySettlementChange, aliased(LinkageDeliverySettlementChange)
-    d = LinkageDelivery
-    earlier_correction = select(later.id).where(
-        later.delivery_id == s.delivery_id, later.changed_at >= q.cutoff,
-        or_(later.changed_at < s.changed_at,
-            and_(later.changed_at == s.changed_at, later.id < s.id))).correlate(s)
+    s, d = LinkageDeliverySettlementChange, LinkageDelivery
     # Uncorrelated, found once: a correlated look-up of the delivery was planned as a
     # hash join reading every delivery, for each pair asked.
     withdrawn = select(d.id).where(Among(d.shipment_id, withdrawn_before(q)))
     return [
         s.contract_id == contract_id, s.supplier_id == supplier_id,
-        s.changed_at >= q.cutoff,
+        _first_since(s, q.cutoff),
         s.accepted_kg > 0, s.received_on >= q.period.start, s.received_on <= q.on,
-        s.settled_at < q.cutoff,
-        ~earlier_correction.exists(), s.delivery_id.not_in(withdrawn),
+        s.settled_at < q.cutoff, s.delivery_id.not_in(withdrawn),
     ]
 
 
@@ -320,6 +345,7 @@ def _delivered(q: IndicatorQuery, reg: Any, tag: str, theirs: CTE | None) -> Sub
     are read from the covering index ``ix_linkage_deliveries_contract_supplier`` for those
     contracts only, not from the 2 million deliveries."""
     d = LinkageDelivery
+    theirs_only = d.supplier_id.in_(select(reg.c.org_id))
     if theirs is not None and on_postgresql():
         # From the registry's batches of the period to their deliveries: ~36,000 for a
         # province, where its contracts have ~165,000 of every period, each then matched
@@ -327,15 +353,16 @@ def _delivered(q: IndicatorQuery, reg: Any, tag: str, theirs: CTE | None) -> Sub
         batches = (select(Batch.id)
                    .where(Batch.organisation_id.in_(select(reg.c.org_id)),
                           *harvested_in_period(q)))
-        stmt = select(d.contract_id, d.supplier_id).where(
-            Among(d.batch_id, batches), d.supplier_id.in_(select(reg.c.org_id)),
-            d.contract_id.in_(select(theirs.c.contract_id)), *shipped_by_day(q))
+        shipped = shipped_known(q, [Among(d.batch_id, batches), theirs_only,
+                                    d.contract_id.in_(select(theirs.c.contract_id))],
+                                f"delivered_shipped{tag}")
+        stmt = select(shipped.c.contract_id, shipped.c.supplier_id)
         return stmt.distinct().subquery(f"delivered{tag}")
+    shipped = shipped_known(q, [theirs_only], f"delivered_shipped{tag}")
     stmt = (
-        select(d.contract_id, d.supplier_id)
-        .join(Batch, Batch.id == d.batch_id)
-        .where(d.supplier_id.in_(select(reg.c.org_id)), *shipped_by_day(q),
-               *harvested_in_period(q))
+        select(shipped.c.contract_id, shipped.c.supplier_id)
+        .join(Batch, Batch.id == shipped.c.batch_id)
+        .where(*harvested_in_period(q))
     )
     return stmt.distinct().subquery(f"delivered{tag}")
 
@@ -548,12 +575,13 @@ def volume_shipped(q: IndicatorQuery, reg: Any, b: Basis, a_rule: Variant,
         # Kept: read twice, for its contracts and for its pairs.
         counted = materialized(select(counted), f"counted{tag}")
         by_contract.append(Among(d.contract_id, select(counted.c.contract_id)))
+    shipped = shipped_known(q, by_contract, f"counted_shipped{tag}")
     return (
-        select(d.batch_id, d.supplier_id, func.sum(d.shipped_kg).label("shipped_kg"))
-        .join(counted, and_(counted.c.org_id == d.supplier_id,
-                            counted.c.contract_id == d.contract_id))
-        .where(*by_contract, *shipped_by_day(q))
-        .group_by(d.batch_id, d.supplier_id)
+        select(shipped.c.batch_id, shipped.c.supplier_id,
+               func.sum(shipped.c.shipped_kg).label("shipped_kg"))
+        .join(counted, and_(counted.c.org_id == shipped.c.supplier_id,
+                            counted.c.contract_id == shipped.c.contract_id))
+        .group_by(shipped.c.batch_id, shipped.c.supplier_id)
         .subquery(f"volume_shipped{tag}")
     )
 

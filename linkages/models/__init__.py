@@ -24,7 +24,11 @@ from linkages.models.contracts import (
     PriceMechanism,
     VersionChange,
 )
-from linkages.models.deliveries import LinkageDelivery, LinkageDeliverySettlementChange
+from linkages.models.deliveries import (
+    LinkageDelivery,
+    LinkageDeliverySettlementChange,
+    LinkageDeliveryShippingChange,
+)
 from linkages.models.members import (
     ContributionKind,
     Member,
@@ -77,6 +81,7 @@ __all__ = [
     "LinkageContractVersionParty",
     "LinkageDelivery",
     "LinkageDeliverySettlementChange",
+    "LinkageDeliveryShippingChange",
     "LinkageProject",
     "Member",
     "MemberContribution",

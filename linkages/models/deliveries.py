@@ -160,3 +160,25 @@ class LinkageDeliverySettlementChange(db.Model):
     received_on: Mapped[date | None] = mapped_column(Date)
     accepted_kg: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
     settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class LinkageDeliveryShippingChange(db.Model):
+    """A delivery's shipping as it stood before a correction of its shipment (the
+    traceability correction of the ship event: its quantity or its time) replaced it,
+    never edited: what the volume-weighted indicator reads of the delivery as of a moment
+    before the correction (``linkages.services.deliveries.shipping``)."""
+
+    __tablename__ = "linkage_delivery_shipping_changes"
+    __table_args__ = (
+        Index("ix_linkage_delivery_shipping_changes_delivery", "delivery_id", "changed_at"),
+        # "Any correction since the cutoff?", asked once per indicator statement.
+        Index("ix_linkage_delivery_shipping_changes_changed_at", "changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("linkage_deliveries.id", ondelete="CASCADE"))
+    # When the correction was recorded: a moment before it sees the values below.
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    shipped_on: Mapped[date] = mapped_column(Date)
+    shipped_kg: Mapped[Decimal] = mapped_column(Numeric(18, 4))

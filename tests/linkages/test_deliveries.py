@@ -156,6 +156,53 @@ def test_a_withdrawn_shipping_no_longer_counts(world: World) -> None:
     assert line0.on_time_ratio == 1.0
 
 
+def _ship_event(delivery_id: int) -> str:
+    delivery = db.session.get(LinkageDelivery, delivery_id)
+    assert delivery is not None
+    shipment = db.session.get(Shipment, delivery.shipment_id)
+    assert shipment is not None
+    event = db.session.get(EpcisEvent, shipment.ship_event_pk)
+    assert event is not None
+    return event.event_id
+
+
+def test_a_delivery_follows_the_correction_of_its_shipping(world: World) -> None:
+    # D3 (100 kg shipped T−2, after the window) was in fact 150 kg shipped T−6, in time:
+    # line 0 then has 300 + 200 + 150 = 650 kg shipped, all three on time. What D3 read
+    # before is kept for the indicator as of an earlier moment.
+    from linkages.models.deliveries import LinkageDeliveryShippingChange
+
+    correct_event(world.coop.actor, _ship_event(world.deliveries["d3"]),
+                  reason="incorrect_data", batch_id=world.lot_p,
+                  quantities={world.lot_p: (Decimal("150"), "kg")}, at=days(-6))
+    db.session.commit()
+    d3 = db.session.get(LinkageDelivery, world.deliveries["d3"])
+    assert d3 is not None and (d3.shipped_kg, d3.shipped_on) == (Decimal("150"), days(-6))
+    [kept] = db.session.scalars(select(LinkageDeliveryShippingChange)).all()
+    assert (kept.delivery_id, kept.shipped_kg, kept.shipped_on) == (
+        d3.id, Decimal("100"), days(-2))
+    line0 = svc.contract_fulfilment(world.coop.actor, world.contract.id).lines[0]
+    assert (line0.deliveries, line0.shipped_kg) == (3, Decimal("650"))
+    assert (line0.on_time, line0.with_window) == (3, 3)
+
+
+def test_a_shipping_corrected_below_its_settlement_is_refused(world: World) -> None:
+    # D4 was settled without a receipt, 100 kg accepted: the shipper cannot now say it
+    # shipped 80 kg; the buyer corrects the settlement first.
+    caught = _refused(lambda: correct_event(
+        world.coop.actor, _ship_event(world.deliveries["d4"]), reason="incorrect_data",
+        batch_id=world.lot_p2, quantities={world.lot_p2: (Decimal("80"), "kg")}),
+        "quantities", Conflict)
+    assert "100" in str(caught.field_errors["quantities"][0])
+
+
+def test_a_shipping_corrected_outside_the_contract_s_term_is_refused(world: World) -> None:
+    # The contract runs from T−30: D3 cannot have been shipped on T−40 under it.
+    _refused(lambda: correct_event(
+        world.coop.actor, _ship_event(world.deliveries["d3"]), reason="incorrect_data",
+        batch_id=world.lot_p, at=days(-40)), "at", Conflict)
+
+
 # --- the scorecard ----------------------------------------------------------------------
 
 

@@ -336,6 +336,45 @@ def test_a_project_s_contracts_changed_today_leave_a_past_as_of_as_it_was(
     assert past["h1"]["counted"] and not past["h2"]["counted"]
 
 
+def test_a_shipping_corrected_today_leaves_a_past_as_of_as_it_was(
+    world: IndicatorWorld,
+) -> None:
+    # h1 shipped 600 kg of its 1,000 kg lot under K1 (the volume's whole numerator). Today
+    # it corrects the shipping to 800 kg: the delivery follows, and the volume of 2025
+    # as of today reads 800 of 1,800 kg; as known yesterday, 600 (the lots' records are
+    # moved three days back, so that yesterday knew them).
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from core.actor import OrgRole
+    from core.clock import local_today
+    from core.db import utcnow
+    from linkages.models.deliveries import LinkageDelivery
+    from tests.factories import make_user_with_token
+    from traceability.models import Batch, EpcisEvent, Shipment
+    from traceability.services.recording import correct_event
+
+    db.session.execute(update(Batch).values(created_at=utcnow() - timedelta(days=3)))
+    db.session.commit()
+    yesterday = date.fromordinal(local_today().toordinal() - 1)
+    assert total("V") == total("V", as_of=yesterday) == (600, 1800)
+    delivery = db.session.get(LinkageDelivery, world.delivery_id)
+    assert delivery is not None
+    event_id = db.session.scalar(
+        select(EpcisEvent.event_id).join(Shipment, Shipment.ship_event_pk == EpcisEvent.id)
+        .where(Shipment.id == delivery.shipment_id))
+    assert event_id is not None
+    user, _headers = make_user_with_token(world.orgs["h1"])
+    actor = Actor(user_id=user.id, organisation_id=world.id("h1"), org_role=OrgRole.ORG_ADMIN)
+    correct_event(actor, event_id, reason="incorrect_data", batch_id=delivery.batch_id,
+                  quantities={delivery.batch_id: (Decimal(800), "kg")})
+    db.session.commit()
+    assert total("V") == (800, 1800)
+    assert total("V", as_of=yesterday) == (600, 1800)
+    assert drill(variant="V", as_of=yesterday)["h1"]["counted"]
+
+
 def test_a_lot_voided_today_still_weighs_in_a_past_as_of(world: IndicatorWorld) -> None:
     # h12's 300 kg lot, recorded three days ago, is never delivered: it weighs in the
     # volume's denominator. Today h12 withdraws the harvest that made it, and the lot

@@ -1,6 +1,7 @@
 """Deliveries under linkage contracts (Decree 98/2018; issue 11 §3): who may see and do
 what (``access``), shipping, receiving and settling (``recording``), fulfilment and the
-side-selling signal (``fulfilment``). Import the functions from here."""
+side-selling signal (``fulfilment``); a delivery follows the correction of its shipping
+(``shipping``, connected when this package is imported). Import the functions from here."""
 
 from linkages.services.deliveries.access import (
     DELIVERABLE,
@@ -31,6 +32,7 @@ from linkages.services.deliveries.recording import (
     settle_delivery,
     ship_under_contract,
 )
+from linkages.services.deliveries.shipping import follow_shipping_correction
 
 __all__ = [
     "DELIVERABLE",
@@ -45,6 +47,7 @@ __all__ = [
     "contract_fulfilment",
     "deliver_shipment",
     "delivery_permissions",
+    "follow_shipping_correction",
     "get_delivery",
     "list_deliveries",
     "open_contracts_for",

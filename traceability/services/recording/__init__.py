@@ -65,7 +65,12 @@ from traceability.services.recording.common import (
     event_time,
     local_day,
 )
-from traceability.services.recording.corrections import ERROR_REASONS, Correction, correct_event
+from traceability.services.recording.corrections import (
+    ERROR_REASONS,
+    Correction,
+    correct_event,
+    shipment_corrected,
+)
 from traceability.services.recording.disposal import own_descendants, record_destroy, record_recall
 from traceability.services.recording.harvest import record_harvest
 from traceability.services.recording.movements import (
@@ -106,4 +111,5 @@ __all__ = [
     "record_split",
     "record_storing",
     "record_transformation",
+    "shipment_corrected",
 ]

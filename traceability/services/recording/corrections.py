@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from blinker import Namespace
 from sqlalchemy import and_, exists, or_, select
 
 from core.actor import Actor, require_write
@@ -46,6 +47,14 @@ from traceability.services.recording.common import (
 from traceability.services.recording.movements import has_open_shipment
 
 ERROR_REASONS = ("did_not_occur", "incorrect_data")
+
+_signals = Namespace()
+# Sent (sender: the ``Shipment``) when a correction moves a shipment onto its corrective
+# event, the shipment holding the corrected quantity and time, before they are flushed.
+# What another part booked on the shipment (a linkage contract's delivery) follows it
+# there, or refuses the correction by raising a domain error: the request then writes
+# nothing. A signal, so that traceability needs to know nothing of what is booked on it.
+shipment_corrected = _signals.signal("shipment-corrected")
 
 
 @dataclass
@@ -210,6 +219,7 @@ def correct_event(
         shipment.ship_event_pk = stored_correctives[0].id
         shipment.quantity_kg = -fixes[0].new_effects[shipment.batch_id]
         shipment.shipped_at = stored_correctives[0].event_time
+        shipment_corrected.send(shipment)
     if receipt is not None:
         _update_receipt(receipt.shipment, stored_correctives, received_kg)
     db.session.flush()
