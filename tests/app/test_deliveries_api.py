@@ -191,3 +191,33 @@ def test_booking_a_recorded_shipment_later(app: Flask, world: World) -> None:
     again = client.post("/api/deliveries", headers=world.coop.headers, json=body)
     assert again.status_code == 409 and "shipment_id" in _problem_fields(again)
     assert Decimal(booked.get_json()["shipped_kg"]) == Decimal("7")
+
+
+def test_a_shipping_correction_the_delivery_cannot_follow_is_a_problem(
+    app: Flask, world: World
+) -> None:
+    # D4 (100 kg of lot P2) was settled without a receipt, 100 kg accepted: the shipper's
+    # correction to 80 kg is a 409 naming the quantities, and nothing is written; to
+    # 120 kg the delivery follows.
+    from traceability.models.events import EpcisEvent
+
+    client = app.test_client()
+    delivery = db.session.get(LinkageDelivery, world.deliveries["d4"])
+    shipment = db.session.get(Shipment, delivery.shipment_id)
+    event_id = db.session.get(EpcisEvent, shipment.ship_event_pk).event_id
+    url = f"/api/batches/{world.lot_p2}/corrections"
+    events_before = db.session.scalar(select(func.count(EpcisEvent.id)))
+
+    def correct(kg: str):
+        return client.post(url, headers=world.coop.headers, json={
+            "event_id": event_id, "reason": "incorrect_data",
+            "quantities": [{"batch_id": world.lot_p2, "quantity": kg, "unit": "kg"}]})
+
+    refused = correct("80")
+    assert refused.status_code == 409 and "quantities" in _problem_fields(refused)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(EpcisEvent.id))) == events_before
+    assert db.session.get(LinkageDelivery, delivery.id).shipped_kg == Decimal("100")
+    assert correct("120").status_code == 201
+    db.session.expire_all()
+    assert db.session.get(LinkageDelivery, delivery.id).shipped_kg == Decimal("120")
