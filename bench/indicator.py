@@ -21,7 +21,10 @@ the same run; default: the SQLite file only):
    HTX, as the API's page does it (the first page of 50 rows and the total, in one
    statement); unless ``--no-pages``, the figures beside the indicator, everything the
    dashboard page computes (the year and the year before) and publishing the year before
-   for the whole country (rolled back after each round);
+   for the whole country (rolled back after each round); beside them, the **floors**
+   (bench/indicator_floor.py): A and the volume by province read from today's rows with no
+   history, what any computation of them reads at least, to tell the machine's speed from
+   the code's cost when runs on different machines are compared;
    ``--rounds`` rounds after a warm-up round, in alternating order, so that the load other
    work puts on a shared machine falls on every target alike;
 3. appends a dated section to ``bench/RESULTS.md`` with the median, p90 and max of each
@@ -372,7 +375,38 @@ def targets(year: int, figure_variants: list[str], drill_variants: list[str],
         return {"total": seconds, **parts}, (
             f"{frozen} variants, {members:,} member rows (rolled back)")
 
+    def floor(volume: bool) -> tuple[dict[str, float], str]:
+        # A or the volume by province from today's rows alone (indicator_floor): what the
+        # machine takes to read what they read, measured beside the figures.
+        from indicator_floor import floor_by_province, volume_floor_by_province
+
+        from core.clock import local_today
+        from core.db import set_local
+        from linkages.indicator.period import statistical_year
+
+        period = statistical_year(year)
+        parts: dict[str, float] = {}
+        try:
+            with cpu_clock(parts):
+                set_local(jit="off")  # as the figures run (query.plan_for_analysis)
+                stmt = (volume_floor_by_province(period.start, period.end,
+                                                 min(period.end, local_today()))
+                        if volume else floor_by_province(period.start, period.end))
+                seconds, rows = _timed(lambda: db.session.execute(stmt).all())
+        finally:
+            db.session.remove()
+        numerator, denominator = (sum(r.numerator or 0 for r in rows),
+                                  sum(r.denominator or 0 for r in rows))
+        unit = " kg" if volume else ""
+        return {"total": seconds, **parts}, (
+            f"{'V' if volume else 'A'} from today's rows, no history: "
+            f"{numerator:,.0f}{unit} / {denominator:,.0f}{unit}, {len(rows)} groups")
+
     found: list[Target] = [
+        Target("floor: A by province, today's rows only", lambda: floor(False), None),
+        Target("floor: V by province, today's rows only", lambda: floor(True), None),
+    ]
+    found += [
         Target(f"{v} by province", lambda v=v: figure(v), AIM_FIGURE_S)
         for v in figure_variants
     ] + [
