@@ -345,7 +345,7 @@ def _delivered(q: IndicatorQuery, reg: Any, tag: str, theirs: CTE | None) -> Sub
     are read from the covering index ``ix_linkage_deliveries_contract_supplier`` for those
     contracts only, not from the 2 million deliveries."""
     d = LinkageDelivery
-    theirs_only = d.supplier_id.in_(select(reg.c.org_id))
+    of_registry = d.supplier_id.in_(select(reg.c.org_id))
     if theirs is not None and on_postgresql():
         # From the registry's batches of the period to their deliveries: ~36,000 for a
         # province, where its contracts have ~165,000 of every period, each then matched
@@ -353,12 +353,12 @@ def _delivered(q: IndicatorQuery, reg: Any, tag: str, theirs: CTE | None) -> Sub
         batches = (select(Batch.id)
                    .where(Batch.organisation_id.in_(select(reg.c.org_id)),
                           *harvested_in_period(q)))
-        shipped = shipped_known(q, [Among(d.batch_id, batches), theirs_only,
+        shipped = shipped_known(q, [Among(d.batch_id, batches), of_registry,
                                     d.contract_id.in_(select(theirs.c.contract_id))],
                                 f"delivered_shipped{tag}")
         stmt = select(shipped.c.contract_id, shipped.c.supplier_id)
         return stmt.distinct().subquery(f"delivered{tag}")
-    shipped = shipped_known(q, [theirs_only], f"delivered_shipped{tag}")
+    shipped = shipped_known(q, [of_registry], f"delivered_shipped{tag}")
     stmt = (
         select(shipped.c.contract_id, shipped.c.supplier_id)
         .join(Batch, Batch.id == shipped.c.batch_id)
