@@ -65,11 +65,16 @@ def _one_province(q: IndicatorQuery) -> str | None:
 def _counting_groups(q: IndicatorQuery, breakdown: str) -> list[Row]:
     b = links.basis(q, province=_one_province(q))
     rows = _cohort_cte(q, b)
-    standing = links.standing(q, rows, b, q.variant, narrow=bool(q.provinces),
-                              counting_only=True)
-    counted = case((standing.c.contract_id.is_not(None), 1), else_=0)
-    stmt = select(rows).select_from(rows).outerjoin(standing,
-                                                    standing.c.org_id == rows.c.org_id)
+    if links.by_contract(q, b, q.variant):
+        found = links.counting_pairs(q, rows, b, q.variant)
+        counted = case((rows.c.org_id.in_(select(found.c.org_id)), 1), else_=0)
+        stmt = select(rows).select_from(rows)
+    else:
+        standing = links.standing(q, rows, b, q.variant, narrow=bool(q.provinces),
+                                  counting_only=True)
+        counted = case((standing.c.contract_id.is_not(None), 1), else_=0)
+        stmt = select(rows).select_from(rows).outerjoin(standing,
+                                                        standing.c.org_id == rows.c.org_id)
     stmt, key = with_group_key(q, stmt, rows, breakdown)
     stmt = stmt.with_only_columns(
         key.label("key"), func.count().label("denominator"), func.sum(counted).label("numerator")
