@@ -215,18 +215,14 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, theirs: CTE | None = 
     among the parties are looked for."""
     f, c = b.facts, b.contracts.contracts
     of_theirs: list[ColumnElement[bool]] = []
-    parties: Subquery | None = None
-    if theirs is not None and on_postgresql():
-        # Their terms through the contracts' primary key, not a scan of every contract.
-        c = b.contracts.contracts_among(select(theirs.c.contract_id), f"their_terms{tag}")
-        # Their parties' facts alone (a province's contracts have ~10,000 of the 56,000
-        # organisations as parties), without their profiles: only their types are read.
-        # The parties through the parties' contract index: a semi-join read the
-        # country's 358,596 party rows to keep a province's ~40,000.
-        parties = b.contracts.parties_among("contract_id", select(theirs.c.contract_id),
-                                            f"their_parties{tag}")
-        f = facts_on(q.on, q.cutoff, f"party_facts{tag}",
-                     Organisation.id.in_(select(parties.c.organisation_id)), profile=False)
+    parties: Any = None
+    narrowed = theirs is not None and on_postgresql()
+    if narrowed:
+        assert theirs is not None
+        # Their terms through the contracts' primary key, not a scan of every contract;
+        # kept, as they are read twice (the relevant ones' ids, then their sides).
+        c = materialized(select(b.contracts.contracts_among(
+            select(theirs.c.contract_id), f"their_terms{tag}")), f"their_contracts_terms{tag}")
     elif theirs is not None:
         of_theirs.append(c.c.contract_id.in_(select(theirs.c.contract_id)))
     relevant = [c.c.effective_from <= q.period.end,
@@ -234,13 +230,25 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, theirs: CTE | None = 
                 *of_theirs]
     if counting_only:
         relevant.append(c.c.status.in_([s.value for s in COUNTING_CONTRACT_STATUSES]))
-    enterprise = f.c.org_type == OrgType.DN.value
     relevant_ids = select(c.c.contract_id).where(*relevant)
+    if narrowed:
+        # The relevant contracts' parties alone (a province's ~6,800 contracts overlapping
+        # the period have ~19,000 party rows, where all its contracts have ~43,000),
+        # through the parties' contract index, kept: read for their organisations' facts
+        # and for the sides. Those facts alone (~10,000 of the 56,000 organisations),
+        # without their profiles: only their types are read.
+        parties = materialized(select(b.contracts.parties_among(
+            "contract_id", relevant_ids, f"relevant_parties{tag}")),
+            f"relevant_party_rows{tag}")
+        f = facts_on(q.on, q.cutoff, f"party_facts{tag}",
+                     Organisation.id.in_(select(parties.c.organisation_id)), profile=False)
+    enterprise = f.c.org_type == OrgType.DN.value
     if leads:
         # Every party of these contracts is read (enterprises and leading HTX alike):
         # on PostgreSQL through the parties' contract index, where a semi-join read the
         # whole table (358,596 rows for 120,000 of the country's counting contracts).
-        p = b.contracts.parties_among("contract_id", relevant_ids, f"relevant_parties{tag}")
+        p = parties if parties is not None else b.contracts.parties_among(
+            "contract_id", relevant_ids, f"relevant_parties{tag}")
         lead = and_(f.c.org_type.in_([t.value for t in COOPERATIVE_COUNTERPARTY_TYPES]),
                     p.c.role.in_([r.value for r in COOPERATIVE_COUNTERPARTY_ROLES]))
         kinds = (
@@ -260,7 +268,7 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, theirs: CTE | None = 
         if parties is None:
             p = b.contracts.parties_among("organisation_id", enterprises,
                                           f"enterprise_parties{tag}")
-        else:  # a province's contracts' parties, already read
+        else:  # the relevant contracts' parties, already read
             p = parties
         kinds = (
             select(p.c.contract_id, literal(1).label("enterprise"),
