@@ -17,11 +17,12 @@ correlated subqueries they cost one index probe per cooperative, fact and contra
   changed since are looked up in their version history. On a current reference day that
   is nearly none; on a past one it is what changed since.
 
-The facts and the changed contracts are ``MATERIALIZED`` CTEs on PostgreSQL: it estimates
-their filtered rows badly (CASE expressions over outer joins) and, left to inline them,
-picks nested loops that recompute a whole set for every cooperative. The contracts and
-parties in force are ``NOT MATERIALIZED`` (``inlined``): plain filters of one table each,
-cheaper to scan again than to spool.
+The worked-out facts and the changed contracts are ``MATERIALIZED`` CTEs on PostgreSQL:
+it estimates their filtered rows badly (CASE expressions over outer joins) and, left to
+inline them, picks nested loops that recompute a whole set for every cooperative. The
+contracts and parties in force are ``NOT MATERIALIZED`` (``inlined``): plain filters of one
+table each, cheaper to scan again than to spool; so are the country's facts when nothing
+changed after the day (``facts_on``).
 """
 
 from __future__ import annotations
