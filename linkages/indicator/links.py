@@ -190,6 +190,20 @@ def commodity_key(line: Any) -> ColumnElement[Any]:
 # --- the sets each stage joins --------------------------------------------------------
 
 
+def _overlapping(q: IndicatorQuery, c: Any) -> list[ColumnElement[bool]]:
+    """Conditions on ``c`` (contracts in force): the term overlaps the period."""
+    return [c.c.effective_from <= q.period.end,
+            or_(c.c.effective_to.is_(None), c.c.effective_to >= q.period.start)]
+
+
+def _enterprise_parties(b: Basis, f: Any, tag: str) -> Subquery:
+    """The parties of the contracts in force that are enterprises on the day (by their
+    facts ``f``), through the parties' organisation index: ~117,000 of the 358,596."""
+    enterprises = select(f.c.org_id).where(f.c.org_type == OrgType.DN.value)
+    return b.contracts.parties_among("organisation_id", enterprises,
+                                     f"enterprise_parties{tag}")
+
+
 def _their_contracts(b: Basis, reg: Any, tag: str) -> CTE:
     """The contracts in force one of ``reg``'s cooperatives is a party to, found through
     the parties' organisation index and kept (a few thousand ids for a province), so that
@@ -225,9 +239,7 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, theirs: CTE | None = 
             select(theirs.c.contract_id), f"their_terms{tag}")), f"their_contracts_terms{tag}")
     elif theirs is not None:
         of_theirs.append(c.c.contract_id.in_(select(theirs.c.contract_id)))
-    relevant = [c.c.effective_from <= q.period.end,
-                or_(c.c.effective_to.is_(None), c.c.effective_to >= q.period.start),
-                *of_theirs]
+    relevant = [*_overlapping(q, c), *of_theirs]
     if counting_only:
         relevant.append(c.c.status.in_([s.value for s in COUNTING_CONTRACT_STATUSES]))
     relevant_ids = select(c.c.contract_id).where(*relevant)
@@ -264,16 +276,16 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, theirs: CTE | None = 
         )
     else:  # the enterprises alone: a small set to test the parties against
         none = cast(null(), Integer)
-        enterprises = select(f.c.org_id).where(enterprise)
         if parties is None:
-            p = b.contracts.parties_among("organisation_id", enterprises,
-                                          f"enterprise_parties{tag}")
+            p = _enterprise_parties(b, f, tag)
+            among_relevant = [p.c.contract_id.in_(relevant_ids)]
         else:  # the relevant contracts' parties, already read
             p = parties
+            among_relevant = [p.c.organisation_id.in_(select(f.c.org_id).where(enterprise))]
         kinds = (
             select(p.c.contract_id, literal(1).label("enterprise"),
                    none.label("lead_min"), none.label("lead_max"))
-            .where(p.c.organisation_id.in_(enterprises), p.c.contract_id.in_(relevant_ids))
+            .where(*among_relevant)
             .distinct()
         )
     sides = kinds.subquery(f"party_kinds{tag}")
@@ -544,14 +556,11 @@ def _counting_contracts(q: IndicatorQuery, b: Basis, variant: Variant, tag: str)
     commodity asked. ``contract_id, form``: the rule of ``pairs`` decided contract by
     contract, in one pass over the enterprises' parties (A by province 0.79 → 0.50 s on
     the bench's country, bench/RESULTS.md, 2026-12-07, third session)."""
-    c, f = b.contracts.contracts, b.facts
-    enterprises = select(f.c.org_id).where(f.c.org_type == OrgType.DN.value)
-    named = b.contracts.parties_among("organisation_id", enterprises,
-                                      f"enterprise_parties{tag}")
+    c = b.contracts.contracts
+    named = _enterprise_parties(b, b.facts, tag)
     conditions = [
         c.c.status.in_([s.value for s in COUNTING_CONTRACT_STATUSES]),
-        c.c.effective_from <= q.period.end,
-        or_(c.c.effective_to.is_(None), c.c.effective_to >= q.period.start),
+        *_overlapping(q, c),
         c.c.contract_id.in_(select(named.c.contract_id)),
     ]
     if variant.needs_project:

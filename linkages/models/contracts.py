@@ -205,6 +205,11 @@ class LinkageContract(Timestamped, db.Model):
         return {c.organisation_id for c in self.confirmations
                 if c.terms_version == self.terms_version}
 
+    def covers(self, day: date) -> bool:
+        """Is ``day`` within the contract's term (no end: open-ended)?"""
+        return self.effective_from <= day and (
+            self.effective_to is None or day <= self.effective_to)
+
     @property
     def terms_agreed(self) -> bool:
         """Are the terms now in force agreed: all parties confirmed them, or an authority

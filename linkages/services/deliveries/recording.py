@@ -84,9 +84,7 @@ def _contract_line(
             _l("The contract is %(status)s: deliveries need a signed or active contract.",
                status=contract.status.value),
         )
-    if day < contract.effective_from or (
-        contract.effective_to is not None and day > contract.effective_to
-    ):
+    if not contract.covers(day):
         raise _refuse("shipped_at", _l("The shipping day is outside the contract's term."))
     line = next((row for row in contract.lines if row.id == line_id), None)
     if line is None:

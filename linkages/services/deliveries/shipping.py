@@ -53,9 +53,7 @@ def follow_shipping_correction(shipment: Shipment, **_: Any) -> None:
         raise Conflict(message, field_errors={"quantities": [message]})
     contract = db.session.get(LinkageContract, delivery.contract_id)
     assert contract is not None  # a delivery's contract is never deleted (RESTRICT)
-    if day < contract.effective_from or (
-        contract.effective_to is not None and day > contract.effective_to
-    ):
+    if not contract.covers(day):
         message = _l("The shipping is delivered under contract %(code)s, whose term does "
                      "not cover that day.", code=contract.code)
         raise Conflict(message, field_errors={"at": [message]})
