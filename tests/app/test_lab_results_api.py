@@ -4,16 +4,15 @@ operations are documented under their own tag."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from core.clock import local_today
 from core.db import db
 from linkages.models.organisations import OrgType
+from tests.days import FromToday, resolve
 from tests.traceability.batch_factories import Party, make_party
 from tests.traceability.test_lab_results import harvest
 from traceability.models import Batch, BatchStatus, LabResult
@@ -84,14 +83,14 @@ def test_a_hostile_laboratory_name_is_kept_as_text(client, coop):
     ("sampled_on", "1899-12-31"),
     ("sampled_on", "9999-01-01"),
     ("sampled_on", "2026-02-30"),
-    ("sampled_on", (local_today() + timedelta(days=1)).isoformat()),
+    ("sampled_on", FromToday(1, iso=True)),
     ("test", "astrology"),
     ("outcome", "maybe"),
     ("colour", "red"),
 ])
 def test_bad_input_is_a_problem_naming_the_field(client, coop, field, value):
     batch = _lot(coop)
-    response = client.post(_url(batch), json={**BODY, field: value},
+    response = client.post(_url(batch), json={**BODY, field: resolve(value)},
                            headers=coop.staff_headers)
     assert response.status_code in (400, 422), response.get_json()
     assert field in _fields(response)

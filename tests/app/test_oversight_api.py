@@ -5,13 +5,10 @@ provinces."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import func, select
 
 from core.actor import OrgRole, PlatformRole
-from core.clock import local_today
 from core.db import db
 from linkages.models.organisations import (
     Organisation,
@@ -19,6 +16,7 @@ from linkages.models.organisations import (
     OrganisationFactChange,
     OrgStatus,
 )
+from tests.days import FromToday, resolve
 from tests.factories import (
     DAU_TIENG,
     HANOI,
@@ -154,7 +152,7 @@ def test_province_authority_moves_an_organisation_and_the_history_shows_it(api, 
         ({"reason": None}, "reason"),
         ({"reason": "   "}, "reason"),
         ({"effective_on": None}, "effective_on"),
-        ({"effective_on": str(local_today() + timedelta(days=1))}, "effective_on"),
+        ({"effective_on": FromToday(1, iso=True)}, "effective_on"),
         ({"commune_code": "99998"}, "commune_code"),
         ({"status": "closed"}, "status"),
         ({"legacy_province_code": "99"}, "legacy_province_code"),
@@ -163,7 +161,7 @@ def test_province_authority_moves_an_organisation_and_the_history_shows_it(api, 
 def test_a_bad_change_answers_422_naming_the_field_and_writes_nothing(
     api, org, headers, changes, field
 ):
-    data = {**MOVE, **changes}
+    data = resolve({**MOVE, **changes})
     if data["reason"] is None:
         del data["reason"]
     if data["effective_on"] is None:

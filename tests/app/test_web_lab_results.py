@@ -5,7 +5,6 @@ gets the form."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -22,6 +21,7 @@ from tests.app.web_support import (
     login,
     make_user,
 )
+from tests.days import FromToday, resolve
 from tests.factories import actor_of, make_org
 from traceability.models import Batch, BatchStatus, LabResult, LabTest
 from traceability.services import recording
@@ -108,10 +108,10 @@ def test_without_the_csrf_token_nothing_is_recorded(client, app, lot: Batch) -> 
     ({"sampled_on": "9999-12-31"}, "sampled_on"),
     ({"sampled_on": "99999-01-01"}, "sampled_on"),
     ({"sampled_on": "hôm qua"}, "sampled_on"),
-    ({"sampled_on": (local_today() + timedelta(days=1)).isoformat()}, "sampled_on"),
+    ({"sampled_on": FromToday(1, iso=True)}, "sampled_on"),
 ])
 def test_bad_input_comes_back_beside_its_field(client, lot: Batch, data, field) -> None:
-    response = client.post(f"/batches/{lot.id}/lab-results", data=_form(**data),
+    response = client.post(f"/batches/{lot.id}/lab-results", data=_form(**resolve(data)),
                            headers={"Accept-Language": "en"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)

@@ -23,6 +23,7 @@ from linkages.models.organisations import (
     OrgType,
 )
 from linkages.services import oversight
+from tests.days import FromToday, resolve
 from tests.factories import (
     DAU_TIENG,
     HANOI,
@@ -183,13 +184,13 @@ def test_another_organisations_code_is_a_conflict(org):
         ({"effective_on": D, "status": "suspended"}, "reason"),
         (change(status="suspended", reason="   "), "reason"),
         ({"reason": "x", "status": "suspended"}, "effective_on"),
-        (change(status="suspended", effective_on=local_today() + timedelta(days=1)),
+        (change(status="suspended", effective_on=FromToday(1)),
          "effective_on"),
         (change(status="suspended", effective_on=date(2019, 12, 31)), "effective_on"),
         (change(commune_code="99998"), "commune_code"),
         (change(province_code="98", commune_code=None), "province_code"),
         (change(legacy_province_code="99"), "legacy_province_code"),
-        (change(registered_on=local_today() + timedelta(days=3)), "registered_on"),
+        (change(registered_on=FromToday(3)), "registered_on"),
         (change(registration_code="0100109107"), "registration_code"),
         (change(status="active"), "_schema"),  # nothing changes
         (change(), "_schema"),  # no fact named
@@ -197,7 +198,7 @@ def test_another_organisations_code_is_a_conflict(org):
 )
 def test_a_bad_change_names_the_field_and_writes_nothing(org, data, field):
     with pytest.raises(ValidationFailed) as info:
-        oversight.change_facts(national(), org.id, data)
+        oversight.change_facts(national(), org.id, resolve(data))
     assert field in info.value.field_errors
     assert history(org) == []
     assert (org.status, org.province_code, org.commune_code) == (

@@ -14,6 +14,7 @@ from core.actor import Actor, OrgRole, PlatformRole
 from core.clock import local_today
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from tests.days import FromToday, resolve
 from tests.factories import HANOI, actor_of, make_org, make_user_with_token
 from traceability.models import AreaKind, DiaryEntry, DiaryKind
 from traceability.services import areas, diary
@@ -75,7 +76,7 @@ def test_a_pesticide_without_active_ingredient_or_phi_is_refused_and_nothing_is_
         ({"dose_unit": ""}, {"dose_unit"}),
         ({"phi_days": -1}, {"phi_days"}),
         ({"phi_days": 400}, {"phi_days"}),
-        ({"occurred_on": local_today() + timedelta(days=1)}, {"occurred_on"}),
+        ({"occurred_on": FromToday(1)}, {"occurred_on"}),
         ({"occurred_on": None, "kind": "spraying"}, {"occurred_on", "kind"}),
         ({"input_name": ""}, {"input_name"}),
         ({"colour": "red"}, {"colour"}),
@@ -85,7 +86,7 @@ def test_bad_diary_values_name_their_field_and_write_nothing(overrides, fields):
     org = make_org()
     area = _area(org)
     with pytest.raises(ValidationFailed) as refused:
-        diary.add_entry(_actor(org), area.id, **_spray(**overrides))
+        diary.add_entry(_actor(org), area.id, **_spray(**resolve(overrides)))
     assert set(refused.value.field_errors) == fields
     assert _count() == 0
 
