@@ -207,6 +207,9 @@ def _import_models() -> None:
     import app.auth.models  # noqa: F401
     import linkages.models  # noqa: F401
     import traceability.models  # noqa: F401
+    from linkages.indicator.tallies import keep_tallies
+
+    keep_tallies()  # the volume tallies follow every write of lots and deliveries
 
 
 def select_locale() -> str:

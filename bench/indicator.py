@@ -145,6 +145,7 @@ def prepare(url: str, scale: float, seed: int, regenerate: bool) -> tuple[Any, d
 
     from app import create_app
     from core.db import db
+    from linkages.indicator import tallies
     from linkages.services.places import load_places
 
     wanted = fingerprint(scale, seed)
@@ -162,6 +163,10 @@ def prepare(url: str, scale: float, seed: int, regenerate: bool) -> tuple[Any, d
             db.session.remove()
             counts = country.generate(db.engine, scale, seed,
                                       lambda s: print(f"[{_label(url)}]   {s}", flush=True))
+            # Bulk-loaded past the ORM, so the upkeep did not see it: the tallies from
+            # scratch, as the migration fills them.
+            with db.engine.begin() as conn:
+                tallies.rebuild(conn)
             # The tables whose rows have an id of their own (not association tables).
             country.reset_sequences(db.engine, [
                 t for t in counts

@@ -56,6 +56,7 @@ from linkages.models.suppliers import (
     VerificationState,
     VerificationStatus,
 )
+from linkages.models.tallies import LinkageDeliveryTally, LinkageHarvestTally
 from linkages.models.targets import IndicatorTarget, TargetMetric
 
 __all__ = [
@@ -82,6 +83,8 @@ __all__ = [
     "LinkageDelivery",
     "LinkageDeliverySettlementChange",
     "LinkageDeliveryShippingChange",
+    "LinkageDeliveryTally",
+    "LinkageHarvestTally",
     "LinkageProject",
     "Member",
     "MemberContribution",

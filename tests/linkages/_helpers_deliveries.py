@@ -37,11 +37,14 @@ from typing import Any
 from core.clock import local_today
 from core.db import db
 from linkages.models.contracts import LinkageContract
+from linkages.models.deliveries import LinkageDelivery
 from linkages.models.organisations import OrgType
 from linkages.services import contracts
 from linkages.services import deliveries as svc
 from tests.linkages._helpers_contracts import Side, side, terms
 from tests.traceability.batch_factories import make_area, make_product
+from traceability.models.batches import Shipment
+from traceability.models.events import EpcisEvent
 from traceability.models.products import Commodity
 from traceability.services import recording as events
 
@@ -97,6 +100,17 @@ def ship(coop: Side, lot: int, to: Side, kg: str, day: date) -> int:
                                      quantity=Decimal(kg), unit="kg", shipped_at=day)
     assert shipped.shipment is not None
     return shipped.shipment.id
+
+
+def ship_event_id(delivery_id: int) -> str:
+    """The EPCIS event id of the shipping a delivery was booked on (to correct it)."""
+    delivery = db.session.get(LinkageDelivery, delivery_id)
+    assert delivery is not None
+    shipment = db.session.get(Shipment, delivery.shipment_id)
+    assert shipment is not None
+    event = db.session.get(EpcisEvent, shipment.ship_event_pk)
+    assert event is not None
+    return event.event_id
 
 
 def build_world() -> World:

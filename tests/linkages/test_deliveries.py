@@ -23,6 +23,7 @@ from tests.linkages._helpers_deliveries import (
     days,
     harvest,
     ship,
+    ship_event_id,
 )
 from tests.traceability.batch_factories import make_area, make_product
 from traceability.models.batches import Shipment
@@ -156,23 +157,13 @@ def test_a_withdrawn_shipping_no_longer_counts(world: World) -> None:
     assert line0.on_time_ratio == 1.0
 
 
-def _ship_event(delivery_id: int) -> str:
-    delivery = db.session.get(LinkageDelivery, delivery_id)
-    assert delivery is not None
-    shipment = db.session.get(Shipment, delivery.shipment_id)
-    assert shipment is not None
-    event = db.session.get(EpcisEvent, shipment.ship_event_pk)
-    assert event is not None
-    return event.event_id
-
-
 def test_a_delivery_follows_the_correction_of_its_shipping(world: World) -> None:
     # D3 (100 kg shipped T−2, after the window) was in fact 150 kg shipped T−6, in time:
     # line 0 then has 300 + 200 + 150 = 650 kg shipped, all three on time. What D3 read
     # before is kept for the indicator as of an earlier moment.
     from linkages.models.deliveries import LinkageDeliveryShippingChange
 
-    correct_event(world.coop.actor, _ship_event(world.deliveries["d3"]),
+    correct_event(world.coop.actor, ship_event_id(world.deliveries["d3"]),
                   reason="incorrect_data", batch_id=world.lot_p,
                   quantities={world.lot_p: (Decimal("150"), "kg")}, at=days(-6))
     db.session.commit()
@@ -190,7 +181,7 @@ def test_a_shipping_corrected_below_its_settlement_is_refused(world: World) -> N
     # D4 was settled without a receipt, 100 kg accepted: the shipper cannot now say it
     # shipped 80 kg; the buyer corrects the settlement first.
     caught = _refused(lambda: correct_event(
-        world.coop.actor, _ship_event(world.deliveries["d4"]), reason="incorrect_data",
+        world.coop.actor, ship_event_id(world.deliveries["d4"]), reason="incorrect_data",
         batch_id=world.lot_p2, quantities={world.lot_p2: (Decimal("80"), "kg")}),
         "quantities", Conflict)
     assert "100" in str(caught.field_errors["quantities"][0])
@@ -199,7 +190,7 @@ def test_a_shipping_corrected_below_its_settlement_is_refused(world: World) -> N
 def test_a_shipping_corrected_outside_the_contract_s_term_is_refused(world: World) -> None:
     # The contract runs from T−30: D3 cannot have been shipped on T−40 under it.
     _refused(lambda: correct_event(
-        world.coop.actor, _ship_event(world.deliveries["d3"]), reason="incorrect_data",
+        world.coop.actor, ship_event_id(world.deliveries["d3"]), reason="incorrect_data",
         batch_id=world.lot_p, at=days(-40)), "at", Conflict)
 
 
