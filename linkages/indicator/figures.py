@@ -8,7 +8,9 @@ divides the few sums it gets back.
   cooperatives with a counting contract of that group, over the whole denominator: a
   cooperative with two contracts may count in two groups, so groups need not add up.
 - The volume-weighted variant sums kilograms of batches instead of counting cooperatives,
-  and breaks down by the cooperative only.
+  and breaks down by the cooperative only. Asked as of today over a statistical or
+  calendar year, it reads the sums kept at write time (``tallies``), one row per
+  cooperative and per (cooperative, contract), not the lots and deliveries themselves.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import aliased
 
 from core.db import db
-from linkages.indicator import links
+from linkages.indicator import links, tallies
 from linkages.indicator.cohort import cohort, with_group_key
 from linkages.indicator.definitions import (
     DENOMINATOR_DEFINITION,
@@ -112,6 +114,8 @@ def _contract_groups(q: IndicatorQuery, breakdown: str) -> list[Row]:
 def _volume_groups(q: IndicatorQuery, breakdown: str) -> list[Row]:
     b = links.basis(q, province=_one_province(q))
     rows = _cohort_cte(q, b)
+    if tallies.answer(q):
+        return _tallied_volume_groups(q, b, rows, breakdown)
     batch = Batch
     shipped = links.volume_shipped(q, rows, b, VARIANTS[VariantCode.A])
     base = (
@@ -136,6 +140,30 @@ def _volume_groups(q: IndicatorQuery, breakdown: str) -> list[Row]:
         func.count(rows.c.org_id.distinct()).label("cooperatives"),
     ).group_by(key)
     # Planned without nested loops (``query.plan_for_analysis`` says why).
+    return [dict(r._mapping) for r in db.session.execute(stmt)]
+
+
+def _tallied_volume_groups(q: IndicatorQuery, b: links.Basis, rows: Any,
+                           breakdown: str) -> list[Row]:
+    """``_volume_groups`` from the tallies (``tallies.answer`` holds): one row per
+    cooperative of the cohort with lots of the year, and its kilograms shipped under the
+    contracts that make it count under A."""
+    counted = links.counting_pairs(q, rows, b, VARIANTS[VariantCode.A], "_a")
+    harvested = tallies.harvested(q).subquery("harvested")
+    shipped = tallies.shipped(q, counted).subquery("shipped")
+    base = (
+        select(rows)
+        .select_from(rows)
+        .join(harvested, harvested.c.organisation_id == rows.c.org_id)
+        .outerjoin(shipped, shipped.c.organisation_id == rows.c.org_id)
+    )
+    base, key = with_group_key(q, base, rows, breakdown)
+    stmt = base.with_only_columns(
+        key.label("key"),
+        func.sum(func.coalesce(shipped.c.shipped_kg, 0)).label("numerator"),
+        func.sum(harvested.c.harvested_kg).label("denominator"),
+        func.count(rows.c.org_id.distinct()).label("cooperatives"),
+    ).group_by(key)
     return [dict(r._mapping) for r in db.session.execute(stmt)]
 
 

@@ -50,6 +50,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select, Subquery
 
 from core.db import on_postgresql
+from linkages.indicator import tallies
 from linkages.indicator.definitions import (
     COOPERATIVE_COUNTERPARTY_ROLES,
     COOPERATIVE_COUNTERPARTY_TYPES,
@@ -360,10 +361,13 @@ def _first_accepted(q: IndicatorQuery, contract_id: Any, supplier_id: Any,
 
 def _delivered(q: IndicatorQuery, reg: Any, tag: str, theirs: CTE | None) -> Subquery:
     """(contract, supplier) pairs under which the supplier shipped, by the reference day,
-    a batch harvested in the period (the volume variant's drill-down). With ``theirs``
+    a batch harvested in the period (the volume variant's drill-down): from the tallies
+    when they answer (``tallies.answer``), else from the deliveries. With ``theirs``
     (``_their_contracts`` of ``reg``: only those pairs are asked about), the deliveries
     are read from the covering index ``ix_linkage_deliveries_contract_supplier`` for those
     contracts only, not from the 2 million deliveries."""
+    if tallies.answer(q):
+        return tallies.delivered(q, reg).subquery(f"delivered{tag}")
     d = LinkageDelivery
     of_registry = d.supplier_id.in_(select(reg.c.org_id))
     if theirs is not None and on_postgresql():

@@ -46,7 +46,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, attributes
 from sqlalchemy.sql import ColumnElement, Select
 
+from core.clock import local_today
+from core.db import db
 from linkages.indicator.period import STAT_YEAR_START, current_statistical_year
+from linkages.indicator.query import IndicatorQuery
 from linkages.models.deliveries import LinkageDelivery
 from linkages.models.organisations import Organisation
 from linkages.models.tallies import LinkageDeliveryTally, LinkageHarvestTally
@@ -219,3 +222,54 @@ def keep_tallies() -> None:
     if not event.contains(Session, "after_flush", _keep):
         event.listen(Session, "after_flush", _keep)
 
+
+# --- reading ------------------------------------------------------------------------
+
+def answer(q: IndicatorQuery) -> bool:
+    """Whether the tallies give ``q``'s volume figure exactly: as of today (nothing
+    recorded after the cutoff, so every lot and delivery counts as it stands now), over a
+    statistical or calendar year, no commodity asked; and, when the reference day comes
+    before the year's end (the current year), no delivery tallied for that year shipped
+    after it. Else the figure reads the lots and deliveries themselves."""
+    period = q.period
+    if (period.kind not in KINDS or period.year is None or q.commodity
+            or q.as_of.as_of != local_today()):
+        return False
+    if q.on >= period.end:
+        return True
+    t = LinkageDeliveryTally
+    later = select(t.organisation_id).where(
+        t.period_kind == period.kind, t.year == period.year, t.last_shipped_on > q.on)
+    return not db.session.scalar(select(exists(later)))
+
+
+def harvested(q: IndicatorQuery) -> Select[Any]:
+    """``organisation_id, harvested_kg`` of ``q``'s year (``answer`` holds)."""
+    t = LinkageHarvestTally
+    return select(t.organisation_id, t.harvested_kg).where(
+        t.period_kind == q.period.kind, t.year == q.period.year)
+
+
+def shipped(q: IndicatorQuery, counted: Any) -> Select[Any]:
+    """``organisation_id, shipped_kg`` of ``q``'s year under the (cooperative, contract)
+    pairs ``counted`` (``org_id, contract_id``). Summed over the contracts, not capped
+    lot by lot at the lot's kilograms as the lots' own reading is: a lot never ships more
+    than it holds (``traceability.services.recording``), so the cap never bites."""
+    t = LinkageDeliveryTally
+    return (
+        select(t.organisation_id, func.sum(t.shipped_kg).label("shipped_kg"))
+        .join(counted, and_(counted.c.org_id == t.organisation_id,
+                            counted.c.contract_id == t.contract_id))
+        .where(t.period_kind == q.period.kind, t.year == q.period.year)
+        .group_by(t.organisation_id)
+    )
+
+
+def delivered(q: IndicatorQuery, reg: Any) -> Select[Any]:
+    """``contract_id, supplier_id``: the (contract, cooperative of ``reg``) pairs under
+    which the cooperative shipped kilograms of a lot of ``q``'s year (``answer`` holds;
+    the drill-down's "a batch of the period delivered")."""
+    t = LinkageDeliveryTally
+    return select(t.contract_id, t.organisation_id.label("supplier_id")).where(
+        t.period_kind == q.period.kind, t.year == q.period.year, t.shipped_kg > 0,
+        t.organisation_id.in_(select(reg.c.org_id)))
