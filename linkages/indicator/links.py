@@ -255,6 +255,11 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, theirs: CTE | None = 
             f"relevant_party_rows{tag}")
         f = facts_on(q.on, q.cutoff, f"party_facts{tag}",
                      Organisation.id.in_(select(parties.c.organisation_id)), profile=False)
+    elif leads and on_postgresql():
+        # The country's parties are read for their types only: the facts without the
+        # profiles, which the cohort's facts (``b.facts``) join for every organisation
+        # (B by province: that part 112 → 45 ms under EXPLAIN ANALYZE).
+        f = facts_on(q.on, q.cutoff, f"party_facts{tag}", profile=False)
     enterprise = f.c.org_type == OrgType.DN.value
     if leads:
         # Every party of these contracts is read (enterprises and leading HTX alike):
