@@ -32,6 +32,7 @@ from urllib.parse import quote
 
 from flask import current_app
 from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
 from core.actor import (
@@ -180,53 +181,92 @@ def new_batch(
     field: str = "lot_code",
 ) -> Batch:
     """Create (flush) a batch with its fixed identifier; 409 on a lot code already used in
-    the organisation or an identifier already taken."""
+    the organisation or an identifier already taken. A generated code taken meanwhile by
+    another request (two phones recording the same product on the same day) moves on to
+    the next number; a code given and taken meanwhile is the same 409 as one taken
+    before."""
+    generated = lot_code is None
     if lot_code is None:
         lot_code = generate_lot_code(org.id, lot_day, lot_tag_text)
-        identifier = batch_identifier(org, product, lot_code)
-        # A generated code may still collide with another organisation's lot of a shared
-        # product reference; move to the next number then.
-        while _identifier_taken(identifier):
-            n = int(lot_code.rsplit("-", 1)[1]) + 1
-            lot_code = f"{lot_code.rsplit('-', 1)[0]}-{n}"
-            identifier = batch_identifier(org, product, lot_code)
+        lot_code, identifier = _free_code(org, product, lot_code)
     else:
         gs1.validate_lot(lot_code, field=field)
-        taken = db.session.scalar(
-            select(Batch.id).where(Batch.organisation_id == org.id, Batch.lot_code == lot_code)
-        )
-        if taken is not None:
-            raise Conflict(
-                _l("Lot code %(lot)s is already used.", lot=lot_code),
-                field_errors={field: [_l("This lot code is already used.")]},
-            )
+        if _code_taken(org, lot_code):
+            raise _code_conflict(lot_code, field)
         identifier = batch_identifier(org, product, lot_code)
         if _identifier_taken(identifier):
             raise Conflict(
                 _l("Lot code %(lot)s is already used for this product.", lot=lot_code),
                 field_errors={field: [_l("This lot code is already used for this product.")]},
             )
-    batch = Batch(
-        organisation_id=org.id,
-        product_id=product.id,
-        lot_code=lot_code,
-        identifier=identifier,
-        canonical_id=gs1.canonical_uri(identifier),
-        quantity=quantity,
-        unit=unit,
-        quantity_kg=quantity_kg.quantize(KG_PLACES),
-        harvest_start=harvest_start,
-        harvest_end=harvest_end,
-        grade=grade or "",
-        quality=quality or None,
-        expiry=expiry,
-        status=BatchStatus.ACTIVE,
-        created_by_id=actor.user_id or None,
+    for _attempt in range(LOT_CODE_ATTEMPTS):
+        batch = Batch(
+            organisation_id=org.id,
+            product_id=product.id,
+            lot_code=lot_code,
+            identifier=identifier,
+            canonical_id=gs1.canonical_uri(identifier),
+            quantity=quantity,
+            unit=unit,
+            quantity_kg=quantity_kg.quantize(KG_PLACES),
+            harvest_start=harvest_start,
+            harvest_end=harvest_end,
+            grade=grade or "",
+            quality=quality or None,
+            expiry=expiry,
+            status=BatchStatus.ACTIVE,
+            created_by_id=actor.user_id or None,
+        )
+        batch.areas = [BatchArea(area_id=a) for a in dict.fromkeys(area_ids)]
+        try:
+            with db.session.begin_nested():
+                db.session.add(batch)
+                db.session.flush()
+        except IntegrityError:
+            # Another request committed this code first (its row was not there when we
+            # looked); anything else is not ours to explain.
+            if not (_code_taken(org, lot_code) or _identifier_taken(identifier)):
+                raise
+            if not generated:
+                raise _code_conflict(lot_code, field) from None
+            lot_code, identifier = _free_code(org, product, _next_number(lot_code))
+            continue
+        return batch
+    raise _code_conflict(lot_code, field)
+
+
+# A generated code taken by another request between our look and our insert moves on to
+# the next number; so many races in a row mean something else is wrong.
+LOT_CODE_ATTEMPTS = 5
+
+
+def _next_number(lot_code: str) -> str:
+    head, n = lot_code.rsplit("-", 1)
+    return f"{head}-{int(n) + 1}"
+
+
+def _free_code(org: Organisation, product: Product, lot_code: str) -> tuple[str, str]:
+    """``lot_code`` (generated), or the next numbers after it, until neither the code in
+    the organisation nor its identifier is taken (a generated code may collide with
+    another organisation's lot of a shared product reference): code and identifier."""
+    identifier = batch_identifier(org, product, lot_code)
+    while _code_taken(org, lot_code) or _identifier_taken(identifier):
+        lot_code = _next_number(lot_code)
+        identifier = batch_identifier(org, product, lot_code)
+    return lot_code, identifier
+
+
+def _code_taken(org: Organisation, lot_code: str) -> bool:
+    return db.session.scalar(
+        select(Batch.id).where(Batch.organisation_id == org.id, Batch.lot_code == lot_code)
+    ) is not None
+
+
+def _code_conflict(lot_code: str, field: str) -> Conflict:
+    return Conflict(
+        _l("Lot code %(lot)s is already used.", lot=lot_code),
+        field_errors={field: [_l("This lot code is already used.")]},
     )
-    batch.areas = [BatchArea(area_id=a) for a in dict.fromkeys(area_ids)]
-    db.session.add(batch)
-    db.session.flush()
-    return batch
 
 
 def _identifier_taken(identifier: str) -> bool:
