@@ -238,16 +238,19 @@ def answer(q: IndicatorQuery) -> bool:
     if q.on >= period.end:
         return True
     t = LinkageDeliveryTally
-    later = select(t.organisation_id).where(
-        t.period_kind == period.kind, t.year == period.year, t.last_shipped_on > q.on)
+    later = select(t.organisation_id).where(*_of_year(t, q), t.last_shipped_on > q.on)
     return not db.session.scalar(select(exists(later)))
+
+
+def _of_year(t: Any, q: IndicatorQuery) -> list[ColumnElement[bool]]:
+    """Conditions on a tally table: the rows of ``q``'s year."""
+    return [t.period_kind == q.period.kind, t.year == q.period.year]
 
 
 def harvested(q: IndicatorQuery) -> Select[Any]:
     """``organisation_id, harvested_kg`` of ``q``'s year (``answer`` holds)."""
     t = LinkageHarvestTally
-    return select(t.organisation_id, t.harvested_kg).where(
-        t.period_kind == q.period.kind, t.year == q.period.year)
+    return select(t.organisation_id, t.harvested_kg).where(*_of_year(t, q))
 
 
 def shipped(q: IndicatorQuery, counted: Any) -> Select[Any]:
@@ -260,7 +263,7 @@ def shipped(q: IndicatorQuery, counted: Any) -> Select[Any]:
         select(t.organisation_id, func.sum(t.shipped_kg).label("shipped_kg"))
         .join(counted, and_(counted.c.org_id == t.organisation_id,
                             counted.c.contract_id == t.contract_id))
-        .where(t.period_kind == q.period.kind, t.year == q.period.year)
+        .where(*_of_year(t, q))
         .group_by(t.organisation_id)
     )
 
@@ -271,5 +274,4 @@ def delivered(q: IndicatorQuery, reg: Any) -> Select[Any]:
     the drill-down's "a batch of the period delivered")."""
     t = LinkageDeliveryTally
     return select(t.contract_id, t.organisation_id.label("supplier_id")).where(
-        t.period_kind == q.period.kind, t.year == q.period.year, t.shipped_kg > 0,
-        t.organisation_id.in_(select(reg.c.org_id)))
+        *_of_year(t, q), t.shipped_kg > 0, t.organisation_id.in_(select(reg.c.org_id)))

@@ -187,8 +187,7 @@ def new_batch(
     before."""
     generated = lot_code is None
     if lot_code is None:
-        lot_code = generate_lot_code(org.id, lot_day, lot_tag_text)
-        lot_code, identifier = _free_code(org, product, lot_code)
+        lot_code, identifier = _generated_code(org, product, lot_day, lot_tag_text)
     else:
         gs1.validate_lot(lot_code, field=field)
         if _code_taken(org, lot_code):
@@ -229,7 +228,7 @@ def new_batch(
                 raise
             if not generated:
                 raise _code_conflict(lot_code, field) from None
-            lot_code, identifier = _free_code(org, product, _next_number(lot_code))
+            lot_code, identifier = _generated_code(org, product, lot_day, lot_tag_text)
             continue
         return batch
     raise _code_conflict(lot_code, field)
@@ -240,18 +239,16 @@ def new_batch(
 LOT_CODE_ATTEMPTS = 5
 
 
-def _next_number(lot_code: str) -> str:
-    head, n = lot_code.rsplit("-", 1)
-    return f"{head}-{int(n) + 1}"
-
-
-def _free_code(org: Organisation, product: Product, lot_code: str) -> tuple[str, str]:
-    """``lot_code`` (generated), or the next numbers after it, until neither the code in
-    the organisation nor its identifier is taken (a generated code may collide with
-    another organisation's lot of a shared product reference): code and identifier."""
+def _generated_code(org: Organisation, product: Product, lot_day: date,
+                    lot_tag_text: str) -> tuple[str, str]:
+    """The first lot code not used in the organisation (``generate_lot_code``), moved on
+    while its identifier is taken (it may collide with another organisation's lot of a
+    shared product reference): code and identifier."""
+    lot_code = generate_lot_code(org.id, lot_day, lot_tag_text)
     identifier = batch_identifier(org, product, lot_code)
-    while _code_taken(org, lot_code) or _identifier_taken(identifier):
-        lot_code = _next_number(lot_code)
+    while _identifier_taken(identifier):
+        head, n = lot_code.rsplit("-", 1)
+        lot_code = f"{head}-{int(n) + 1}"
         identifier = batch_identifier(org, product, lot_code)
     return lot_code, identifier
 
