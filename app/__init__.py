@@ -207,9 +207,11 @@ def _import_models() -> None:
     import app.auth.models  # noqa: F401
     import linkages.models  # noqa: F401
     import traceability.models  # noqa: F401
+    from linkages.indicator.sides import keep_sides
     from linkages.indicator.tallies import keep_tallies
 
     keep_tallies()  # the volume tallies follow every write of lots and deliveries
+    keep_sides()  # the contracts' sides follow every write of their parties
 
 
 def select_locale() -> str:

@@ -145,7 +145,7 @@ def prepare(url: str, scale: float, seed: int, regenerate: bool) -> tuple[Any, d
 
     from app import create_app
     from core.db import db
-    from linkages.indicator import tallies
+    from linkages.indicator import sides, tallies
     from linkages.services.places import load_places
 
     wanted = fingerprint(scale, seed)
@@ -164,9 +164,10 @@ def prepare(url: str, scale: float, seed: int, regenerate: bool) -> tuple[Any, d
             counts = country.generate(db.engine, scale, seed,
                                       lambda s: print(f"[{_label(url)}]   {s}", flush=True))
             # Bulk-loaded past the ORM, so the upkeep did not see it: the tallies from
-            # scratch, as the migration fills them.
+            # scratch, as the migration fills them; so are the contracts' sides.
             with db.engine.begin() as conn:
                 tallies.rebuild(conn)
+                sides.rebuild(conn)
             # The tables whose rows have an id of their own (not association tables).
             country.reset_sequences(db.engine, [
                 t for t in counts

@@ -50,10 +50,8 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select, Subquery
 
 from core.db import on_postgresql
-from linkages.indicator import tallies
+from linkages.indicator import sides, tallies
 from linkages.indicator.definitions import (
-    COOPERATIVE_COUNTERPARTY_ROLES,
-    COOPERATIVE_COUNTERPARTY_TYPES,
     COUNTING_CONTRACT_STATUSES,
     Variant,
     VariantCode,
@@ -82,6 +80,7 @@ from linkages.models.deliveries import (
     LinkageDeliveryShippingChange,
 )
 from linkages.models.organisations import Organisation, OrgType
+from linkages.models.sides import LinkageContractSides
 from traceability.models import Batch, Commodity, EpcisEvent, Product, Shipment
 from traceability.models.batches import HARVEST_DAY, not_void_at
 from traceability.services.shipments import shipments_withdrawn_before
@@ -100,8 +99,8 @@ class Basis:
     facts: CTE
     contracts: InForce
     # ``facts`` holds only the organisations that may be in this province: the statement
-    # reads one province's registry and its contracts' parties (``narrow``), whose facts
-    # are then worked out on their own (``_contract_sides``).
+    # reads one province's registry and its contracts' sides (``narrow``), which never
+    # read ``facts`` (``_contract_sides``).
     province: str | None = None
 
 
@@ -197,6 +196,15 @@ def _overlapping(q: IndicatorQuery, c: Any) -> list[ColumnElement[bool]]:
             or_(c.c.effective_to.is_(None), c.c.effective_to >= q.period.start)]
 
 
+def _relevant(q: IndicatorQuery, c: Any, counting_only: bool) -> list[ColumnElement[bool]]:
+    """Conditions on ``c`` (contracts in force): the term overlaps the period and, with
+    ``counting_only``, the status counts."""
+    conditions = _overlapping(q, c)
+    if counting_only:
+        conditions.append(c.c.status.in_([s.value for s in COUNTING_CONTRACT_STATUSES]))
+    return conditions
+
+
 def _enterprise_parties(b: Basis, f: Any, tag: str) -> Subquery:
     """The parties of the contracts in force that are enterprises on the day (by their
     facts ``f``), through the parties' organisation index: ~117,000 of the 358,596."""
@@ -216,21 +224,25 @@ def _their_contracts(b: Basis, reg: Any, tag: str) -> CTE:
 
 
 def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, theirs: CTE | None = None,
-                    counting_only: bool = False, leads: bool = True) -> Subquery:
+                    counting_only: bool = False) -> Subquery:
     """The contracts in force whose term overlaps the period (``counting_only``: and
     whose status counts): ``contract_id, status, form``, ``enterprise`` (1: an
     enterprise, on the day, is one of the parties) and B's other counterparties — the
     parties that are an HTX or a union leading or buying, by their lowest and highest ids
     ``lead_min`` and ``lead_max``: one other than a given cooperative exists unless both
     are NULL or both are that cooperative (a distinct count would say as much but needs
-    a sort). One pass over those contracts' parties; with ``theirs``
-    (``_their_contracts``), only those contracts (a province's, not the country's), and
-    on PostgreSQL only their parties' facts. Without ``leads`` (nothing asks about B's
-    counterparties) ``lead_min`` and ``lead_max`` are NULL and only the enterprises
-    among the parties are looked for."""
-    f, c = b.facts, b.contracts.contracts
+    a sort). With ``theirs`` (``_their_contracts``), only those contracts (a province's,
+    not the country's).
+
+    The sides are read from the table kept at write time (``sides``) for every contract
+    it holds as it stood on the day; the rest (``sides.unsettled``: changed since the day,
+    or naming an organisation whose type changed) are worked out here from their parties
+    in force and those parties' facts on the day, by the same rule. Worked out for every
+    contract, that read the 358,596 parties of the country's contracts and their
+    organisations' types: B by province 2.2× the floor of A, 1.5× from the table
+    (bench/RESULTS.md, 2026-12-07, fifteenth session)."""
+    c = b.contracts.contracts
     of_theirs: list[ColumnElement[bool]] = []
-    parties: Any = None
     narrowed = theirs is not None and on_postgresql()
     if narrowed:
         assert theirs is not None
@@ -240,66 +252,39 @@ def _contract_sides(q: IndicatorQuery, b: Basis, tag: str, theirs: CTE | None = 
             select(theirs.c.contract_id), f"their_terms{tag}")), f"their_contracts_terms{tag}")
     elif theirs is not None:
         of_theirs.append(c.c.contract_id.in_(select(theirs.c.contract_id)))
-    relevant = [*_overlapping(q, c), *of_theirs]
-    if counting_only:
-        relevant.append(c.c.status.in_([s.value for s in COUNTING_CONTRACT_STATUSES]))
-    relevant_ids = select(c.c.contract_id).where(*relevant)
-    if narrowed:
-        # The relevant contracts' parties alone (a province's ~6,800 contracts overlapping
-        # the period have ~19,000 party rows, where all its contracts have ~43,000),
-        # through the parties' contract index, kept: read for their organisations' facts
-        # and for the sides. Those facts alone (~10,000 of the 56,000 organisations),
-        # without their profiles: only their types are read.
-        parties = materialized(select(b.contracts.parties_among(
-            "contract_id", relevant_ids, f"relevant_parties{tag}")),
-            f"relevant_party_rows{tag}")
-        f = facts_on(q.on, q.cutoff, f"party_facts{tag}",
-                     Organisation.id.in_(select(parties.c.organisation_id)), profile=False)
-    elif leads and on_postgresql():
-        # The country's parties are read for their types only: the facts without the
-        # profiles, which the cohort's facts (``b.facts``) join for every organisation
-        # (B by province: that part 112 → 45 ms under EXPLAIN ANALYZE).
-        f = facts_on(q.on, q.cutoff, f"party_facts{tag}", profile=False)
-    enterprise = f.c.org_type == OrgType.DN.value
-    if leads:
-        # Every party of these contracts is read (enterprises and leading HTX alike):
-        # on PostgreSQL through the parties' contract index, where a semi-join read the
-        # whole table (358,596 rows for 120,000 of the country's counting contracts).
-        p = parties if parties is not None else b.contracts.parties_among(
-            "contract_id", relevant_ids, f"relevant_parties{tag}")
-        lead = and_(f.c.org_type.in_([t.value for t in COOPERATIVE_COUNTERPARTY_TYPES]),
-                    p.c.role.in_([r.value for r in COOPERATIVE_COUNTERPARTY_ROLES]))
-        kinds = (
-            select(
-                p.c.contract_id,
-                func.max(_flag(enterprise)).label("enterprise"),
-                func.min(case((lead, p.c.organisation_id))).label("lead_min"),
-                func.max(case((lead, p.c.organisation_id))).label("lead_max"),
-            )
-            .join(f, f.c.org_id == p.c.organisation_id)
-            .where(or_(enterprise, lead))
-            .group_by(p.c.contract_id)
-        )
-    else:  # the enterprises alone: a small set to test the parties against
-        none = cast(null(), Integer)
-        if parties is None:
-            p = _enterprise_parties(b, f, tag)
-            among_relevant = [p.c.contract_id.in_(relevant_ids)]
-        else:  # the relevant contracts' parties, already read
-            p = parties
-            among_relevant = [p.c.organisation_id.in_(select(f.c.org_id).where(enterprise))]
-        kinds = (
-            select(p.c.contract_id, literal(1).label("enterprise"),
-                   none.label("lead_min"), none.label("lead_max"))
-            .where(*among_relevant)
-            .distinct()
-        )
-    sides = kinds.subquery(f"party_kinds{tag}")
+    relevant = [*_relevant(q, c, counting_only), *of_theirs]
+    unsettled = materialized(sides.unsettled(b.contracts.changed), f"unsettled{tag}")
+    t = LinkageContractSides
+    kept = select(t.contract_id, _flag(t.enterprise).label("enterprise"), t.lead_min,
+                  t.lead_max).where(t.contract_id.not_in(select(unsettled.c.contract_id)))
+    if narrowed:  # a province's few thousand rows through the primary key
+        kept = kept.where(Among(t.contract_id, select(c.c.contract_id).where(*relevant)))
+    # The unsettled ones among the relevant, through the contracts' primary key (not a
+    # scan of them all): their parties in force, and those parties' facts alone, without
+    # their profiles (only their types are read).
+    listed = b.contracts.contracts_among(select(unsettled.c.contract_id),
+                                         f"unsettled_terms{tag}")
+    worked = select(listed.c.contract_id).where(*_relevant(q, listed, counting_only))
+    if theirs is not None:
+        worked = worked.where(listed.c.contract_id.in_(select(theirs.c.contract_id)))
+    p = materialized(select(b.contracts.parties_among("contract_id", worked,
+                                                      f"unsettled_parties{tag}")),
+                     f"unsettled_party_rows{tag}")
+    f = facts_on(q.on, q.cutoff, f"party_facts{tag}",
+                 Organisation.id.in_(select(p.c.organisation_id)), profile=False)
+    computed = (
+        select(p.c.contract_id, *sides.side_columns(p.c.organisation_id, f.c.org_type,
+                                                    p.c.role))
+        .join(f, f.c.org_id == p.c.organisation_id)
+        .where(sides.concerned(f.c.org_type, p.c.role))
+        .group_by(p.c.contract_id)
+    )
+    found = union_all(kept, computed).subquery(f"party_kinds{tag}")
     return (
         select(c.c.contract_id, c.c.status, c.c.form,
-               func.coalesce(sides.c.enterprise, 0).label("enterprise"),
-               sides.c.lead_min, sides.c.lead_max)
-        .outerjoin(sides, sides.c.contract_id == c.c.contract_id)
+               func.coalesce(found.c.enterprise, 0).label("enterprise"),
+               found.c.lead_min, found.c.lead_max)
+        .outerjoin(found, found.c.contract_id == c.c.contract_id)
         .where(*relevant)
         .subquery(f"contract_sides{tag}")
     )
@@ -453,8 +438,7 @@ def pairs(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str = ""
     # A basis of one province's facts has no others' facts: only its contracts' sides.
     narrow = narrow or b.province is not None
     theirs = _their_contracts(b, reg, tag) if narrow else None
-    c = _contract_sides(q, b, tag, theirs, counting_only,
-                        leads=variant.broad_counterparty or not counting_only)
+    c = _contract_sides(q, b, tag, theirs, counting_only)
     p = b.contracts.parties_among("organisation_id", select(reg.c.org_id),
                                   f"cooperative_parties{tag}")
     org_id = p.c.organisation_id
@@ -698,7 +682,7 @@ def _every_rule(q: IndicatorQuery, reg: Any, b: Basis, tag: str,
     once for every variant (``counting_only``: only contracts whose status counts)."""
     narrow = bool(q.provinces) or b.province is not None
     theirs = _their_contracts(b, reg, tag) if narrow else None
-    c = _contract_sides(q, b, tag, theirs, counting_only=counting_only, leads=True)
+    c = _contract_sides(q, b, tag, theirs, counting_only=counting_only)
     p = b.contracts.parties_among("organisation_id", select(reg.c.org_id),
                                   f"cooperative_parties{tag}")
     org_id = p.c.organisation_id

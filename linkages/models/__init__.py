@@ -50,6 +50,7 @@ from linkages.models.publications import (
     IndicatorPublicationFigure,
     IndicatorPublicationMember,
 )
+from linkages.models.sides import LinkageContractSides
 from linkages.models.suppliers import (
     SupplierLink,
     SupplierVerification,
@@ -78,6 +79,7 @@ __all__ = [
     "LinkageContractConfirmation",
     "LinkageContractLine",
     "LinkageContractParty",
+    "LinkageContractSides",
     "LinkageContractVersion",
     "LinkageContractVersionParty",
     "LinkageDelivery",
