@@ -36,6 +36,7 @@ from traceability.services.capture import (
     Link,
     PreparedEvent,
     canonical_identifier,
+    events_withdrawn,
     store_events,
 )
 
@@ -312,6 +313,26 @@ def test_error_declaration_retracts_the_original_and_both_stay_stored() -> None:
     assert db.session.get(EpcisEvent, declared.pk).retracted_at is None
     [again] = store_events(actor, [PreparedEvent(dict(declaration))], CONTEXT)
     assert again.status == "duplicate"
+
+
+def test_a_withdrawal_is_announced_with_the_events_it_withdrew() -> None:
+    # The linkage indicator's tallies follow withdrawals from this signal: the UPDATE that
+    # withdraws the events is seen by no ORM flush.
+    _, actor = org_actor()
+    event = object_event("urn:epc:id:sgtin:0614141.107346.2031")
+    [original] = store_events(actor, [PreparedEvent(event)], CONTEXT)
+    heard: list[list[int]] = []
+
+    def hear(_session: Any, *, event_pks: list[int], **_: Any) -> None:
+        heard.append(event_pks)
+
+    declaration = {**event, "errorDeclaration": {"declarationTime": "2026-03-02T08:00:00Z"}}
+    with events_withdrawn.connected_to(hear):
+        store_events(actor, [PreparedEvent(declaration)], CONTEXT)
+        # Declared again (with another time, so not a duplicate): nothing left to withdraw.
+        again = {**event, "errorDeclaration": {"declarationTime": "2026-03-03T08:00:00Z"}}
+        store_events(actor, [PreparedEvent(again)], CONTEXT)
+    assert heard == [[original.pk]]
 
 
 def test_original_arriving_after_its_error_declaration_is_stored_retracted() -> None:

@@ -45,6 +45,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
+from blinker import Namespace
 from sqlalchemy import and_, delete, insert, select, tuple_, update
 
 from core.actor import Actor, can_write, require_authenticated
@@ -78,6 +79,7 @@ __all__ = [
     "capture_document",
     "capture_event",
     "event_identifiers",
+    "events_withdrawn",
     "format_record_time",
     "parse_event_time",
     "require_capturer",
@@ -86,6 +88,13 @@ __all__ = [
 
 
 Status = Literal["captured", "duplicate"]
+
+# Sent (sender: the ``Session``; ``event_pks``: the events' ids) when error declarations
+# have just withdrawn events, in the same transaction. The withdrawal is one UPDATE of
+# the events, which the ORM's flush events never see: what another part keeps from the
+# events (the linkage indicator's tallies) follows it from here. A signal, so that
+# traceability needs to know nothing of it.
+events_withdrawn = Namespace().signal("events-withdrawn")
 
 
 @dataclass(frozen=True)
@@ -395,6 +404,7 @@ def store_events(
         if rows[i]["declares_error"]:
             retracted.setdefault(rows[i]["organisation_id"], set()).add(rows[i]["event_id"])
     events = EpcisEvent.__table__
+    withdrawn: list[int] = []
     for org_id, event_ids in retracted.items():
         same_org = (
             events.c.organisation_id.is_(None)
@@ -405,11 +415,9 @@ def store_events(
             originals = and_(
                 events.c.event_id.in_(chunk), events.c.declares_error.is_(False), same_org
             )
-            session.execute(
-                update(events)
-                .where(originals, events.c.retracted_at.is_(None))
-                .values(retracted_at=now)
-            )
+            standing = and_(originals, events.c.retracted_at.is_(None))
+            withdrawn.extend(session.scalars(select(events.c.id).where(standing)))
+            session.execute(update(events).where(standing).values(retracted_at=now))
             # batch_links is the LIVE genealogy, derived from the events: a withdrawn event's
             # edges leave it (the event itself, with its inputs and outputs, stays as
             # recorded), so that every lineage walk reads the edge index alone instead of
@@ -419,6 +427,8 @@ def store_events(
                     BatchLink.event_pk.in_(select(events.c.id).where(originals))
                 )
             )
+    if withdrawn:
+        events_withdrawn.send(session, event_pks=withdrawn)
     return results
 
 
