@@ -333,6 +333,8 @@ def _first_accepted(q: IndicatorQuery, contract_id: Any, supplier_id: Any,
     thousands of rows (bench/RESULTS.md, 2026-12-07). The corrected settlements are
     looked at only when a correction was recorded since the cutoff (asked once per
     statement): a figure as of today never reads them."""
+    if tallies.accepts(q):  # as of today, over a year: the tally's probe alone
+        return tallies.first_accepted(q, contract_id, supplier_id)
     d, s = LinkageDelivery, LinkageDeliverySettlementChange
     conditions = [d.contract_id == contract_id, d.supplier_id == supplier_id,
                   *accepted_in_period(q)]
@@ -585,7 +587,12 @@ def counting_pairs(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant,
     found = (select(p.c.organisation_id.label("org_id"), p.c.contract_id, counting.c.form)
              .join(counting, counting.c.contract_id == p.c.contract_id)
              .where(p.c.organisation_id.in_(select(reg.c.org_id))))
-    if variant.needs_delivery:
+    if variant.needs_delivery and tallies.accepts(q):
+        # The pairs with an accepted delivery in the year, joined as a set.
+        accepted = tallies.accepted(q).subquery(f"accepted{tag}")
+        found = found.join(accepted, and_(accepted.c.organisation_id == p.c.organisation_id,
+                                          accepted.c.contract_id == p.c.contract_id))
+    elif variant.needs_delivery:
         # The registry's pairs kept first, so that only they are looked up: left in one
         # statement, PostgreSQL asked every party of the contracts (71,879 look-ups
         # where the registry has 15,070 pairs).

@@ -1,16 +1,21 @@
-"""The volume-weighted variant's tallies (``linkages.models.tallies``): one rule that
-works them out from the lots and deliveries, kept at every flush that touches them.
+"""The tallies of the volume-weighted variant and of variant C
+(``linkages.models.tallies``): one rule per tally that works it out from the lots and
+deliveries, kept at every flush that touches them.
 
-What a tally holds is what the variant reads of the lots and deliveries when a figure is
+What a tally holds is what its variant reads of the lots and deliveries when a figure is
 asked as of today: every lot and delivery recorded so far, the lots that are not void, the
-shippings not withdrawn, each as it stands now. ``harvest_rows`` and ``delivery_rows``
-say it in SQL once; the full rebuild (a migration, a bulk load) and the upkeep of a few
-cooperatives' years run the same statements.
+shippings not withdrawn, the settlements, each as it stands now. ``harvest_rows``,
+``delivery_rows`` and ``acceptance_rows`` say it in SQL once; the full rebuild (a
+migration, a bulk load) and the upkeep of a few cooperatives' years run the same
+statements. ``answer`` and ``accepts`` say when a figure may read them.
 
 Upkeep: after each flush, the (cooperative, year) keys of the lots, deliveries, shipments
 and withdrawn events it wrote are worked out again, inside the same transaction, so a
-tally never differs from its rule as seen by the transaction that reads it. Writes that
-bypass the ORM (a Core ``UPDATE`` of lots, a bulk load) must call ``rebuild``.
+tally never differs from its rule as seen by the transaction that reads it: the volume's
+by the year of the lots' harvest, the acceptances' by the year of the day received.
+Error declarations withdraw events by an UPDATE that no flush sees; their deliveries'
+keys are worked out when traceability announces it (``events_withdrawn``). Other writes
+that bypass the ORM (a Core ``UPDATE`` of lots, a bulk load) must call ``rebuild``.
 
 Two transactions writing for one cooperative at once would each work its tallies out
 without the other's uncommitted rows, and the later commit would win (or, on PostgreSQL,
@@ -22,6 +27,7 @@ lets one transaction write at a time anyway.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -52,9 +58,14 @@ from linkages.indicator.period import STAT_YEAR_START, current_statistical_year
 from linkages.indicator.query import IndicatorQuery
 from linkages.models.deliveries import LinkageDelivery
 from linkages.models.organisations import Organisation
-from linkages.models.tallies import LinkageDeliveryTally, LinkageHarvestTally
+from linkages.models.tallies import (
+    LinkageAcceptanceTally,
+    LinkageDeliveryTally,
+    LinkageHarvestTally,
+)
 from traceability.models import Batch, BatchStatus, EpcisEvent, Shipment
 from traceability.models.batches import HARVEST_DAY
+from traceability.services.capture import events_withdrawn
 
 STATISTICAL, CALENDAR = "statistical_year", "calendar_year"
 KINDS = (STATISTICAL, CALENDAR)
@@ -137,21 +148,58 @@ def delivery_rows(keys: set[Key] | None = None) -> Select[Any]:
     return union_all(*parts)  # type: ignore[return-value]
 
 
-def rebuild(conn: Connection | Session, keys: set[Key] | None = None) -> None:
+def acceptance_rows(keys: set[Key] | None = None) -> Select[Any]:
+    """``organisation_id, period_kind, year, contract_id, first_delivery_id,
+    last_received_on`` (of ``keys`` only when given): each supplier's deliveries under
+    each contract that the buyer accepted (above 0 kg) and settled, their shipping not
+    withdrawn, by the year of the day received: the lowest of them, and the latest day
+    received (variant C's rule, ``links.accepted_in_period``, as it stands now)."""
+    d = LinkageDelivery
+    parts = []
+    for kind in KINDS:
+        year = year_of(kind, d.received_on)
+        parts.append(
+            select(d.supplier_id, literal(kind).label("period_kind"), year.label("year"),
+                   d.contract_id, func.min(d.id).label("first_delivery_id"),
+                   func.max(d.received_on).label("last_received_on"))
+            .where(d.accepted_kg > 0, d.received_on.is_not(None), d.settled_at.is_not(None),
+                   ~_withdrawn(d), *_of_keys(d.supplier_id, year, kind, keys))
+            .group_by(d.supplier_id, year, d.contract_id)
+        )
+    return union_all(*parts)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The (cooperative, kind, year) keys to work out again: of the volume tallies (by
+    the year of the lots' harvest) and of the acceptance tallies (by the year of the
+    day received)."""
+
+    volume: set[Key] | None = None  # None: every key
+    acceptance: set[Key] | None = None
+
+
+def rebuild(conn: Connection | Session, keys: Keys | None = None) -> None:
     """Work the tallies out again: all of them, or those of ``keys``."""
-    for table, rows, columns in (
-        (LinkageHarvestTally, harvest_rows(keys),
+    keys = keys or Keys()
+    for table, rows, of, columns in (
+        (LinkageHarvestTally, harvest_rows, keys.volume,
          ["organisation_id", "period_kind", "year", "lots", "harvested_kg"]),
-        (LinkageDeliveryTally, delivery_rows(keys),
+        (LinkageDeliveryTally, delivery_rows, keys.volume,
          ["organisation_id", "period_kind", "year", "contract_id", "shipped_kg",
           "last_shipped_on"]),
+        (LinkageAcceptanceTally, acceptance_rows, keys.acceptance,
+         ["organisation_id", "period_kind", "year", "contract_id", "first_delivery_id",
+          "last_received_on"]),
     ):
+        if of is not None and not of:
+            continue
         gone = delete(table)
-        if keys is not None:
+        if of is not None:
             gone = gone.where(tuple_(table.organisation_id, table.period_kind, table.year)
-                              .in_(sorted(keys)))
+                              .in_(sorted(of)))
         conn.execute(gone)
-        conn.execute(insert(table).from_select(columns, rows))
+        conn.execute(insert(table).from_select(columns, rows(of)))
 
 
 # --- upkeep -------------------------------------------------------------------------
@@ -163,10 +211,11 @@ def _values(obj: Any, name: str) -> set[Any]:
             if v is not None} or {getattr(obj, name, None)} - {None}
 
 
-def _keys(session: Session) -> set[Key]:
-    """The (cooperative, kind, year) keys of what this flush wrote that a tally reads:
-    lots, deliveries, shipments and the retraction of events."""
-    days: set[tuple[int, date]] = set()
+def _keys(session: Session) -> Keys:
+    """The keys of what this flush wrote that a tally reads: lots, deliveries, shipments
+    and the retraction of events."""
+    days: set[tuple[int, date]] = set()  # (cooperative, harvest day)
+    received: set[tuple[int, date]] = set()  # (supplier, day received)
     lots: set[tuple[int, int]] = set()  # (supplier, lot) of deliveries
     shipments: set[int] = set()
     events: set[int] = set()
@@ -176,14 +225,17 @@ def _keys(session: Session) -> set[Key]:
                 for day in _values(obj, "harvest_start") | _values(obj, "harvest_end"):
                     days.add((org, day))
         elif isinstance(obj, LinkageDelivery):
-            lots.update((org, lot) for org in _values(obj, "supplier_id")
-                        for lot in _values(obj, "batch_id"))
+            suppliers = _values(obj, "supplier_id")
+            lots.update((org, lot) for org in suppliers for lot in _values(obj, "batch_id"))
+            received.update((org, day) for org in suppliers
+                            for day in _values(obj, "received_on"))
         elif isinstance(obj, Shipment) and obj.id is not None:
             shipments.add(obj.id)
         elif (isinstance(obj, EpcisEvent) and obj.id is not None
               and attributes.get_history(obj, "retracted_at").has_changes()):
             events.add(obj.id)
     conn = session.connection()
+    _delivery_days(conn, shipments, events, days, received)
     if lots:
         harvested = dict(
             (lot, (start, end)) for lot, start, end in conn.execute(
@@ -192,53 +244,102 @@ def _keys(session: Session) -> set[Key]:
         )
         days.update((org, day) for org, lot in lots
                     for day in harvested.get(lot, ()) if day is not None)
-    if shipments or events:
-        d = LinkageDelivery
-        rows = conn.execute(
-            select(d.supplier_id, Batch.harvest_start, Batch.harvest_end)
-            .join(Batch, Batch.id == d.batch_id)
-            .join(Shipment, Shipment.id == d.shipment_id)
-            .where(or_(d.shipment_id.in_(shipments), Shipment.ship_event_pk.in_(events)))
-        )
-        days.update((org, day) for org, *lot_days in rows for day in lot_days
-                    if day is not None)
-    return {(org, kind, python_year_of(kind, day)) for org, day in days for kind in KINDS}
+    return _of_days(days, received)
 
 
-def _keep(session: Session, _context: Any) -> None:
-    keys = _keys(session)
-    if not keys:
+def _delivery_days(conn: Connection, shipments: set[int], events: set[int],
+                   days: set[tuple[int, date]], received: set[tuple[int, date]]) -> None:
+    """Add to ``days`` and ``received`` the (supplier, harvest day of the lot) and
+    (supplier, day received) of the deliveries booked on ``shipments`` or shipped by
+    ``events``."""
+    if not (shipments or events):
         return
-    conn = session.connection()
+    d = LinkageDelivery
+    rows = conn.execute(
+        select(d.supplier_id, d.received_on, Batch.harvest_start, Batch.harvest_end)
+        .join(Batch, Batch.id == d.batch_id)
+        .join(Shipment, Shipment.id == d.shipment_id)
+        .where(or_(d.shipment_id.in_(shipments), Shipment.ship_event_pk.in_(events)))
+    )
+    for org, day_received, *lot_days in rows:
+        days.update((org, day) for day in lot_days if day is not None)
+        if day_received is not None:
+            received.add((org, day_received))
+
+
+def _of_days(days: set[tuple[int, date]], received: set[tuple[int, date]]) -> Keys:
+    return Keys(
+        volume={(org, kind, python_year_of(kind, day)) for org, day in days for kind in KINDS},
+        acceptance={(org, kind, python_year_of(kind, day)) for org, day in received
+                    for kind in KINDS},
+    )
+
+
+def _work_out(conn: Connection, keys: Keys) -> None:
+    """Lock the keys' cooperatives (module docstring), then work their tallies out."""
+    assert keys.volume is not None and keys.acceptance is not None
+    organisations = {org for org, _, _ in keys.volume | keys.acceptance}
+    if not organisations:
+        return
     # In one order, so that two transactions never wait for each other's locks.
     conn.execute(select(Organisation.id)
-                 .where(Organisation.id.in_({org for org, _, _ in keys}))
+                 .where(Organisation.id.in_(organisations))
                  .order_by(Organisation.id).with_for_update(key_share=True))
     rebuild(conn, keys)
 
 
+def _keep(session: Session, _context: Any) -> None:
+    _work_out(session.connection(), _keys(session))
+
+
+def _follow_withdrawn(session: Session, *, event_pks: list[int], **_: Any) -> None:
+    """Events just withdrawn by an UPDATE (``traceability.services.capture``), which no
+    flush saw: the tallies of the deliveries they shipped."""
+    days: set[tuple[int, date]] = set()
+    received: set[tuple[int, date]] = set()
+    conn = session.connection()
+    _delivery_days(conn, set(), set(event_pks), days, received)
+    _work_out(conn, _of_days(days, received))
+
+
 def keep_tallies() -> None:
-    """Keep the tallies at every flush of every session (the app factory calls it once)."""
+    """Keep the tallies at every flush of every session, and at every withdrawal of
+    events (the app factory calls it once)."""
     if not event.contains(Session, "after_flush", _keep):
         event.listen(Session, "after_flush", _keep)
+    events_withdrawn.connect(_follow_withdrawn)
 
 
 # --- reading ------------------------------------------------------------------------
 
 def answer(q: IndicatorQuery) -> bool:
-    """Whether the tallies give ``q``'s volume figure exactly: as of today (nothing
-    recorded after the cutoff, so every lot and delivery counts as it stands now), over a
-    statistical or calendar year, no commodity asked; and, when the reference day comes
-    before the year's end (the current year), no delivery tallied for that year shipped
-    after it. Else the figure reads the lots and deliveries themselves."""
+    """Whether the volume tallies give ``q``'s volume figure exactly: as of today
+    (nothing recorded after the cutoff, so every lot and delivery counts as it stands
+    now), over a statistical or calendar year, no commodity asked; and, when the
+    reference day comes before the year's end (the current year), no delivery tallied
+    for that year shipped after it. Else the figure reads the lots and deliveries
+    themselves."""
+    t = LinkageDeliveryTally
+    return not q.commodity and _whole_years(q, t, t.last_shipped_on)
+
+
+def accepts(q: IndicatorQuery) -> bool:
+    """Whether the acceptance tallies give ``q``'s accepted deliveries (variant C)
+    exactly: as ``answer`` says, for the days received; a commodity asked narrows the
+    contracts, not the deliveries, so it does not matter here."""
+    t = LinkageAcceptanceTally
+    return _whole_years(q, t, t.last_received_on)
+
+
+def _whole_years(q: IndicatorQuery, t: Any, last: Any) -> bool:
+    """``q`` is asked as of today over a statistical or calendar year, and none of the
+    year's rows of ``t`` was last written for a day (``last``) after the reference day."""
     period = q.period
-    if (period.kind not in KINDS or period.year is None or q.commodity
-            or q.as_of.as_of != local_today()):
+    if period.kind not in KINDS or period.year is None or q.as_of.as_of != local_today():
         return False
     if q.on >= period.end:
         return True
-    t = LinkageDeliveryTally
-    later = select(t.organisation_id).where(*_of_year(t, q), t.last_shipped_on > q.on)
+    later = select(t.organisation_id).where(*_of_year(t, q), last > q.on)
     return not db.session.scalar(select(exists(later)))
 
 
@@ -275,3 +376,20 @@ def delivered(q: IndicatorQuery, reg: Any) -> Select[Any]:
     t = LinkageDeliveryTally
     return select(t.contract_id, t.organisation_id.label("supplier_id")).where(
         *_of_year(t, q), t.shipped_kg > 0, t.organisation_id.in_(select(reg.c.org_id)))
+
+
+def first_accepted(q: IndicatorQuery, contract_id: Any, supplier_id: Any) -> ColumnElement[Any]:
+    """SQL, for one (contract, supplier) pair of the enclosing statement: the lowest
+    delivery accepted under it in ``q``'s year (``accepts`` holds), else NULL."""
+    t = LinkageAcceptanceTally
+    return select(t.first_delivery_id).where(
+        t.organisation_id == supplier_id, t.contract_id == contract_id, *_of_year(t, q)
+    ).scalar_subquery()
+
+
+def accepted(q: IndicatorQuery) -> Select[Any]:
+    """``organisation_id, contract_id, first_delivery_id``: the (cooperative, contract)
+    pairs with a delivery accepted in ``q``'s year (``accepts`` holds)."""
+    t = LinkageAcceptanceTally
+    return select(t.organisation_id, t.contract_id, t.first_delivery_id).where(
+        *_of_year(t, q))

@@ -57,7 +57,11 @@ from linkages.models.suppliers import (
     VerificationState,
     VerificationStatus,
 )
-from linkages.models.tallies import LinkageDeliveryTally, LinkageHarvestTally
+from linkages.models.tallies import (
+    LinkageAcceptanceTally,
+    LinkageDeliveryTally,
+    LinkageHarvestTally,
+)
 from linkages.models.targets import IndicatorTarget, TargetMetric
 
 __all__ = [
@@ -74,6 +78,7 @@ __all__ = [
     "IndicatorPublicationMember",
     "IndicatorTarget",
     "LegacyProvince",
+    "LinkageAcceptanceTally",
     "LinkageContract",
     "LinkageContractAttachment",
     "LinkageContractConfirmation",

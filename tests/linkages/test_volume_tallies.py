@@ -1,5 +1,6 @@
 """The volume tallies (``linkages.indicator.tallies``) follow every write through the
-services: after each step they equal what the rule works out from scratch."""
+services: after each step they (and the acceptance tallies, tests/linkages/
+test_acceptance_tallies.py) equal what the rule works out from scratch."""
 
 from __future__ import annotations
 
@@ -14,7 +15,12 @@ from core.actor import Actor, PlatformRole
 from core.db import db
 from linkages.indicator import service, tallies
 from linkages.indicator.period import current_statistical_year
-from linkages.models import LinkageDelivery, LinkageDeliveryTally, LinkageHarvestTally
+from linkages.models import (
+    LinkageAcceptanceTally,
+    LinkageDelivery,
+    LinkageDeliveryTally,
+    LinkageHarvestTally,
+)
 from linkages.models.cooperatives import CooperativeProfile, FieldGroup
 from tests.linkages._helpers_deliveries import (
     World,
@@ -41,6 +47,11 @@ def _rows() -> dict[str, set[tuple[Any, ...]]]:
             LinkageDeliveryTally.organisation_id, LinkageDeliveryTally.period_kind,
             LinkageDeliveryTally.year, LinkageDeliveryTally.contract_id,
             LinkageDeliveryTally.shipped_kg, LinkageDeliveryTally.last_shipped_on))},
+        "acceptance": {tuple(r) for r in db.session.execute(select(
+            LinkageAcceptanceTally.organisation_id, LinkageAcceptanceTally.period_kind,
+            LinkageAcceptanceTally.year, LinkageAcceptanceTally.contract_id,
+            LinkageAcceptanceTally.first_delivery_id,
+            LinkageAcceptanceTally.last_received_on))},
     }
 
 
