@@ -378,18 +378,18 @@ def delivered(q: IndicatorQuery, reg: Any) -> Select[Any]:
         *_of_year(t, q), t.shipped_kg > 0, t.organisation_id.in_(select(reg.c.org_id)))
 
 
+def accepted_pair(q: IndicatorQuery, contract_id: Any,
+                  supplier_id: Any) -> list[ColumnElement[bool]]:
+    """Conditions on ``LinkageAcceptanceTally``: the row of the (contract, supplier) pair
+    in ``q``'s year (``accepts`` holds), through the primary key: the pair had a delivery
+    accepted in the period."""
+    t = LinkageAcceptanceTally
+    return [t.organisation_id == supplier_id, t.contract_id == contract_id, *_of_year(t, q)]
+
+
 def first_accepted(q: IndicatorQuery, contract_id: Any, supplier_id: Any) -> ColumnElement[Any]:
     """SQL, for one (contract, supplier) pair of the enclosing statement: the lowest
     delivery accepted under it in ``q``'s year (``accepts`` holds), else NULL."""
     t = LinkageAcceptanceTally
     return select(t.first_delivery_id).where(
-        t.organisation_id == supplier_id, t.contract_id == contract_id, *_of_year(t, q)
-    ).scalar_subquery()
-
-
-def accepted(q: IndicatorQuery) -> Select[Any]:
-    """``organisation_id, contract_id, first_delivery_id``: the (cooperative, contract)
-    pairs with a delivery accepted in ``q``'s year (``accepts`` holds)."""
-    t = LinkageAcceptanceTally
-    return select(t.organisation_id, t.contract_id, t.first_delivery_id).where(
-        *_of_year(t, q))
+        *accepted_pair(q, contract_id, supplier_id)).scalar_subquery()
