@@ -535,23 +535,34 @@ def standing(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant, tag: str =
 def by_contract(q: IndicatorQuery, b: Basis, variant: Variant) -> bool:
     """Whether ``counting_pairs`` of ``variant`` are found from its counting contracts
     (``_counting_contracts``) rather than from every pair's stages (``pairs``): a
-    country-wide statement of a variant whose rule is the contract's alone (A, D, E), or
-    that and an accepted delivery of the pair (C). B's counterparty depends on the
-    cooperative (another HTX than itself leading); a province's statement reads only its
-    own organisations' facts (``Basis.province``), not those of the enterprises its
-    contracts name; the volume is summed from its A pairs."""
-    return (not variant.broad_counterparty and not variant.volume and not q.provinces
-            and b.province is None)
+    country-wide statement of a variant whose rule is the contract's alone (A, D, E),
+    or that and an accepted delivery of the pair (C), or that and a check of the pair
+    against the contract's sides (B: another HTX than the cooperative itself leading).
+    A province's statement reads only its own organisations' facts (``Basis.province``),
+    not those of the enterprises its contracts name; the volume is summed from its A
+    pairs."""
+    return not variant.volume and not q.provinces and b.province is None
 
 
 def _counting_contracts(q: IndicatorQuery, b: Basis, variant: Variant, tag: str) -> CTE:
     """The contracts in force that make each of their cooperative parties count under
-    ``variant`` (C: given an accepted delivery of that cooperative): a counting status,
+    ``variant`` (C: given an accepted delivery of that cooperative; B: given its sides,
+    ``_contract_sides``'s columns, which name another counterparty): a counting status,
     a term overlapping the period, an enterprise among the parties on the day, and the
     variant's own condition on the contract (D an approved project, E form 1) and the
     commodity asked. ``contract_id, form``: the rule of ``pairs`` decided contract by
     contract, in one pass over the enterprises' parties (A by province 0.79 → 0.50 s on
     the bench's country, bench/RESULTS.md, 2026-12-07, third session)."""
+    if variant.broad_counterparty:
+        # B: whether a pair counts depends on the cooperative too (another HTX than
+        # itself leading or buying): the contracts with either kind of counterparty, with
+        # their sides, for ``counting_pairs`` to decide pair by pair.
+        c: Any = _contract_sides(q, b, tag, counting_only=True)
+        conditions = [or_(c.c.enterprise == 1, c.c.lead_min.is_not(None))]
+        if q.commodity:
+            conditions.append(
+                c.c.contract_id.in_(select(_of_commodity(q, tag).c.contract_id)))
+        return materialized(select(c).where(*conditions), f"counting_contracts{tag}")
     c = b.contracts.contracts
     named = _enterprise_parties(b, b.facts, tag)
     conditions = [
@@ -585,9 +596,13 @@ def counting_pairs(q: IndicatorQuery, reg: Any, b: Basis, variant: Variant,
     counting = _counting_contracts(q, b, variant, tag)
     p = b.contracts.parties_among("contract_id", select(counting.c.contract_id),
                                   f"counting_parties{tag}")
-    found = (select(p.c.organisation_id.label("org_id"), p.c.contract_id, counting.c.form)
+    org_id = p.c.organisation_id
+    found = (select(org_id.label("org_id"), p.c.contract_id, counting.c.form)
              .join(counting, counting.c.contract_id == p.c.contract_id)
-             .where(p.c.organisation_id.in_(select(reg.c.org_id))))
+             .where(org_id.in_(select(reg.c.org_id))))
+    if variant.broad_counterparty:  # another HTX than the cooperative itself, or a firm
+        found = found.where(or_(counting.c.enterprise == 1, counting.c.lead_min != org_id,
+                                counting.c.lead_max != org_id))
     if variant.needs_delivery and on_postgresql() and tallies.accepts(q):
         # The pairs with an accepted delivery in the year, joined as a set. SQLite, given
         # the join, probed the tally for every cohort cooperative and counting contract
