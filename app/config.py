@@ -127,6 +127,9 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_TOKEN_FAILURES": "10 per minute",
     "RATELIMIT_EPCIS_CAPTURE": "120 per minute",
     "RATELIMIT_EPCIS_QUERY": "600 per minute",
+    # Label sheet PDFs per user: a printer's day needs a few, a sheet of 1,000 labels
+    # costs seconds of CPU.
+    "RATELIMIT_LABEL_SHEETS": "20 per minute; 200 per hour",
     # Trace page GETs per client address (a shop's customers may share one address; the
     # resolver in front allows 600 a minute). A flood beyond it gets 429 and records nothing.
     "RATELIMIT_TRACE": "120 per minute",

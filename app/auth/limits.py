@@ -13,6 +13,9 @@ its own, so a limit holds however many workers serve.
 - EPCIS capture and queries: per user (per address when anonymous), whichever token.
 - Sign-in: per address, and per account (the e-mail submitted) counting failed attempts
   only, so that many addresses cannot share the guessing of one account's password.
+- Label sheets (PDF): per user. A 1,000-label sheet costs seconds of a worker's CPU
+  (../shared/reference/PERFORMANCE.md), so a signed-in user, or a script with a stolen
+  session, must not be able to keep the workers busy with them.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from app.auth.current import bearer_token, current_actor
 from app.auth.services import normalise_email
 from app.extensions import limiter
 
-__all__ = ["caller", "limit_api", "limit_epcis", "limit_sign_in", "token_accepted"]
+__all__ = ["caller", "limit_api", "limit_epcis", "limit_label_sheets", "limit_sign_in",
+           "token_accepted"]
 
 View = TypeVar("View", bound=Callable[..., object])
 
@@ -97,6 +101,8 @@ _epcis_queries = limiter.shared_limit(
     _configured("RATELIMIT_EPCIS_QUERY"), scope="epcis-query", key_func=caller,
     methods=["GET", "HEAD"],
 )
+_label_sheets = limiter.limit(_configured("RATELIMIT_LABEL_SHEETS"), key_func=caller,
+                              scope="label-sheets")
 _sign_in_per_address = limiter.limit(_configured("RATELIMIT_LOGIN"), methods=["POST"])
 _sign_in_per_account = limiter.limit(
     _configured("RATELIMIT_LOGIN_ACCOUNT"),
@@ -123,3 +129,9 @@ def limit_epcis(blueprint: Blueprint) -> None:
 def limit_sign_in(view: View) -> View:
     """Decorator of the sign-in view: per address, and per account on failures."""
     return _sign_in_per_address(_sign_in_per_account(view))
+
+
+def limit_label_sheets(view: View) -> View:
+    """Decorator of the label sheet PDF view: per user."""
+    return _label_sheets(view)
+

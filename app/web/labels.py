@@ -27,6 +27,7 @@ from wtforms import Field, Form, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.auth.current import current_actor
+from app.auth.limits import limit_label_sheets
 from app.web.batch_display import page_helpers, render
 from app.web.form_support import (
     apply_domain_error,
@@ -236,6 +237,7 @@ def labels(batch_id: int) -> Response | tuple[str, int]:
 
 @bp.get("/<int:batch_id>/labels.pdf")
 @login_required
+@limit_label_sheets
 def sheet_pdf(batch_id: int) -> Response | tuple[str, int]:
     actor = current_actor()
     batch = label_svc.labelled_batch(actor, batch_id)

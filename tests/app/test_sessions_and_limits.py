@@ -213,6 +213,44 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     return {name: codes.split(",") for name, _, codes in (w.partition("=") for w in printed)}
 
 
+# Label sheets: a cooperative's two staff members, the sheet limit set to two.
+_LABEL_SHEETS_SCRIPT = """
+import sys
+from app import create_app
+from core.db import db
+from tests.app.web_support import coffee_coop, harvested, login, make_user
+
+app = create_app({
+    "TESTING": True, "ENV_NAME": "testing", "SECRET_KEY": "label-limit-test",
+    "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1], "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_LABEL_SHEETS": "2 per minute", "RATELIMIT_LOGIN": "100 per minute",
+})
+with app.app_context():
+    db.create_all()
+    org, user, area, product = coffee_coop()
+    other = make_user("minh@caudat.vn", org)
+    path = f"/batches/{harvested(org, user, area, product).id}/labels.pdf"
+    other_email = other.email
+    email = user.email
+codes = []
+for who in (email, email, email, other_email):
+    client = app.test_client()  # a new device, a new address each time: still the user
+    login(client, who)
+    codes.append(client.get(path, environ_base={"REMOTE_ADDR": f"10.9.0.{len(codes)}"}))
+print("sheets=" + ",".join(str(r.status_code) for r in codes))
+"""
+
+
+def test_label_sheets_are_limited_per_user_whatever_the_device(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    [printed] = printed_by(_LABEL_SHEETS_SCRIPT, tmp_path_factory.mktemp("sheets"))
+    # Two sheets, then the third from another device and address is refused; the
+    # cooperative's other member still prints.
+    assert printed == "sheets=200,200,429,200"
+
+
 def test_an_invalid_authorization_header_does_not_skip_the_anonymous_limit(limited):
     # Three anonymous reads, then a made-up token is still anonymous: refused. A token that
     # is accepted is accountable to its user and not limited per address.
