@@ -29,9 +29,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, delete, event, func, insert, or_, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, attributes
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from linkages.indicator import upkeep
 from linkages.indicator.definitions import (
     COOPERATIVE_COUNTERPARTY_ROLES,
     COOPERATIVE_COUNTERPARTY_TYPES,
@@ -103,15 +104,9 @@ def rebuild(conn: Connection | Session, contract_ids: set[int] | None = None) ->
 
 def _contracts(session: Session) -> set[int]:
     """The contracts whose parties this flush wrote (before and after a change)."""
-    found: set[int] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, LinkageContractParty):
-            history = attributes.get_history(obj, "contract_id")
-            found.update(v for v in (*history.added, *history.unchanged, *history.deleted)
-                         if v is not None)
-            if obj.contract_id is not None:
-                found.add(obj.contract_id)
-    return found
+    return {contract for obj in (*session.new, *session.dirty, *session.deleted)
+            if isinstance(obj, LinkageContractParty)
+            for contract in upkeep.values(obj, "contract_id")}
 
 
 def _keep(session: Session, _context: Any) -> None:
@@ -119,9 +114,7 @@ def _keep(session: Session, _context: Any) -> None:
     if not contract_ids:
         return
     conn = session.connection()
-    # In one order, so that two transactions never wait for each other's locks.
-    conn.execute(select(LinkageContract.id).where(LinkageContract.id.in_(contract_ids))
-                 .order_by(LinkageContract.id).with_for_update(key_share=True))
+    upkeep.lock(conn, LinkageContract, contract_ids)
     rebuild(conn, contract_ids)
 
 

@@ -9,8 +9,8 @@ shippings not withdrawn, the settlements, each as it stands now. ``harvest_rows`
 migration, a bulk load) and the upkeep of a few cooperatives' years run the same
 statements. ``answer`` and ``accepts`` say when a figure may read them.
 
-Upkeep: after each flush, the (cooperative, year) keys of the lots, deliveries, shipments
-and withdrawn events it wrote are worked out again, inside the same transaction, so a
+Upkeep: after each flush, the (cooperative, year) keys of the lots, deliveries and
+shipments it wrote are worked out again, inside the same transaction, so a
 tally never differs from its rule as seen by the transaction that reads it: the volume's
 by the year of the lots' harvest, the acceptances' by the year of the day received.
 Error declarations withdraw events by an UPDATE that no flush sees; their deliveries'
@@ -43,17 +43,17 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    or_,
     select,
     tuple_,
     union_all,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, attributes
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
 from core.clock import local_today
 from core.db import db
+from linkages.indicator import upkeep
 from linkages.indicator.period import STAT_YEAR_START, current_statistical_year
 from linkages.indicator.query import IndicatorQuery
 from linkages.models.deliveries import LinkageDelivery
@@ -204,38 +204,29 @@ def rebuild(conn: Connection | Session, keys: Keys | None = None) -> None:
 
 # --- upkeep -------------------------------------------------------------------------
 
-def _values(obj: Any, name: str) -> set[Any]:
-    """The attribute's value now and, when this flush changed it, before."""
-    history = attributes.get_history(obj, name)
-    return {v for v in (*history.added, *history.unchanged, *history.deleted)
-            if v is not None} or {getattr(obj, name, None)} - {None}
-
-
 def _keys(session: Session) -> Keys:
-    """The keys of what this flush wrote that a tally reads: lots, deliveries, shipments
-    and the retraction of events."""
+    """The keys of what this flush wrote that a tally reads: lots, deliveries and
+    shipments (the withdrawal of events is told apart: ``_follow_withdrawn``)."""
     days: set[tuple[int, date]] = set()  # (cooperative, harvest day)
     received: set[tuple[int, date]] = set()  # (supplier, day received)
     lots: set[tuple[int, int]] = set()  # (supplier, lot) of deliveries
     shipments: set[int] = set()
-    events: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Batch):
-            for org in _values(obj, "organisation_id"):
-                for day in _values(obj, "harvest_start") | _values(obj, "harvest_end"):
-                    days.add((org, day))
+            for org in upkeep.values(obj, "organisation_id"):
+                days.update((org, day) for day in upkeep.values(obj, "harvest_start")
+                            | upkeep.values(obj, "harvest_end"))
         elif isinstance(obj, LinkageDelivery):
-            suppliers = _values(obj, "supplier_id")
-            lots.update((org, lot) for org in suppliers for lot in _values(obj, "batch_id"))
+            suppliers = upkeep.values(obj, "supplier_id")
+            lots.update((org, lot) for org in suppliers
+                        for lot in upkeep.values(obj, "batch_id"))
             received.update((org, day) for org in suppliers
-                            for day in _values(obj, "received_on"))
+                            for day in upkeep.values(obj, "received_on"))
         elif isinstance(obj, Shipment) and obj.id is not None:
             shipments.add(obj.id)
-        elif (isinstance(obj, EpcisEvent) and obj.id is not None
-              and attributes.get_history(obj, "retracted_at").has_changes()):
-            events.add(obj.id)
+    if not (days or lots or shipments):
+        return Keys(set(), set())
     conn = session.connection()
-    _delivery_days(conn, shipments, events, days, received)
     if lots:
         harvested = dict(
             (lot, (start, end)) for lot, start, end in conn.execute(
@@ -244,27 +235,28 @@ def _keys(session: Session) -> Keys:
         )
         days.update((org, day) for org, lot in lots
                     for day in harvested.get(lot, ()) if day is not None)
-    return _of_days(days, received)
+    shipped, received_too = _delivery_days(
+        conn, LinkageDelivery.shipment_id.in_(shipments)) if shipments else (set(), set())
+    return _of_days(days | shipped, received | received_too)
 
 
-def _delivery_days(conn: Connection, shipments: set[int], events: set[int],
-                   days: set[tuple[int, date]], received: set[tuple[int, date]]) -> None:
-    """Add to ``days`` and ``received`` the (supplier, harvest day of the lot) and
-    (supplier, day received) of the deliveries booked on ``shipments`` or shipped by
-    ``events``."""
-    if not (shipments or events):
-        return
+def _delivery_days(conn: Connection, booked: ColumnElement[bool]
+                   ) -> tuple[set[tuple[int, date]], set[tuple[int, date]]]:
+    """The (supplier, harvest day of the lot) and (supplier, day received) of the
+    deliveries that ``booked`` (a condition on the delivery and its shipment) names."""
     d = LinkageDelivery
-    rows = conn.execute(
+    days: set[tuple[int, date]] = set()
+    received: set[tuple[int, date]] = set()
+    for org, day_received, *lot_days in conn.execute(
         select(d.supplier_id, d.received_on, Batch.harvest_start, Batch.harvest_end)
         .join(Batch, Batch.id == d.batch_id)
         .join(Shipment, Shipment.id == d.shipment_id)
-        .where(or_(d.shipment_id.in_(shipments), Shipment.ship_event_pk.in_(events)))
-    )
-    for org, day_received, *lot_days in rows:
+        .where(booked)
+    ):
         days.update((org, day) for day in lot_days if day is not None)
         if day_received is not None:
             received.add((org, day_received))
+    return days, received
 
 
 def _of_days(days: set[tuple[int, date]], received: set[tuple[int, date]]) -> Keys:
@@ -279,27 +271,22 @@ def _work_out(conn: Connection, keys: Keys) -> None:
     """Lock the keys' cooperatives (module docstring), then work their tallies out."""
     assert keys.volume is not None and keys.acceptance is not None
     organisations = {org for org, _, _ in keys.volume | keys.acceptance}
-    if not organisations:
-        return
-    # In one order, so that two transactions never wait for each other's locks.
-    conn.execute(select(Organisation.id)
-                 .where(Organisation.id.in_(organisations))
-                 .order_by(Organisation.id).with_for_update(key_share=True))
-    rebuild(conn, keys)
+    if organisations:
+        upkeep.lock(conn, Organisation, organisations)
+        rebuild(conn, keys)
 
 
 def _keep(session: Session, _context: Any) -> None:
-    _work_out(session.connection(), _keys(session))
+    keys = _keys(session)
+    if keys.volume or keys.acceptance:
+        _work_out(session.connection(), keys)
 
 
 def _follow_withdrawn(session: Session, *, event_pks: list[int], **_: Any) -> None:
     """Events just withdrawn by an UPDATE (``traceability.services.capture``), which no
     flush saw: the tallies of the deliveries they shipped."""
-    days: set[tuple[int, date]] = set()
-    received: set[tuple[int, date]] = set()
     conn = session.connection()
-    _delivery_days(conn, set(), set(event_pks), days, received)
-    _work_out(conn, _of_days(days, received))
+    _work_out(conn, _of_days(*_delivery_days(conn, Shipment.ship_event_pk.in_(event_pks))))
 
 
 def keep_tallies() -> None:

@@ -415,9 +415,9 @@ def store_events(
             originals = and_(
                 events.c.event_id.in_(chunk), events.c.declares_error.is_(False), same_org
             )
-            standing = and_(originals, events.c.retracted_at.is_(None))
-            withdrawn.extend(session.scalars(select(events.c.id).where(standing)))
-            session.execute(update(events).where(standing).values(retracted_at=now))
+            withdrawn.extend(session.scalars(
+                update(events).where(originals, events.c.retracted_at.is_(None))
+                .values(retracted_at=now).returning(events.c.id)))
             # batch_links is the LIVE genealogy, derived from the events: a withdrawn event's
             # edges leave it (the event itself, with its inputs and outputs, stays as
             # recorded), so that every lineage walk reads the edge index alone instead of
